@@ -1,0 +1,141 @@
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { COMMANDS, GROUPS } from "./commands/registry.ts";
+import type { CommandSpec } from "./commands/types.ts";
+import { type Context, processContext } from "./lib/context.ts";
+import { ExitCode, LlwError } from "./lib/errors.ts";
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0   success
+  1   checks ran and failed (lint errors, doctor FAIL, drift under --check, a regression)
+  2   bad usage or input (unknown flag, malformed file, unknown instance type)
+  3   the environment failed (cluster or AWS unreachable, missing credentials or tool, operator failed)
+  70  a bug in llw (please report it with LLW_DEBUG=1 output)
+
+Environment:
+  NO_COLOR       disable colour (colour is only ever used on a terminal)
+  KUBECONFIG     kubeconfig used for cluster commands, as with oc and kubectl
+  AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL
+                 AWS access through the SDK's default credential chain, as with the aws CLI
+  LLW_DEBUG=1    print stack traces for internal errors
+`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function examplesHelp(spec: CommandSpec): string {
+  if (spec.examples.length === 0) return "";
+  const lines = spec.examples.map((e) => `  # ${e.what}\n  $ ${e.cmd}`);
+  return `\nExamples:\n${lines.join("\n\n")}\n`;
+}
+
+function findOrCreateGroup(root: Command, words: string[]): Command {
+  let cmd = root;
+  for (const w of words) {
+    let next = cmd.commands.find((c) => c.name() === w);
+    if (!next) {
+      const group = GROUPS.find((g) => g.name === [...words.slice(0, words.indexOf(w)), w].join(" "));
+      next = cmd.command(w).description(group?.summary ?? "");
+      next.configureHelp({ sortSubcommands: true });
+      next.configureOutput(cmd.configureOutput());
+      next.exitOverride();
+    }
+    cmd = next;
+  }
+  return cmd;
+}
+
+export function buildProgram(ctx: Context, onRun: (code: number) => void): Command {
+  const program = new Command("llw")
+    .description(
+      "Plan, generate and validate the Low-Latency Performance Workshop on AWS: CPU isolation and " +
+        "PerformanceProfiles, the GitOps tree, SR-IOV on AWS, cluster install and checks, and the " +
+        "test, change, re-test loop.",
+    )
+    .version(version(), "-V, --version")
+    .showHelpAfterError("(run with --help for usage and examples)")
+    .configureHelp({ sortSubcommands: true })
+    .addHelpText("after", EXIT_CODES_HELP)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+    });
+
+  for (const spec of COMMANDS) {
+    const parent = findOrCreateGroup(program, spec.path.slice(0, -1));
+    const cmd = parent.command(spec.path.at(-1)!).description(spec.summary);
+    if (spec.description) cmd.description(`${spec.summary}\n\n${spec.description}`);
+    for (const a of spec.args ?? []) {
+      const name = a.variadic ? `${a.name}...` : a.name;
+      cmd.argument(a.required ? `<${name}>` : `[${name}]`, a.description);
+    }
+    for (const o of spec.options ?? []) {
+      const opt = new Option(o.flags, o.description);
+      if (o.default !== undefined) opt.default(o.default);
+      if (o.choices) opt.choices(o.choices);
+      if (o.parse) opt.argParser(o.parse as (v: string, p: unknown) => unknown);
+      cmd.addOption(opt);
+    }
+    if (spec.output) {
+      cmd.addOption(
+        new Option("-o, --output <format>", "output format").choices(spec.output).default(spec.output[0]),
+      );
+    }
+    cmd.addHelpText("after", examplesHelp(spec));
+    cmd.exitOverride();
+    cmd.configureOutput(program.configureOutput());
+    cmd.action(async (...actionArgs: unknown[]) => {
+      const command = actionArgs.at(-1) as Command;
+      const opts: Record<string, unknown> = { ...command.opts() };
+      (spec.args ?? []).forEach((a, i) => {
+        opts[a.name] = actionArgs[i];
+      });
+      const mod = await spec.load();
+      const code = await mod.run(opts, ctx);
+      onRun(typeof code === "number" ? code : ExitCode.ok);
+    });
+  }
+  return program;
+}
+
+function reportError(ctx: Context, e: LlwError): void {
+  const c = ctx.colors;
+  for (const p of e.problems) {
+    ctx.stderr.write(`${c.red("error:")} ${p.what}\n`);
+    if (p.where) ctx.stderr.write(`  where: ${p.where}\n`);
+    if (p.next) ctx.stderr.write(`  next:  ${p.next}\n`);
+  }
+}
+
+/** Runs llw with the given arguments and returns the exit code. Never throws. */
+export async function main(argv: string[], ctx: Context = processContext()): Promise<number> {
+  let exit: number = ExitCode.ok;
+  try {
+    const program = buildProgram(ctx, (code) => {
+      exit = code;
+    });
+    await program.parseAsync(argv, { from: "user" });
+    return exit;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end with exit code 0; usage errors were already printed.
+      return e.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+    }
+    if (e instanceof LlwError) {
+      reportError(ctx, e);
+      return e.exitCode;
+    }
+    const err = e as Error;
+    ctx.stderr.write(
+      `internal error: ${err?.message ?? String(e)}\nThis is a bug in llw. Re-run with LLW_DEBUG=1 for details and report it.\n`,
+    );
+    if (ctx.env.LLW_DEBUG) ctx.stderr.write(`${err?.stack ?? ""}\n`);
+    return ExitCode.internal;
+  }
+}

@@ -1,0 +1,57 @@
+import { type Colors, colorEnabled, makeColors } from "./color.ts";
+
+/** A stream a command writes to; process.stdout in real use, a buffer in tests. */
+export interface OutStream {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+}
+
+/**
+ * What every command receives besides its options: where it runs and where it writes.
+ * Commands take injectable dependencies through this (and through their own options) so that
+ * tests run them in-process against temp dirs, fake servers and emulators.
+ */
+export interface Context {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout: OutStream;
+  stderr: OutStream;
+  /** Colours for stdout (disabled off a TTY and with NO_COLOR). */
+  colors: Colors;
+  /** Whether stdout is an interactive terminal (human tables, CPU maps, progress). */
+  interactive: boolean;
+  now: () => Date;
+}
+
+export function processContext(): Context {
+  const isTTY = Boolean(process.stdout.isTTY);
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    colors: makeColors(colorEnabled(process.env, isTTY)),
+    interactive: isTTY,
+    now: () => new Date(),
+  };
+}
+
+/** A context that captures output, for tests. */
+export function bufferContext(
+  overrides: Partial<Omit<Context, "stdout" | "stderr">> = {},
+): Context & { out: () => string; err: () => string } {
+  let out = "";
+  let err = "";
+  return {
+    cwd: process.cwd(),
+    env: {},
+    colors: makeColors(false),
+    interactive: false,
+    now: () => new Date(),
+    ...overrides,
+    stdout: { write: (s: string) => (out += s), isTTY: false },
+    stderr: { write: (s: string) => (err += s), isTTY: false },
+    out: () => out,
+    err: () => err,
+  };
+}
