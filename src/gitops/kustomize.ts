@@ -35,7 +35,9 @@ function executable(path: string): boolean {
 export function findKustomize(env: NodeJS.ProcessEnv): KustomizeTool {
   const explicit = env.LLW_KUSTOMIZE;
   if (explicit) {
-    const c = CANDIDATES.find((x) => basename(explicit) === x.name || basename(explicit).startsWith(`${x.name}-`));
+    const c = CANDIDATES.find(
+      (x) => basename(explicit) === x.name || basename(explicit).startsWith(`${x.name}-`),
+    );
     if (!executable(explicit) || !c) {
       throw new EnvironmentError({
         what: `LLW_KUSTOMIZE=${explicit} is not an executable oc, kubectl or kustomize`,

@@ -11,11 +11,20 @@ import { parseAllDocuments } from "yaml";
 import { UserError } from "../lib/errors.ts";
 import { checkArgo } from "./checks/argocd.ts";
 import { checkOlm } from "./checks/olm.ts";
+import { checkProfiles } from "./checks/profiles.ts";
 import { checkSriov } from "./checks/sriov.ts";
 import { checkWorkloads } from "./checks/workloads.ts";
 import { discover, indexSources, type Unit } from "./discover.ts";
 import { buildAll, findKustomize, type KustomizeTool } from "./kustomize.ts";
-import { type Check, type CheckContext, describe, isObj, type Json, type LintFinding, type LintObject } from "./model.ts";
+import {
+  type Check,
+  type CheckContext,
+  describe,
+  isObj,
+  type Json,
+  type LintFinding,
+  type LintObject,
+} from "./model.ts";
 import { SchemaRegistry } from "./schemas.ts";
 
 export type { LintFinding } from "./model.ts";
@@ -54,7 +63,7 @@ export interface LintResult {
   warnings: number;
 }
 
-export const BUILTIN_CHECKS: Check[] = [checkWorkloads, checkSriov, checkOlm, checkArgo];
+export const BUILTIN_CHECKS: Check[] = [checkProfiles, checkWorkloads, checkSriov, checkOlm, checkArgo];
 
 function findRepoRoot(start: string): string {
   let dir = start;
@@ -93,7 +102,11 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
   const env = options.env ?? process.env;
   const root = resolve(path);
   if (!existsSync(root)) {
-    throw new UserError({ what: "the path to lint does not exist", where: path, next: "pass the GitOps tree, e.g. llw lint gitops" });
+    throw new UserError({
+      what: "the path to lint does not exist",
+      where: path,
+      next: "pass the GitOps tree, e.g. llw lint gitops",
+    });
   }
   if (!options.registry && !options.schemas) {
     throw new UserError({
@@ -126,7 +139,14 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
   for (const u of units) {
     const unit = rel(u.dir);
     if (u.type === "component") {
-      unitResults.push({ path: unit, type: u.type, status: "skipped", objects: 0, reason: "a Kustomize Component cannot build alone; it is checked inside the kustomizations that use it" });
+      unitResults.push({
+        path: unit,
+        type: u.type,
+        status: "skipped",
+        objects: 0,
+        reason:
+          "a Kustomize Component cannot build alone; it is checked inside the kustomizations that use it",
+      });
       continue;
     }
     const objs: LintObject[] = [];
@@ -134,7 +154,12 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
       const b = buildByDir.get(u.dir)!;
       if (!b.ok) {
         unitResults.push({ path: unit, type: u.type, status: "failed", objects: 0, reason: b.error });
-        findings.push({ severity: "error", rule: "build", unit, message: `${tool.name} cannot build it: ${b.error}` });
+        findings.push({
+          severity: "error",
+          rule: "build",
+          unit,
+          message: `${tool.name} cannot build it: ${b.error}`,
+        });
         continue;
       }
       const parsed = parseObjects(b.yaml);
@@ -146,7 +171,14 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
     } else {
       for (const f of u.files) {
         const parsed = parseObjects(await readFile(f, "utf8"));
-        if (parsed.error) findings.push({ severity: "error", rule: "yaml", unit, file: rel(f), message: `not valid YAML: ${parsed.error}` });
+        if (parsed.error)
+          findings.push({
+            severity: "error",
+            rule: "yaml",
+            unit,
+            file: rel(f),
+            message: `not valid YAML: ${parsed.error}`,
+          });
         for (const obj of parsed.objects) objs.push({ obj, unit, file: rel(f) });
       }
       unitResults.push({ path: unit, type: u.type, status: "read", objects: objs.length });
@@ -160,7 +192,13 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
   for (const at of all) {
     const { obj } = at;
     if (typeof obj.apiVersion !== "string" || typeof obj.kind !== "string") {
-      findings.push({ severity: "error", rule: "schema", unit: at.unit, ...(at.file ? { file: at.file } : {}), message: "an object without apiVersion and kind" });
+      findings.push({
+        severity: "error",
+        rule: "schema",
+        unit: at.unit,
+        ...(at.file ? { file: at.file } : {}),
+        message: "an object without apiVersion and kind",
+      });
       continue;
     }
     const key = JSON.stringify(obj);
@@ -171,13 +209,29 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
     }
     const base = { unit: at.unit, object: describe(obj), ...(at.file ? { file: at.file } : {}) };
     if (issues === undefined) {
-      findings.push({ ...base, severity: "warning", rule: "unknown-kind", message: `no schema for ${obj.apiVersion} ${obj.kind}: not validated (add its CRD to the schema directory)` });
+      findings.push({
+        ...base,
+        severity: "warning",
+        rule: "unknown-kind",
+        message: `no schema for ${obj.apiVersion} ${obj.kind}: not validated (add its CRD to the schema directory)`,
+      });
     } else {
-      for (const i of issues) findings.push({ ...base, severity: "error", rule: "schema", ...(i.path ? { path: i.path } : {}), message: i.message });
+      for (const i of issues)
+        findings.push({
+          ...base,
+          severity: "error",
+          rule: "schema",
+          ...(i.path ? { path: i.path } : {}),
+          message: i.message,
+        });
     }
   }
 
-  const ctx: CheckContext = { repoRoot: options.repoRoot ? resolve(options.repoRoot) : findRepoRoot(root), root, unitsByDir };
+  const ctx: CheckContext = {
+    repoRoot: options.repoRoot ? resolve(options.repoRoot) : findRepoRoot(root),
+    root,
+    unitsByDir,
+  };
   for (const check of [...BUILTIN_CHECKS, ...(options.checks ?? [])]) findings.push(...check(all, ctx));
 
   const merged = dedupe(findings);
@@ -199,7 +253,8 @@ function dedupe(findings: LintFinding[]): LintFinding[] {
     const key = [f.rule, f.file ?? f.unit, f.object, f.path, f.message].join("\0");
     const first = byKey.get(key);
     if (!first) byKey.set(key, { ...f });
-    else if (first.unit !== f.unit && !(first.alsoIn ?? []).includes(f.unit)) first.alsoIn = [...(first.alsoIn ?? []), f.unit];
+    else if (first.unit !== f.unit && !(first.alsoIn ?? []).includes(f.unit))
+      first.alsoIn = [...(first.alsoIn ?? []), f.unit];
   }
   return [...byKey.values()];
 }

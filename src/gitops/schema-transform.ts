@@ -57,7 +57,8 @@ function hoist(root: Json): Json {
     if (Array.isArray(out.items)) out.items = out.items.map(visit);
     else if (isObj(out.items)) out.items = visit(out.items);
     if (isObj(out.additionalProperties)) out.additionalProperties = visit(out.additionalProperties);
-    for (const k of ["allOf", "anyOf", "oneOf"]) if (Array.isArray(out[k])) out[k] = (out[k] as unknown[]).map(visit);
+    for (const k of ["allOf", "anyOf", "oneOf"])
+      if (Array.isArray(out[k])) out[k] = (out[k] as unknown[]).map(visit);
     if (isObj(out.not)) out.not = visit(out.not);
     const key = JSON.stringify(out);
     if (key.length < 256) return out;

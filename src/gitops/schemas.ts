@@ -45,7 +45,13 @@ export class SchemaRegistry {
   private getAjv(): Ajv {
     // Formats are not validated: Kubernetes formats (int-or-string, int32, byte...) are not JSON
     // Schema formats, and the API server does not reject most of them either.
-    this.ajv ??= new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false, inlineRefs: false });
+    this.ajv ??= new Ajv({
+      strict: false,
+      allErrors: true,
+      validateFormats: false,
+      logger: false,
+      inlineRefs: false,
+    });
     return this.ajv;
   }
 

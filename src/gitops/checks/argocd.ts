@@ -70,7 +70,10 @@ export function braceAlternatives(glob: string): string[] {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const re = glob.replace(/[.+^$()|[\]\\]/g, "\\$&").replaceAll("*", "[^/]*").replaceAll("?", "[^/]");
+  const re = glob
+    .replace(/[.+^$()|[\]\\]/g, "\\$&")
+    .replaceAll("*", "[^/]*")
+    .replaceAll("?", "[^/]");
   return new RegExp(`^${re}$`);
 }
 
@@ -81,7 +84,13 @@ function syncOptions(app: Json): string[] {
 
 function skipsDryRun(at: LintObject, app: Json | undefined): boolean {
   const a = annotations(at.obj)["argocd.argoproj.io/sync-options"] ?? "";
-  return a.split(",").map((s) => s.trim()).includes(SKIP_DRY_RUN) || (app !== undefined && syncOptions(app).includes(SKIP_DRY_RUN));
+  return (
+    a
+      .split(",")
+      .map((s) => s.trim())
+      .includes(SKIP_DRY_RUN) ||
+    (app !== undefined && syncOptions(app).includes(SKIP_DRY_RUN))
+  );
 }
 
 /** Objects of one sync: CRs synced together with the operator whose CRDs they need. */
@@ -137,7 +146,15 @@ function appTargets(objects: LintObject[], ctx: CheckContext, out: LintFinding[]
         const base = isObj(spec.source) ? "spec.source" : `spec.sources[${i}]`;
         const dir = join(ctx.repoRoot, src.path);
         if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-          out.push(finding("error", "application-path", at, `${base}.path`, `path ${src.path} does not exist in the repository (${relative(process.cwd(), ctx.repoRoot) || "."})`));
+          out.push(
+            finding(
+              "error",
+              "application-path",
+              at,
+              `${base}.path`,
+              `path ${src.path} does not exist in the repository (${relative(process.cwd(), ctx.repoRoot) || "."})`,
+            ),
+          );
           return;
         }
         const include = get(src, "directory.include");
@@ -147,7 +164,15 @@ function appTargets(objects: LintObject[], ctx: CheckContext, out: LintFinding[]
           const files = readdirSync(dir);
           for (const alt of alts) {
             if (!files.some((f) => globToRegExp(alt).test(f))) {
-              out.push(finding("error", "application-path", at, `${base}.directory.include`, `include pattern ${alt} matches no file in ${src.path}`));
+              out.push(
+                finding(
+                  "error",
+                  "application-path",
+                  at,
+                  `${base}.directory.include`,
+                  `include pattern ${alt} matches no file in ${src.path}`,
+                ),
+              );
             }
           }
           const res = alts.map(globToRegExp);
@@ -165,9 +190,19 @@ function appTargets(objects: LintObject[], ctx: CheckContext, out: LintFinding[]
         if (typeof src.path !== "string" || src.chart !== undefined) return;
         const base = isObj(spec.source) ? "spec.template.spec.source" : `spec.template.spec.sources[${i}]`;
         // A templated path: the part before the first {{ must exist.
-        const fixed = src.path.includes("{{") ? src.path.slice(0, src.path.indexOf("{{")).replace(/[^/]*$/, "") : src.path;
+        const fixed = src.path.includes("{{")
+          ? src.path.slice(0, src.path.indexOf("{{")).replace(/[^/]*$/, "")
+          : src.path;
         if (!existsSync(join(ctx.repoRoot, fixed))) {
-          out.push(finding("error", "application-path", at, `${base}.path`, `path ${src.path} does not exist in the repository`));
+          out.push(
+            finding(
+              "error",
+              "application-path",
+              at,
+              `${base}.path`,
+              `path ${src.path} does not exist in the repository`,
+            ),
+          );
         }
       });
     }
@@ -188,7 +223,8 @@ export const checkArgo: Check = (objects, ctx) => {
   for (const t of targets) byUnitApps.set(t.app.unit, [...(byUnitApps.get(t.app.unit) ?? []), t]);
   for (const apps of byUnitApps.values()) {
     const provider = new Map<string, AppTarget>();
-    for (const t of apps) for (const g of providers(t.objects).keys()) if (!provider.has(g)) provider.set(g, t);
+    for (const t of apps)
+      for (const g of providers(t.objects).keys()) if (!provider.has(g)) provider.set(g, t);
     for (const t of apps) {
       const reported = new Set<string>();
       for (const o of t.objects) {

@@ -14,7 +14,10 @@ export const checkSriov: Check = (objects) => {
     const r = get(obj, "spec.resourceName");
     if (typeof r === "string") resources.add(r);
   }
-  const known = resources.size > 0 ? `policies in the tree provide: ${[...resources].join(", ")}` : "the tree has no SriovNetworkNodePolicy";
+  const known =
+    resources.size > 0
+      ? `policies in the tree provide: ${[...resources].join(", ")}`
+      : "the tree has no SriovNetworkNodePolicy";
   const out: LintFinding[] = [];
   for (const at of objects) {
     if (at.obj.kind === "NetworkAttachmentDefinition") {
@@ -24,14 +27,28 @@ export const checkSriov: Check = (objects) => {
       const name = value.includes("/") ? value.slice(value.indexOf("/") + 1) : value;
       if (!resources.has(name)) {
         out.push(
-          finding("error", "sriov", at, `metadata.annotations["${RESOURCE_ANNOTATION}"]`, `resource ${value} is not provided by any SriovNetworkNodePolicy (${known})`),
+          finding(
+            "error",
+            "sriov",
+            at,
+            `metadata.annotations["${RESOURCE_ANNOTATION}"]`,
+            `resource ${value} is not provided by any SriovNetworkNodePolicy (${known})`,
+          ),
         );
       }
     }
     if (at.obj.kind === "SriovNetwork") {
       const r = get(at.obj, "spec.resourceName");
       if (typeof r === "string" && !resources.has(r)) {
-        out.push(finding("error", "sriov", at, "spec.resourceName", `resource ${r} is not provided by any SriovNetworkNodePolicy (${known})`));
+        out.push(
+          finding(
+            "error",
+            "sriov",
+            at,
+            "spec.resourceName",
+            `resource ${r} is not provided by any SriovNetworkNodePolicy (${known})`,
+          ),
+        );
       }
     }
   }

@@ -39,7 +39,10 @@ export function podTemplate(o: Json): PodTemplate | undefined {
     if (!isObj(t) || !isObj(t.spec)) return undefined;
     return { spec: t.spec, metadata: isObj(t.metadata) ? t.metadata : {}, at: `${path}.spec` };
   };
-  if (kind === "Pod") return isObj(o.spec) ? { spec: o.spec, metadata: isObj(o.metadata) ? o.metadata : {}, at: "spec" } : undefined;
+  if (kind === "Pod")
+    return isObj(o.spec)
+      ? { spec: o.spec, metadata: isObj(o.metadata) ? o.metadata : {}, at: "spec" }
+      : undefined;
   if (["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"].includes(String(kind))) {
     return pick("spec.template");
   }
@@ -59,9 +62,13 @@ export function profilesOf(objects: LintObject[]): Map<string, ProfileFacts> {
     if (obj.kind !== "PerformanceProfile") continue;
     const pages = get(obj, "spec.hugepages.pages");
     const sizes = new Set<string>();
-    if (Array.isArray(pages)) for (const p of pages) if (isObj(p) && typeof p.size === "string") sizes.add(p.size);
+    if (Array.isArray(pages))
+      for (const p of pages) if (isObj(p) && typeof p.size === "string") sizes.add(p.size);
     const sel = get(obj, "spec.nodeSelector");
-    out.set(nameOf(obj), { pageSizes: sizes, nodeSelector: isObj(sel) ? (sel as Record<string, string>) : {} });
+    out.set(nameOf(obj), {
+      pageSizes: sizes,
+      nodeSelector: isObj(sel) ? (sel as Record<string, string>) : {},
+    });
   }
   return out;
 }
@@ -71,7 +78,8 @@ function checkPod(at: LintObject, t: PodTemplate, profiles: Map<string, ProfileF
   const err = (path: string, msg: string) => out.push(finding("error", "pod", at, path, msg));
   const rc = typeof t.spec.runtimeClassName === "string" ? t.spec.runtimeClassName : undefined;
   const ann = isObj(t.metadata.annotations) ? (t.metadata.annotations as Record<string, string>) : {};
-  const annPath = t.at === "spec" ? "metadata.annotations" : `${t.at.replace(/\.spec$/, "")}.metadata.annotations`;
+  const annPath =
+    t.at === "spec" ? "metadata.annotations" : `${t.at.replace(/\.spec$/, "")}.metadata.annotations`;
   const hasCrio = CRIO_ANNOTATIONS.some((a) => a in ann);
   const tuned = (rc?.startsWith(RUNTIME_CLASS_PREFIX) ?? false) || hasCrio;
   let profile: ProfileFacts | undefined;
@@ -101,12 +109,21 @@ function checkPod(at: LintObject, t: PodTemplate, profiles: Map<string, ProfileF
   for (const a of CRIO_ANNOTATIONS) {
     if (ann[a] !== "disable") {
       out.push(
-        finding("warning", "pod", at, `${annPath}["${a}"]`, `a low-latency pod normally sets ${a}: "disable"`),
+        finding(
+          "warning",
+          "pod",
+          at,
+          `${annPath}["${a}"]`,
+          `a low-latency pod normally sets ${a}: "disable"`,
+        ),
       );
     }
   }
   const containers = [
-    ...(Array.isArray(t.spec.initContainers) ? t.spec.initContainers : []).map((c, i) => [c, `initContainers[${i}]`]),
+    ...(Array.isArray(t.spec.initContainers) ? t.spec.initContainers : []).map((c, i) => [
+      c,
+      `initContainers[${i}]`,
+    ]),
     ...(Array.isArray(t.spec.containers) ? t.spec.containers : []).map((c, i) => [c, `containers[${i}]`]),
   ] as [Json, string][];
   for (const [c, cpath] of containers) {
@@ -116,7 +133,10 @@ function checkPod(at: LintObject, t: PodTemplate, profiles: Map<string, ProfileF
     const name = String(c.name ?? cpath);
     for (const r of ["cpu", "memory"]) {
       if (limits[r] === undefined) {
-        err(`${base}.limits.${r}`, `not Guaranteed QoS: container "${name}" has no ${r} limit (a low-latency pod needs requests equal to limits for cpu and memory)`);
+        err(
+          `${base}.limits.${r}`,
+          `not Guaranteed QoS: container "${name}" has no ${r} limit (a low-latency pod needs requests equal to limits for cpu and memory)`,
+        );
         continue;
       }
       if (requests[r] !== undefined && parseQuantity(requests[r]) !== parseQuantity(limits[r])) {
@@ -128,7 +148,10 @@ function checkPod(at: LintObject, t: PodTemplate, profiles: Map<string, ProfileF
     }
     const cpu = parseQuantity(limits.cpu);
     if (cpu !== undefined && !Number.isInteger(cpu)) {
-      err(`${base}.limits.cpu`, `cpu ${String(limits.cpu)} is not a whole number: the static CPU manager pins only integer CPUs, so this container gets no isolated CPU`);
+      err(
+        `${base}.limits.cpu`,
+        `cpu ${String(limits.cpu)} is not a whole number: the static CPU manager pins only integer CPUs, so this container gets no isolated CPU`,
+      );
     }
     for (const key of new Set([...Object.keys(requests), ...Object.keys(limits)])) {
       const m = /^hugepages-(.+)$/.exec(key);
@@ -147,7 +170,12 @@ function checkPod(at: LintObject, t: PodTemplate, profiles: Map<string, ProfileF
 
 const BOOTABLE_VOLUMES = ["containerDisk", "dataVolume", "persistentVolumeClaim", "ephemeral", "hostDisk"];
 
-function checkVm(at: LintObject, spec: Json, specPath: string, profiles: Map<string, ProfileFacts>): LintFinding[] {
+function checkVm(
+  at: LintObject,
+  spec: Json,
+  specPath: string,
+  profiles: Map<string, ProfileFacts>,
+): LintFinding[] {
   const out: LintFinding[] = [];
   const err = (path: string, msg: string) => out.push(finding("error", "vm", at, `${specPath}.${path}`, msg));
   const cpu = (get(spec, "domain.cpu") ?? {}) as Json;
@@ -157,15 +185,26 @@ function checkVm(at: LintObject, spec: Json, specPath: string, profiles: Map<str
     err("domain.cpu.isolateEmulatorThread", "isolateEmulatorThread needs dedicatedCpuPlacement: true");
   }
   if (isObj(cpu.numa) && cpu.numa.guestMappingPassthrough !== undefined) {
-    if (!dedicated) err("domain.cpu.numa.guestMappingPassthrough", "guestMappingPassthrough needs dedicatedCpuPlacement: true");
-    if (pageSize === undefined) err("domain.cpu.numa.guestMappingPassthrough", "guestMappingPassthrough needs hugepages (domain.memory.hugepages.pageSize)");
+    if (!dedicated)
+      err(
+        "domain.cpu.numa.guestMappingPassthrough",
+        "guestMappingPassthrough needs dedicatedCpuPlacement: true",
+      );
+    if (pageSize === undefined)
+      err(
+        "domain.cpu.numa.guestMappingPassthrough",
+        "guestMappingPassthrough needs hugepages (domain.memory.hugepages.pageSize)",
+      );
   }
   if (cpu.realtime !== undefined && (!dedicated || pageSize === undefined)) {
     err("domain.cpu.realtime", "realtime needs dedicatedCpuPlacement: true and hugepages");
   }
   if (pageSize !== undefined) {
     if (pageSize !== "1Gi" && pageSize !== "2Mi") {
-      err("domain.memory.hugepages.pageSize", `hugepages pageSize ${String(pageSize)} does not exist on x86: use 1Gi or 2Mi`);
+      err(
+        "domain.memory.hugepages.pageSize",
+        `hugepages pageSize ${String(pageSize)} does not exist on x86: use 1Gi or 2Mi`,
+      );
     } else {
       const sel = (isObj(spec.nodeSelector) ? spec.nodeSelector : {}) as Record<string, string>;
       const matching = [...profiles].filter(([, p]) =>
@@ -184,17 +223,27 @@ function checkVm(at: LintObject, spec: Json, specPath: string, profiles: Map<str
   const volumeNames = new Set(volumes.map((v) => v.name));
   const disks = (get(spec, "domain.devices.disks") ?? []) as Json[];
   disks.forEach((d, i) => {
-    if (!volumeNames.has(d.name)) err(`domain.devices.disks[${i}].name`, `disk "${String(d.name)}" has no volume of that name`);
+    if (!volumeNames.has(d.name))
+      err(`domain.devices.disks[${i}].name`, `disk "${String(d.name)}" has no volume of that name`);
   });
   const bootable = volumes.findIndex((v) => BOOTABLE_VOLUMES.some((k) => k in v));
   if (bootable < 0) {
-    err("volumes", "no bootable volume (containerDisk, dataVolume, persistentVolumeClaim...): the VM cannot boot");
+    err(
+      "volumes",
+      "no bootable volume (containerDisk, dataVolume, persistentVolumeClaim...): the VM cannot boot",
+    );
   }
   volumes.forEach((v, i) => {
     const image = get(v, "containerDisk.image");
     if (typeof image === "string" && !/[:@]/.test(image.split("/").at(-1) ?? "")) {
       out.push(
-        finding("warning", "vm", at, `${specPath}.volumes[${i}].containerDisk.image`, `image ${image} has no tag: pin one so every attendee boots the same disk`),
+        finding(
+          "warning",
+          "vm",
+          at,
+          `${specPath}.volumes[${i}].containerDisk.image`,
+          `image ${image} has no tag: pin one so every attendee boots the same disk`,
+        ),
       );
     }
   });
@@ -217,4 +266,3 @@ export const checkWorkloads: Check = (objects) => {
   }
   return out;
 };
-
