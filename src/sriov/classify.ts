@@ -95,7 +95,11 @@ export function classifyAttachedEni(
   const b = base(eni);
   const at = eni.attachment;
   if (at?.deviceIndex === 0 && at.networkCardIndex === 0) {
-    return { ...b, role: "primary", reason: "primary interface (device index 0): carries the cluster network; never used" };
+    return {
+      ...b,
+      role: "primary",
+      reason: "primary interface (device index 0): carries the cluster network; never used",
+    };
   }
   if (eni.interfaceType === "efa" || eni.interfaceType === "efa-only") {
     return {
@@ -105,7 +109,11 @@ export function classifyAttachedEni(
     };
   }
   if (eni.interfaceType !== "interface") {
-    return { ...b, role: "unusable", reason: `interface type "${eni.interfaceType}" is not a plain ENA interface` };
+    return {
+      ...b,
+      role: "unusable",
+      reason: `interface type "${eni.interfaceType}" is not a plain ENA interface`,
+    };
   }
   if (!type?.bareMetal) {
     return {
@@ -115,7 +123,11 @@ export function classifyAttachedEni(
     };
   }
   if (at && at.status !== "attached") {
-    return { ...b, role: "unusable", reason: `attachment is ${at.status}; wait until it is attached and run again` };
+    return {
+      ...b,
+      role: "unusable",
+      reason: `attachment is ${at.status}; wait until it is attached and run again`,
+    };
   }
   if (instance.subnetId !== undefined && eni.subnetId === instance.subnetId) {
     return {
@@ -162,11 +174,17 @@ export function classifyInventory(inv: Inventory): Detection {
         .map((e) => classifyAttachedEni(e, inst, type))
         .sort(byDevice);
       const notes: string[] = [];
-      if (!type) notes.push(`instance type ${inst.instanceType} was not described by EC2; its interfaces cannot be judged`);
-      else if (!type.bareMetal) notes.push(`${inst.instanceType} is not bare metal: not a low-latency worker`);
-      if (inst.state !== "running") notes.push(`instance is ${inst.state}: its devices appear on the node only when it runs`);
+      if (!type)
+        notes.push(
+          `instance type ${inst.instanceType} was not described by EC2; its interfaces cannot be judged`,
+        );
+      else if (!type.bareMetal)
+        notes.push(`${inst.instanceType} is not bare metal: not a low-latency worker`);
+      if (inst.state !== "running")
+        notes.push(`instance is ${inst.state}: its devices appear on the node only when it runs`);
       const usable = interfaces.filter((i) => i.role === "usable").length;
-      if (type?.bareMetal && usable === 0) notes.push("no dedicated interface: attach an ENI from a separate data subnet");
+      if (type?.bareMetal && usable === 0)
+        notes.push("no dedicated interface: attach an ENI from a separate data subnet");
       const max = type?.maximumNetworkInterfaces;
       return {
         instanceId: inst.instanceId,
@@ -180,7 +198,10 @@ export function classifyInventory(inv: Inventory): Detection {
         ...(inst.nodeName !== undefined && { nodeName: inst.nodeName }),
         ...(inst.privateDnsName !== undefined && { privateDnsName: inst.privateDnsName }),
         ...(inst.availabilityZone !== undefined && { availabilityZone: inst.availabilityZone }),
-        ...(max !== undefined && { maximumNetworkInterfaces: max, freeSlots: Math.max(0, max - interfaces.length) }),
+        ...(max !== undefined && {
+          maximumNetworkInterfaces: max,
+          freeSlots: Math.max(0, max - interfaces.length),
+        }),
       };
     });
 
@@ -231,10 +252,21 @@ export function classifyInventory(inv: Inventory): Detection {
     efa: all.filter((i) => i.role === "efa").length,
     detached: detached.length,
   };
-  return { region: inv.region, nodes, detached, dataSubnets, totals, advice: adviceFor(nodes, detached, totals) };
+  return {
+    region: inv.region,
+    nodes,
+    detached,
+    dataSubnets,
+    totals,
+    advice: adviceFor(nodes, detached, totals),
+  };
 }
 
-function adviceFor(nodes: NodeReport[], detached: EniClassification[], totals: Detection["totals"]): string[] {
+function adviceFor(
+  nodes: NodeReport[],
+  detached: EniClassification[],
+  totals: Detection["totals"],
+): string[] {
   const advice: string[] = [];
   if (totals.metalNodes === 0) {
     advice.push(
@@ -255,10 +287,14 @@ function adviceFor(nodes: NodeReport[], detached: EniClassification[], totals: D
     );
   }
   if (nodes.some((n) => n.interfaces.some((i) => i.role === "shared-subnet"))) {
-    advice.push("some extra ENIs share the cluster subnet: replace them with ENIs from a subnet of their own");
+    advice.push(
+      "some extra ENIs share the cluster subnet: replace them with ENIs from a subnet of their own",
+    );
   }
   if (totals.efa > 0 && totals.usable === 0) {
-    advice.push("EFA interfaces cannot be used by the SR-IOV Network Operator: attach a plain ENA interface instead");
+    advice.push(
+      "EFA interfaces cannot be used by the SR-IOV Network Operator: attach a plain ENA interface instead",
+    );
   }
   return advice;
 }

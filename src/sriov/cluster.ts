@@ -83,7 +83,10 @@ export async function loadClusterFacts(
   let kube: InstanceType<typeof Kube>;
   try {
     kube = Kube.connect(
-      { ...(opts.kubeconfig && { kubeconfig: opts.kubeconfig }), ...(opts.context && { context: opts.context }) },
+      {
+        ...(opts.kubeconfig && { kubeconfig: opts.kubeconfig }),
+        ...(opts.context && { context: opts.context }),
+      },
       ctx.env,
       ctx.cwd,
     );

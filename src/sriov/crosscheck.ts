@@ -29,7 +29,11 @@ export interface CrossCheckFinding {
   message: string;
 }
 
-export function crossCheck(det: Detection, states: NodeStateFacts[], mechanism: Mechanism): CrossCheckFinding[] {
+export function crossCheck(
+  det: Detection,
+  states: NodeStateFacts[],
+  mechanism: Mechanism,
+): CrossCheckFinding[] {
   const findings: CrossCheckFinding[] = [];
   const byNode = new Map(states.map((s) => [s.nodeName, s]));
   for (const n of det.nodes.filter((x) => x.metal)) {
@@ -41,7 +45,8 @@ export function crossCheck(det: Detection, states: NodeStateFacts[], mechanism: 
         findings.push({
           severity: "warning",
           node,
-          message: "no SriovNetworkNodeState: the operator's config daemon does not run on this node yet (check its node selector and that the operator is installed)",
+          message:
+            "no SriovNetworkNodeState: the operator's config daemon does not run on this node yet (check its node selector and that the operator is installed)",
         });
       }
       continue;

@@ -18,8 +18,14 @@ import {
 } from "@aws-sdk/client-ec2";
 import { ec2Call } from "../aws/ec2.ts";
 import { UserError } from "../lib/errors.ts";
-import type { EniFacts, InstanceFacts, InstanceTypeFacts, Inventory, SubnetFacts, WorkerSource } from "./inventory.ts";
-
+import type {
+  EniFacts,
+  InstanceFacts,
+  InstanceTypeFacts,
+  Inventory,
+  SubnetFacts,
+  WorkerSource,
+} from "./inventory.ts";
 
 /** Filter values per DescribeNetworkInterfaces call (EC2 accepts up to 200 values per filter). */
 export const ENI_FILTER_BATCH = 200;
@@ -166,7 +172,10 @@ export async function gatherInventory(client: EC2Client, opts: GatherOptions): P
   const listEnis = (filters: Filter[]) =>
     ec2Call(
       async () => {
-        for await (const page of paginateDescribeNetworkInterfaces({ client }, { Filters: filters, MaxResults: 1000 })) {
+        for await (const page of paginateDescribeNetworkInterfaces(
+          { client },
+          { Filters: filters, MaxResults: 1000 },
+        )) {
           for (const n of page.NetworkInterfaces ?? []) enis.push(toEniFacts(n));
         }
       },

@@ -233,7 +233,9 @@ function explain(mechanism: Mechanism, v: OcpVersion, o: GenerateOptions, det: D
       "Applying the policies may drain and reboot the metal workers; pause their MachineConfigPool to group changes.",
     ];
   }
-  const nodes = new Set(det.dataSubnets.flatMap((d) => d.interfaces.map((i) => i.nodeName ?? i.privateDnsName ?? i.instanceId)));
+  const nodes = new Set(
+    det.dataSubnets.flatMap((d) => d.interfaces.map((i) => i.nodeName ?? i.privateDnsName ?? i.instanceId)),
+  );
   const assumed = det.dataSubnets.some((d) => d.interfaces.some((i) => !i.nodeName));
   return [
     `OpenShift ${ver}: the SR-IOV Network Operator has no AWS platform support before 4.22; ENA devices never appear in ` +
@@ -244,7 +246,9 @@ function explain(mechanism: Mechanism, v: OcpVersion, o: GenerateOptions, det: D
       "no device plugin tracks the interface, so only one pod at a time can hold it and a second one fails to start; " +
       "no vfio-pci/DPDK mode (the device stays on the kernel ena driver); a replaced ENI has a new MAC: generate again.",
     ...(assumed
-      ? ["Node names were taken from the instances' private DNS names (how OpenShift names AWS nodes); log in to the cluster to confirm them."]
+      ? [
+          "Node names were taken from the instances' private DNS names (how OpenShift names AWS nodes); log in to the cluster to confirm them.",
+        ]
       : []),
     "After upgrading to 4.22 or later, generate again with the new --ocp-version to switch to SriovNetworkNodePolicies.",
   ];
@@ -277,12 +281,19 @@ export function planSriov(det: Detection, o: GenerateOptions): SriovPlan {
   if (det.dataSubnets.length === 0) {
     throw new UserError({
       what: `no usable dedicated interface on the ${det.totals.metalNodes} metal worker(s) in ${det.region}`,
-      next: det.advice.join("; ") || "attach an ENI from a separate data subnet to each metal worker (device index >= 1)",
+      next:
+        det.advice.join("; ") ||
+        "attach an ENI from a separate data subnet to each metal worker (device index >= 1)",
     });
   }
   const objects = mechanism === "operator" ? operatorPlan(det, o) : hostDevicePlan(det, o);
   objects.sort((a, b) => a.file.localeCompare(b.file));
-  return { ocpVersion: `${v.major}.${v.minor}`, mechanism, objects, explanation: explain(mechanism, v, o, det) };
+  return {
+    ocpVersion: `${v.major}.${v.minor}`,
+    mechanism,
+    objects,
+    explanation: explain(mechanism, v, o, det),
+  };
 }
 
 /** The kustomization listing every planned object. */

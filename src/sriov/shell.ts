@@ -3,7 +3,14 @@
  * find the workers (cluster, cluster tag or ids), gather the inventory, classify it.
  */
 import type { EC2Client } from "@aws-sdk/client-ec2";
-import { type CallCounter, clientRegion, countCalls, createEc2Client, type Ec2Options, resolveAwsSettings } from "../aws/ec2.ts";
+import {
+  type CallCounter,
+  clientRegion,
+  countCalls,
+  createEc2Client,
+  type Ec2Options,
+  resolveAwsSettings,
+} from "../aws/ec2.ts";
 import type { Context } from "../lib/context.ts";
 import { UserError } from "../lib/errors.ts";
 import { classifyInventory, type Detection } from "./classify.ts";
@@ -44,7 +51,11 @@ async function clusterFactsFor(opts: SriovAwsOptions, ctx: Context): Promise<Clu
   return loadClusterFacts({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx);
 }
 
-export async function detect(opts: SriovAwsOptions, ctx: Context, cluster?: ClusterFacts): Promise<DetectResult> {
+export async function detect(
+  opts: SriovAwsOptions,
+  ctx: Context,
+  cluster?: ClusterFacts,
+): Promise<DetectResult> {
   const bad = (opts.instanceIds ?? []).filter((id) => !INSTANCE_ID.test(id));
   if (bad.length > 0) {
     throw new UserError({
@@ -116,6 +127,15 @@ export async function detect(opts: SriovAwsOptions, ctx: Context, cluster?: Clus
     ...(instanceIds !== undefined && { instanceIds }),
     ...(clusterTag !== undefined && { clusterTag }),
   });
+  if (inventory.instances.length === 0) {
+    throw new UserError({
+      what: clusterTag
+        ? `no instances tagged ${clusterTag} in ${region} (control-plane machines are not counted)`
+        : `none of the instances was found in ${region}`,
+      where: opts.infraId ? "--infra-id / --region" : "--region",
+      next: "check that --region is the cluster's region and --infra-id its infrastructure id (`oc get infrastructure cluster -o jsonpath='{.status.infrastructureName}'`)",
+    });
+  }
   return {
     detection: classifyInventory(inventory),
     inventory,
