@@ -5,7 +5,7 @@
  * content/, docs-ui/ or the playbook.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, watch, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { detectGitLayout, localPlaybook } from "./playbook.ts";
 import { serveStatic } from "./static-server.ts";
@@ -19,7 +19,7 @@ function playbookPath(): string {
   if (!layout.linkedWorktree) return PLAYBOOK;
   const dir = join(ROOT, ".cache", "antora");
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, "antora-playbook.local.yml");
+  const file = join(dir, `antora-playbook.local.${process.pid}.yml`);
   writeFileSync(file, localPlaybook(ROOT, readFileSync(PLAYBOOK, "utf8"), layout));
   return file;
 }
@@ -39,13 +39,17 @@ export function build(extraArgs: string[] = []): Promise<number> {
       cwd: ROOT,
       stdio: "inherit",
     });
-    child.on("close", (code) => resolve(code ?? 1));
+    child.on("close", (code) => {
+      if (playbook !== PLAYBOOK) rmSync(playbook, { force: true });
+      resolve(code ?? 1);
+    });
   });
 }
 
 async function serve(port: number): Promise<void> {
   let code = await build();
-  if (code !== 0) process.stderr.write("docs: the first build failed; fix the warnings above (serving anyway)\n");
+  if (code !== 0)
+    process.stderr.write("docs: the first build failed; fix the warnings above (serving anyway)\n");
   const server = await serveStatic(SITE, port);
   process.stdout.write(`docs: serving ${SITE} at ${server.url}/ (rebuilds on change; Ctrl+C stops)\n`);
   let timer: NodeJS.Timeout | undefined;
