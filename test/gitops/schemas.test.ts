@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
@@ -90,6 +91,49 @@ describe("schema registry (real upstream schemas)", () => {
     };
     assert.deepEqual(await r.validate(hco), []);
     assert.equal(await r.validate({ apiVersion: "example.com/v1", kind: "Nothing" }), undefined);
+  });
+
+  it("caches compiled validators on disk: same findings from the cache, recompiled when the schema changes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "llw-cache-"));
+    const objects = [
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "p", bad: 1 },
+        spec: { containers: [{ name: "c", image: 1 }] },
+      },
+      {
+        apiVersion: "argoproj.io/v1alpha1",
+        kind: "ApplicationSet",
+        metadata: { name: "a" },
+        spec: {
+          generators: [{ clusters: { selectr: {} } }],
+          template: { metadata: {}, spec: { project: 1, destination: {} } },
+        },
+      },
+    ];
+    const run = async (schemas: string) => {
+      const r = new SchemaRegistry({ cacheDir: dir });
+      await r.addDirectory(schemas);
+      const out = [];
+      for (const o of objects) out.push(await r.validate(o));
+      return { out, stats: r.stats };
+    };
+    const cold = await run(SCHEMAS);
+    const warm = await run(SCHEMAS);
+    assert.deepEqual(cold.stats, { compiled: 2, cached: 0 });
+    assert.deepEqual(warm.stats, { compiled: 0, cached: 2 });
+    assert.deepEqual(warm.out, cold.out);
+    assert.ok(cold.out[0]!.length === 2 && cold.out[1]!.length >= 2, JSON.stringify(cold.out));
+    // A changed schema file is a new cache entry, never the old validator.
+    const changed = mkdtempSync(join(tmpdir(), "llw-schemas-"));
+    const text = readFileSync(join(SCHEMAS, "applicationsets.argoproj.io.yaml"), "utf8");
+    writeFileSync(join(changed, "applicationsets.argoproj.io.yaml"), text.replace("selector:", "selectr:"));
+    cpSync(join(SCHEMAS, "kubernetes-openapi-v3"), join(changed, "kubernetes-openapi-v3"), {
+      recursive: true,
+    });
+    const after = await run(changed);
+    assert.deepEqual(after.stats, { compiled: 1, cached: 1 });
   });
 
   it("turns JSON pointers into the paths a reviewer reads", () => {
