@@ -2,14 +2,196 @@
  * Every llw command, its options and examples, in one place. Command code is imported lazily
  * when the command runs, so `llw --help` and simple commands start fast.
  */
-import type { CommandSpec, GroupSpec } from "./types.ts";
+import { intOption } from "./parse.ts";
+import type { CommandSpec, GroupSpec, OptionSpec } from "./types.ts";
+
+// --- topology and profile (issue 2): shared option specs ---
+/** PPC-style booleans: `--rt-kernel`, `--rt-kernel=true` and `--rt-kernel=false` all work. */
+function boolOption(flags: string, description: string): OptionSpec {
+  return {
+    flags: `${flags} [bool]`,
+    description,
+    parse: (v: string) => {
+      if (/^(true|1|yes)$/i.test(v)) return true;
+      if (/^(false|0|no)$/i.test(v)) return false;
+      throw new Error(`${flags}: expected true or false, got "${v}"`);
+    },
+  };
+}
+const TOPOLOGY_SOURCE_OPTIONS: OptionSpec[] = [
+  {
+    flags: "--instance-type <type>",
+    description: "EC2 metal instance type from the built-in catalog, e.g. c5.metal",
+  },
+  {
+    flags: "--lscpu <file>",
+    description:
+      "lscpu -p (or -e, -J -e) output of the node: oc debug node/<node> -- chroot /host lscpu -p > FILE",
+  },
+  {
+    flags: "--sysfs <path>",
+    description:
+      "sysfs snapshot: a directory or .tar.gz with sys/devices/system (must-gather's nodes/<node>/sysinfo.tgz)",
+  },
+];
 
 export const GROUPS: GroupSpec[] = [
   // --- groups: add yours in your area's block below ---
+  {
+    name: "topology",
+    summary: "Show the CPU topology of a host: sockets, NUMA nodes, cores and SMT siblings",
+  },
+  { name: "profile", summary: "Plan and validate PerformanceProfiles (CPU isolation, hugepages, NUMA)" },
 ];
 
 export const COMMANDS: CommandSpec[] = [
   // --- topology and profile (issue 2) ---
+  {
+    path: ["topology", "show"],
+    summary: "Print the CPU map of an instance type, an lscpu capture or a sysfs snapshot",
+    description:
+      "Shows each NUMA node with its socket, memory and cores, every core as its SMT sibling threads " +
+      "(e.g. 0,48). Use it to check the catalog against a real node before planning a profile.",
+    options: TOPOLOGY_SOURCE_OPTIONS,
+    output: ["table", "yaml", "json"],
+    examples: [
+      {
+        cmd: "llw topology show --instance-type c5.metal",
+        what: "the CPU map of a c5.metal from the catalog",
+      },
+      {
+        cmd: "llw topology show --lscpu node-lscpu.txt",
+        what: "the CPU map of a real node (oc debug node/<node> -- chroot /host lscpu -p > node-lscpu.txt)",
+      },
+      {
+        cmd: "llw topology show --sysfs must-gather/nodes/worker-0/sysinfo.tgz -o json",
+        what: "a must-gather snapshot, as JSON",
+      },
+    ],
+    load: () => import("./topology-show.ts"),
+  },
+  {
+    path: ["profile", "generate"],
+    summary:
+      "Plan a PerformanceProfile for a topology, choosing CPUs as the Performance Profile Creator does",
+    description:
+      "Prints the PerformanceProfile YAML on stdout (pipe it to `oc apply -f -`). On a terminal it also prints, " +
+      "on stderr, the CPU map (reserved / isolated / offlined per NUMA node) and the reason for each choice; " +
+      "--explain prints them when stderr is not a terminal, --quiet never. CPU sets, workload hints, kernel " +
+      "arguments, topology policy and selectors match PPC for the same flags. Defaults: one physical core per " +
+      "NUMA node reserved for housekeeping, power mode low-latency, 1G hugepages on each NUMA node (half its " +
+      "memory), the worker-rt MachineConfigPool (--single-node: master), name workshop-<instance type>.",
+    options: [
+      ...TOPOLOGY_SOURCE_OPTIONS,
+      {
+        flags: "--reserved-cpu-count <n>",
+        description: "CPUs for housekeeping (even with SMT on); default one core per NUMA node",
+        parse: intOption("--reserved-cpu-count", 1),
+      },
+      {
+        flags: "--offlined-cpu-count <n>",
+        description: "CPUs to take offline (PPC order: unused sockets, then siblings, then any)",
+        parse: intOption("--offlined-cpu-count", 0),
+      },
+      boolOption("--split-reserved-cpus-across-numa", "split reserved CPUs evenly across NUMA nodes"),
+      boolOption("--disable-ht", "turn SMT off (kernel arg nosmt); plan with first sibling threads only"),
+      {
+        flags: "--power-consumption-mode <mode>",
+        description:
+          "workload hints: default, low-latency (realTime) or ultra-low-latency (+highPowerConsumption)",
+        choices: ["default", "low-latency", "ultra-low-latency"],
+      },
+      boolOption(
+        "--per-pod-power-management",
+        "workload hint perPodPowerManagement (not with ultra-low-latency)",
+      ),
+      boolOption("--rt-kernel", "use the real-time kernel (kernel-rt)"),
+      {
+        flags: "--topology-manager-policy <policy>",
+        description: "kubelet Topology Manager policy (default restricted)",
+        choices: ["single-numa-node", "best-effort", "restricted"],
+      },
+      boolOption(
+        "--user-level-networking",
+        "net.userLevelNetworking (DPDK): NIC queues limited to reserved CPUs",
+      ),
+      { flags: "--mcp-name <name>", description: "MachineConfigPool to tune (default worker-rt)" },
+      { flags: "--single-node", description: "single-node cluster: tune the master pool" },
+      {
+        flags: "--profile-name <name>",
+        description: "profile name (default workshop-<instance type, dots as dashes>)",
+      },
+      { flags: "--hugepages-size <size>", description: "hugepage size (default 1G)", choices: ["1G", "2M"] },
+      {
+        flags: "--hugepages-per-node <n>",
+        description: "hugepages per NUMA node (default: half of each node's memory; 0 for none)",
+        parse: intOption("--hugepages-per-node", 0),
+      },
+      { flags: "--out <file>", description: "write the profile to FILE (atomically) instead of stdout" },
+      { flags: "--force", description: "with --out: replace a file that was edited by hand" },
+      { flags: "--check", description: "with --out: report whether FILE is up to date; exit 1 if not" },
+      {
+        flags: "--explain",
+        description: "print the CPU map and reasons on stderr even when it is not a terminal",
+      },
+      { flags: "--quiet", description: "never print the CPU map and reasons" },
+    ],
+    output: ["yaml", "json"],
+    examples: [
+      {
+        cmd: "llw profile generate --instance-type c5.metal",
+        what: "the workshop profile for a c5.metal worker",
+      },
+      {
+        cmd: "llw profile generate --instance-type c5.metal | oc apply -f -",
+        what: "apply it (the CPU map and reasons go to the terminal, the YAML to oc)",
+      },
+      {
+        cmd: "llw profile generate --lscpu node-lscpu.txt --instance-type m5.metal --reserved-cpu-count 8 --rt-kernel",
+        what: "from a real node's lscpu, 8 reserved CPUs, real-time kernel",
+      },
+      {
+        cmd: "llw profile generate --instance-type c5.metal --disable-ht --power-consumption-mode ultra-low-latency",
+        what: "SMT off, C-states off",
+      },
+      {
+        cmd: "llw profile generate --instance-type c5.metal --out gitops/overlays/aws/performance-profiles/c5.metal.yaml",
+        what: "write it into the GitOps tree",
+      },
+    ],
+    load: () => import("./profile-generate.ts"),
+  },
+  {
+    path: ["profile", "validate"],
+    summary: "Check a PerformanceProfile against the webhook's rules, the CRD schema and a host topology",
+    description:
+      "Reports every problem together, with file and line: the Node Tuning Operator admission webhook's rules " +
+      "(same wording), the upstream CRD schema (found in ../shared/crds, or --crd), and with a topology: CPU ids " +
+      "exist, every CPU is in a set, SMT siblings are not split between reserved and isolated, hugepages fit " +
+      "in each NUMA node's memory. Exit 1 if any error.",
+    args: [{ name: "file", description: "YAML file with one or more PerformanceProfiles", required: true }],
+    options: [
+      ...TOPOLOGY_SOURCE_OPTIONS,
+      { flags: "--crd <file>", description: "the PerformanceProfile CRD to check the schema against" },
+      {
+        flags: "--allow-split-cores",
+        description: "accept cores whose siblings are split between reserved and isolated",
+      },
+    ],
+    output: ["table", "yaml", "json"],
+    examples: [
+      { cmd: "llw profile validate profile.yaml", what: "webhook rules and CRD schema" },
+      {
+        cmd: "llw profile validate profile.yaml --instance-type c5.metal",
+        what: "also check the CPUs and hugepages against a c5.metal",
+      },
+      {
+        cmd: "llw profile validate profile.yaml --lscpu node-lscpu.txt -o json",
+        what: "against a real node, as JSON",
+      },
+    ],
+    load: () => import("./profile-validate.ts"),
+  },
   // --- gitops tree and lint (issue 3) ---
   // --- sriov (issue 4) ---
   // --- cluster: install, tune, doctor (issue 5) ---
