@@ -48,13 +48,18 @@ export function toCfnYaml(template: object, header: string, comments: SectionCom
       pair.value.items.forEach((item, j) => {
         const name = isScalar(item.key) ? String(item.key.value) : "";
         if (notes[name] && isScalar(item.key)) {
-          item.key.commentBefore = notes[name]!.split("\n").map((l) => ` ${l}`).join("\n");
+          item.key.commentBefore = notes[name]!.split("\n")
+            .map((l) => ` ${l}`)
+            .join("\n");
           item.key.spaceBefore = j > 0;
         }
       });
     }
   });
-  doc.commentBefore = header.split("\n").map((l) => ` ${l}`).join("\n");
+  doc.commentBefore = header
+    .split("\n")
+    .map((l) => ` ${l}`)
+    .join("\n");
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 

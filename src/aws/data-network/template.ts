@@ -39,6 +39,8 @@ export function eniSlot(logicalId: string): { worker: number; interface: number 
 }
 
 const ref = (name: string) => ({ Ref: name });
+/** `${Name}` inside an Fn::Sub string. */
+const v = (name: string) => `\${${name}}`;
 const sub = (s: string) => ({ "Fn::Sub": s });
 const notEmpty = (p: string) => ({ "Fn::Not": [{ "Fn::Equals": [ref(p), ""] }] });
 const cond = (name: string) => ({ Condition: name });
@@ -62,7 +64,7 @@ function attachCondition(w: number, i: number): string {
 function tags(role: string, name: object) {
   return [
     { Key: "Name", Value: name },
-    { Key: sub("kubernetes.io/cluster/${ClusterInfraId}"), Value: "owned" },
+    { Key: sub(`kubernetes.io/cluster/${v(param.infraId)}`), Value: "owned" },
     { Key: ROLE_TAG, Value: role },
     { Key: INFRA_ID_TAG, Value: ref(param.infraId) },
   ];
@@ -72,7 +74,8 @@ function parameters(): Record<string, object> {
   const p: Record<string, object> = {
     [param.infraId]: {
       Type: "String",
-      Description: "The cluster's infrastructure id (metadata.json infraID; the suffix of its kubernetes.io/cluster/ tag).",
+      Description:
+        "The cluster's infrastructure id (metadata.json infraID; the suffix of its kubernetes.io/cluster/ tag).",
       AllowedPattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
       MaxLength: 40,
     },
@@ -82,8 +85,12 @@ function parameters(): Record<string, object> {
     p[param.zone(z)] = {
       Type: "String",
       Description:
-        z === 1 ? "Availability zone of the first data subnet." : `Availability zone ${z} (empty: no subnet ${z}).`,
-      ...(z === 1 ? { AllowedPattern: "^[a-z]{2}-[a-z]+-\\d[a-z]$" } : { Default: "", AllowedPattern: "^([a-z]{2}-[a-z]+-\\d[a-z])?$" }),
+        z === 1
+          ? "Availability zone of the first data subnet."
+          : `Availability zone ${z} (empty: no subnet ${z}).`,
+      ...(z === 1
+        ? { AllowedPattern: "^[a-z]{2}-[a-z]+-\\d[a-z]$" }
+        : { Default: "", AllowedPattern: "^([a-z]{2}-[a-z]+-\\d[a-z])?$" }),
     };
     p[param.cidr(z)] = {
       Type: "String",
@@ -96,8 +103,13 @@ function parameters(): Record<string, object> {
   for (const w of range(LIMITS.workers)) {
     p[param.worker(w)] = {
       Type: "String",
-      Description: w === 1 ? "Instance id of the first metal worker." : `Instance id of metal worker ${w} (empty: none).`,
-      ...(w === 1 ? { AllowedPattern: "^i-[0-9a-f]{8,17}$" } : { Default: "", AllowedPattern: "^(i-[0-9a-f]{8,17})?$" }),
+      Description:
+        w === 1
+          ? "Instance id of the first metal worker."
+          : `Instance id of metal worker ${w} (empty: none).`,
+      ...(w === 1
+        ? { AllowedPattern: "^i-[0-9a-f]{8,17}$" }
+        : { Default: "", AllowedPattern: "^(i-[0-9a-f]{8,17})?$" }),
     };
     p[param.workerZone(w)] = {
       Type: "String",
@@ -113,7 +125,8 @@ function parameters(): Record<string, object> {
   };
   p[param.attach] = {
     Type: "String",
-    Description: "true: the stack attaches the ENIs; false: it only creates them (llw aws network up --attach-with ec2 attaches them).",
+    Description:
+      "true: the stack attaches the ENIs; false: it only creates them (llw aws network up --attach-with ec2 attaches them).",
     AllowedValues: ["true", "false"],
     Default: "true",
   };
@@ -126,7 +139,9 @@ function conditions(): Record<string, object> {
   for (const w of range(LIMITS.workers, 2)) c[hasWorker(w)!] = notEmpty(param.worker(w));
   for (const i of range(LIMITS.interfacesPerWorker, 2)) {
     c[hasInterface(i)!] = {
-      "Fn::Or": range(LIMITS.interfacesPerWorker, i).map((n) => ({ "Fn::Equals": [ref(param.count), String(n)] })),
+      "Fn::Or": range(LIMITS.interfacesPerWorker, i).map((n) => ({
+        "Fn::Equals": [ref(param.count), String(n)],
+      })),
     };
   }
   // Fn::Or needs at least two operands; the last slot is a plain comparison.
@@ -136,7 +151,8 @@ function conditions(): Record<string, object> {
   c.AttachWithStack = { "Fn::Equals": [ref(param.attach), "true"] };
   for (const w of range(LIMITS.workers)) {
     for (const i of range(LIMITS.interfacesPerWorker)) {
-      if (hasWorker(w) && hasInterface(i)) c[eniCondition(w, i)!] = { "Fn::And": [cond(hasWorker(w)!), cond(hasInterface(i)!)] };
+      if (hasWorker(w) && hasInterface(i))
+        c[eniCondition(w, i)!] = { "Fn::And": [cond(hasWorker(w)!), cond(hasInterface(i)!)] };
       const wanted = eniCondition(w, i);
       if (wanted) c[attachCondition(w, i)] = { "Fn::And": [cond("AttachWithStack"), cond(wanted)] };
     }
@@ -174,12 +190,12 @@ function resources(): Record<string, object> {
     Properties: {
       GroupDescription: "Data traffic between the workshop metal workers (SR-IOV / ENA data interfaces)",
       VpcId: ref(param.vpc),
-      Tags: tags("data-security-group", sub("${ClusterInfraId}-data")),
+      Tags: tags("data-security-group", sub(`${v(param.infraId)}-data`)),
     },
   };
   r[logical.routeTable] = {
     Type: "AWS::EC2::RouteTable",
-    Properties: { VpcId: ref(param.vpc), Tags: tags("data-route-table", sub("${ClusterInfraId}-data")) },
+    Properties: { VpcId: ref(param.vpc), Tags: tags("data-route-table", sub(`${v(param.infraId)}-data`)) },
   };
   for (const z of range(LIMITS.zones)) {
     r[logical.ingress(z)] = withCondition(hasZone(z), {
@@ -297,7 +313,11 @@ export function dataNetworkTemplate(): Record<string, unknown> {
           },
           {
             Label: { default: "Metal workers" },
-            Parameters: [...range(LIMITS.workers).flatMap((w) => [param.worker(w), param.workerZone(w)]), param.count, param.attach],
+            Parameters: [
+              ...range(LIMITS.workers).flatMap((w) => [param.worker(w), param.workerZone(w)]),
+              param.count,
+              param.attach,
+            ],
           },
         ],
       },
