@@ -21,14 +21,19 @@ export default async function profileBench(): Promise<void> {
     "--instance-type",
     "c5.metal",
   ]);
-  const validate = await timeCommand("llw profile validate (CRD schema + c5.metal)", Math.max(5, REPS / 4), node, [
-    llw,
-    "profile",
-    "validate",
-    join(ROOT, "bench", "fixtures", "c5-metal-profile.yaml"),
-    "--instance-type",
-    "c5.metal",
-  ]);
+  const validate = await timeCommand(
+    "llw profile validate (CRD schema + c5.metal)",
+    Math.max(5, REPS / 4),
+    node,
+    [
+      llw,
+      "profile",
+      "validate",
+      join(ROOT, "bench", "fixtures", "c5-metal-profile.yaml"),
+      "--instance-type",
+      "c5.metal",
+    ],
+  );
   report(
     `profile: llw profile generate vs bare node start-up (${REPS} runs each, dist/ build)`,
     baseline,
