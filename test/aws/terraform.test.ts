@@ -99,6 +99,8 @@ describe("data-network Terraform module", () => {
   it("keeps the details that matter: device index from 1, source/dest check off, the cluster tag", async () => {
     const tf = await parseModule(MODULE);
     const attach = tf.resource.aws_network_interface_attachment!.data![0] as Record<string, string>;
+    // hcl2json renders HCL expressions as "${...}" strings.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an HCL interpolation, not a JS template
     assert.equal(attach.device_index, "${each.value.device_index}");
     const main = readFileSync(join(MODULE, "main.tf"), "utf8");
     assert.match(main, /range\(1, var\.interfaces_per_worker \+ 1\)/, "device indexes start at 1");
