@@ -35,6 +35,16 @@ const TOPOLOGY_SOURCE_OPTIONS: OptionSpec[] = [
   },
 ];
 
+// --- aws (issue 8): shared options ---
+const AWS_OPTIONS: OptionSpec[] = [
+  { flags: "--region <code>", description: "AWS region (default: AWS_REGION or the profile's region)" },
+  { flags: "--profile <name>", description: "AWS profile (default: AWS_PROFILE)" },
+  {
+    flags: "--endpoint-url <url>",
+    description: "AWS endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL)",
+  },
+];
+
 // --- sriov (issue 4): shared option specs ---
 const SRIOV_AWS_OPTIONS: OptionSpec[] = [
   {
@@ -70,6 +80,12 @@ const SRIOV_AWS_OPTIONS: OptionSpec[] = [
 
 export const GROUPS: GroupSpec[] = [
   // --- groups: add yours in your area's block below ---
+  // --- aws (issue 8) ---
+  { name: "aws", summary: "AWS side of the workshop: metal worker MachineSets and the SR-IOV data network" },
+  {
+    name: "aws network",
+    summary: "Deploy, inspect and remove the data network (subnets, security group, extra ENIs)",
+  },
   {
     name: "topology",
     summary: "Show the CPU topology of a host: sockets, NUMA nodes, cores and SMT siblings",
@@ -231,6 +247,75 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./profile-validate.ts"),
   },
   // --- gitops tree and lint (issue 3) ---
+  {
+    path: ["lint"],
+    summary: "Build every kustomization of the GitOps tree with a real kustomize and validate every object",
+    description:
+      "Finds every kustomization under PATH (default: gitops) and builds it with oc kustomize, kubectl kustomize " +
+      "or kustomize (the first on PATH; LLW_KUSTOMIZE picks one); directories of plain manifests are read as " +
+      "Argo CD would. Every object is validated against its schema: built-in kinds against the Kubernetes OpenAPI " +
+      "documents, custom resources against their CRDs, unknown fields rejected as kubectl does; a kind without a " +
+      "schema is a warning. Then the low-latency checks: PerformanceProfiles against the instance type they " +
+      "target, runtime classes with a matching profile, Guaranteed tuned pods with whole CPUs, hugepage sizes, " +
+      "VM CPU and memory settings, SR-IOV resource names, Subscriptions with an OperatorGroup and a channel, " +
+      "sync waves that put operators before their custom resources, and Application paths that exist. " +
+      "Exit 1 on any error.",
+    args: [{ name: "path", description: "directory to lint (default: gitops)" }],
+    options: [
+      {
+        flags: "--schemas <dir>",
+        description:
+          "directory of CRD YAML and Kubernetes OpenAPI v3 / Swagger JSON files (default: $LLW_CRDS_DIR, or ../shared/crds beside the checkout)",
+      },
+      {
+        flags: "--schemas-from-cluster",
+        description: "validate custom resources against the CRDs of the current kube context",
+      },
+      {
+        flags: "--kubeconfig <file>",
+        description: "kubeconfig for --schemas-from-cluster (default: KUBECONFIG, ~/.kube/config)",
+      },
+      { flags: "--context <name>", description: "kube context for --schemas-from-cluster" },
+      {
+        flags: "--repo-root <dir>",
+        description: "directory Argo CD Application paths are relative to (default: the git top level)",
+      },
+    ],
+    output: ["text", "json"],
+    examples: [
+      { cmd: "llw lint gitops", what: "lint the whole tree against the schemas beside the checkout" },
+      {
+        cmd: "llw lint gitops/overlays/aws --schemas ../shared/crds -o json",
+        what: "lint the AWS overlays, findings as JSON",
+      },
+      {
+        cmd: "llw lint gitops --schemas-from-cluster --context attendee-01",
+        what: "validate against the CRDs installed on a cluster",
+      },
+    ],
+    load: () => import("./lint.ts"),
+  },
+  {
+    path: ["generate"],
+    summary:
+      "Regenerate the generated files of the GitOps tree: PerformanceProfiles and per-instance-type overlays",
+    description:
+      "Writes gitops/overlays/aws/performance-profiles/<type>.yaml (one PerformanceProfile per supported EC2 metal " +
+      "type, planned as `llw profile generate --instance-type <type>` does, named workshop-<type with dots as dashes>) " +
+      "and gitops/overlays/aws/<type>/kustomization.yaml (the base pods and VMs patched to that profile). Files a user " +
+      "edited are kept unless --force; --check writes nothing and exits 1 if any file is missing or out of date.",
+    args: [{ name: "dir", description: "the GitOps tree (default: gitops)" }],
+    options: [
+      { flags: "--check", description: "write nothing; exit 1 if a generated file is missing or differs" },
+      { flags: "--force", description: "overwrite generated files that were edited by hand" },
+    ],
+    output: ["table", "json"],
+    examples: [
+      { cmd: "llw generate", what: "regenerate the profiles and overlays in ./gitops" },
+      { cmd: "llw generate --check", what: "in CI: fail if the committed files drifted from the planner" },
+    ],
+    load: () => import("./generate.ts"),
+  },
   // --- sriov (issue 4) ---
   {
     path: ["sriov", "detect"],
@@ -337,4 +422,90 @@ export const COMMANDS: CommandSpec[] = [
   // --- cluster: install, tune, doctor (issue 5) ---
   // --- bench, latency, report (issue 6) ---
   // --- aws (issue 8) ---
+  {
+    path: ["aws", "network", "up"],
+    summary:
+      "Create or update the data network: a subnet per zone, a security group, extra ENIs on each metal worker",
+    description:
+      "Finds the cluster's VPC and metal workers by the kubernetes.io/cluster/<infra-id> tag, chooses free data subnet " +
+      "CIDRs (kept on re-runs), deploys infra/aws/cloudformation/data-network.yaml as the stack <infra-id>-llw-data-network, " +
+      "follows its events, and reports the ENIs. Safe to re-run. A failed create is rolled back and deleted. " +
+      "--attach-with ec2 lets the stack create the ENIs and attaches them through EC2 AttachNetworkInterface instead " +
+      "(for emulators and accounts where the stack may not attach).",
+    options: [
+      { flags: "--cluster <infra-id>", description: "the cluster's infrastructure id (required)" },
+      {
+        flags: "--interfaces <n>",
+        description: "extra ENIs per metal worker, device index 1 and up (1-4)",
+        default: 1,
+        parse: intOption("--interfaces", 1),
+      },
+      {
+        flags: "--attach-with <how>",
+        description: "who attaches the ENIs",
+        choices: ["cloudformation", "ec2"],
+        default: "cloudformation",
+      },
+      {
+        flags: "--cidr <zone=cidr>",
+        description:
+          "data subnet CIDR for a zone (repeatable); others are chosen free from the top of the VPC",
+        parse: listOption,
+      },
+      {
+        flags: "--instance <id>",
+        description: "use only these metal workers (repeatable)",
+        parse: listOption,
+      },
+      {
+        flags: "--template <file>",
+        description: "deploy this template instead of the built-in one (same parameters)",
+      },
+      ...AWS_OPTIONS,
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      {
+        cmd: "llw aws network up --cluster mycluster-x7k2p --interfaces 2",
+        what: "two data interfaces on every metal worker",
+      },
+      {
+        cmd: "llw aws network up --cluster mycluster-x7k2p --cidr us-east-2a=10.0.200.0/24 -o json",
+        what: "choose the CIDR for one zone",
+      },
+    ],
+    load: () => import("./aws-network-up.ts"),
+  },
+  {
+    path: ["aws", "network", "down"],
+    summary: "Remove the data network: only what its stack created (ENIs llw attached are detached first)",
+    options: [
+      { flags: "--cluster <infra-id>", description: "the cluster's infrastructure id (required)" },
+      ...AWS_OPTIONS,
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      {
+        cmd: "llw aws network down --cluster mycluster-x7k2p",
+        what: "delete the stack and its subnets, security group and ENIs",
+      },
+    ],
+    load: () => import("./aws-network-down.ts"),
+  },
+  {
+    path: ["aws", "network", "status"],
+    summary: "Show the data network stack, its subnets and where each ENI is attached",
+    options: [
+      { flags: "--cluster <infra-id>", description: "the cluster's infrastructure id (required)" },
+      ...AWS_OPTIONS,
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      {
+        cmd: "llw aws network status --cluster mycluster-x7k2p",
+        what: "stack status and the ENIs per worker",
+      },
+    ],
+    load: () => import("./aws-network-status.ts"),
+  },
 ];
