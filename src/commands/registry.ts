@@ -140,12 +140,12 @@ export const COMMANDS: CommandSpec[] = [
     description: "The first argument is the baseline. The file embeds its charting code and data: it opens offline.",
     args: [{ name: "runs", description: "run directories or labels (first = baseline)", required: true, variadic: true }],
     options: [
-      { flags: "--out <file>", description: "the HTML file to write", default: "report.html" },
+      { flags: "-o, --out <file>", description: "the HTML file to write", default: "report.html" },
       { flags: "--title <text>", description: "report title", default: "Low-latency workshop: test, change, re-test" },
       { flags: "--threshold <pct>", description: "verdict threshold in percent", default: 5, parse: numberOption("--threshold", 0) },
       { flags: "--force", description: "overwrite an existing file" },
     ],
-    examples: [{ cmd: "llw report baseline tuned --out report.html", what: "baseline vs tuned report" }],
+    examples: [{ cmd: "llw report baseline tuned -o report.html", what: "baseline vs tuned report" }],
     load: () => import("./report.ts"),
   },
   // --- aws (issue 8) ---
