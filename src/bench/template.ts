@@ -8,7 +8,7 @@
  */
 import { UserError } from "../lib/errors.ts";
 
-type Node = { text: string } | { value: string } | { cond: string; then: Node[]; else: Node[] };
+type Node = { text: string } | { value: string } | { cond: string; yes: Node[]; no: Node[] };
 
 const TAG = /\{\{(-?)\s*(.*?)\s*(-?)\}\}/gs;
 
@@ -17,7 +17,7 @@ function parse(src: string, file: string): Node[] {
   const stack: { node: Extract<Node, { cond: string }>; inElse: boolean }[] = [];
   const target = () => {
     const top = stack.at(-1);
-    return top ? (top.inElse ? top.node.else : top.node.then) : root;
+    return top ? (top.inElse ? top.node.no : top.node.yes) : root;
   };
   let last = 0;
   let trimNext = false;
@@ -30,15 +30,17 @@ function parse(src: string, file: string): Node[] {
     last = m.index + m[0].length;
     const body = m[2]!;
     const line = src.slice(0, m.index).split("\n").length;
-    let v: RegExpExecArray | null;
-    if ((v = /^\.([A-Za-z_]\w*)$/.exec(body))) target().push({ value: v[1]! });
-    else if ((v = /^if\s+\.([A-Za-z_]\w*)$/.exec(body))) {
-      const node = { cond: v[1]!, then: [], else: [] };
+    const value = /^\.([A-Za-z_]\w*)$/.exec(body);
+    const cond = /^if\s+\.([A-Za-z_]\w*)$/.exec(body);
+    if (value) target().push({ value: value[1]! });
+    else if (cond) {
+      const node = { cond: cond[1]!, yes: [], no: [] };
       target().push(node);
       stack.push({ node, inElse: false });
     } else if (body === "else" && stack.length) stack.at(-1)!.inElse = true;
     else if (body === "end" && stack.length) stack.pop();
-    else throw new UserError({ what: `unsupported template construct "{{${body}}}"`, where: `${file}:${line}` });
+    else
+      throw new UserError({ what: `unsupported template construct "{{${body}}}"`, where: `${file}:${line}` });
   }
   let tail = src.slice(last);
   if (trimNext) tail = tail.replace(/^\s+/, "");
@@ -62,7 +64,7 @@ export function renderTemplate(src: string, vars: Record<string, unknown>, file 
           const v = vars[n.value];
           return v === undefined || v === null ? "" : String(v);
         }
-        return walk(truthy(vars[n.cond]) ? n.then : n.else);
+        return walk(truthy(vars[n.cond]) ? n.yes : n.no);
       })
       .join("");
   const out = walk(parse(src, file));

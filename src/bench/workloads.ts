@@ -34,14 +34,17 @@ export async function readVariables(benchmarksDir: string): Promise<WorkloadVari
 export async function listWorkloads(benchmarksDir: string): Promise<string[]> {
   const names = [];
   for (const e of await readdir(benchmarksDir, { withFileTypes: true })) {
-    if (e.isDirectory() && (await stat(join(benchmarksDir, e.name, `${e.name}.yml`)).catch(() => undefined))) names.push(e.name);
+    if (e.isDirectory() && (await stat(join(benchmarksDir, e.name, `${e.name}.yml`)).catch(() => undefined)))
+      names.push(e.name);
   }
   return names.sort();
 }
 
 /** Resolves a workload name (under benchmarks/) or a path to a config .yml. */
 export async function findWorkload(arg: string, cwd: string, benchmarksDir: string): Promise<Workload> {
-  const vars = await readVariables(benchmarksDir).catch(() => ({ common: {}, workloads: {} }) as WorkloadVariables);
+  const vars = await readVariables(benchmarksDir).catch(
+    () => ({ common: {}, workloads: {} }) as WorkloadVariables,
+  );
   let config: string;
   if (arg.endsWith(".yml") || arg.endsWith(".yaml")) config = isAbsolute(arg) ? arg : resolve(cwd, arg);
   else config = join(benchmarksDir, arg, `${arg}.yml`);
@@ -50,11 +53,18 @@ export async function findWorkload(arg: string, cwd: string, benchmarksDir: stri
     throw new UserError({
       what: `no workload "${arg}"`,
       where: config,
-      next: known.length ? `use one of: ${known.join(", ")}, or a path to a kube-burner config` : "pass a path to a kube-burner config",
+      next: known.length
+        ? `use one of: ${known.join(", ")}, or a path to a kube-burner config`
+        : "pass a path to a kube-burner config",
     });
   }
   const name = basename(config).replace(/\.ya?ml$/, "");
-  return { name, dir: dirname(config), config, variables: { ...vars.common, ...(vars.workloads[name] ?? {}) } };
+  return {
+    name,
+    dir: dirname(config),
+    config,
+    variables: { ...vars.common, ...(vars.workloads[name] ?? {}) },
+  };
 }
 
 /** Parses NAME=value pairs; unknown names are allowed (a user's own config) but listed. */
@@ -62,7 +72,12 @@ export function parseSets(sets: string[] = []): Record<string, string> {
   const out: Record<string, string> = {};
   for (const s of sets) {
     const i = s.indexOf("=");
-    if (i <= 0) throw new UserError({ what: `"${s}" is not NAME=value`, where: "--set", next: "e.g. --set ITERATIONS=20" });
+    if (i <= 0)
+      throw new UserError({
+        what: `"${s}" is not NAME=value`,
+        where: "--set",
+        next: "e.g. --set ITERATIONS=20",
+      });
     out[s.slice(0, i)] = s.slice(i + 1);
   }
   return out;
@@ -89,8 +104,14 @@ export async function renderWorkload(
   vars: Record<string, string>,
   at: { iteration?: number; replica?: number; uuid?: string } = {},
 ): Promise<{ config: Record<string, unknown>; objects: RenderedObject[] }> {
-  const config = parse(renderTemplate(await readFile(w.config, "utf8"), { UUID: at.uuid ?? "uuid", ...vars }, w.config)) as {
-    jobs?: { name: string; jobType?: string; objects?: { objectTemplate: string; inputVars?: Record<string, unknown> }[] }[];
+  const config = parse(
+    renderTemplate(await readFile(w.config, "utf8"), { UUID: at.uuid ?? "uuid", ...vars }, w.config),
+  ) as {
+    jobs?: {
+      name: string;
+      jobType?: string;
+      objects?: { objectTemplate: string; inputVars?: Record<string, unknown> }[];
+    }[];
   };
   const objects: RenderedObject[] = [];
   for (const job of config.jobs ?? []) {
@@ -99,7 +120,13 @@ export async function renderWorkload(
       const file = join(w.dir, o.objectTemplate);
       const text = renderTemplate(
         await readFile(file, "utf8"),
-        { ...(o.inputVars ?? {}), Iteration: at.iteration ?? 0, Replica: at.replica ?? 1, JobName: job.name, UUID: at.uuid ?? "uuid" },
+        {
+          ...(o.inputVars ?? {}),
+          Iteration: at.iteration ?? 0,
+          Replica: at.replica ?? 1,
+          JobName: job.name,
+          UUID: at.uuid ?? "uuid",
+        },
         file,
       );
       objects.push({ template: file, object: parse(text) as Record<string, unknown> });

@@ -25,7 +25,11 @@ export async function run(opts: BenchCompareOptions, ctx: Context): Promise<numb
   const metrics = (opts.metric ?? [...METRICS]) as Metric[];
   for (const m of metrics) {
     if (!(METRICS as readonly string[]).includes(m)) {
-      throw new UserError({ what: `unknown metric "${m}"`, where: "--metric", next: `use one of: ${METRICS.join(", ")}` });
+      throw new UserError({
+        what: `unknown metric "${m}"`,
+        where: "--metric",
+        next: `use one of: ${METRICS.join(", ")}`,
+      });
     }
   }
   const groups = [];
@@ -65,7 +69,8 @@ export async function run(opts: BenchCompareOptions, ctx: Context): Promise<numb
         });
         ctx.stdout.write(`${comparisonHeadline(c)}\n${renderTable(ctx, COMPARE_HEAD, colored)}`);
       }
-      if (c.unmatched.length) ctx.stdout.write(`only on one side (not compared): ${c.unmatched.join(", ")}\n`);
+      if (c.unmatched.length)
+        ctx.stdout.write(`only on one side (not compared): ${c.unmatched.join(", ")}\n`);
     }
   }
   const regressions = comparisons.reduce((t, c) => t + c.regressions, 0);

@@ -34,7 +34,9 @@ export function renderRun(ctx: Context, run: Run, markdown = false): string {
   const rows = v.series.map(summaryRow);
   const head = [...SUMMARY_HEAD];
   head[0] = `series (${run.unit})`;
-  const lines = [`${ctx.colors.bold(`${run.label}/${run.id}`)}  ${run.kind}${run.metadata.workload ? ` ${run.metadata.workload}` : ""}`];
+  const lines = [
+    `${ctx.colors.bold(`${run.label}/${run.id}`)}  ${run.kind}${run.metadata.workload ? ` ${run.metadata.workload}` : ""}`,
+  ];
   for (const s of v.jobSummaries ?? []) {
     lines.push(
       `job ${s.jobName ?? "?"}: kube-burner ${s.version ?? "?"}, ${s.elapsedTime ?? "?"} s${s.passed === false ? ", FAILED" : ""}${s.executionErrors ? `, errors: ${s.executionErrors}` : ""}`,

@@ -14,24 +14,51 @@ export interface LatencyShowOptions {
 }
 
 export async function run(opts: LatencyShowOptions, ctx: Context): Promise<number> {
-  const views = [];
+  const views: {
+    file: string;
+    tool: string;
+    format: string;
+    unit: string;
+    meta: Record<string, unknown>;
+    series: ReturnType<typeof summarizeSeries>[];
+    warnings: string[];
+    overMaxLatency: string[];
+  }[] = [];
   for (const f of opts.files) {
     const path = resolve(ctx.cwd, f);
     const text = await readFile(path, "utf8").catch((e: NodeJS.ErrnoException) => {
-      throw new UserError({ what: `cannot read the file (${e.code ?? e.message})`, where: f, next: "pass the output of cyclictest, oslat or hwlatdetect" });
+      throw new UserError({
+        what: `cannot read the file (${e.code ?? e.message})`,
+        where: f,
+        next: "pass the output of cyclictest, oslat or hwlatdetect",
+      });
     });
     const j = parseJitterOutput(text, f);
     const series = seriesFromJitter(j).map(summarizeSeries);
     const over =
-      opts.maxLatency === undefined ? [] : series.filter((s) => s.max !== undefined && s.max >= opts.maxLatency!).map((s) => s.series);
-    views.push({ file: f, tool: j.tool, format: j.format, unit: "us", meta: j.meta, series, warnings: j.warnings, overMaxLatency: over });
+      opts.maxLatency === undefined
+        ? []
+        : series.filter((s) => s.max !== undefined && s.max >= opts.maxLatency!).map((s) => s.series);
+    views.push({
+      file: f,
+      tool: j.tool,
+      format: j.format,
+      unit: "us",
+      meta: j.meta,
+      series,
+      warnings: j.warnings,
+      overMaxLatency: over,
+    });
   }
   emit(ctx, opts.output ?? "table", views.length === 1 ? views[0] : views, () =>
     views
       .map((v) => {
         const head = [...SUMMARY_HEAD];
         head[0] = "series (us)";
-        const lines = [`${ctx.colors.bold(v.file)}  ${v.tool} (${v.format})`, renderTable(ctx, head, v.series.map(summaryRow)).trimEnd()];
+        const lines = [
+          `${ctx.colors.bold(v.file)}  ${v.tool} (${v.format})`,
+          renderTable(ctx, head, v.series.map(summaryRow)).trimEnd(),
+        ];
         for (const s of v.series) for (const n of s.notes) lines.push(`  ${s.series}: ${n}`);
         for (const w of v.warnings) lines.push(ctx.colors.yellow(`warning: ${w}`));
         if (opts.maxLatency !== undefined) {

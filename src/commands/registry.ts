@@ -4,8 +4,39 @@
  */
 import { UserError } from "../lib/errors.ts";
 import { intOption, listOption } from "./parse.ts";
-import type { CommandSpec, GroupSpec } from "./types.ts";
+import type { CommandSpec, GroupSpec, OptionSpec } from "./types.ts";
 
+// --- topology and profile (issue 2): shared option specs ---
+/** PPC-style booleans: `--rt-kernel`, `--rt-kernel=true` and `--rt-kernel=false` all work. */
+function boolOption(flags: string, description: string): OptionSpec {
+  return {
+    flags: `${flags} [bool]`,
+    description,
+    parse: (v: string) => {
+      if (/^(true|1|yes)$/i.test(v)) return true;
+      if (/^(false|0|no)$/i.test(v)) return false;
+      throw new Error(`${flags}: expected true or false, got "${v}"`);
+    },
+  };
+}
+const TOPOLOGY_SOURCE_OPTIONS: OptionSpec[] = [
+  {
+    flags: "--instance-type <type>",
+    description: "EC2 metal instance type from the built-in catalog, e.g. c5.metal",
+  },
+  {
+    flags: "--lscpu <file>",
+    description:
+      "lscpu -p (or -e, -J -e) output of the node: oc debug node/<node> -- chroot /host lscpu -p > FILE",
+  },
+  {
+    flags: "--sysfs <path>",
+    description:
+      "sysfs snapshot: a directory or .tar.gz with sys/devices/system (must-gather's nodes/<node>/sysinfo.tgz)",
+  },
+];
+
+// --- bench, latency, report (issue 6): shared option parsers ---
 function numberOption(flag: string, min: number, max = Number.POSITIVE_INFINITY): (v: string) => number {
   return (v: string) => {
     const n = Number(v.replace(/%$/, ""));
@@ -20,11 +51,165 @@ export const GROUPS: GroupSpec[] = [
   // --- groups: add yours in your area's block below ---
   // --- bench, latency (issue 6) ---
   { name: "bench", summary: "Run kube-burner workloads and analyse their results (start-up latency)" },
-  { name: "latency", summary: "Run and analyse jitter tests (oslat, cyclictest, hwlatdetect) on isolated CPUs" },
+  {
+    name: "latency",
+    summary: "Run and analyse jitter tests (oslat, cyclictest, hwlatdetect) on isolated CPUs",
+  },
+  {
+    name: "topology",
+    summary: "Show the CPU topology of a host: sockets, NUMA nodes, cores and SMT siblings",
+  },
+  { name: "profile", summary: "Plan and validate PerformanceProfiles (CPU isolation, hugepages, NUMA)" },
 ];
 
 export const COMMANDS: CommandSpec[] = [
   // --- topology and profile (issue 2) ---
+  {
+    path: ["topology", "show"],
+    summary: "Print the CPU map of an instance type, an lscpu capture or a sysfs snapshot",
+    description:
+      "Shows each NUMA node with its socket, memory and cores, every core as its SMT sibling threads " +
+      "(e.g. 0,48). Use it to check the catalog against a real node before planning a profile.",
+    options: TOPOLOGY_SOURCE_OPTIONS,
+    output: ["table", "yaml", "json"],
+    examples: [
+      {
+        cmd: "llw topology show --instance-type c5.metal",
+        what: "the CPU map of a c5.metal from the catalog",
+      },
+      {
+        cmd: "llw topology show --lscpu node-lscpu.txt",
+        what: "the CPU map of a real node (oc debug node/<node> -- chroot /host lscpu -p > node-lscpu.txt)",
+      },
+      {
+        cmd: "llw topology show --sysfs must-gather/nodes/worker-0/sysinfo.tgz -o json",
+        what: "a must-gather snapshot, as JSON",
+      },
+    ],
+    load: () => import("./topology-show.ts"),
+  },
+  {
+    path: ["profile", "generate"],
+    summary:
+      "Plan a PerformanceProfile for a topology, choosing CPUs as the Performance Profile Creator does",
+    description:
+      "Prints the PerformanceProfile YAML on stdout (pipe it to `oc apply -f -`). On a terminal it also prints, " +
+      "on stderr, the CPU map (reserved / isolated / offlined per NUMA node) and the reason for each choice; " +
+      "--explain prints them when stderr is not a terminal, --quiet never. CPU sets, workload hints, kernel " +
+      "arguments, topology policy and selectors match PPC for the same flags. Defaults: one physical core per " +
+      "NUMA node reserved for housekeeping, power mode low-latency, 1G hugepages on each NUMA node (half its " +
+      "memory), the worker-rt MachineConfigPool (--single-node: master), name workshop-<instance type>.",
+    options: [
+      ...TOPOLOGY_SOURCE_OPTIONS,
+      {
+        flags: "--reserved-cpu-count <n>",
+        description: "CPUs for housekeeping (even with SMT on); default one core per NUMA node",
+        parse: intOption("--reserved-cpu-count", 1),
+      },
+      {
+        flags: "--offlined-cpu-count <n>",
+        description: "CPUs to take offline (PPC order: unused sockets, then siblings, then any)",
+        parse: intOption("--offlined-cpu-count", 0),
+      },
+      boolOption("--split-reserved-cpus-across-numa", "split reserved CPUs evenly across NUMA nodes"),
+      boolOption("--disable-ht", "turn SMT off (kernel arg nosmt); plan with first sibling threads only"),
+      {
+        flags: "--power-consumption-mode <mode>",
+        description:
+          "workload hints: default, low-latency (realTime) or ultra-low-latency (+highPowerConsumption)",
+        choices: ["default", "low-latency", "ultra-low-latency"],
+      },
+      boolOption(
+        "--per-pod-power-management",
+        "workload hint perPodPowerManagement (not with ultra-low-latency)",
+      ),
+      boolOption("--rt-kernel", "use the real-time kernel (kernel-rt)"),
+      {
+        flags: "--topology-manager-policy <policy>",
+        description: "kubelet Topology Manager policy (default restricted)",
+        choices: ["single-numa-node", "best-effort", "restricted"],
+      },
+      boolOption(
+        "--user-level-networking",
+        "net.userLevelNetworking (DPDK): NIC queues limited to reserved CPUs",
+      ),
+      { flags: "--mcp-name <name>", description: "MachineConfigPool to tune (default worker-rt)" },
+      { flags: "--single-node", description: "single-node cluster: tune the master pool" },
+      {
+        flags: "--profile-name <name>",
+        description: "profile name (default workshop-<instance type, dots as dashes>)",
+      },
+      { flags: "--hugepages-size <size>", description: "hugepage size (default 1G)", choices: ["1G", "2M"] },
+      {
+        flags: "--hugepages-per-node <n>",
+        description: "hugepages per NUMA node (default: half of each node's memory; 0 for none)",
+        parse: intOption("--hugepages-per-node", 0),
+      },
+      { flags: "--out <file>", description: "write the profile to FILE (atomically) instead of stdout" },
+      { flags: "--force", description: "with --out: replace a file that was edited by hand" },
+      { flags: "--check", description: "with --out: report whether FILE is up to date; exit 1 if not" },
+      {
+        flags: "--explain",
+        description: "print the CPU map and reasons on stderr even when it is not a terminal",
+      },
+      { flags: "--quiet", description: "never print the CPU map and reasons" },
+    ],
+    output: ["yaml", "json"],
+    examples: [
+      {
+        cmd: "llw profile generate --instance-type c5.metal",
+        what: "the workshop profile for a c5.metal worker",
+      },
+      {
+        cmd: "llw profile generate --instance-type c5.metal | oc apply -f -",
+        what: "apply it (the CPU map and reasons go to the terminal, the YAML to oc)",
+      },
+      {
+        cmd: "llw profile generate --lscpu node-lscpu.txt --instance-type m5.metal --reserved-cpu-count 8 --rt-kernel",
+        what: "from a real node's lscpu, 8 reserved CPUs, real-time kernel",
+      },
+      {
+        cmd: "llw profile generate --instance-type c5.metal --disable-ht --power-consumption-mode ultra-low-latency",
+        what: "SMT off, C-states off",
+      },
+      {
+        cmd: "llw profile generate --instance-type c5.metal --out gitops/overlays/aws/performance-profiles/c5.metal.yaml",
+        what: "write it into the GitOps tree",
+      },
+    ],
+    load: () => import("./profile-generate.ts"),
+  },
+  {
+    path: ["profile", "validate"],
+    summary: "Check a PerformanceProfile against the webhook's rules, the CRD schema and a host topology",
+    description:
+      "Reports every problem together, with file and line: the Node Tuning Operator admission webhook's rules " +
+      "(same wording), the upstream CRD schema (found in ../shared/crds, or --crd), and with a topology: CPU ids " +
+      "exist, every CPU is in a set, SMT siblings are not split between reserved and isolated, hugepages fit " +
+      "in each NUMA node's memory. Exit 1 if any error.",
+    args: [{ name: "file", description: "YAML file with one or more PerformanceProfiles", required: true }],
+    options: [
+      ...TOPOLOGY_SOURCE_OPTIONS,
+      { flags: "--crd <file>", description: "the PerformanceProfile CRD to check the schema against" },
+      {
+        flags: "--allow-split-cores",
+        description: "accept cores whose siblings are split between reserved and isolated",
+      },
+    ],
+    output: ["table", "yaml", "json"],
+    examples: [
+      { cmd: "llw profile validate profile.yaml", what: "webhook rules and CRD schema" },
+      {
+        cmd: "llw profile validate profile.yaml --instance-type c5.metal",
+        what: "also check the CPUs and hugepages against a c5.metal",
+      },
+      {
+        cmd: "llw profile validate profile.yaml --lscpu node-lscpu.txt -o json",
+        what: "against a real node, as JSON",
+      },
+    ],
+    load: () => import("./profile-validate.ts"),
+  },
   // --- gitops tree and lint (issue 3) ---
   // --- sriov (issue 4) ---
   // --- cluster: install, tune, doctor (issue 5) ---
@@ -36,11 +221,26 @@ export const COMMANDS: CommandSpec[] = [
       "Runs kube-burner (from PATH, or --kube-burner) with a fresh UUID per run, streams its progress, and stores " +
       "its metrics with metadata (cluster version, profile, nodes, kube-burner version, variables, git revision). " +
       "kube-burner exit codes: 2 timeout, 3 alert, 4 latency threshold exceeded.",
-    args: [{ name: "workload", description: "a workload under benchmarks/ (e.g. tuned-pod) or a path to a .yml", required: true }],
+    args: [
+      {
+        name: "workload",
+        description: "a workload under benchmarks/ (e.g. tuned-pod) or a path to a .yml",
+        required: true,
+      },
+    ],
     options: [
       { flags: "--label <name>", description: "results label, e.g. baseline or tuned" },
-      { flags: "--repeat <k>", description: "run the workload k times", default: 1, parse: intOption("--repeat", 1) },
-      { flags: "--set <name=value>", description: "workload variable (repeatable), e.g. --set ITERATIONS=20", parse: listOption },
+      {
+        flags: "--repeat <k>",
+        description: "run the workload k times",
+        default: 1,
+        parse: intOption("--repeat", 1),
+      },
+      {
+        flags: "--set <name=value>",
+        description: "workload variable (repeatable), e.g. --set ITERATIONS=20",
+        parse: listOption,
+      },
       { flags: "--kube-burner <path>", description: "kube-burner executable (default: kube-burner on PATH)" },
       { flags: "--results <dir>", description: "results directory", default: "results" },
       { flags: "--kubeconfig <path>", description: "kubeconfig passed to kube-burner and used for metadata" },
@@ -61,7 +261,10 @@ export const COMMANDS: CommandSpec[] = [
     summary: "Download the pinned kube-burner release for this platform and verify its checksum",
     options: [
       { flags: "--dir <path>", description: "where to put the kube-burner binary", default: ".tools/bin" },
-      { flags: "--version <v>", description: "kube-burner version (default: the pinned one)" },
+      {
+        flags: "--release <version>",
+        description: "kube-burner release to install (default: the pinned one)",
+      },
       { flags: "--base-url <url>", description: "release download base URL (mirrors)" },
       { flags: "--force", description: "replace an existing kube-burner" },
     ],
@@ -70,47 +273,108 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     path: ["bench", "show"],
-    summary: "Show what a kube-burner result directory holds: per condition count, min, P50, P95, P99, max, mean",
-    description: "Figures are recomputed from the per-pod samples (nearest-rank percentiles), not taken from kube-burner's quantile files.",
-    args: [{ name: "run", description: "a run directory (results/<label>/<run>) or a label", required: true }],
+    summary:
+      "Show what a kube-burner result directory holds: per condition count, min, P50, P95, P99, max, mean",
+    description:
+      "Figures are recomputed from the per-pod samples (nearest-rank percentiles), not taken from kube-burner's quantile files.",
+    args: [
+      { name: "run", description: "a run directory (results/<label>/<run>) or a label", required: true },
+    ],
     output: ["table", "json", "yaml"],
-    examples: [{ cmd: "llw bench show results/tuned/run-1", what: "per-condition pod start-up latencies of one run" }],
+    examples: [
+      { cmd: "llw bench show results/tuned/run-1", what: "per-condition pod start-up latencies of one run" },
+    ],
     load: () => import("./bench-show.ts"),
   },
   {
     path: ["bench", "compare"],
-    summary: "Compare runs or labels (first = baseline) per condition with deltas, intervals, tests and verdicts",
+    summary:
+      "Compare runs or labels (first = baseline) per condition with deltas, intervals, tests and verdicts",
     description:
       "Percentiles are recomputed from the raw samples. With repeated runs on both sides each run is one observation " +
       "(exact Mann-Whitney test, 95% t-intervals); with single runs, distribution-free quantile intervals and a z-test " +
       "on means. A metric is regressed/improved only if the evidence is significant and the change exceeds both " +
       "--threshold and --min-delta. Exits 1 if any metric regressed.",
-    args: [{ name: "runs", description: "baseline then candidates: run directories or labels", required: true, variadic: true }],
+    args: [
+      {
+        name: "runs",
+        description: "baseline then candidates: run directories or labels",
+        required: true,
+        variadic: true,
+      },
+    ],
     options: [
-      { flags: "--threshold <pct>", description: "smallest relative change that counts, in percent", default: 5, parse: numberOption("--threshold", 0) },
-      { flags: "--min-delta <n>", description: "smallest absolute change that counts (ms or us)", default: 1, parse: numberOption("--min-delta", 0) },
-      { flags: "--alpha <p>", description: "significance level", default: 0.05, parse: numberOption("--alpha", 0, 1) },
-      { flags: "--metric <name>", description: "metrics to compare (repeatable): P50, P95, P99, max, mean", parse: listOption },
+      {
+        flags: "--threshold <pct>",
+        description: "smallest relative change that counts, in percent",
+        default: 5,
+        parse: numberOption("--threshold", 0),
+      },
+      {
+        flags: "--min-delta <n>",
+        description: "smallest absolute change that counts (ms or us)",
+        default: 1,
+        parse: numberOption("--min-delta", 0),
+      },
+      {
+        flags: "--alpha <p>",
+        description: "significance level",
+        default: 0.05,
+        parse: numberOption("--alpha", 0, 1),
+      },
+      {
+        flags: "--metric <name>",
+        description: "metrics to compare (repeatable): P50, P95, P99, max, mean",
+        parse: listOption,
+      },
     ],
     output: ["table", "markdown", "json"],
     examples: [
-      { cmd: "llw bench compare baseline tuned", what: "compare the labels baseline and tuned under results/" },
-      { cmd: "llw bench compare results/baseline results/tuned -o markdown --threshold 10", what: "a markdown table for a pull request" },
+      {
+        cmd: "llw bench compare baseline tuned",
+        what: "compare the labels baseline and tuned under results/",
+      },
+      {
+        cmd: "llw bench compare results/baseline results/tuned -o markdown --threshold 10",
+        what: "a markdown table for a pull request",
+      },
     ],
     load: () => import("./bench-compare.ts"),
   },
   {
     path: ["latency", "run"],
-    summary: "Run oslat, cyclictest or hwlatdetect in a pod on the tuned node and store its output like a run",
+    summary:
+      "Run oslat, cyclictest or hwlatdetect in a pod on the tuned node and store its output like a run",
     options: [
-      { flags: "--tool <tool>", description: "jitter tool", choices: ["oslat", "cyclictest", "hwlatdetect"], default: "oslat" },
+      {
+        flags: "--tool <tool>",
+        description: "jitter tool",
+        choices: ["oslat", "cyclictest", "hwlatdetect"],
+        default: "oslat",
+      },
       { flags: "--duration <d>", description: "test duration: seconds or 30s, 5m, 1h", default: "5m" },
-      { flags: "--cpus <n>", description: "isolated CPUs to request (integer, Guaranteed QoS)", default: 4, parse: intOption("--cpus", 1) },
-      { flags: "--profile <name>", description: "PerformanceProfile name (runtime class performance-<name>)" },
+      {
+        flags: "--cpus <n>",
+        description: "isolated CPUs to request (integer, Guaranteed QoS)",
+        default: 4,
+        parse: intOption("--cpus", 1),
+      },
+      {
+        flags: "--profile <name>",
+        description: "PerformanceProfile name (runtime class performance-<name>)",
+      },
       { flags: "--node <name>", description: "node to run on (default: any node of the profile's pool)" },
       { flags: "--label <name>", description: "results label", default: "latency" },
-      { flags: "--image <ref>", description: "cnf-tests image", default: "registry.redhat.io/openshift4/cnf-tests-rhel9:v4.19" },
-      { flags: "--max-latency <us>", description: "fail (exit 1) when the maximum is at or above this", parse: intOption("--max-latency", 1) },
+      {
+        flags: "--image <ref>",
+        description: "cnf-tests image",
+        default: "registry.redhat.io/openshift4/cnf-tests-rhel9:v4.19",
+      },
+      {
+        flags: "--max-latency <us>",
+        description: "fail (exit 1) when the maximum is at or above this",
+        parse: intOption("--max-latency", 1),
+      },
       { flags: "--namespace <ns>", description: "namespace for the test pod", default: "llw-latency" },
       { flags: "--results <dir>", description: "results directory", default: "results" },
       { flags: "--kubeconfig <path>", description: "kubeconfig (default: KUBECONFIG or ~/.kube/config)" },
@@ -118,7 +382,10 @@ export const COMMANDS: CommandSpec[] = [
       { flags: "--keep", description: "keep the pod after the test" },
     ],
     examples: [
-      { cmd: "llw latency run --tool oslat --duration 5m --cpus 4 --profile workshop-m5-metal", what: "five minutes of oslat on 4 isolated CPUs" },
+      {
+        cmd: "llw latency run --tool oslat --duration 5m --cpus 4 --profile workshop-m5-metal",
+        what: "five minutes of oslat on 4 isolated CPUs",
+      },
     ],
     load: () => import("./latency-run.ts"),
   },
@@ -126,7 +393,13 @@ export const COMMANDS: CommandSpec[] = [
     path: ["latency", "show"],
     summary: "Show per-CPU count, min, P50, P95, P99, max, mean of cyclictest, oslat or hwlatdetect output",
     args: [{ name: "files", description: "tool output files or pod logs", required: true, variadic: true }],
-    options: [{ flags: "--max-latency <us>", description: "exit 1 when any maximum is at or above this", parse: intOption("--max-latency", 1) }],
+    options: [
+      {
+        flags: "--max-latency <us>",
+        description: "exit 1 when any maximum is at or above this",
+        parse: intOption("--max-latency", 1),
+      },
+    ],
     output: ["table", "json", "yaml"],
     examples: [
       { cmd: "llw latency show results/latency/run-1/oslat.log", what: "per-CPU jitter from an oslat log" },
@@ -137,12 +410,29 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ["report"],
     summary: "Write one self-contained HTML report (charts, metadata, verdicts) for runs or labels",
-    description: "The first argument is the baseline. The file embeds its charting code and data: it opens offline.",
-    args: [{ name: "runs", description: "run directories or labels (first = baseline)", required: true, variadic: true }],
+    description:
+      "The first argument is the baseline. The file embeds its charting code and data: it opens offline.",
+    args: [
+      {
+        name: "runs",
+        description: "run directories or labels (first = baseline)",
+        required: true,
+        variadic: true,
+      },
+    ],
     options: [
       { flags: "-o, --out <file>", description: "the HTML file to write", default: "report.html" },
-      { flags: "--title <text>", description: "report title", default: "Low-latency workshop: test, change, re-test" },
-      { flags: "--threshold <pct>", description: "verdict threshold in percent", default: 5, parse: numberOption("--threshold", 0) },
+      {
+        flags: "--title <text>",
+        description: "report title",
+        default: "Low-latency workshop: test, change, re-test",
+      },
+      {
+        flags: "--threshold <pct>",
+        description: "verdict threshold in percent",
+        default: 5,
+        parse: numberOption("--threshold", 0),
+      },
       { flags: "--force", description: "overwrite an existing file" },
     ],
     examples: [{ cmd: "llw report baseline tuned -o report.html", what: "baseline vs tuned report" }],

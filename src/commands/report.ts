@@ -24,16 +24,27 @@ export async function run(opts: ReportOptions, ctx: Context): Promise<number> {
     () => false,
   );
   if (exists && !opts.force) {
-    throw new UserError({ what: "the report file already exists", where: opts.out ?? "report.html", next: "choose another --out or add --force" });
+    throw new UserError({
+      what: "the report file already exists",
+      where: opts.out ?? "report.html",
+      next: "choose another --out or add --force",
+    });
   }
   const groups: Group[] = [];
   for (const r of opts.runs) groups.push(await loadGroup(r, ctx.cwd));
   const comparisons: Comparison[] = [];
   const [base, ...cands] = groups;
   for (const c of cands) {
-    if (c.runs[0]?.unit === base!.runs[0]?.unit) comparisons.push(compareGroups(base!, c, { thresholdPct: opts.threshold ?? 5 }));
+    if (c.runs[0]?.unit === base!.runs[0]?.unit)
+      comparisons.push(compareGroups(base!, c, { thresholdPct: opts.threshold ?? 5 }));
   }
-  const model = buildReport(opts.title ?? "Low-latency workshop: test, change, re-test", groups, comparisons, ctx.now(), compareRow);
+  const model = buildReport(
+    opts.title ?? "Low-latency workshop: test, change, re-test",
+    groups,
+    comparisons,
+    ctx.now(),
+    compareRow,
+  );
   await writeFileAtomic(out, renderHtml(model));
   ctx.stdout.write(
     `wrote ${opts.out ?? "report.html"}: ${model.charts.length} charts, ${groups.reduce((t, g) => t + g.runs.length, 0)} runs` +

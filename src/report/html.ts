@@ -18,17 +18,26 @@ export function chartJsBundle(): string {
 }
 
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
 }
 
 /** JSON that is safe inside a <script> element. */
 function scriptJson(data: unknown): string {
-  return JSON.stringify(data).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(data)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 function table(head: string[], rows: string[][], cls = ""): string {
   return `<table class="${cls}"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td class="${/^(regressed|improved)$/.test(c) ? c : ""}">${escapeHtml(c)}</td>`).join("")}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((c) => `<td class="${/^(regressed|improved)$/.test(c) ? c : ""}">${escapeHtml(c)}</td>`).join("")}</tr>`,
+    )
     .join("")}</tbody></table>`;
 }
 
@@ -99,7 +108,11 @@ export function renderHtml(model: ReportModel, chartJs: string = chartJsBundle()
       (v) =>
         `<p class="summary"><b>${escapeHtml(v.candidate)}</b> vs <b>${escapeHtml(v.baseline)}</b>: ` +
         `${v.regressions} regressed, ${v.improvements} improved</p>` +
-        table(["series", "metric", "baseline", "candidate", "delta", "p / interval", "verdict"], v.rows, "verdicts"),
+        table(
+          ["series", "metric", "baseline", "candidate", "delta", "p / interval", "verdict"],
+          v.rows,
+          "verdicts",
+        ),
     )
     .join("");
   const charts = model.charts
@@ -109,8 +122,12 @@ export function renderHtml(model: ReportModel, chartJs: string = chartJsBundle()
     )
     .join("");
   const shown = new Set(["label", "run", "kind"]);
-  const keys = [...new Set(model.groups.flatMap((g) => g.runs.flatMap((r) => Object.keys(r.metadata))))].filter((k) => !shown.has(k)).sort();
-  const envRows = model.groups.flatMap((g) => g.runs.map((r) => [g.label, r.id, r.kind, ...keys.map((k) => metaValue(r.metadata[k]))]));
+  const keys = [...new Set(model.groups.flatMap((g) => g.runs.flatMap((r) => Object.keys(r.metadata))))]
+    .filter((k) => !shown.has(k))
+    .sort();
+  const envRows = model.groups.flatMap((g) =>
+    g.runs.map((r) => [g.label, r.id, r.kind, ...keys.map((k) => metaValue(r.metadata[k]))]),
+  );
   const warnings = model.warnings.length
     ? `<h2>Warnings</h2><ul>${model.warnings.map((w) => `<li class="warn">${escapeHtml(w)}</li>`).join("")}</ul>`
     : "";

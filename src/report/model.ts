@@ -27,9 +27,18 @@ export interface Chart {
 export interface ReportModel {
   title: string;
   generatedAt: string;
-  groups: { label: string; runs: { id: string; dir: string; kind: string; metadata: Record<string, unknown> }[] }[];
+  groups: {
+    label: string;
+    runs: { id: string; dir: string; kind: string; metadata: Record<string, unknown> }[];
+  }[];
   charts: Chart[];
-  verdicts: { candidate: string; baseline: string; rows: string[][]; regressions: number; improvements: number }[];
+  verdicts: {
+    candidate: string;
+    baseline: string;
+    rows: string[][];
+    regressions: number;
+    improvements: number;
+  }[];
   warnings: string[];
 }
 
@@ -65,16 +74,27 @@ function histogramOf(s: Sample, buckets: number[]): number[] {
 
 function seriesNames(groups: Group[]): string[] {
   const names: string[] = [];
-  for (const g of groups) for (const r of g.runs) for (const s of r.series) if (s.sample && s.sample.total > 0 && !names.includes(s.name)) names.push(s.name);
+  for (const g of groups)
+    for (const r of g.runs)
+      for (const s of r.series)
+        if (s.sample && s.sample.total > 0 && !names.includes(s.name)) names.push(s.name);
   return names;
 }
 
 function pooled(g: Group, name: string): Sample | undefined {
-  const samples = g.runs.flatMap((r) => r.series.filter((s) => s.name === name && s.sample && s.sample.total > 0).map((s) => s.sample!));
+  const samples = g.runs.flatMap((r) =>
+    r.series.filter((s) => s.name === name && s.sample && s.sample.total > 0).map((s) => s.sample!),
+  );
   return samples.length ? mergeSamples(samples) : undefined;
 }
 
-export function buildReport(title: string, groups: Group[], comparisons: Comparison[], now: Date, compareRow: (r: Comparison["rows"][number]) => string[]): ReportModel {
+export function buildReport(
+  title: string,
+  groups: Group[],
+  comparisons: Comparison[],
+  now: Date,
+  compareRow: (r: Comparison["rows"][number]) => string[],
+): ReportModel {
   const charts: Chart[] = [];
   const unit = groups[0]?.runs[0]?.unit ?? "";
   const jitter = groups.some((g) => g.runs.some((r) => r.kind === "jitter"));
@@ -110,7 +130,10 @@ export function buildReport(title: string, groups: Group[], comparisons: Compari
         title: `${name}: histogram (log scale)`,
         kind: "histogram",
         unit,
-        histogram: { buckets, groups: perGroup.map((x) => ({ label: x.label, counts: histogramOf(x.sample!, buckets) })) },
+        histogram: {
+          buckets,
+          groups: perGroup.map((x) => ({ label: x.label, counts: histogramOf(x.sample!, buckets) })),
+        },
       });
     }
   }

@@ -95,9 +95,15 @@ function metricOf(s: Sample, m: Metric): number {
 
 const P: Record<string, number> = { P50: 0.5, P95: 0.95, P99: 0.99 };
 
-function verdictOf(significant: boolean | undefined, delta: number, deltaPct: number, o: CompareOptions): Verdict {
+function verdictOf(
+  significant: boolean | undefined,
+  delta: number,
+  deltaPct: number,
+  o: CompareOptions,
+): Verdict {
   if (significant === undefined) return "not tested";
-  if (!significant || Math.abs(delta) < o.minDelta || Math.abs(deltaPct) < o.thresholdPct) return "no significant change";
+  if (!significant || Math.abs(delta) < o.minDelta || Math.abs(deltaPct) < o.thresholdPct)
+    return "no significant change";
   // Latency: higher is worse.
   return delta > 0 ? "regressed" : "improved";
 }
@@ -129,7 +135,13 @@ export function compareGroups(base: Group, cand: Group, options: Partial<Compare
     const pooledA = mergeSamples(runsA);
     const pooledB = mergeSamples(runsB);
     const mw = mannWhitney(pooledB, pooledA);
-    shifts.push({ series: name, baselineCount: pooledA.total, candidateCount: pooledB.total, probCandidateHigher: mw.probGreater, p: mw.p });
+    shifts.push({
+      series: name,
+      baselineCount: pooledA.total,
+      candidateCount: pooledB.total,
+      probCandidateHigher: mw.probGreater,
+      p: mw.p,
+    });
     const repeated = runsA.length >= 2 && runsB.length >= 2;
     for (const metric of metrics) {
       let baseline: number;

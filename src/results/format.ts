@@ -22,7 +22,8 @@ export interface SeriesSummary extends Partial<Summary> {
 }
 
 export function summarizeSeries(s: Series): SeriesSummary {
-  if (s.sample && s.sample.total > 0) return { series: s.name, source: "samples", ...summarize(s.sample), notes: s.notes };
+  if (s.sample && s.sample.total > 0)
+    return { series: s.name, source: "samples", ...summarize(s.sample), notes: s.notes };
   return {
     series: s.name,
     source: "tool",
@@ -51,7 +52,15 @@ function evidence(r: MetricRow): string {
 }
 
 export function compareRow(r: MetricRow): string[] {
-  return [r.series, r.metric, fmt(r.baseline), fmt(r.candidate), `${fmt(r.delta)} (${fmtPct(r.deltaPct)})`, evidence(r), r.verdict];
+  return [
+    r.series,
+    r.metric,
+    fmt(r.baseline),
+    fmt(r.candidate),
+    `${fmt(r.delta)} (${fmtPct(r.deltaPct)})`,
+    evidence(r),
+    r.verdict,
+  ];
 }
 
 export function markdownTable(head: string[], rows: string[][]): string {

@@ -74,7 +74,10 @@ class Cursor {
     if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) this.p = 3;
   }
   fail(what: string, at = this.p): never {
-    throw new JsonScanError(at >= this.n ? `unexpected end of file (truncated?) ${what}` : what, Math.min(at, this.n));
+    throw new JsonScanError(
+      at >= this.n ? `unexpected end of file (truncated?) ${what}` : what,
+      Math.min(at, this.n),
+    );
   }
   ws(): void {
     const { buf, n } = this;
@@ -97,7 +100,8 @@ class Cursor {
   }
   literal(word: string): void {
     for (let i = 0; i < word.length; i++) {
-      if (this.buf[this.p + i] !== word.charCodeAt(i)) this.fail(`invalid literal, expected "${word}"`, this.p + i);
+      if (this.buf[this.p + i] !== word.charCodeAt(i))
+        this.fail(`invalid literal, expected "${word}"`, this.p + i);
     }
     this.p += word.length;
   }
@@ -197,7 +201,10 @@ export function scanLatencyDocuments(buf: Buffer, stringFields: readonly string[
     let bucket = keyCache.get(h);
     if (bucket) {
       for (const k of bucket) if (buf.compare(k.bytes, 0, len, s, e) === 0) return k.key;
-    } else keyCache.set(h, (bucket = []));
+    } else {
+      bucket = [];
+      keyCache.set(h, bucket);
+    }
     const raw = buf.toString("utf8", s - 1, e + 1);
     const key = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
     bucket.push({ bytes: Buffer.from(buf.subarray(s, e)), key });
@@ -244,7 +251,10 @@ export function scanLatencyDocuments(buf: Buffer, stringFields: readonly string[
         if (!simple) v = Number(buf.toString("latin1", p, e));
         else if (neg) v = -v;
         let arr = out.samples.get(key);
-        if (!arr) out.samples.set(key, (arr = []));
+        if (!arr) {
+          arr = [];
+          out.samples.set(key, arr);
+        }
         arr.push(v);
         c.p = e;
       } else if (isLatency && ch === 0x6e) {

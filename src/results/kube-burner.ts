@@ -127,8 +127,15 @@ function parseQuantiles(file: string, data: unknown): ReportedQuantile[] {
     throw new UserError({ what: "expected a JSON array of quantile documents", where: file });
   }
   return data.map((d, i) => {
-    if (typeof d !== "object" || d === null || typeof (d as { quantileName?: unknown }).quantileName !== "string") {
-      throw new UserError({ what: `document ${i + 1} has no quantileName`, where: `${file} document ${i + 1}` });
+    if (
+      typeof d !== "object" ||
+      d === null ||
+      typeof (d as { quantileName?: unknown }).quantileName !== "string"
+    ) {
+      throw new UserError({
+        what: `document ${i + 1} has no quantileName`,
+        where: `${file} document ${i + 1}`,
+      });
     }
     const { quantileName, P50, P95, P99, max, avg, ...extra } = d as Record<string, unknown>;
     return {
@@ -146,7 +153,9 @@ function parseQuantiles(file: string, data: unknown): ReportedQuantile[] {
 export async function readSamplesFile(
   file: string,
   measurement: string,
-): Promise<Pick<Measurement, "documents" | "conditions" | "otherFields" | "nodes" | "warnings"> & { jobs: string[] }> {
+): Promise<
+  Pick<Measurement, "documents" | "conditions" | "otherFields" | "nodes" | "warnings"> & { jobs: string[] }
+> {
   const buf = await readFile(file);
   const warnings: string[] = [];
   let scanned: ReturnType<typeof scanLatencyDocuments>;
@@ -168,11 +177,23 @@ export async function readSamplesFile(
       else break;
     }
     if (sample.values[0]! < 0) warnings.push(`${field} has negative values in ${basename(file)}`);
-    conditions.push({ condition: conditionName(measurement, field), field, sample, nulls: scanned.nulls.get(field) ?? 0, zeros });
+    conditions.push({
+      condition: conditionName(measurement, field),
+      field,
+      sample,
+      nulls: scanned.nulls.get(field) ?? 0,
+      zeros,
+    });
   }
   for (const [field, nulls] of scanned.nulls) {
     if (!scanned.samples.has(field)) {
-      conditions.push({ condition: conditionName(measurement, field), field, sample: fromValues([]), nulls, zeros: 0 });
+      conditions.push({
+        condition: conditionName(measurement, field),
+        field,
+        sample: fromValues([]),
+        nulls,
+        zeros: 0,
+      });
     }
   }
   return {
@@ -213,13 +234,18 @@ function parseJobSummaries(file: string, data: unknown): JobSummary[] {
 export async function findMetricsDir(dir: string): Promise<string | undefined> {
   const names = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT" || e.code === "ENOTDIR") {
-      throw new UserError({ what: "no such result directory", where: dir, next: "pass a run directory such as results/<label>/<run>" });
+      throw new UserError({
+        what: "no such result directory",
+        where: dir,
+        next: "pass a run directory such as results/<label>/<run>",
+      });
     }
     throw e;
   });
   if (names.some((n) => V2_NAME.test(n) || V1_NAME.test(n) || n === "jobSummary.json")) return dir;
   for (const n of names.sort()) {
-    if (n.startsWith("collected-metrics") && (await stat(join(dir, n))).isDirectory()) return findMetricsDir(join(dir, n));
+    if (n.startsWith("collected-metrics") && (await stat(join(dir, n))).isDirectory())
+      return findMetricsDir(join(dir, n));
   }
   return undefined;
 }
@@ -238,7 +264,17 @@ export async function readKubeBurnerDir(dir: string): Promise<KubeBurnerResult> 
     const key = `${measurement}\u0000${job}`;
     let m = byKey.get(key);
     if (!m) {
-      m = { measurement, job, scheme, documents: 0, conditions: [], reported: [], otherFields: {}, nodes: {}, warnings: [] };
+      m = {
+        measurement,
+        job,
+        scheme,
+        documents: 0,
+        conditions: [],
+        reported: [],
+        otherFields: {},
+        nodes: {},
+        warnings: [],
+      };
       byKey.set(key, m);
     }
     return m;

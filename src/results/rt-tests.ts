@@ -62,7 +62,8 @@ function overflowWarning(tool: string, series: JitterSeries[], limit: string): s
 
 // ---- cyclictest ----------------------------------------------------------------------------
 
-const CT_LINE = /T:\s*(\d+)\s+\(\s*\d+\)\s+P:\s*\d+\s+I:\s*\d+\s+C:\s*(\d+)\s+Min:\s*(\d+)\s+Act:\s*\d+\s+Avg:\s*(\d+)\s+Max:\s*(\d+)/;
+const CT_LINE =
+  /T:\s*(\d+)\s+\(\s*\d+\)\s+P:\s*\d+\s+I:\s*\d+\s+C:\s*(\d+)\s+Min:\s*(\d+)\s+Act:\s*\d+\s+Avg:\s*(\d+)\s+Max:\s*(\d+)/;
 
 export function parseCyclictestText(text: string, file: string): JitterResult {
   const lines = text.split(/\r?\n/);
@@ -76,7 +77,12 @@ export function parseCyclictestText(text: string, file: string): JitterResult {
       if (m) last.set(int(m[1]!), m);
     }
   }
-  if (last.size === 0) throw bad(file, undefined, "no cyclictest results found (no '# Histogram' block and no 'T: n ... Max:' lines)");
+  if (last.size === 0)
+    throw bad(
+      file,
+      undefined,
+      "no cyclictest results found (no '# Histogram' block and no 'T: n ... Max:' lines)",
+    );
   const series = [...last.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([t, m]) => ({
@@ -89,7 +95,9 @@ export function parseCyclictestText(text: string, file: string): JitterResult {
     format: "plain",
     series,
     meta: {},
-    warnings: ["plain cyclictest output holds only min/avg/max per thread: run with -h (histogram) or --json for percentiles"],
+    warnings: [
+      "plain cyclictest output holds only min/avg/max per thread: run with -h (histogram) or --json for percentiles",
+    ],
   };
 }
 
@@ -101,28 +109,40 @@ function parseCyclictestHistogram(lines: string[], start: number, file: string):
     const l = lines[i]!.trim();
     if (l === "") continue;
     if (l.startsWith("#")) break;
-    if (!/^\d+(\s+\d+)+$/.test(l)) throw bad(file, i + 1, `unexpected line in the cyclictest histogram: "${l.slice(0, 60)}"`);
+    if (!/^\d+(\s+\d+)+$/.test(l))
+      throw bad(file, i + 1, `unexpected line in the cyclictest histogram: "${l.slice(0, 60)}"`);
     rows.push({ line: i + 1, cols: l.split(/\s+/).map(int) });
   }
   for (; i < lines.length; i++) {
-    const m = /^#\s*(Total|Min Latencies|Avg Latencies|Max Latencies|Histogram Overflows):\s*(.*)$/.exec(lines[i]!.trim());
+    const m = /^#\s*(Total|Min Latencies|Avg Latencies|Max Latencies|Histogram Overflows):\s*(.*)$/.exec(
+      lines[i]!.trim(),
+    );
     if (m) trailer.set(m[1]!, m[2]!.trim().split(/\s+/).filter(Boolean).map(int));
   }
   const maxes = trailer.get("Max Latencies");
   if (!maxes) {
     const at = rows.at(-1)?.line ?? start + 1;
-    throw bad(file, at, "the cyclictest histogram ends without its '# Max Latencies' summary (truncated output?)");
+    throw bad(
+      file,
+      at,
+      "the cyclictest histogram ends without its '# Max Latencies' summary (truncated output?)",
+    );
   }
   // With -H, Total, Max and Overflows carry an extra all-threads column; Min and Avg do not.
   const threads = trailer.get("Min Latencies")?.length ?? maxes.length;
   const width = rows[0]?.cols.length ?? threads + 1;
   // -H adds a total column after the per-thread counts.
   if (width !== threads + 1 && width !== threads + 2) {
-    throw bad(file, rows[0]?.line, `histogram rows have ${width - 1} counts but the summary lists ${threads} threads`);
+    throw bad(
+      file,
+      rows[0]?.line,
+      `histogram rows have ${width - 1} counts but the summary lists ${threads} threads`,
+    );
   }
   const buckets = Array.from({ length: threads }, () => new Map<number, number>());
   for (const r of rows) {
-    if (r.cols.length !== width) throw bad(file, r.line, `histogram row has ${r.cols.length} columns, expected ${width}`);
+    if (r.cols.length !== width)
+      throw bad(file, r.line, `histogram row has ${r.cols.length} columns, expected ${width}`);
     for (let t = 0; t < threads; t++) if (r.cols[t + 1]! > 0) buckets[t]!.set(r.cols[0]!, r.cols[t + 1]!);
   }
   const mins = trailer.get("Min Latencies");
@@ -139,7 +159,13 @@ function parseCyclictestHistogram(lines: string[], start: number, file: string):
     };
   });
   const limit = `>= ${rows.length > 0 ? rows.at(-1)!.cols[0]! + 1 : 0} us`;
-  return { tool: "cyclictest", format: "histogram", series, meta: {}, warnings: overflowWarning("cyclictest", series, limit) };
+  return {
+    tool: "cyclictest",
+    format: "histogram",
+    series,
+    meta: {},
+    warnings: overflowWarning("cyclictest", series, limit),
+  };
 }
 
 // ---- JSON (cyclictest --json, oslat --json) -----------------------------------------------------
@@ -156,22 +182,30 @@ interface RtJsonThread {
 export function parseRtTestsJson(data: unknown, file: string): JitterResult {
   const d = data as { thread?: Record<string, RtJsonThread>; "cmdline:"?: string; cmdline?: string };
   if (typeof d !== "object" || d === null || typeof d.thread !== "object" || d.thread === null) {
-    throw bad(file, undefined, "not rt-tests JSON output: no \"thread\" object");
+    throw bad(file, undefined, 'not rt-tests JSON output: no "thread" object');
   }
   const cmdline = d["cmdline:"] ?? d.cmdline ?? "";
-  const tool: JitterTool = /oslat/.test(cmdline) || Object.values(d.thread).some((t) => "freq" in t) ? "oslat" : "cyclictest";
+  const tool: JitterTool =
+    /oslat/.test(cmdline) || Object.values(d.thread).some((t) => "freq" in t) ? "oslat" : "cyclictest";
   const series: JitterSeries[] = [];
   for (const [id, t] of Object.entries(d.thread).sort((a, b) => int(a[0]) - int(b[0]))) {
     const buckets = new Map<number, number>();
     for (const [k, v] of Object.entries(t.histogram ?? {})) {
       if (!/^\d+$/.test(k) || typeof v !== "number" || v < 0) {
-        throw bad(file, undefined, `thread ${id}: histogram bucket "${k}": ${JSON.stringify(v)} is not a count`);
+        throw bad(
+          file,
+          undefined,
+          `thread ${id}: histogram bucket "${k}": ${JSON.stringify(v)} is not a count`,
+        );
       }
       buckets.set(int(k), v);
     }
     const inHist = [...buckets.values()].reduce((a, b) => a + b, 0);
     // cyclictest's JSON omits overflows; the cycle count minus the histogram gives them.
-    const overflow = tool === "cyclictest" && typeof t.cycles === "number" && buckets.size > 0 ? Math.max(0, t.cycles - inHist) : 0;
+    const overflow =
+      tool === "cyclictest" && typeof t.cycles === "number" && buckets.size > 0
+        ? Math.max(0, t.cycles - inHist)
+        : 0;
     const name = typeof t.cpu === "number" ? `cpu ${t.cpu}` : `thread ${id}`;
     series.push({
       name,
@@ -195,7 +229,10 @@ export function parseOslatText(text: string, file: string): JitterResult {
   const lines = text.split(/\r?\n/);
   const coreAt = lines.findIndex((l) => /^\s*Core:\s/.test(l));
   if (coreAt < 0) throw bad(file, undefined, "no oslat results found (no 'Core:' line)");
-  const cpus = lines[coreAt]!.replace(/^\s*Core:\s*/, "").trim().split(/\s+/).map(int);
+  const cpus = lines[coreAt]!.replace(/^\s*Core:\s*/, "")
+    .trim()
+    .split(/\s+/)
+    .map(int);
   const n = cpus.length;
   const buckets = cpus.map(() => new Map<number, number>());
   const stats: Record<string, number[]> = {};
@@ -206,8 +243,11 @@ export function parseOslatText(text: string, file: string): JitterResult {
     const b = /^\s*(\d+)\s+\(us\):\s*([\d\s]+?)\s*(\(including overflows\))?\s*$/.exec(l);
     if (b) {
       const vals = b[2]!.trim().split(/\s+/).map(int);
-      if (vals.length !== n) throw bad(file, i + 1, `oslat bucket line has ${vals.length} counts for ${n} CPUs`);
-      vals.forEach((v, c) => v > 0 && buckets[c]!.set(int(b[1]!), v));
+      if (vals.length !== n)
+        throw bad(file, i + 1, `oslat bucket line has ${vals.length} counts for ${n} CPUs`);
+      vals.forEach((v, c) => {
+        if (v > 0) buckets[c]!.set(int(b[1]!), v);
+      });
       lastBucket = int(b[1]!);
       overflowInLast = Boolean(b[3]);
       continue;
@@ -215,7 +255,8 @@ export function parseOslatText(text: string, file: string): JitterResult {
     const s = /^\s*(Minimum|Average|Maximum|Max-Min|Duration):\s*([\d.\s]+?)\s*\((us|sec)\)\s*$/.exec(l);
     if (s) {
       const vals = s[2]!.trim().split(/\s+/).map(Number);
-      if (vals.length !== n) throw bad(file, i + 1, `oslat ${s[1]} line has ${vals.length} values for ${n} CPUs`);
+      if (vals.length !== n)
+        throw bad(file, i + 1, `oslat ${s[1]} line has ${vals.length} values for ${n} CPUs`);
       stats[s[1]!] = vals;
     }
   }
@@ -235,7 +276,12 @@ export function parseOslatText(text: string, file: string): JitterResult {
       name: `cpu ${cpu}`,
       cpu,
       sample,
-      reported: { count: sample.total, min: stats.Minimum?.[c], avg: stats.Average?.[c], max: stats.Maximum![c] },
+      reported: {
+        count: sample.total,
+        min: stats.Minimum?.[c],
+        avg: stats.Average?.[c],
+        max: stats.Maximum![c],
+      },
       overflow,
     };
   });
@@ -257,24 +303,42 @@ export function parseHwlatdetect(text: string, file: string): JitterResult {
   let recorded: number | undefined;
   let max: number | undefined;
   let finished = false;
+  const rules: [RegExp, (m: RegExpExecArray) => void][] = [
+    [/hwlatdetect:\s+test duration (\d+) seconds/, (m) => (meta.durationSec = int(m[1]!))],
+    [/Latency threshold:\s*(\d+)us/, (m) => (meta.thresholdUs = int(m[1]!))],
+    [/^\s*test finished/, () => (finished = true)],
+    [/^\s*Max Latency:\s*(?:(\d+)us|Below threshold)/, (m) => (max = m[1] ? int(m[1]) : 0)],
+    [/^\s*Samples recorded:\s*(\d+)/, (m) => (recorded = int(m[1]!))],
+    [/^\s*Samples exceeding threshold:\s*(\d+)/, (m) => (meta.exceeding = int(m[1]!))],
+    [/^\s*SMIs during run:\s*(\d+)/, (m) => (meta.smis = int(m[1]!))],
+    [
+      /^\s*ts:\s*([\d.]+),\s*inner:(\d+),\s*outer:(\d+)/,
+      (m) => values.push(Math.max(int(m[2]!), int(m[3]!))),
+    ],
+  ];
   lines.forEach((l, i) => {
-    let m: RegExpExecArray | null;
-    if ((m = /hwlatdetect:\s+test duration (\d+) seconds/.exec(l))) meta.durationSec = int(m[1]!);
-    else if ((m = /Latency threshold:\s*(\d+)us/.exec(l))) meta.thresholdUs = int(m[1]!);
-    else if (/^\s*test finished/.test(l)) finished = true;
-    else if ((m = /^\s*Max Latency:\s*(?:(\d+)us|Below threshold)/.exec(l))) max = m[1] ? int(m[1]) : 0;
-    else if ((m = /^\s*Samples recorded:\s*(\d+)/.exec(l))) recorded = int(m[1]!);
-    else if ((m = /^\s*Samples exceeding threshold:\s*(\d+)/.exec(l))) meta.exceeding = int(m[1]!);
-    else if ((m = /^\s*SMIs during run:\s*(\d+)/.exec(l))) meta.smis = int(m[1]!);
-    else if ((m = /^\s*ts:\s*([\d.]+),\s*inner:(\d+),\s*outer:(\d+)/.exec(l))) values.push(Math.max(int(m[2]!), int(m[3]!)));
-    else if (/^\s*ts:/.test(l)) throw bad(file, i + 1, `malformed hwlatdetect sample line: "${l.trim().slice(0, 60)}"`);
+    for (const [re, fn] of rules) {
+      const m = re.exec(l);
+      if (m) {
+        fn(m);
+        return;
+      }
+    }
+    if (/^\s*ts:/.test(l))
+      throw bad(file, i + 1, `malformed hwlatdetect sample line: "${l.trim().slice(0, 60)}"`);
   });
   if (!finished || recorded === undefined || max === undefined) {
-    throw bad(file, lines.length, "hwlatdetect output ends before 'Samples recorded:' (the test did not finish or the log is truncated)");
+    throw bad(
+      file,
+      lines.length,
+      "hwlatdetect output ends before 'Samples recorded:' (the test did not finish or the log is truncated)",
+    );
   }
   const warnings: string[] = [];
   if (values.length !== recorded) {
-    warnings.push(`hwlatdetect says ${recorded} samples were recorded but ${values.length} sample lines were printed`);
+    warnings.push(
+      `hwlatdetect says ${recorded} samples were recorded but ${values.length} sample lines were printed`,
+    );
   }
   const buckets = new Map<number, number>();
   for (const v of values) buckets.set(v, (buckets.get(v) ?? 0) + 1);

@@ -44,7 +44,13 @@ export interface Run {
   jitter?: JitterResult;
 }
 
-export const JITTER_FILES = ["oslat.log", "cyclictest.log", "hwlatdetect.log", "cyclictest.json", "oslat.json"];
+export const JITTER_FILES = [
+  "oslat.log",
+  "cyclictest.log",
+  "hwlatdetect.log",
+  "cyclictest.json",
+  "oslat.json",
+];
 
 export function seriesFromKubeBurner(kb: KubeBurnerResult): Series[] {
   const out: Series[] = [];
@@ -111,11 +117,31 @@ export async function loadRun(dir: string): Promise<Run> {
   const jitterFile = metadata.kind === "kube-burner" ? undefined : await findJitterFile(abs, metadata);
   if (jitterFile) {
     const j = parseJitterOutput(await readFile(jitterFile, "utf8"), jitterFile);
-    return { dir: abs, label, id, kind: "jitter", unit: "us", metadata, series: seriesFromJitter(j), warnings: j.warnings, jitter: j };
+    return {
+      dir: abs,
+      label,
+      id,
+      kind: "jitter",
+      unit: "us",
+      metadata,
+      series: seriesFromJitter(j),
+      warnings: j.warnings,
+      jitter: j,
+    };
   }
   const kb = await readKubeBurnerDir(abs);
   const warnings = [...kb.warnings, ...kb.measurements.flatMap((m) => m.warnings)];
-  return { dir: abs, label, id, kind: "kube-burner", unit: "ms", metadata, series: seriesFromKubeBurner(kb), warnings, kubeBurner: kb };
+  return {
+    dir: abs,
+    label,
+    id,
+    kind: "kube-burner",
+    unit: "ms",
+    metadata,
+    series: seriesFromKubeBurner(kb),
+    warnings,
+    kubeBurner: kb,
+  };
 }
 
 export interface Group {
@@ -129,7 +155,8 @@ export interface Group {
  */
 export async function loadGroup(arg: string, cwd: string, resultsDir = "results"): Promise<Group> {
   let dir = resolve(cwd, arg);
-  if (!(await exists(dir)) && (await exists(resolve(cwd, resultsDir, arg)))) dir = resolve(cwd, resultsDir, arg);
+  if (!(await exists(dir)) && (await exists(resolve(cwd, resultsDir, arg))))
+    dir = resolve(cwd, resultsDir, arg);
   if (!(await exists(dir))) {
     throw new UserError({
       what: `no run or label "${arg}"`,
@@ -141,7 +168,10 @@ export async function loadGroup(arg: string, cwd: string, resultsDir = "results"
     const run = await loadRun(dir);
     return { label: run.label, runs: [run] };
   }
-  const children = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const children = (await readdir(dir, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   const runs: Run[] = [];
   for (const c of children) if (await isRunDir(join(dir, c))) runs.push(await loadRun(join(dir, c)));
   if (runs.length === 0) {

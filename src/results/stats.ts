@@ -10,7 +10,7 @@
  * holds our figure against kube-burner's log. They differ by at most one gap between adjacent
  * order statistics.
  */
-import { errorFunction, mean as ssMean, sampleStandardDeviation } from "simple-statistics";
+import { errorFunction, sampleStandardDeviation, mean as ssMean } from "simple-statistics";
 
 /** A distribution: sorted distinct-or-repeated values with optional weights (histogram counts). */
 export interface Sample {
@@ -139,8 +139,8 @@ export function quantileCI(s: Sample, p: number): [number, number] {
 
 /** Two-sided 97.5% quantiles of Student's t for df 1..30; beyond that the normal value. */
 const T975 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12,
-  2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
 ];
 
 export function t975(df: number): number {
@@ -172,7 +172,8 @@ export interface RankTest {
 export function mannWhitney(a: Sample, b: Sample): RankTest {
   const na = a.total;
   const nb = b.total;
-  if (na === 0 || nb === 0) return { u: Number.NaN, probGreater: Number.NaN, p: Number.NaN, method: "normal" };
+  if (na === 0 || nb === 0)
+    return { u: Number.NaN, probGreater: Number.NaN, p: Number.NaN, method: "normal" };
   let i = 0;
   let j = 0;
   let rank = 0;
@@ -181,7 +182,10 @@ export function mannWhitney(a: Sample, b: Sample): RankTest {
   const wa = (k: number) => (a.counts ? a.counts[k]! : 1);
   const wb = (k: number) => (b.counts ? b.counts[k]! : 1);
   while (i < a.values.length || j < b.values.length) {
-    const v = Math.min(i < a.values.length ? a.values[i]! : Infinity, j < b.values.length ? b.values[j]! : Infinity);
+    const v = Math.min(
+      i < a.values.length ? a.values[i]! : Infinity,
+      j < b.values.length ? b.values[j]! : Infinity,
+    );
     let ca = 0;
     let cb = 0;
     while (i < a.values.length && a.values[i] === v) ca += wa(i++);
@@ -210,7 +214,8 @@ export function mannWhitneyExact(a: number[], b: number[]): RankTest {
   const all = [...a, ...b];
   const n = all.length;
   const na = a.length;
-  if (na === 0 || b.length === 0) return { u: Number.NaN, probGreater: Number.NaN, p: Number.NaN, method: "exact" };
+  if (na === 0 || b.length === 0)
+    return { u: Number.NaN, probGreater: Number.NaN, p: Number.NaN, method: "exact" };
   const uOf = (idx: number[]): number => {
     let u = 0;
     const inA = new Set(idx);

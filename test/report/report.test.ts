@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { chromium, type Browser } from "playwright-core";
+import { pathToFileURL } from "node:url";
+import { type Browser, chromium } from "playwright-core";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { cdfPoints } from "../../src/report/model.ts";
@@ -18,10 +18,17 @@ const ARTEFACTS = join(ROOT, "test-artifacts", "report");
 function oslatLog(seed: number, spread: number): string {
   const r = rng(seed);
   const cpus = [2, 3];
-  const cols = cpus.map(() => Array.from({ length: 32 }, (_, b) => (b === 0 ? 5_000_000 : Math.floor(r() * spread * 1000 * 0.5 ** b))));
+  const cols = cpus.map(() =>
+    Array.from({ length: 32 }, (_, b) => (b === 0 ? 5_000_000 : Math.floor(r() * spread * 1000 * 0.5 ** b))),
+  );
   const lines = ["oslat V 2.40", `        Core:\t ${cpus.join(" ")}`, "Counter Freq:\t 2096 2096 (Mhz)"];
-  for (let b = 0; b < 32; b++) lines.push(`    ${String(b + 1).padStart(3, "0")} (us):\t ${cols.map((c) => c[b]).join(" ")}`);
-  lines.push("     Minimum:\t 1 1 (us)", "     Average:\t 1.001 1.002 (us)", `     Maximum:\t ${spread * 2} ${spread * 2 + 1} (us)`);
+  for (let b = 0; b < 32; b++)
+    lines.push(`    ${String(b + 1).padStart(3, "0")} (us):\t ${cols.map((c) => c[b]).join(" ")}`);
+  lines.push(
+    "     Minimum:\t 1 1 (us)",
+    "     Average:\t 1.001 1.002 (us)",
+    `     Maximum:\t ${spread * 2} ${spread * 2 + 1} (us)`,
+  );
   return `${lines.join("\n")}\n`;
 }
 
@@ -31,21 +38,34 @@ describe("llw report in a real headless Chromium", () => {
   before(async () => {
     for (let i = 0; i < 5; i++) writeLabeledRun(results, "baseline", `run-${i + 1}`, 3000, 150, 40 + i);
     for (let i = 0; i < 5; i++) writeLabeledRun(results, "tuned", `run-${i + 1}`, 1400, 150, 50 + i);
-    for (const [label, spread] of [["jitter-baseline", 12], ["jitter-tuned", 4]] as const) {
+    for (const [label, spread] of [
+      ["jitter-baseline", 12],
+      ["jitter-tuned", 4],
+    ] as const) {
       const d = join(results, label, "run-1");
       mkdirSync(d, { recursive: true });
       writeFileSync(join(d, "oslat.log"), oslatLog(spread, spread));
-      writeFileSync(join(d, "metadata.json"), JSON.stringify({ kind: "jitter", tool: "oslat", label, node: "worker-0", instanceType: "m5.metal" }));
+      writeFileSync(
+        join(d, "metadata.json"),
+        JSON.stringify({ kind: "jitter", tool: "oslat", label, node: "worker-0", instanceType: "m5.metal" }),
+      );
     }
   });
   after(async () => {
     await browser?.close();
   });
 
-  async function open(t: { skip: (m: string) => void } & Parameters<typeof requireTool>[0], file: string, shot: string) {
+  async function open(
+    t: { skip: (m: string) => void } & Parameters<typeof requireTool>[0],
+    file: string,
+    shot: string,
+  ) {
     const exe = requireTool(t, "chromium", "apt-get install -y chromium");
     if (!exe) return undefined;
-    browser ??= await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+    browser ??= await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const requests: string[] = [];
     const errors: string[] = [];
@@ -63,8 +83,10 @@ describe("llw report in a real headless Chromium", () => {
   /** Fraction of canvas pixels that are not transparent: proof that something was drawn. */
   const inkOf = (page: import("playwright-core").Page, id: string) =>
     page.evaluate((id) => {
-      const c = document.getElementById(id) as HTMLCanvasElement;
-      const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+      // biome-ignore lint/suspicious/noExplicitAny: runs in the browser, where the DOM exists
+      const doc = (globalThis as any).document;
+      const c = doc.getElementById(id);
+      const d: Uint8ClampedArray = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
       let ink = 0;
       for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) ink++;
       return ink / (d.length / 4);
@@ -85,8 +107,8 @@ describe("llw report in a real headless Chromium", () => {
     for (const id of await o.page.locator("canvas").evaluateAll((els) => els.map((e) => e.id))) {
       assert.ok((await inkOf(o.page, id)) > 0.005, `chart ${id} is blank`);
     }
-    assert.match(await o.page.locator("table.verdicts").first().innerText(), /improved/);
-    assert.match(await o.page.locator("table.environment").innerText(), /4\.19\.3/);
+    assert.match((await o.page.locator("table.verdicts").first().textContent()) ?? "", /improved/);
+    assert.match((await o.page.locator("table.environment").textContent()) ?? "", /4\.19\.3/);
     assert.deepEqual(o.requests, [], "the report fetched something");
     assert.deepEqual(o.errors, []);
     await o.page.close();
@@ -102,7 +124,10 @@ describe("llw report in a real headless Chromium", () => {
     assert.ok(titles.includes("cpu 2: histogram (log scale)"), titles.join(" | "));
     assert.ok(titles.includes("all CPUs: latency CDF"));
     const logScale = await o.page.evaluate(() => {
-      const charts = Object.values((window as unknown as { Chart: { instances: Record<string, { config: { options: { scales: { y: { type?: string } } } } }> } }).Chart.instances);
+      const g = globalThis as unknown as {
+        Chart: { instances: Record<string, { config: { options: { scales: { y: { type?: string } } } } }> };
+      };
+      const charts = Object.values(g.Chart.instances);
       return charts.filter((c) => c.config.options.scales.y.type === "logarithmic").length;
     });
     assert.equal(logScale, 3);
@@ -117,14 +142,18 @@ describe("llw report in a real headless Chromium", () => {
     const ctx = bufferContext({ cwd: results });
     assert.equal(await main(["report", "baseline", "-o", out], ctx), 2);
     assert.equal(readFileSync(out, "utf8"), "mine");
-    assert.equal(await main(["report", "baseline", "-o", out, "--force"], bufferContext({ cwd: results })), 0);
+    assert.equal(
+      await main(["report", "baseline", "-o", out, "--force"], bufferContext({ cwd: results })),
+      0,
+    );
   });
 
   it("CDF points are monotone, end at the maximum with 100%, and stay few", () => {
     const s = fromValues(Array.from({ length: 100_000 }, (_, i) => i % 977));
     const pts = cdfPoints(s);
     assert.ok(pts.length <= 302);
-    for (let i = 1; i < pts.length; i++) assert.ok(pts[i]![0] >= pts[i - 1]![0] && pts[i]![1] >= pts[i - 1]![1]);
+    for (let i = 1; i < pts.length; i++)
+      assert.ok(pts[i]![0] >= pts[i - 1]![0] && pts[i]![1] >= pts[i - 1]![1]);
     assert.deepEqual(pts.at(-1), [976, 1]);
   });
 });

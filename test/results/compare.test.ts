@@ -41,9 +41,13 @@ describe("compare planner", () => {
   });
 
   it("an improvement smaller than the threshold is no significant change, however certain", () => {
-    const c = compareGroups(group("base", [range(1000, 5000)]), group("cand", [range(990, 5000)]), { thresholdPct: 5 });
+    const c = compareGroups(group("base", [range(1000, 5000)]), group("cand", [range(990, 5000)]), {
+      thresholdPct: 5,
+    });
     assert.ok(c.rows.every((r) => r.verdict === "no significant change" || r.verdict === "not tested"));
-    const loose = compareGroups(group("base", [range(1000, 5000)]), group("cand", [range(500, 5000)]), { thresholdPct: 5 });
+    const loose = compareGroups(group("base", [range(1000, 5000)]), group("cand", [range(500, 5000)]), {
+      thresholdPct: 5,
+    });
     assert.equal(loose.rows.find((r) => r.metric === "P50")!.verdict, "improved");
   });
 
@@ -57,8 +61,14 @@ describe("compare planner", () => {
     assert.equal(p99.verdict, "no significant change");
     assert.ok(p99.baselineCI && p99.candidateCI);
     const five = compareGroups(
-      group("base", [0, 1, 2, 3, 4].map((k) => range(1000 + k * 3, 100))),
-      group("cand", [0, 1, 2, 3, 4].map((k) => range(500 + k * 3, 100))),
+      group(
+        "base",
+        [0, 1, 2, 3, 4].map((k) => range(1000 + k * 3, 100)),
+      ),
+      group(
+        "cand",
+        [0, 1, 2, 3, 4].map((k) => range(500 + k * 3, 100)),
+      ),
     );
     assert.equal(five.rows.find((r) => r.metric === "P99")!.verdict, "improved");
     assert.equal(five.rows.find((r) => r.metric === "max")!.verdict, "improved");
@@ -85,7 +95,14 @@ describe("llw bench compare / bench show (result directories on disk)", () => {
 
   it("exits 0 and reports improvements when tuned is faster (table, markdown, json)", async () => {
     const ctx = bufferContext({ cwd: results });
-    assert.equal(await main(["bench", "compare", "baseline", "tuned", "--metric", "P99", "--metric", "P50"], { ...ctx, cwd: results }), 0, ctx.err());
+    assert.equal(
+      await main(["bench", "compare", "baseline", "tuned", "--metric", "P99", "--metric", "P50"], {
+        ...ctx,
+        cwd: results,
+      }),
+      0,
+      ctx.err(),
+    );
     assert.match(ctx.out(), /latency-pod Ready\s+P99\s+\d+/);
     assert.match(ctx.out(), /improved/);
     const md = bufferContext({ cwd: results });

@@ -18,7 +18,12 @@ export interface PodLatencies {
 }
 
 /** A v2 per-pod document (kube-burner 2.x field set). */
-export function podDocV2(job: string, i: number, lat: PodLatencies, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function podDocV2(
+  job: string,
+  i: number,
+  lat: PodLatencies,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     timestamp: `2026-11-27T20:00:${String(i % 60).padStart(2, "0")}.123456789Z`,
     ...lat,
@@ -42,7 +47,15 @@ export function podDocV1(job: string, i: number, lat: PodLatencies): Record<stri
     ...lat,
     metricName: "podLatencyMeasurement",
     jobName: job,
-    jobConfig: { name: job, jobType: "create", jobIterations: 10, qps: 20, burst: 20, namespace: job, objects: null },
+    jobConfig: {
+      name: job,
+      jobType: "create",
+      jobIterations: 10,
+      qps: 20,
+      burst: 20,
+      namespace: job,
+      objects: null,
+    },
     uuid: UUID,
     namespace: `${job}-${i}`,
     podName: `pod-${i}`,
@@ -50,7 +63,11 @@ export function podDocV1(job: string, i: number, lat: PodLatencies): Record<stri
   };
 }
 
-export function quantileDoc(job: string, name: string, q: { P50: number; P95: number; P99: number; max: number; avg: number }) {
+export function quantileDoc(
+  job: string,
+  name: string,
+  q: { P50: number; P95: number; P99: number; max: number; avg: number },
+) {
   return {
     quantileName: name,
     uuid: UUID,
@@ -80,11 +97,20 @@ export function jobSummary(job: string, extra: Record<string, unknown> = {}) {
 }
 
 /** Writes a v2 result: collected-metrics-<uuid>/ with <metricName>-<job>.json files, Go-style indented. */
-export function writeV2Run(dir: string, job: string, docs: unknown[] | null, quantiles?: unknown[] | null): string {
+export function writeV2Run(
+  dir: string,
+  job: string,
+  docs: unknown[] | null,
+  quantiles?: unknown[] | null,
+): string {
   const m = join(dir, `collected-metrics-${UUID}`);
   mkdirSync(m, { recursive: true });
   writeFileSync(join(m, `podLatencyMeasurement-${job}.json`), `${JSON.stringify(docs, null, 2)}\n`);
-  if (quantiles !== undefined) writeFileSync(join(m, `podLatencyQuantilesMeasurement-${job}.json`), `${JSON.stringify(quantiles, null, 2)}\n`);
+  if (quantiles !== undefined)
+    writeFileSync(
+      join(m, `podLatencyQuantilesMeasurement-${job}.json`),
+      `${JSON.stringify(quantiles, null, 2)}\n`,
+    );
   writeFileSync(join(m, "jobSummary.json"), JSON.stringify(jobSummary(job)));
   return m;
 }
@@ -114,7 +140,14 @@ export function rng(seed: number): () => number {
  * Writes results/<label>/<run>/ with metadata.json and a v2 metrics directory of `pods` pods whose
  * Ready latency is around `center` ms.
  */
-export function writeLabeledRun(results: string, label: string, run: string, center: number, pods = 200, seed = 1): string {
+export function writeLabeledRun(
+  results: string,
+  label: string,
+  run: string,
+  center: number,
+  pods = 200,
+  seed = 1,
+): string {
   const dir = join(results, label, run);
   mkdirSync(dir, { recursive: true });
   const r = rng(seed);
@@ -130,7 +163,14 @@ export function writeLabeledRun(results: string, label: string, run: string, cen
   writeV2Run(dir, "latency-pod", docs);
   writeFileSync(
     join(dir, "metadata.json"),
-    JSON.stringify({ kind: "kube-burner", label, run, uuid: UUID, workload: `${label}-pod`, clusterVersion: "4.19.3" }),
+    JSON.stringify({
+      kind: "kube-burner",
+      label,
+      run,
+      uuid: UUID,
+      workload: `${label}-pod`,
+      clusterVersion: "4.19.3",
+    }),
   );
   return dir;
 }

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { findJsonError, JsonScanError, lineColumn, scanLatencyDocuments } from "../../src/results/json-scan.ts";
+import {
+  findJsonError,
+  JsonScanError,
+  lineColumn,
+  scanLatencyDocuments,
+} from "../../src/results/json-scan.ts";
 
 const latency = fc.oneof(fc.integer({ min: 0, max: 10_000_000 }), fc.constant(null), fc.constant(undefined));
 const doc = fc.record(
@@ -100,7 +105,9 @@ describe("JSON latency scanner", () => {
   });
 
   it("reads negative, fractional and exponent latencies as numbers", () => {
-    const r = scanLatencyDocuments(Buffer.from('[{"xLatency": -3},{"xLatency": 2.5},{"xLatency": 1e3},{"x\\u004catency": 7}]'));
+    const r = scanLatencyDocuments(
+      Buffer.from('[{"xLatency": -3},{"xLatency": 2.5},{"xLatency": 1e3},{"x\\u004catency": 7}]'),
+    );
     assert.deepEqual(r.samples.get("xLatency"), [-3, 2.5, 1000, 7]);
   });
 });

@@ -16,11 +16,16 @@ function strict(schema: unknown): unknown {
   const s = schema as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(s)) {
-    out[k] = k === "properties" ? Object.fromEntries(Object.entries(v as object).map(([p, ps]) => [p, strict(ps)])) : strict(v);
+    out[k] =
+      k === "properties"
+        ? Object.fromEntries(Object.entries(v as object).map(([p, ps]) => [p, strict(ps)]))
+        : strict(v);
   }
-  if (s.properties && s.additionalProperties === undefined && !s["x-kubernetes-preserve-unknown-fields"]) out.additionalProperties = false;
+  if (s.properties && s.additionalProperties === undefined && !s["x-kubernetes-preserve-unknown-fields"])
+    out.additionalProperties = false;
   // Quantities and int-or-string are strings or numbers on the wire.
-  if (s.format === "int-or-string" || s["x-kubernetes-int-or-string"]) return { anyOf: [{ type: "string" }, { type: "integer" }] };
+  if (s.format === "int-or-string" || s["x-kubernetes-int-or-string"])
+    return { anyOf: [{ type: "string" }, { type: "integer" }] };
   return out;
 }
 
@@ -33,13 +38,21 @@ function make(schemas: Record<string, unknown>, root: string): Validate {
   const fn = ajv.compile({ $ref: `${id}#/definitions/${root}` });
   return (obj) => {
     if (fn(obj)) return [];
-    return (fn.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${e.params.additionalProperty})` : ""}`);
+    return (fn.errors ?? []).map(
+      (e) =>
+        `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${e.params.additionalProperty})` : ""}`,
+    );
   };
 }
 
 export function podValidator(): Validate {
-  const doc = JSON.parse(readFileSync(join(SHARED, "crds", "kubernetes-openapi-v3", "api__v1_openapi.json"), "utf8"));
-  const text = JSON.stringify(doc.components.schemas).replaceAll("#/components/schemas/", "urn:llw:schemas#/definitions/");
+  const doc = JSON.parse(
+    readFileSync(join(SHARED, "crds", "kubernetes-openapi-v3", "api__v1_openapi.json"), "utf8"),
+  );
+  const text = JSON.stringify(doc.components.schemas).replaceAll(
+    "#/components/schemas/",
+    "urn:llw:schemas#/definitions/",
+  );
   return make(JSON.parse(text), "io.k8s.api.core.v1.Pod");
 }
 

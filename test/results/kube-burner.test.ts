@@ -24,7 +24,9 @@ describe("kube-burner reader", () => {
         containersStartedLatency: 900 + i,
       }),
     );
-    writeV2Run(dir, "tuned-pod", docs, [quantileDoc("tuned-pod", "Ready", { P50: 1490, P95: 1940, P99: 1980, max: 1990, avg: 1495 })]);
+    writeV2Run(dir, "tuned-pod", docs, [
+      quantileDoc("tuned-pod", "Ready", { P50: 1490, P95: 1940, P99: 1980, max: 1990, avg: 1495 }),
+    ]);
     const r = await readKubeBurnerDir(dir);
     assert.match(r.metricsDir, new RegExp(`collected-metrics-${UUID}$`));
     const [m] = r.measurements;
@@ -32,7 +34,14 @@ describe("kube-burner reader", () => {
     assert.equal(m!.scheme, "metric-job");
     assert.equal(m!.documents, 100);
     const names = m!.conditions.map((c) => c.condition).sort();
-    assert.deepEqual(names, ["ContainersReady", "ContainersStarted", "Initialized", "PodReadyToStartContainers", "PodScheduled", "Ready"]);
+    assert.deepEqual(names, [
+      "ContainersReady",
+      "ContainersStarted",
+      "Initialized",
+      "PodReadyToStartContainers",
+      "PodScheduled",
+      "Ready",
+    ]);
     const ready = m!.conditions.find((c) => c.condition === "Ready")!;
     assert.equal(quantile(ready.sample, 0.99), 1980);
     assert.equal(quantile(ready.sample, 0.5), 1490);
@@ -47,13 +56,25 @@ describe("kube-burner reader", () => {
 
   it("reads the early 1.x naming (<job>-podLatency.json, -summary.json) with jobConfig in every document", async () => {
     const dir = tmp();
-    const docs = [10, 20, 30, 40].map((v, i) => podDocV1("density", i, { schedulingLatency: 1, initializedLatency: 2, containersReadyLatency: v, podReadyLatency: v }));
-    writeV1Run(dir, "density", docs, [quantileDoc("density", "Ready", { P50: 20, P95: 40, P99: 40, max: 40, avg: 25 })]);
+    const docs = [10, 20, 30, 40].map((v, i) =>
+      podDocV1("density", i, {
+        schedulingLatency: 1,
+        initializedLatency: 2,
+        containersReadyLatency: v,
+        podReadyLatency: v,
+      }),
+    );
+    writeV1Run(dir, "density", docs, [
+      quantileDoc("density", "Ready", { P50: 20, P95: 40, P99: 40, max: 40, avg: 25 }),
+    ]);
     const r = await readKubeBurnerDir(dir);
     const [m] = r.measurements;
     assert.equal(m!.scheme, "job-measurement");
     assert.equal(m!.job, "density");
-    assert.deepEqual(Array.from(m!.conditions.find((c) => c.condition === "Ready")!.sample.values), [10, 20, 30, 40]);
+    assert.deepEqual(
+      Array.from(m!.conditions.find((c) => c.condition === "Ready")!.sample.values),
+      [10, 20, 30, 40],
+    );
     assert.equal(m!.otherFields.jobConfig, 4);
     assert.equal(r.jobSummaries.length, 0);
   });
@@ -73,7 +94,10 @@ describe("kube-burner reader", () => {
     const ready = m!.conditions.find((c) => c.condition === "Ready")!;
     assert.equal(ready.nulls, 1);
     assert.equal(ready.sample.total, 2);
-    assert.equal(m!.conditions.find((c) => c.condition === "Initialized"), undefined);
+    assert.equal(
+      m!.conditions.find((c) => c.condition === "Initialized"),
+      undefined,
+    );
   });
 
   it("treats an empty file and Go's null as a run without pods, with a warning", async () => {
@@ -90,9 +114,16 @@ describe("kube-burner reader", () => {
 
   it("names the file, line and column of a truncated per-pod file, and of a malformed quantile file", async () => {
     const dir = tmp();
-    const m = writeV2Run(dir, "j", [podDocV2("j", 0, { podReadyLatency: 1 }), podDocV2("j", 1, { podReadyLatency: 2 })]);
+    const m = writeV2Run(dir, "j", [
+      podDocV2("j", 0, { podReadyLatency: 1 }),
+      podDocV2("j", 1, { podReadyLatency: 2 }),
+    ]);
     const file = join(m, "podLatencyMeasurement-j.json");
-    const full = JSON.stringify([podDocV2("j", 0, { podReadyLatency: 1 }), podDocV2("j", 1, { podReadyLatency: 2 })], null, 2);
+    const full = JSON.stringify(
+      [podDocV2("j", 0, { podReadyLatency: 1 }), podDocV2("j", 1, { podReadyLatency: 2 })],
+      null,
+      2,
+    );
     writeFileSync(file, full.slice(0, full.length - 40));
     await assert.rejects(readKubeBurnerDir(dir), (e: unknown) => {
       assert.ok(e instanceof UserError);
@@ -125,7 +156,12 @@ describe("kube-burner reader", () => {
     });
     writeFileSync(join(m, "vmiLatencyMeasurement-tuned-vm.json"), JSON.stringify([vmi(0), vmi(1)]));
     const [meas] = (await readKubeBurnerDir(dir)).measurements;
-    assert.deepEqual(meas!.conditions.map((c) => c.condition).sort(), ["PodCreated", "PodScheduled", "VMIRunning", "VMReady"]);
+    assert.deepEqual(meas!.conditions.map((c) => c.condition).sort(), [
+      "PodCreated",
+      "PodScheduled",
+      "VMIRunning",
+      "VMReady",
+    ]);
   });
 
   it("fails with what to do when a directory holds no kube-burner output", async () => {
@@ -135,17 +171,20 @@ describe("kube-burner reader", () => {
 
   it("property: recomputed nearest-rank P99 stays within one order statistic of kube-burner's own figure", async () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: 2, maxLength: 400 }), (values) => {
-        const sorted = [...values].sort((a, b) => a - b);
-        for (const p of [50, 95, 99]) {
-          const ours = quantile({ values: Float64Array.from(sorted), total: sorted.length }, p / 100);
-          const theirs = kubeBurnerPercentile(sorted, p);
-          const i = sorted.indexOf(ours);
-          const lo = sorted[Math.max(0, i - 1)]!;
-          const hi = sorted[Math.min(sorted.length - 1, sorted.lastIndexOf(ours) + 1)]!;
-          assert.ok(theirs >= Math.trunc(lo) && theirs <= hi, `p${p}: ours ${ours} kube-burner ${theirs}`);
-        }
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: 2, maxLength: 400 }),
+        (values) => {
+          const sorted = [...values].sort((a, b) => a - b);
+          for (const p of [50, 95, 99]) {
+            const ours = quantile({ values: Float64Array.from(sorted), total: sorted.length }, p / 100);
+            const theirs = kubeBurnerPercentile(sorted, p);
+            const i = sorted.indexOf(ours);
+            const lo = sorted[Math.max(0, i - 1)]!;
+            const hi = sorted[Math.min(sorted.length - 1, sorted.lastIndexOf(ours) + 1)]!;
+            assert.ok(theirs >= Math.trunc(lo) && theirs <= hi, `p${p}: ours ${ours} kube-burner ${theirs}`);
+          }
+        },
+      ),
     );
   });
 });

@@ -104,7 +104,9 @@ describe("real cyclictest output (rt-tests, a few seconds per mode)", () => {
       ["cpu 0", "cpu 1"],
     );
     const raw = JSON.parse(text);
-    r.series.forEach((s, i) => assert.equal(s.sample!.total, raw.thread[String(i)].cycles));
+    r.series.forEach((s, i) => {
+      assert.equal(s.sample!.total, raw.thread[String(i)].cycles);
+    });
   });
 });
 
@@ -143,7 +145,10 @@ describe("real oslat output (rt-tests)", () => {
     if (!os) return;
     const out = run(os, ["-D", "1", "-c", "1", "-q"]);
     const cut = out.slice(0, out.indexOf("Maximum"));
-    assert.throws(() => parseJitterOutput(cut, "pod.log"), (e: unknown) => e instanceof UserError && /pod\.log/.test(e.problems[0]!.where!));
+    assert.throws(
+      () => parseJitterOutput(cut, "pod.log"),
+      (e: unknown) => e instanceof UserError && /pod\.log/.test(e.problems[0]!.where!),
+    );
   });
 });
 
@@ -179,7 +184,10 @@ describe("hwlatdetect output", () => {
     assert.equal(r.meta.thresholdUs, 10);
   });
   it("a run below threshold has no samples; a cut log is an error", () => {
-    const quiet = HWLAT.replace(/Max Latency: 22us[\s\S]*/, "Max Latency: Below threshold\nSamples recorded: 0\nSamples exceeding threshold: 0\n");
+    const quiet = HWLAT.replace(
+      /Max Latency: 22us[\s\S]*/,
+      "Max Latency: Below threshold\nSamples recorded: 0\nSamples exceeding threshold: 0\n",
+    );
     const r = parseHwlatdetect(quiet, "q");
     assert.equal(r.series[0]!.sample, undefined);
     assert.equal(r.series[0]!.reported.max, 0);
@@ -191,7 +199,8 @@ describe("hwlatdetect output", () => {
 function renderCyclictest(hist: number[][], overflow: number[], max: number[]): string {
   const lines = ["# /dev/cpu_dma_latency set to 0us", "# Histogram"];
   const buckets = hist[0]!.length;
-  for (let b = 0; b < buckets; b++) lines.push(`${String(b).padStart(6, "0")} ${hist.map((h) => String(h[b]).padStart(6, "0")).join("\t")}`);
+  for (let b = 0; b < buckets; b++)
+    lines.push(`${String(b).padStart(6, "0")} ${hist.map((h) => String(h[b]).padStart(6, "0")).join("\t")}`);
   const totals = hist.map((h) => h.reduce((a, c) => a + c, 0));
   lines.push(`# Total: ${totals.map((x) => String(x).padStart(9, "0")).join(" ")}`);
   lines.push(`# Min Latencies: ${hist.map(() => "00001").join(" ")}`);
@@ -207,7 +216,10 @@ describe("histogram parsers (property)", () => {
       fc.property(
         fc.integer({ min: 1, max: 4 }).chain((threads) =>
           fc.tuple(
-            fc.array(fc.array(fc.nat(1000), { minLength: 20, maxLength: 20 }), { minLength: threads, maxLength: threads }),
+            fc.array(fc.array(fc.nat(1000), { minLength: 20, maxLength: 20 }), {
+              minLength: threads,
+              maxLength: threads,
+            }),
             fc.array(fc.nat(50), { minLength: threads, maxLength: threads }),
           ),
         ),
@@ -238,17 +250,30 @@ describe("histogram parsers (property)", () => {
 
   it("oslat text: any per-CPU bucket table round-trips", () => {
     fc.assert(
-      fc.property(fc.array(fc.array(fc.nat(100_000), { minLength: 32, maxLength: 32 }), { minLength: 1, maxLength: 4 }), (cols) => {
-        const cpus = cols.map((_, i) => i + 2);
-        const lines = [`        Core:\t ${cpus.join(" ")}`, `Counter Freq:\t ${cpus.map(() => 2096).join(" ")} (Mhz)`];
-        for (let b = 0; b < 32; b++) {
-          lines.push(`    ${String(b + 1).padStart(3, "0")} (us):\t ${cols.map((c) => c[b]).join(" ")}${b === 31 ? " (including overflows)" : ""}`);
-        }
-        lines.push(`     Minimum:\t ${cpus.map(() => 1).join(" ")} (us)`);
-        lines.push(`     Maximum:\t ${cpus.map(() => 32).join(" ")} (us)`);
-        const r = parseOslatText(lines.join("\n"), "gen");
-        r.series.forEach((s, i) => assert.equal(s.sample?.total ?? 0, cols[i]!.reduce((a, c) => a + c, 0)));
-      }),
+      fc.property(
+        fc.array(fc.array(fc.nat(100_000), { minLength: 32, maxLength: 32 }), { minLength: 1, maxLength: 4 }),
+        (cols) => {
+          const cpus = cols.map((_, i) => i + 2);
+          const lines = [
+            `        Core:\t ${cpus.join(" ")}`,
+            `Counter Freq:\t ${cpus.map(() => 2096).join(" ")} (Mhz)`,
+          ];
+          for (let b = 0; b < 32; b++) {
+            lines.push(
+              `    ${String(b + 1).padStart(3, "0")} (us):\t ${cols.map((c) => c[b]).join(" ")}${b === 31 ? " (including overflows)" : ""}`,
+            );
+          }
+          lines.push(`     Minimum:\t ${cpus.map(() => 1).join(" ")} (us)`);
+          lines.push(`     Maximum:\t ${cpus.map(() => 32).join(" ")} (us)`);
+          const r = parseOslatText(lines.join("\n"), "gen");
+          r.series.forEach((s, i) => {
+            assert.equal(
+              s.sample?.total ?? 0,
+              cols[i]!.reduce((a, c) => a + c, 0),
+            );
+          });
+        },
+      ),
     );
   });
 
@@ -257,8 +282,10 @@ describe("histogram parsers (property)", () => {
       () => parseJitterOutput('{"thread": {"0": {"histogram": {"1": 5}}', "x.json"),
       (e: unknown) => e instanceof UserError && /^x\.json:1:\d+$/.test(e.problems[0]!.where!),
     );
-    assert.throws(() => parseRtTestsJson({ thread: { 0: { histogram: { a: 1 } } } }, "y.json"), /not a count/);
+    assert.throws(
+      () => parseRtTestsJson({ thread: { 0: { histogram: { a: 1 } } } }, "y.json"),
+      /not a count/,
+    );
     assert.throws(() => parseJitterOutput("hello", "z.log"), /not recognised/);
   });
 });
-

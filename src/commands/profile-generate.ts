@@ -1,0 +1,142 @@
+/**
+ * `llw profile generate`: reads a topology (catalog, lscpu or sysfs), plans the
+ * PerformanceProfile, prints it as YAML (or JSON) on stdout so it can be piped to `oc apply -f -`,
+ * and on a terminal prints the CPU map and the reasons on stderr. With --out it writes the file
+ * instead (atomically, never over a hand edit without --force; --check reports drift).
+ */
+import { resolve } from "node:path";
+import { stringify } from "yaml";
+import { colorEnabled, makeColors } from "../lib/color.ts";
+import type { Context } from "../lib/context.ts";
+import { ChecksFailed } from "../lib/errors.ts";
+import type {
+  HugepageSize,
+  PlanOptions,
+  PowerConsumptionMode,
+  ProfilePlan,
+  TopologyManagerPolicy,
+} from "../profile/plan.ts";
+import { planProfile } from "../profile/plan.ts";
+import { loadTopology } from "../topology/load.ts";
+import type { Topology } from "../topology/model.ts";
+import { renderCpuMap } from "../topology/render.ts";
+
+export interface ProfileGenerateOptions {
+  instanceType?: string;
+  lscpu?: string;
+  sysfs?: string;
+  reservedCpuCount?: number;
+  offlinedCpuCount?: number;
+  splitReservedCpusAcrossNuma?: boolean;
+  disableHt?: boolean;
+  powerConsumptionMode?: PowerConsumptionMode;
+  perPodPowerManagement?: boolean;
+  rtKernel?: boolean;
+  topologyManagerPolicy?: TopologyManagerPolicy;
+  userLevelNetworking?: boolean;
+  mcpName?: string;
+  singleNode?: boolean;
+  profileName?: string;
+  hugepagesSize?: HugepageSize;
+  hugepagesPerNode?: number;
+  out?: string;
+  force?: boolean;
+  check?: boolean;
+  explain?: boolean;
+  quiet?: boolean;
+  output?: string;
+}
+
+/** The command line that reproduces this plan, for the file header. */
+function commandLine(opts: ProfileGenerateOptions): string {
+  const flags: string[] = [];
+  const skip = new Set(["out", "force", "check", "explain", "quiet", "output"]);
+  for (const [k, v] of Object.entries(opts)) {
+    if (skip.has(k) || v === undefined || v === false) continue;
+    const flag = `--${k.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
+    flags.push(v === true ? flag : `${flag} ${String(v)}`);
+  }
+  return `llw profile generate ${flags.join(" ")}`.trim();
+}
+
+export function explainPlan(
+  topology: Topology,
+  plan: ProfilePlan,
+  notes: string[],
+  colors: ReturnType<typeof makeColors>,
+): string {
+  const lines = [renderCpuMap(topology, colors, plan.cpus)];
+  lines.push(colors.bold(`Why (${plan.profile.metadata.name}):`));
+  for (const r of plan.reasons) lines.push(`  - ${r.text}`);
+  for (const n of notes) lines.push(`  - ${n}`);
+  for (const w of plan.warnings) lines.push(`  ${colors.yellow("warning:")} ${w}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export async function run(opts: ProfileGenerateOptions, ctx: Context): Promise<number> {
+  const { topology, instanceType, notes } = await loadTopology(opts, ctx.cwd);
+  const planOpts: PlanOptions = {};
+  for (const k of [
+    "profileName",
+    "reservedCpuCount",
+    "offlinedCpuCount",
+    "splitReservedCpusAcrossNuma",
+    "disableHt",
+    "powerConsumptionMode",
+    "perPodPowerManagement",
+    "rtKernel",
+    "topologyManagerPolicy",
+    "userLevelNetworking",
+    "mcpName",
+    "singleNode",
+    "hugepagesSize",
+    "hugepagesPerNode",
+  ] as const) {
+    if (opts[k] !== undefined) (planOpts as Record<string, unknown>)[k] = opts[k];
+  }
+  if (instanceType) planOpts.instanceType = instanceType.name;
+  const plan = planProfile(topology, planOpts);
+
+  const stderrTTY = Boolean(ctx.stderr.isTTY);
+  if ((opts.explain || stderrTTY) && !opts.quiet) {
+    const colors = makeColors(colorEnabled(ctx.env, stderrTTY));
+    ctx.stderr.write(explainPlan(topology, plan, notes, colors));
+  } else {
+    for (const w of plan.warnings) ctx.stderr.write(`warning: ${w}\n`);
+  }
+
+  // yaml directly (not lib/output.ts, which loads cli-table3): this command must start fast.
+  const body =
+    opts.output === "json"
+      ? `${JSON.stringify(plan.profile, null, 2)}\n`
+      : stringify(plan.profile, { lineWidth: 0, aliasDuplicateObjects: false });
+  if (!opts.out) {
+    ctx.stdout.write(body);
+    return 0;
+  }
+  const { withGeneratedHeader, writeGeneratedFiles } = await import("../lib/files.ts");
+  const path = resolve(ctx.cwd, opts.out);
+  const content =
+    opts.output === "json"
+      ? body
+      : withGeneratedHeader(body, [
+          `regenerate: ${commandLine(opts)} --out ${opts.out}`,
+          `topology: ${topology.source}`,
+        ]);
+  const [result] = await writeGeneratedFiles([{ path, content }], {
+    force: opts.force ?? false,
+    check: opts.check ?? false,
+    cwd: ctx.cwd,
+  });
+  const verb = opts.check
+    ? { create: "would create", update: "would update", unchanged: "up to date", conflict: "edited by hand" }
+    : { create: "created", update: "updated", unchanged: "unchanged", conflict: "conflict" };
+  ctx.stdout.write(`${verb[result!.action]}: ${opts.out}\n`);
+  if (opts.check && result!.action !== "unchanged") {
+    throw new ChecksFailed(
+      `${opts.out} differs from the generated profile`,
+      `re-run without --check to write it`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,224 @@
+/**
+ * Plans a PerformanceProfile (performance.openshift.io/v2) for a host topology: the CPU sets,
+ * workload hints, kernel arguments, topology policy and selectors the Performance Profile
+ * Creator would write for the same flags, plus hugepages sized from the host's memory, and the
+ * reason for every choice. Pure: facts in, plain objects out.
+ */
+import { formatCpuList } from "../lib/cpuset.ts";
+import { UserError } from "../lib/errors.ts";
+import type { Topology } from "../topology/model.ts";
+import { calculateCpuSets } from "./cpusets.ts";
+import { planHugepages } from "./hugepages.ts";
+import { selectorsFor } from "./selectors.ts";
+
+export const POWER_CONSUMPTION_MODES = ["default", "low-latency", "ultra-low-latency"] as const;
+export type PowerConsumptionMode = (typeof POWER_CONSUMPTION_MODES)[number];
+/** The policies PPC accepts (the operator also accepts "none"). */
+export const TOPOLOGY_MANAGER_POLICIES = ["single-numa-node", "best-effort", "restricted"] as const;
+export type TopologyManagerPolicy = (typeof TOPOLOGY_MANAGER_POLICIES)[number];
+export const HUGEPAGE_SIZES = ["1G", "2M"] as const;
+export type HugepageSize = (typeof HUGEPAGE_SIZES)[number];
+
+export interface PlanOptions {
+  /** Used for the default profile name (workshop-<type with dots as dashes>). */
+  instanceType?: string;
+  profileName?: string;
+  reservedCpuCount?: number;
+  offlinedCpuCount?: number;
+  splitReservedCpusAcrossNuma?: boolean;
+  disableHt?: boolean;
+  powerConsumptionMode?: PowerConsumptionMode;
+  perPodPowerManagement?: boolean;
+  rtKernel?: boolean;
+  topologyManagerPolicy?: TopologyManagerPolicy;
+  userLevelNetworking?: boolean;
+  /** MachineConfigPool; default worker-rt, or master with singleNode. */
+  mcpName?: string;
+  singleNode?: boolean;
+  hugepagesSize?: HugepageSize;
+  /** Pages per NUMA node; 0 turns hugepages off; undefined sizes them from memory. */
+  hugepagesPerNode?: number;
+}
+
+export interface Reason {
+  /** What the reason is about: "reserved", "isolated", "hugepages", ... */
+  topic: string;
+  text: string;
+}
+
+export interface PerformanceProfile {
+  apiVersion: "performance.openshift.io/v2";
+  kind: "PerformanceProfile";
+  metadata: { name: string };
+  spec: Record<string, unknown>;
+}
+
+export interface ProfilePlan {
+  profile: PerformanceProfile;
+  cpus: { reserved: number[]; isolated: number[]; offlined: number[] };
+  reasons: Reason[];
+  warnings: string[];
+}
+
+export const DEFAULT_MCP = "worker-rt";
+export const DEFAULT_POWER_MODE: PowerConsumptionMode = "low-latency";
+
+/** The profile name the GitOps tree expects for an instance type: workshop-c5-metal. */
+export function defaultProfileName(instanceType: string | undefined): string {
+  if (!instanceType) return "workshop-performance";
+  return `workshop-${instanceType.replaceAll(".", "-")}`;
+}
+
+function checkName(name: string): void {
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) {
+    throw new UserError({
+      what: `"${name}" is not a valid object name (lowercase letters, digits, '-' and '.')`,
+      where: "--profile-name",
+    });
+  }
+}
+
+/** The default housekeeping size: one physical core per NUMA node, as whole cores. */
+function defaultReserved(t: Topology, disableHt: boolean): { count: number; split: boolean; text: string } {
+  const threads = disableHt ? 1 : t.threadsPerCore;
+  const n = t.numaNodes.length;
+  const count = threads * n;
+  const what = `${count} CPU${count === 1 ? "" : "s"}: one physical core${threads > 1 ? ` (both SMT siblings)` : ""} per NUMA node`;
+  return {
+    count,
+    split: n > 1,
+    text: `${what} for housekeeping (kubelet, CRI-O, systemd, kernel threads and device interrupts). One core per NUMA node keeps housekeeping and interrupt handling local to each node's memory and devices while leaving every other core to isolate; on metal that is enough for the OpenShift node agents. Pass --reserved-cpu-count for more (whole cores: an even count with SMT on)`,
+  };
+}
+
+export function planProfile(topology: Topology, options: PlanOptions = {}): ProfilePlan {
+  const reasons: Reason[] = [];
+  const mode = options.powerConsumptionMode ?? DEFAULT_POWER_MODE;
+  const policy = options.topologyManagerPolicy ?? "restricted";
+  const disableHt = options.disableHt ?? false;
+  const rtKernel = options.rtKernel ?? false;
+  const perPod = options.perPodPowerManagement ?? false;
+  const name = options.profileName ?? defaultProfileName(options.instanceType);
+  checkName(name);
+
+  // PPC's flag checks, with its wording.
+  const problems: { what: string; where: string; next?: string }[] = [];
+  if (policy === "single-numa-node" && options.splitReservedCpusAcrossNuma) {
+    problems.push({
+      what: `not appropriate to split reserved CPUs in case of topology-manager-policy: ${policy}`,
+      where: "--split-reserved-cpus-across-numa, --topology-manager-policy",
+    });
+  }
+  if (mode === "default" && rtKernel) {
+    problems.push({
+      what: `default power consumption mode is not available with real-time kernel, please use one of [low-latency ultra-low-latency] modes`,
+      where: "--power-consumption-mode, --rt-kernel",
+    });
+  }
+  if (mode === "ultra-low-latency" && perPod) {
+    problems.push({
+      what: "please use one of [default low-latency] power consumption modes together with the perPodPowerManagement",
+      where: "--power-consumption-mode, --per-pod-power-management",
+      next: "per-pod power management saves power on idle pods; ultra-low-latency keeps every CPU at full power",
+    });
+  }
+  if (problems.length > 0) throw new UserError(problems);
+
+  let reservedCount = options.reservedCpuCount;
+  let split = options.splitReservedCpusAcrossNuma ?? false;
+  if (reservedCount === undefined) {
+    const d = defaultReserved(topology, disableHt);
+    reservedCount = d.count;
+    if (options.splitReservedCpusAcrossNuma === undefined && policy !== "single-numa-node") split = d.split;
+    reasons.push({ topic: "reserved", text: d.text });
+  }
+  const sets = calculateCpuSets(topology, {
+    reservedCpuCount: reservedCount,
+    offlinedCpuCount: options.offlinedCpuCount ?? 0,
+    splitReservedCpusAcrossNuma: split,
+    disableHt,
+    highPowerConsumption: mode === "ultra-low-latency",
+  });
+  reasons.push({
+    topic: "reserved",
+    text: split
+      ? `reserved ${formatCpuList(sets.reserved)}: whole cores split evenly across the ${topology.numaNodes.length} NUMA nodes, lowest cores of each node first (PPC --split-reserved-cpus-across-numa)`
+      : `reserved ${formatCpuList(sets.reserved)}: whole cores taken in order from NUMA node ${topology.numaNodes[0]?.id ?? 0}, lowest cores first (PPC's sequential choice)`,
+  });
+  if (sets.offlined.length > 0) {
+    reasons.push({
+      topic: "offlined",
+      text: `offlined ${formatCpuList(sets.offlined)}: ${mode === "ultra-low-latency" ? "ultra-low-latency keeps sockets powered, so" : "whole unused sockets first, then"} sibling threads, then any CPU (PPC's order)`,
+    });
+  }
+  reasons.push({
+    topic: "isolated",
+    text: `isolated ${formatCpuList(sets.isolated)}: every other ${disableHt ? "first-thread " : ""}CPU, for Guaranteed pods and VMs with integer CPU requests`,
+  });
+  if (disableHt) {
+    reasons.push({
+      topic: "smt",
+      text: "--disable-ht: the kernel argument nosmt takes every second sibling offline, so only the first thread of each core is in the sets",
+    });
+  }
+
+  const spec: Record<string, unknown> = {};
+  const kernelArgs = disableHt ? ["nosmt"] : [];
+  if (kernelArgs.length > 0) spec.additionalKernelArgs = kernelArgs;
+  const cpu: Record<string, string> = { isolated: formatCpuList(sets.isolated) };
+  if (sets.offlined.length > 0) cpu.offlined = formatCpuList(sets.offlined);
+  cpu.reserved = formatCpuList(sets.reserved);
+  spec.cpu = cpu;
+
+  const huge = planHugepages(topology, options.hugepagesSize ?? "1G", options.hugepagesPerNode);
+  reasons.push({ topic: "hugepages", text: huge.reason });
+  if (huge.spec) spec.hugepages = huge.spec;
+
+  const sel = selectorsFor(options.mcpName ?? (options.singleNode ? "master" : DEFAULT_MCP));
+  spec.machineConfigPoolSelector = sel.machineConfigPoolSelector;
+  spec.net = { userLevelNetworking: options.userLevelNetworking ?? false };
+  spec.nodeSelector = sel.nodeSelector;
+  reasons.push({ topic: "selectors", text: sel.reason });
+  spec.numa = { topologyPolicy: policy };
+  reasons.push({
+    topic: "numa",
+    text:
+      options.topologyManagerPolicy === undefined
+        ? "topologyPolicy restricted (PPC's default): a Guaranteed pod is admitted only if its CPUs, memory and devices can be aligned to NUMA nodes, without forcing everything onto one node"
+        : `topologyPolicy ${policy}, as requested`,
+  });
+  spec.realTimeKernel = { enabled: rtKernel };
+  reasons.push({
+    topic: "kernel",
+    text: rtKernel
+      ? "real-time kernel (kernel-rt) enabled: bounded worst-case latency at some cost in throughput"
+      : "standard kernel: the workshop measures first, then tries --rt-kernel and compares",
+  });
+  spec.workloadHints = {
+    highPowerConsumption: mode === "ultra-low-latency",
+    perPodPowerManagement: perPod,
+    realTime: mode !== "default",
+  };
+  reasons.push({
+    topic: "power",
+    text: {
+      default:
+        "power mode default: no realTime hint, the node keeps normal power management (PPC's default mode)",
+      "low-latency":
+        "power mode low-latency: realTime workload hint (nohz_full on isolated CPUs, no timer migration, softirq and RCU offload) with normal power states. This is the workshop's default; PPC's default mode is `default`",
+      "ultra-low-latency":
+        "power mode ultra-low-latency: realTime plus highPowerConsumption (C-states and P-states off: lowest latency, highest power draw)",
+    }[mode],
+  });
+  return {
+    profile: {
+      apiVersion: "performance.openshift.io/v2",
+      kind: "PerformanceProfile",
+      metadata: { name },
+      spec,
+    },
+    cpus: { reserved: sets.reserved, isolated: sets.isolated, offlined: sets.offlined },
+    reasons,
+    warnings: sets.warnings,
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * Reads a sysfs snapshot into a Topology: a directory, or a .tar.gz such as the
+ * nodes/<node>/sysinfo.tgz that OpenShift's must-gather collects for the Performance Profile
+ * Creator. Uses sys/devices/system/cpu/cpu<N>/topology/{core_id,physical_package_id},
+ * sys/devices/system/node/node<N>/{cpulist,meminfo} and sys/devices/system/cpu/online.
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import { parseCpuList } from "../lib/cpuset.ts";
+import { type Problem, UserError } from "../lib/errors.ts";
+import { buildTopology, type CpuRecord, type Topology } from "./model.ts";
+
+/** Files of interest keyed by their path from "devices/system/" on. */
+type Files = Map<string, { text: string; where: string }>;
+
+const INTERESTING =
+  /devices\/system\/(cpu\/(online|offline|cpu\d+\/(online|topology\/(core_id|physical_package_id)))|node\/node\d+\/(cpulist|meminfo))$/;
+
+function keyOf(path: string): string | undefined {
+  const p = path.split(sep).join("/");
+  if (!INTERESTING.test(p)) return undefined;
+  return p.slice(p.lastIndexOf("devices/system/"));
+}
+
+async function readDir(dir: string): Promise<Files> {
+  const files: Files = new Map();
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  for (const e of entries) {
+    if (!e.isFile() && !e.isSymbolicLink()) continue;
+    const full = join(e.parentPath, e.name);
+    const key = keyOf(full);
+    if (!key || files.has(key)) continue;
+    try {
+      files.set(key, { text: await readFile(full, "utf8"), where: relative(dir, full) || full });
+    } catch {
+      // Unreadable entries (dangling links) are simply absent, as on a live system.
+    }
+  }
+  return files;
+}
+
+async function readTarball(file: string): Promise<Files> {
+  const { list } = await import("tar");
+  const files: Files = new Map();
+  try {
+    await list({
+      file,
+      onReadEntry: (entry) => {
+        const key = entry.type === "File" ? keyOf(entry.path) : undefined;
+        if (!key) {
+          entry.resume();
+          return;
+        }
+        const chunks: Buffer[] = [];
+        entry.on("data", (c: Buffer) => chunks.push(c));
+        entry.on("end", () => {
+          if (!files.has(key))
+            files.set(key, { text: Buffer.concat(chunks).toString("utf8"), where: `${file}:${entry.path}` });
+        });
+      },
+    });
+  } catch (e) {
+    throw new UserError({
+      what: `cannot read the archive: ${(e as Error).message}`,
+      where: file,
+      next: "pass a .tar.gz of sys/devices/system (e.g. must-gather's nodes/<node>/sysinfo.tgz) or an unpacked directory",
+    });
+  }
+  return files;
+}
+
+function toTopology(files: Files, source: string): Topology {
+  const problems: Problem[] = [];
+  const cpuIds = new Set<number>();
+  for (const key of files.keys()) {
+    const m = /^devices\/system\/cpu\/cpu(\d+)\//.exec(key);
+    if (m) cpuIds.add(Number(m[1]));
+  }
+  if (cpuIds.size === 0) {
+    throw new UserError({
+      what: "no sys/devices/system/cpu/cpu<N>/topology files found",
+      where: source,
+      next: "pass a snapshot of /sys (a directory or .tar.gz holding sys/devices/system/cpu and sys/devices/system/node), e.g. must-gather's nodes/<node>/sysinfo.tgz",
+    });
+  }
+  const onlineFile = files.get("devices/system/cpu/online");
+  const onlineList = onlineFile ? new Set(parseCpuList(onlineFile.text, onlineFile.where)) : undefined;
+  const nodeOf = new Map<number, number>();
+  const nodeMemoryMiB: Record<number, number> = {};
+  for (const [key, f] of files) {
+    const m = /^devices\/system\/node\/node(\d+)\/(cpulist|meminfo)$/.exec(key);
+    if (!m) continue;
+    const node = Number(m[1]);
+    if (m[2] === "cpulist") {
+      for (const cpu of parseCpuList(f.text, `${f.where}:1`)) nodeOf.set(cpu, node);
+    } else {
+      const mem = /MemTotal:\s+(\d+)\s*kB/i.exec(f.text);
+      if (mem) nodeMemoryMiB[node] = Math.floor(Number(mem[1]) / 1024);
+    }
+  }
+  const records: CpuRecord[] = [];
+  const offline: number[] = [];
+  const readInt = (key: string): { value?: number; where?: string } => {
+    const f = files.get(key);
+    if (!f) return {};
+    const v = Number(f.text.trim());
+    if (!Number.isInteger(v)) {
+      problems.push({ what: `expected an integer, found "${f.text.trim()}"`, where: `${f.where}:1` });
+      return { where: f.where };
+    }
+    return { value: v, where: f.where };
+  };
+  for (const cpu of [...cpuIds].sort((a, b) => a - b)) {
+    const base = `devices/system/cpu/cpu${cpu}`;
+    const flag = files.get(`${base}/online`)?.text.trim();
+    const core = readInt(`${base}/topology/core_id`);
+    const socket = readInt(`${base}/topology/physical_package_id`);
+    const isOnline = onlineList ? onlineList.has(cpu) : flag !== "0";
+    // Offline CPUs have no topology directory in sysfs.
+    if (!isOnline || (flag === "0" && core.value === undefined)) {
+      offline.push(cpu);
+      continue;
+    }
+    if (core.value === undefined || socket.value === undefined) {
+      if (!core.where || !socket.where) {
+        problems.push({
+          what: `CPU ${cpu} is online but its topology/${core.where ? "physical_package_id" : "core_id"} is missing`,
+          where: `${source}: ${base}/topology`,
+          next: "the snapshot is incomplete; capture sys/devices/system/cpu again",
+        });
+      }
+      continue;
+    }
+    records.push({ cpu, core: core.value, socket: socket.value, node: nodeOf.get(cpu), where: core.where });
+  }
+  if (problems.length > 0) throw new UserError(problems);
+  if (nodeOf.size === 0) {
+    throw new UserError({
+      what: "missing NUMA info: no sys/devices/system/node/node<N>/cpulist in the snapshot",
+      where: source,
+      next: "include sys/devices/system/node in the snapshot (must-gather's sysinfo.tgz has it)",
+    });
+  }
+  const meta = {
+    source: `sysfs: ${source}`,
+    where: source,
+    offlineCpus: offline,
+    ...(Object.keys(nodeMemoryMiB).length > 0 ? { nodeMemoryMiB } : {}),
+  };
+  return buildTopology(records, meta);
+}
+
+/** Reads a sysfs snapshot directory or .tar.gz / .tgz archive. */
+export async function readSysfs(path: string): Promise<Topology> {
+  let isDir: boolean;
+  try {
+    isDir = (await stat(path)).isDirectory();
+  } catch (e) {
+    throw new UserError({
+      what: `cannot read: ${(e as Error).message}`,
+      where: path,
+      next: "check the path",
+    });
+  }
+  const files = isDir ? await readDir(path) : await readTarball(path);
+  return toTopology(files, path);
+}

@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { main } from "../../src/cli.ts";
+import { bufferContext } from "../../src/lib/context.ts";
+
+describe("llw profile generate (in-process CLI)", () => {
+  it("prints only the YAML on stdout when not on a terminal", async () => {
+    const ctx = bufferContext();
+    assert.equal(await main(["profile", "generate", "--instance-type", "c5.metal"], ctx), 0);
+    const profile = parse(ctx.out());
+    assert.equal(profile.kind, "PerformanceProfile");
+    assert.equal(profile.metadata.name, "workshop-c5-metal");
+    assert.equal(profile.spec.cpu.reserved, "0,24,48,72");
+    assert.equal(ctx.err(), "");
+  });
+  it("prints the CPU map and the reasons on stderr with --explain", async () => {
+    const ctx = bufferContext();
+    assert.equal(await main(["profile", "generate", "--instance-type", "c5.metal", "--explain"], ctx), 0);
+    assert.match(ctx.err(), /NUMA node 0 .*CPUs 0-23,48-71/);
+    assert.match(ctx.err(), /R +0,48/);
+    assert.match(ctx.err(), /Why \(workshop-c5-metal\)/);
+    assert.equal(parse(ctx.out()).kind, "PerformanceProfile");
+  });
+  it("accepts PPC's flag spellings (--rt-kernel=true) and -o json", async () => {
+    const ctx = bufferContext();
+    const code = await main(
+      [
+        "profile",
+        "generate",
+        "--instance-type",
+        "m5.metal",
+        "--rt-kernel=true",
+        "--reserved-cpu-count",
+        "8",
+        "--split-reserved-cpus-across-numa=false",
+        "-o",
+        "json",
+      ],
+      ctx,
+    );
+    assert.equal(code, 0, ctx.err());
+    const p = JSON.parse(ctx.out());
+    assert.equal(p.spec.realTimeKernel.enabled, true);
+    assert.equal(p.spec.cpu.reserved, "0-3,48-51");
+  });
+  it("unknown instance type: exit 2, lists the known types and how to pass a real topology", async () => {
+    const ctx = bufferContext();
+    assert.equal(await main(["profile", "generate", "--instance-type", "c5.large"], ctx), 2);
+    assert.match(ctx.err(), /unknown instance type "c5.large"; the catalog knows c5.metal, c5n.metal/);
+    assert.match(ctx.err(), /--lscpu FILE/);
+    assert.equal(ctx.out(), "");
+  });
+  it("no source: exit 2 with what to pass", async () => {
+    const ctx = bufferContext();
+    assert.equal(await main(["profile", "generate"], ctx), 2);
+    assert.match(ctx.err(), /no topology source given/);
+  });
+  it("an odd reserved count with SMT on: exit 2 with PPC's message and the flag", async () => {
+    const ctx = bufferContext();
+    assert.equal(
+      await main(["profile", "generate", "--instance-type", "c5.metal", "--reserved-cpu-count", "3"], ctx),
+      2,
+    );
+    assert.match(ctx.err(), /can't allocate odd number of CPUs/);
+    assert.match(ctx.err(), /where: --reserved-cpu-count/);
+  });
+});

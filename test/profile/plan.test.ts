@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { formatCpuList } from "../../src/lib/cpuset.ts";
+import { UserError } from "../../src/lib/errors.ts";
+import { defaultProfileName, planProfile } from "../../src/profile/plan.ts";
+import { validateProfile } from "../../src/profile/validate.ts";
+import { readCrd, validateAgainstCrd } from "../../src/schema/crd.ts";
+import { getInstanceType, INSTANCE_TYPES, topologyOf } from "../../src/topology/catalog.ts";
+import { SHARED } from "../helpers/tools.ts";
+import { ppcBareMetal, smtOff } from "./fixtures.ts";
+
+const crd = readCrd(join(SHARED, "crds", "performanceprofiles.performance.openshift.io.yaml"));
+
+describe("planProfile for every catalog entry", () => {
+  for (const it_ of INSTANCE_TYPES) {
+    it(`${it_.name}: one core per NUMA node reserved, the rest isolated, valid against the real CRD and webhook rules`, () => {
+      const t = topologyOf(it_);
+      assert.equal(t.cpus.length, it_.vcpus);
+      assert.equal(t.cores.length, it_.cores);
+      assert.equal(t.numaNodes.length, it_.numaNodes);
+      const plan = planProfile(t, { instanceType: it_.name });
+      assert.equal(plan.profile.metadata.name, `workshop-${it_.name.replaceAll(".", "-")}`);
+      assert.equal(plan.cpus.reserved.length, it_.numaNodes * it_.threadsPerCore);
+      // One whole core on each NUMA node: the first core of each node.
+      assert.deepEqual(
+        plan.cpus.reserved,
+        t.numaNodes.flatMap((n) => n.cores[0]!.cpus).sort((a, b) => a - b),
+      );
+      assert.deepEqual(
+        [...plan.cpus.reserved, ...plan.cpus.isolated].sort((a, b) => a - b),
+        t.cpus,
+      );
+      const pages = (plan.profile.spec.hugepages as { pages: { count: number; node: number }[] }).pages;
+      assert.equal(pages.length, it_.numaNodes);
+      assert.equal(pages[0]!.count, Math.floor((it_.memoryGiB / it_.numaNodes) * 0.5));
+      assert.deepEqual(validateAgainstCrd(plan.profile, crd), []);
+      assert.deepEqual(validateProfile(plan.profile, t), []);
+    });
+  }
+
+  it("c5.metal: Linux numbering, reserved 0,24,48,72", () => {
+    const plan = planProfile(topologyOf(getInstanceType("c5.metal")), { instanceType: "c5.metal" });
+    assert.deepEqual(plan.profile.spec.cpu, { isolated: "1-23,25-47,49-71,73-95", reserved: "0,24,48,72" });
+    assert.deepEqual(plan.profile.spec.nodeSelector, { "node-role.kubernetes.io/worker-rt": "" });
+    assert.deepEqual(plan.profile.spec.machineConfigPoolSelector, {
+      "machineconfiguration.openshift.io/role": "worker-rt",
+    });
+    assert.deepEqual(plan.profile.spec.numa, { topologyPolicy: "restricted" });
+    assert.ok(plan.reasons.some((r) => r.topic === "reserved" && /one physical core/.test(r.text)));
+  });
+});
+
+describe("planProfile flags mirror PPC", () => {
+  const t = ppcBareMetal();
+  it("power modes set the workload hints PPC sets", () => {
+    const hints = (mode: "default" | "low-latency" | "ultra-low-latency") =>
+      planProfile(t, { reservedCpuCount: 4, powerConsumptionMode: mode }).profile.spec.workloadHints;
+    assert.deepEqual(hints("default"), {
+      highPowerConsumption: false,
+      perPodPowerManagement: false,
+      realTime: false,
+    });
+    assert.deepEqual(hints("low-latency"), {
+      highPowerConsumption: false,
+      perPodPowerManagement: false,
+      realTime: true,
+    });
+    assert.deepEqual(hints("ultra-low-latency"), {
+      highPowerConsumption: true,
+      perPodPowerManagement: false,
+      realTime: true,
+    });
+  });
+  it("--disable-ht adds nosmt; no other kernel args", () => {
+    assert.deepEqual(
+      planProfile(t, { reservedCpuCount: 4, disableHt: true }).profile.spec.additionalKernelArgs,
+      ["nosmt"],
+    );
+    assert.equal(planProfile(t, { reservedCpuCount: 4 }).profile.spec.additionalKernelArgs, undefined);
+  });
+  it("an explicit count without the split flag is sequential, as in PPC", () => {
+    const plan = planProfile(t, { reservedCpuCount: 4 });
+    assert.equal(formatCpuList(plan.cpus.reserved), "0,2,40,42");
+  });
+  it("rejects PPC's invalid flag combinations, all together", () => {
+    assert.throws(
+      () =>
+        planProfile(t, {
+          reservedCpuCount: 4,
+          topologyManagerPolicy: "single-numa-node",
+          splitReservedCpusAcrossNuma: true,
+          powerConsumptionMode: "default",
+          rtKernel: true,
+        }),
+      (e: unknown) =>
+        e instanceof UserError &&
+        e.problems.length === 2 &&
+        /not appropriate to split reserved CPUs/.test(e.problems[0]!.what) &&
+        /not available with real-time kernel/.test(e.problems[1]!.what),
+    );
+    assert.throws(
+      () =>
+        planProfile(t, {
+          reservedCpuCount: 4,
+          powerConsumptionMode: "ultra-low-latency",
+          perPodPowerManagement: true,
+        }),
+      /together with the perPodPowerManagement/,
+    );
+  });
+  it("--mcp-name and --single-node choose the selectors PPC derives from the pool", () => {
+    const sno = planProfile(t, { reservedCpuCount: 4, singleNode: true }).profile.spec;
+    assert.deepEqual(sno.nodeSelector, { "node-role.kubernetes.io/master": "" });
+    assert.deepEqual(sno.machineConfigPoolSelector, {
+      "pools.operator.machineconfiguration.openshift.io/master": "",
+    });
+    const worker = planProfile(t, { reservedCpuCount: 4, mcpName: "worker" }).profile.spec;
+    assert.deepEqual(worker.machineConfigPoolSelector, {
+      "pools.operator.machineconfiguration.openshift.io/worker": "",
+    });
+    const cnf = planProfile(t, { reservedCpuCount: 4, mcpName: "worker-cnf" }).profile.spec;
+    assert.deepEqual(cnf.machineConfigPoolSelector, {
+      "machineconfiguration.openshift.io/role": "worker-cnf",
+    });
+  });
+  it("no memory known: no hugepages unless asked, and it says why", () => {
+    const plan = planProfile(t, { reservedCpuCount: 4 });
+    assert.equal(plan.profile.spec.hugepages, undefined);
+    assert.ok(
+      plan.reasons.some((r) => r.topic === "hugepages" && /does not say how much memory/.test(r.text)),
+    );
+    const asked = planProfile(t, { reservedCpuCount: 4, hugepagesPerNode: 8, hugepagesSize: "2M" });
+    assert.deepEqual(asked.profile.spec.hugepages, {
+      defaultHugepagesSize: "2M",
+      pages: [
+        { count: 8, node: 0, size: "2M" },
+        { count: 8, node: 1, size: "2M" },
+      ],
+    });
+  });
+  it("SMT off: the default is one single-thread core per NUMA node", () => {
+    const plan = planProfile(smtOff(), {});
+    assert.equal(formatCpuList(plan.cpus.reserved), "0,8");
+    assert.equal((plan.profile.spec.hugepages as { pages: { count: number }[] }).pages[0]!.count, 16);
+  });
+  it("names profiles workshop-<instance type with dots as dashes>", () => {
+    assert.equal(defaultProfileName("c7i.metal-24xl"), "workshop-c7i-metal-24xl");
+    assert.throws(
+      () => planProfile(t, { reservedCpuCount: 4, profileName: "Bad_Name" }),
+      /not a valid object name/,
+    );
+  });
+});
