@@ -265,6 +265,8 @@ export const COMMANDS: CommandSpec[] = [
       { flags: "--no-node-access", description: "skip the checks that start a debug pod on the nodes" },
       { flags: "--list-checks", description: "list the checks, one per line, with what each proves" },
       { flags: "--timeout <duration>", description: "timeout of each debug pod", default: "3m" },
+      { flags: "--interval <duration>", description: "poll interval while a debug pod runs", default: "2s" },
+      { flags: "--debug-namespace <ns>", description: "namespace of the debug pods", default: "default" },
       { flags: "--debug-image <image>", description: "image of the debug pod", default: "registry.redhat.io/rhel9/support-tools" },
     ],
     output: ["table", "json", "yaml"],
