@@ -225,7 +225,12 @@ export class Kube {
     namespace?: string,
   ): Promise<T> {
     const { metadata, ...rest } = patch as { metadata?: Record<string, unknown> };
-    const spec = { ...rest, apiVersion, kind, metadata: { ...metadata, name, ...(namespace ? { namespace } : {}) } };
+    const spec = {
+      ...rest,
+      apiVersion,
+      kind,
+      metadata: { ...metadata, name, ...(namespace ? { namespace } : {}) },
+    };
     try {
       return plain(
         await this.objects.patch(

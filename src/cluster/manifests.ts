@@ -25,9 +25,14 @@ function isKustomization(dir: string): boolean {
 
 /** Finds oc, kubectl or kustomize on PATH (LLW_KUSTOMIZE picks one explicitly). */
 function kustomizeCommand(env: NodeJS.ProcessEnv): { cmd: string; args: string[] } {
-  if (env.LLW_KUSTOMIZE) return { cmd: env.LLW_KUSTOMIZE, args: /kustomize$/.test(env.LLW_KUSTOMIZE) ? ["build"] : ["kustomize"] };
+  if (env.LLW_KUSTOMIZE)
+    return { cmd: env.LLW_KUSTOMIZE, args: /kustomize$/.test(env.LLW_KUSTOMIZE) ? ["build"] : ["kustomize"] };
   for (const dir of (env.PATH ?? "").split(":").filter(Boolean)) {
-    for (const [name, args] of [["oc", ["kustomize"]], ["kubectl", ["kustomize"]], ["kustomize", ["build"]]] as const) {
+    for (const [name, args] of [
+      ["oc", ["kustomize"]],
+      ["kubectl", ["kustomize"]],
+      ["kustomize", ["build"]],
+    ] as const) {
       if (existsSync(join(dir, name))) return { cmd: join(dir, name), args: [...args] };
     }
   }
@@ -59,7 +64,10 @@ function parseObjects(text: string, source: string, problems: ProblemList): Load
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0) {
       const line = doc.errors[0]!.linePos?.[0]?.line;
-      problems.add({ what: `invalid YAML: ${doc.errors[0]!.message.split("\n")[0]}`, where: line ? `${source}:${line}` : source });
+      problems.add({
+        what: `invalid YAML: ${doc.errors[0]!.message.split("\n")[0]}`,
+        where: line ? `${source}:${line}` : source,
+      });
       continue;
     }
     const o = doc.toJS() as KubeObject | null;
@@ -69,7 +77,10 @@ function parseObjects(text: string, source: string, problems: ProblemList): Load
       continue;
     }
     if (typeof o !== "object" || !o.apiVersion || !o.kind || !o.metadata?.name) {
-      problems.add({ what: "not a Kubernetes object (apiVersion, kind and metadata.name are required)", where: source });
+      problems.add({
+        what: "not a Kubernetes object (apiVersion, kind and metadata.name are required)",
+        where: source,
+      });
       continue;
     }
     if (o.kind === "Kustomization" && o.apiVersion.startsWith("kustomize.config.k8s.io")) continue;
@@ -79,23 +90,34 @@ function parseObjects(text: string, source: string, problems: ProblemList): Load
 }
 
 /** Loads every object under the given paths; throws one UserError listing every problem. */
-export async function loadManifests(paths: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<LoadedObject[]> {
+export async function loadManifests(
+  paths: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<LoadedObject[]> {
   const problems = new ProblemList();
   const out: LoadedObject[] = [];
   for (const p of paths) {
     const abs = resolve(cwd, p);
     const rel = relative(cwd, abs) || ".";
     if (!existsSync(abs)) {
-      problems.add({ what: "no such file or directory", where: rel, next: "pass YAML files, directories or kustomizations" });
+      problems.add({
+        what: "no such file or directory",
+        where: rel,
+        next: "pass YAML files, directories or kustomizations",
+      });
       continue;
     }
     if (statSync(abs).isDirectory()) {
       if (isKustomization(abs)) {
         out.push(...parseObjects(await kustomizeBuild(abs, env), rel, problems));
       } else {
-        const files = readdirSync(abs).filter((f) => /\.ya?ml$/.test(f)).sort();
+        const files = readdirSync(abs)
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort();
         if (files.length === 0) problems.add({ what: "directory holds no YAML file", where: rel });
-        for (const f of files) out.push(...parseObjects(readFileSync(join(abs, f), "utf8"), join(rel, f), problems));
+        for (const f of files)
+          out.push(...parseObjects(readFileSync(join(abs, f), "utf8"), join(rel, f), problems));
       }
     } else {
       out.push(...parseObjects(readFileSync(abs, "utf8"), rel, problems));

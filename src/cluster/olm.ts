@@ -70,12 +70,18 @@ export function assessOperator(f: OperatorFacts): Observation & { approval?: str
       failed: {
         what: `OLM cannot resolve ${f.pkg}: ${resolution.message ?? resolution.reason ?? "ResolutionFailed"}`,
         where,
-        next: "check the Subscription's channel and source (`oc get packagemanifest " + f.pkg + " -o yaml` lists the channels)",
+        next:
+          "check the Subscription's channel and source (`oc get packagemanifest " +
+          f.pkg +
+          " -o yaml` lists the channels)",
       },
     };
   }
   const plan = f.installPlan;
-  if (plan?.status?.phase === "RequiresApproval" || (plan && plan.spec?.approved === false && plan.status?.phase !== "Complete")) {
+  if (
+    plan?.status?.phase === "RequiresApproval" ||
+    (plan && plan.spec?.approved === false && plan.status?.phase !== "Complete")
+  ) {
     const name = plan.metadata.name!;
     const blocker: Problem = {
       what: `InstallPlan ${name} for ${f.pkg} is waiting for approval (installPlanApproval: Manual)`,
@@ -85,7 +91,9 @@ export function assessOperator(f: OperatorFacts): Observation & { approval?: str
     return { done: false, status: `InstallPlan ${name} RequiresApproval`, blocker, approval: name };
   }
   if (plan?.status?.phase === "Failed") {
-    const c = (plan.status.conditions as Condition[] | undefined)?.find((x) => x.status === "False" || x.reason === "InstallComponentFailed");
+    const c = (plan.status.conditions as Condition[] | undefined)?.find(
+      (x) => x.status === "False" || x.reason === "InstallComponentFailed",
+    );
     return {
       done: false,
       status: `InstallPlan ${plan.metadata.name} Failed`,
@@ -98,7 +106,8 @@ export function assessOperator(f: OperatorFacts): Observation & { approval?: str
   }
   const catalogState: string | undefined = f.catalogSource?.status?.connectionState?.lastObservedState;
   const unhealthyCatalog =
-    condition(f.subscription, "CatalogSourcesUnhealthy")?.status === "True" || (catalogState !== undefined && catalogState !== "READY");
+    condition(f.subscription, "CatalogSourcesUnhealthy")?.status === "True" ||
+    (catalogState !== undefined && catalogState !== "READY");
   const catalogName = f.subscription.spec?.source ?? "the catalog";
   const blocker: Problem | undefined = unhealthyCatalog
     ? {
@@ -121,7 +130,11 @@ export function assessOperator(f: OperatorFacts): Observation & { approval?: str
   const csvName = subscriptionCsvName(f.subscription);
   return {
     done: false,
-    status: csvName ? `waiting for CSV ${csvName}` : unhealthyCatalog ? "catalog unhealthy" : "waiting for OLM to resolve the Subscription",
+    status: csvName
+      ? `waiting for CSV ${csvName}`
+      : unhealthyCatalog
+        ? "catalog unhealthy"
+        : "waiting for OLM to resolve the Subscription",
     ...(blocker ? { blocker } : {}),
   };
 }

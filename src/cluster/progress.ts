@@ -3,8 +3,9 @@
  * its current state and the elapsed time. On a terminal one line is redrawn in place with a
  * spinner; elsewhere (CI logs, pipes) a plain line is printed each time the state changes.
  */
-import type { OutStream } from "../lib/context.ts";
+
 import type { Colors } from "../lib/color.ts";
+import type { OutStream } from "../lib/context.ts";
 import { type Clock, formatDuration } from "./clock.ts";
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -51,7 +52,9 @@ export class Progress {
     const took = formatDuration(this.clock.now() - this.stepStarted);
     if (this.tty) {
       this.frame = (this.frame + 1) % FRAMES.length;
-      this.out.write(`\r\x1b[2K${this.c.cyan(FRAMES[this.frame]!)} ${this.label}: ${state} ${this.c.dim(`(${took})`)}`);
+      this.out.write(
+        `\r\x1b[2K${this.c.cyan(FRAMES[this.frame]!)} ${this.label}: ${state} ${this.c.dim(`(${took})`)}`,
+      );
       this.drawn = true;
     } else if (state !== this.last) {
       this.out.write(`    ${this.label}: ${state} (${took})\n`);
@@ -61,7 +64,9 @@ export class Progress {
 
   ok(message: string): void {
     this.clear();
-    const took = this.stepStarted ? ` ${this.c.dim(`(${formatDuration(this.clock.now() - this.stepStarted)})`)}` : "";
+    const took = this.stepStarted
+      ? ` ${this.c.dim(`(${formatDuration(this.clock.now() - this.stepStarted)})`)}`
+      : "";
     this.out.write(`  ${this.c.green("✓")} ${message}${took}\n`);
     this.stepStarted = 0;
   }

@@ -88,10 +88,13 @@ export function selectorMatches(sel: LabelSelector | undefined, labels: Labels =
 }
 
 function isSubset(desired: unknown, live: unknown): boolean {
-  if (desired === null || typeof desired !== "object") return JSON.stringify(desired) === JSON.stringify(live);
+  if (desired === null || typeof desired !== "object")
+    return JSON.stringify(desired) === JSON.stringify(live);
   if (Array.isArray(desired)) return JSON.stringify(desired) === JSON.stringify(live);
   if (live === null || typeof live !== "object" || Array.isArray(live)) return false;
-  return Object.entries(desired as Record<string, unknown>).every(([k, v]) => isSubset(v, (live as Record<string, unknown>)[k]));
+  return Object.entries(desired as Record<string, unknown>).every(([k, v]) =>
+    isSubset(v, (live as Record<string, unknown>)[k]),
+  );
 }
 
 /** Whether applying `desired` would change `live` (labels, annotations and every top-level field but status). */
@@ -99,14 +102,17 @@ export function changeAction(desired: KubeObject, live: KubeObject | undefined):
   if (!live) return "create";
   const { metadata, status: _s, apiVersion: _a, kind: _k, ...body } = desired;
   const metaSame =
-    isSubset(metadata.labels ?? {}, live.metadata.labels ?? {}) && isSubset(metadata.annotations ?? {}, live.metadata.annotations ?? {});
+    isSubset(metadata.labels ?? {}, live.metadata.labels ?? {}) &&
+    isSubset(metadata.annotations ?? {}, live.metadata.annotations ?? {});
   return metaSame && isSubset(body, live) ? "unchanged" : "update";
 }
 
 /** Nodes a selector-by-node-labels object reaches, and the pools those nodes belong to. */
 function poolsOfNodes(nodeSelector: Labels | undefined, nodes: KubeObject[], pools: KubeObject[]): string[] {
   if (!nodeSelector || Object.keys(nodeSelector).length === 0) return [];
-  const reached = nodes.filter((n) => Object.entries(nodeSelector).every(([k, v]) => n.metadata.labels?.[k] === v));
+  const reached = nodes.filter((n) =>
+    Object.entries(nodeSelector).every(([k, v]) => n.metadata.labels?.[k] === v),
+  );
   const names = new Set<string>();
   for (const n of reached) {
     // A node in a custom pool (worker-rt) is also labelled worker; the custom pool wins, as in the MCO.
@@ -128,7 +134,10 @@ export function poolsRolledBy(obj: KubeObject, pools: KubeObject[], nodes: KubeO
   if (!ROLLING_KINDS.has(obj.kind)) return [];
   const byPoolLabels = (sel: LabelSelector | Labels | undefined) => {
     if (!sel) return [];
-    const s: LabelSelector = "matchLabels" in sel || "matchExpressions" in sel ? (sel as LabelSelector) : { matchLabels: sel as Labels };
+    const s: LabelSelector =
+      "matchLabels" in sel || "matchExpressions" in sel
+        ? (sel as LabelSelector)
+        : { matchLabels: sel as Labels };
     return pools.filter((p) => selectorMatches(s, p.metadata.labels)).map((p) => p.metadata.name!);
   };
   switch (obj.kind) {
@@ -140,7 +149,10 @@ export function poolsRolledBy(obj: KubeObject, pools: KubeObject[], nodes: KubeO
     case "ContainerRuntimeConfig":
       return byPoolLabels(obj.spec?.machineConfigPoolSelector).sort();
     case "MachineConfig":
-      return pools.filter((p) => selectorMatches(p.spec?.machineConfigSelector, obj.metadata.labels)).map((p) => p.metadata.name!).sort();
+      return pools
+        .filter((p) => selectorMatches(p.spec?.machineConfigSelector, obj.metadata.labels))
+        .map((p) => p.metadata.name!)
+        .sort();
     case "SriovNetworkNodePolicy":
       return poolsOfNodes(obj.spec?.nodeSelector, nodes, pools);
     case "Tuned": {
@@ -148,7 +160,13 @@ export function poolsRolledBy(obj: KubeObject, pools: KubeObject[], nodes: KubeO
       const profiles: { data?: string }[] = obj.spec?.profile ?? [];
       if (!profiles.some((p) => /\[bootloader\]/.test(p.data ?? ""))) return [];
       const recs: { machineConfigLabels?: Labels }[] = obj.spec?.recommend ?? [];
-      return [...new Set(recs.flatMap((r) => byPoolLabels(r.machineConfigLabels ? { matchLabels: r.machineConfigLabels } : undefined)))].sort();
+      return [
+        ...new Set(
+          recs.flatMap((r) =>
+            byPoolLabels(r.machineConfigLabels ? { matchLabels: r.machineConfigLabels } : undefined),
+          ),
+        ),
+      ].sort();
     }
     default:
       return [];
@@ -182,7 +200,10 @@ export function planTuning(
 ): TuningPlan {
   const poolObjs = objects.filter((o) => o.kind === "MachineConfigPool");
   const others = objects.filter((o) => o.kind !== "MachineConfigPool");
-  const allPools = [...livePools.filter((p) => !poolObjs.some((q) => q.metadata.name === p.metadata.name)), ...poolObjs.map((q) => ({ ...(livePools.find((p) => p.metadata.name === q.metadata.name) ?? {}), ...q }))] as KubeObject[];
+  const allPools = [
+    ...livePools.filter((p) => !poolObjs.some((q) => q.metadata.name === p.metadata.name)),
+    ...poolObjs.map((q) => ({ ...(livePools.find((p) => p.metadata.name === q.metadata.name) ?? {}), ...q })),
+  ] as KubeObject[];
   const poolObjects = poolObjs.map((o) => ({ object: o, action: changeAction(o, live(o)), rolls: [] }));
   const changes = others.map((o) => {
     const action = changeAction(o, live(o));
@@ -192,7 +213,9 @@ export function planTuning(
   const notes: string[] = [];
   for (const c of changes) {
     if (ROLLING_KINDS.has(c.object.kind) && c.rolls.length === 0 && c.object.kind !== "Tuned") {
-      notes.push(`${c.object.kind} ${c.object.metadata.name} selects no MachineConfigPool (no node carries its selector yet): it will not roll anything`);
+      notes.push(
+        `${c.object.kind} ${c.object.metadata.name} selects no MachineConfigPool (no node carries its selector yet): it will not roll anything`,
+      );
     }
   }
   const rolled = [...new Set(changes.filter((c) => c.action !== "unchanged").flatMap((c) => c.rolls))].sort();
@@ -201,11 +224,23 @@ export function planTuning(
     return livePool ? poolState(livePool) : poolState(allPools.find((p) => p.metadata.name === name)!, true);
   });
   for (const p of pools) {
-    if (p.degraded) refusals.push(`MachineConfigPool ${p.name} is degraded (${p.degradedReason ?? `${p.machineCount - p.updated} machine(s) degraded`})`);
-    if (p.paused && !p.pausedByLlw) notes.push(`MachineConfigPool ${p.name} was already paused by someone else: llw pauses it, applies, and unpauses it`);
-    if (p.updating && !p.pausedByLlw) notes.push(`MachineConfigPool ${p.name} is still rolling out a previous change: llw waits for it first`);
+    if (p.degraded)
+      refusals.push(
+        `MachineConfigPool ${p.name} is degraded (${p.degradedReason ?? `${p.machineCount - p.updated} machine(s) degraded`})`,
+      );
+    if (p.paused && !p.pausedByLlw)
+      notes.push(
+        `MachineConfigPool ${p.name} was already paused by someone else: llw pauses it, applies, and unpauses it`,
+      );
+    if (p.updating && !p.pausedByLlw)
+      notes.push(
+        `MachineConfigPool ${p.name} is still rolling out a previous change: llw waits for it first`,
+      );
   }
-  const expectedReboots = pools.reduce((n, p) => n + (p.isNew ? nodesIn(p.name, allPools, nodes) : p.machineCount), 0);
+  const expectedReboots = pools.reduce(
+    (n, p) => n + (p.isNew ? nodesIn(p.name, allPools, nodes) : p.machineCount),
+    0,
+  );
   return { poolObjects, changes, pools, expectedReboots, refusals, notes };
 }
 
@@ -230,7 +265,9 @@ export function nodeRollout(n: KubeObject): NodeRollout {
     currentConfig: a["machineconfiguration.openshift.io/currentConfig"] ?? "",
     desiredConfig: a["machineconfiguration.openshift.io/desiredConfig"] ?? "",
     state: a["machineconfiguration.openshift.io/state"] ?? "",
-    ...(a["machineconfiguration.openshift.io/reason"] ? { reason: a["machineconfiguration.openshift.io/reason"] } : {}),
+    ...(a["machineconfiguration.openshift.io/reason"]
+      ? { reason: a["machineconfiguration.openshift.io/reason"] }
+      : {}),
   };
 }
 
@@ -245,10 +282,18 @@ export function diffRollout(before: NodeRollout[], after: NodeRollout[]): Rollou
   const events: RolloutEvent[] = [];
   for (const a of after) {
     const b = before.find((x) => x.name === a.name);
-    if (a.state === "Working" && b?.state !== "Working") events.push({ node: a.name, kind: "rebooting", detail: `updating to ${a.desiredConfig} (drain, reboot)` });
-    if (b && b.currentConfig !== a.currentConfig && a.state === "Done") events.push({ node: a.name, kind: "updated", detail: `now on ${a.currentConfig}` });
-    else if (b && b.state === "Working" && a.state === "Done") events.push({ node: a.name, kind: "updated", detail: `now on ${a.currentConfig}` });
-    if (a.state === "Degraded" && b?.state !== "Degraded") events.push({ node: a.name, kind: "degraded", detail: a.reason ?? "no reason given" });
+    if (a.state === "Working" && b?.state !== "Working")
+      events.push({
+        node: a.name,
+        kind: "rebooting",
+        detail: `updating to ${a.desiredConfig} (drain, reboot)`,
+      });
+    if (b && b.currentConfig !== a.currentConfig && a.state === "Done")
+      events.push({ node: a.name, kind: "updated", detail: `now on ${a.currentConfig}` });
+    else if (b && b.state === "Working" && a.state === "Done")
+      events.push({ node: a.name, kind: "updated", detail: `now on ${a.currentConfig}` });
+    if (a.state === "Degraded" && b?.state !== "Degraded")
+      events.push({ node: a.name, kind: "degraded", detail: a.reason ?? "no reason given" });
   }
   return events;
 }

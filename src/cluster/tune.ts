@@ -66,7 +66,9 @@ export async function readAndPlan(kube: Kube, objects: KubeObject[]): Promise<Tu
     const st = poolState(p);
     if (st.pausedByLlw && !plan.pools.some((x) => x.name === st.name)) {
       plan.pools.push(st);
-      plan.notes.push(`MachineConfigPool ${st.name} was left paused by an earlier llw run: it is unpaused and followed now`);
+      plan.notes.push(
+        `MachineConfigPool ${st.name} was left paused by an earlier llw run: it is unpaused and followed now`,
+      );
     }
   }
   return plan;
@@ -76,7 +78,12 @@ function keyOf(o: KubeObject): string {
   return `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
 }
 
-export async function applyTuning(kube: Kube, objects: KubeObject[], o: TuneOptions, plan?: TuningPlan): Promise<TuneResult> {
+export async function applyTuning(
+  kube: Kube,
+  objects: KubeObject[],
+  o: TuneOptions,
+  plan?: TuningPlan,
+): Promise<TuneResult> {
   const p = o.progress;
   const started = o.clock.now();
   plan ??= await readAndPlan(kube, objects);
@@ -111,15 +118,28 @@ export async function applyTuning(kube: Kube, objects: KubeObject[], o: TuneOpti
     const paused = plan.pools.some((x) => x.name === c.object.metadata.name);
     const obj =
       c.action === "create" && paused
-        ? { ...c.object, metadata: { ...c.object.metadata, annotations: { ...c.object.metadata.annotations, [PAUSED_BY]: "llw" } }, spec: { ...c.object.spec, paused: true } }
+        ? {
+            ...c.object,
+            metadata: {
+              ...c.object.metadata,
+              annotations: { ...c.object.metadata.annotations, [PAUSED_BY]: "llw" },
+            },
+            spec: { ...c.object.spec, paused: true },
+          }
         : c.object;
     if (c.action !== "unchanged") await kube.apply(obj);
     applied.push({ kind: "MachineConfigPool", name: c.object.metadata.name!, action: c.action });
-    if (c.action !== "unchanged") p.ok(`MachineConfigPool ${c.object.metadata.name} ${c.action === "create" ? "created" : "updated"}${c.action === "create" && paused ? " (paused)" : ""}`);
+    if (c.action !== "unchanged")
+      p.ok(
+        `MachineConfigPool ${c.object.metadata.name} ${c.action === "create" ? "created" : "updated"}${c.action === "create" && paused ? " (paused)" : ""}`,
+      );
   }
   const before = new Map<string, string>();
   for (const ps of plan.pools) {
-    const pool = await kube.mergePatch(MCP, "MachineConfigPool", ps.name, { metadata: { annotations: { [PAUSED_BY]: "llw" } }, spec: { paused: true } });
+    const pool = await kube.mergePatch(MCP, "MachineConfigPool", ps.name, {
+      metadata: { annotations: { [PAUSED_BY]: "llw" } },
+      spec: { paused: true },
+    });
     before.set(ps.name, pool.spec?.configuration?.name ?? "");
     p.ok(`MachineConfigPool ${ps.name} paused (${ps.machineCount} node${ps.machineCount === 1 ? "" : "s"})`);
   }
@@ -133,7 +153,9 @@ export async function applyTuning(kube: Kube, objects: KubeObject[], o: TuneOpti
       continue;
     }
     await kube.apply(c.object);
-    p.ok(`${label} ${c.action === "create" ? "created" : "configured"}${c.rolls.length > 0 ? ` (rolls ${c.rolls.join(", ")})` : ""}`);
+    p.ok(
+      `${label} ${c.action === "create" ? "created" : "configured"}${c.rolls.length > 0 ? ` (rolls ${c.rolls.join(", ")})` : ""}`,
+    );
   }
 
   const pools: PoolResult[] = [];
@@ -141,7 +163,10 @@ export async function applyTuning(kube: Kube, objects: KubeObject[], o: TuneOpti
     p.phase(`rolling out MachineConfigPool ${ps.name}: one drain and reboot per node`);
     const rendered = await waitForRender(kube, ps.name, before.get(ps.name) ?? "", o);
     const initial = await poolNodes(kube, ps.name);
-    await kube.mergePatch(MCP, "MachineConfigPool", ps.name, { metadata: { annotations: { [PAUSED_BY]: null } }, spec: { paused: false } });
+    await kube.mergePatch(MCP, "MachineConfigPool", ps.name, {
+      metadata: { annotations: { [PAUSED_BY]: null } },
+      spec: { paused: false },
+    });
     p.ok(`MachineConfigPool ${ps.name} unpaused (target ${rendered})`);
     pools.push(await followPool(kube, ps, o, initial));
   }
@@ -170,8 +195,13 @@ async function waitForRender(kube: Kube, pool: string, before: string, o: TuneOp
       }
       const stable = o.clock.now() - since >= o.settleMs;
       if (name !== before && stable) return { done: true, status: `rendered ${name}` };
-      if (name === before && o.clock.now() - start >= giveUpMs) return { done: true, status: `no new render (still ${name})` };
-      return { done: false, status: name === before ? `waiting for the MCO to render (current ${name})` : `rendered ${name}, settling` };
+      if (name === before && o.clock.now() - start >= giveUpMs)
+        return { done: true, status: `no new render (still ${name})` };
+      return {
+        done: false,
+        status:
+          name === before ? `waiting for the MCO to render (current ${name})` : `rendered ${name}, settling`,
+      };
     },
   });
   return obs.status.replace(/^rendered /, "");
@@ -179,14 +209,21 @@ async function waitForRender(kube: Kube, pool: string, before: string, o: TuneOp
 
 async function poolNodes(kube: Kube, pool: string): Promise<NodeRollout[]> {
   const p = await kube.get(MCP, "MachineConfigPool", pool);
-  return (await kube.list("v1", "Node")).filter((n) => selectorMatches(p?.spec?.nodeSelector, n.metadata.labels)).map(nodeRollout);
+  return (await kube.list("v1", "Node"))
+    .filter((n) => selectorMatches(p?.spec?.nodeSelector, n.metadata.labels))
+    .map(nodeRollout);
 }
 
 /**
  * Follows a pool until Updated: nodes updated of total, each node's reboot. Reboots are the
  * nodes seen starting an update, or (if a poll missed that) whose current config changed.
  */
-export async function followPool(kube: Kube, ps: PoolState, o: TuneOptions, initial?: NodeRollout[]): Promise<PoolResult> {
+export async function followPool(
+  kube: Kube,
+  ps: PoolState,
+  o: TuneOptions,
+  initial?: NodeRollout[],
+): Promise<PoolResult> {
   let prev: NodeRollout[] | undefined = initial;
   let reboots = 0;
   let rolledOut = false;
@@ -201,9 +238,15 @@ export async function followPool(kube: Kube, ps: PoolState, o: TuneOptions, init
     poll: async () => {
       const pool = await kube.get(MCP, "MachineConfigPool", ps.name);
       if (!pool) {
-        return { done: false, status: "pool not found", failed: { what: `MachineConfigPool ${ps.name} disappeared`, next: "check `oc get mcp`" } };
+        return {
+          done: false,
+          status: "pool not found",
+          failed: { what: `MachineConfigPool ${ps.name} disappeared`, next: "check `oc get mcp`" },
+        };
       }
-      const nodes = (await kube.list("v1", "Node")).filter((n) => selectorMatches(pool.spec?.nodeSelector, n.metadata.labels)).map(nodeRollout);
+      const nodes = (await kube.list("v1", "Node"))
+        .filter((n) => selectorMatches(pool.spec?.nodeSelector, n.metadata.labels))
+        .map(nodeRollout);
       const target: string = pool.spec?.configuration?.name ?? "";
       config = target;
       if (prev) {
@@ -236,13 +279,20 @@ export async function followPool(kube: Kube, ps: PoolState, o: TuneOptions, init
           },
         };
       }
-      return { done: poolDone(pool) && nodes.every((n) => n.currentConfig === target && n.state === "Done"), status };
+      return {
+        done: poolDone(pool) && nodes.every((n) => n.currentConfig === target && n.state === "Done"),
+        status,
+      };
     },
   });
   if (initial && prev) {
-    const changed = prev.filter((n) => initial.find((i) => i.name === n.name)?.currentConfig !== n.currentConfig).length;
+    const changed = prev.filter(
+      (n) => initial.find((i) => i.name === n.name)?.currentConfig !== n.currentConfig,
+    ).length;
     reboots = Math.max(reboots, changed);
   }
-  o.progress.ok(`MachineConfigPool ${ps.name} Updated: ${total}/${total} nodes on ${config}, ${reboots} reboot${reboots === 1 ? "" : "s"}`);
+  o.progress.ok(
+    `MachineConfigPool ${ps.name} Updated: ${total}/${total} nodes on ${config}, ${reboots} reboot${reboots === 1 ? "" : "s"}`,
+  );
   return { name: ps.name, machineCount: total, reboots, rolledOut, config };
 }

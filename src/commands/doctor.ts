@@ -36,7 +36,11 @@ export async function run(opts: DoctorOptions, ctx: Context): Promise<number> {
   const kube = Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd);
   const facts = await gatherFacts(kube);
   if (opts.nodeAccess !== false) {
-    const nodes = [...new Set(facts.performanceProfiles.flatMap((p) => profileNodes(p, facts.nodes).map((n) => n.metadata.name!)))];
+    const nodes = [
+      ...new Set(
+        facts.performanceProfiles.flatMap((p) => profileNodes(p, facts.nodes).map((n) => n.metadata.name!)),
+      ),
+    ];
     const probes: NodeProbe[] = [];
     for (const node of nodes) {
       if (ctx.stderr.isTTY) ctx.stderr.write(`reading kernel arguments of ${node} through a debug pod...\n`);
@@ -59,14 +63,28 @@ export async function run(opts: DoctorOptions, ctx: Context): Promise<number> {
   const results = runChecks(facts);
   const failed = results.filter((r) => r.status === "FAIL").length;
   const warned = results.filter((r) => r.status === "WARN").length;
-  emit(ctx, format, { results, summary: { fail: failed, warn: warned, pass: results.filter((r) => r.status === "PASS").length } }, () => human(ctx, results, failed, warned));
+  emit(
+    ctx,
+    format,
+    {
+      results,
+      summary: { fail: failed, warn: warned, pass: results.filter((r) => r.status === "PASS").length },
+    },
+    () => human(ctx, results, failed, warned),
+  );
   return failed > 0 ? 1 : 0;
 }
 
 function human(ctx: Context, results: CheckOutcome[], failed: number, warned: number): string {
   const c = ctx.colors;
-  const paint = (s: string) => (s === "PASS" ? c.green(s) : s === "WARN" ? c.yellow(s) : s === "FAIL" ? c.red(s) : c.dim(s));
+  const paint = (s: string) =>
+    s === "PASS" ? c.green(s) : s === "WARN" ? c.yellow(s) : s === "FAIL" ? c.red(s) : c.dim(s);
   const rows = results.map((r) => [paint(r.status), r.id, r.evidence, r.fix ?? ""]);
-  const verdict = failed > 0 ? c.red(`${failed} check(s) failed`) : warned > 0 ? c.yellow(`ready, with ${warned} warning(s)`) : c.green("ready for the workshop");
+  const verdict =
+    failed > 0
+      ? c.red(`${failed} check(s) failed`)
+      : warned > 0
+        ? c.yellow(`ready, with ${warned} warning(s)`)
+        : c.green("ready for the workshop");
   return `${renderTable(ctx, ["STATUS", "CHECK", "EVIDENCE", "FIX"], rows)}\n${verdict}\n`;
 }

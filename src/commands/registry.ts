@@ -216,40 +216,86 @@ export const COMMANDS: CommandSpec[] = [
     options: [
       ...KUBE_OPTIONS,
       { flags: "--direct", description: "apply the tree with server-side apply instead of through Argo CD" },
-      { flags: "--repo <url>", description: "Git repository Argo CD syncs (default: the `origin` remote of this checkout)" },
-      { flags: "--revision <rev>", description: "branch, tag or commit Argo CD syncs (default: the current branch)" },
-      { flags: "--path <dir>", description: "app-of-apps directory in the tree", default: "gitops/bootstrap" },
-      { flags: "--approve", description: "approve InstallPlans that wait for manual approval for the workshop's operators" },
-      { flags: "--timeout <duration>", description: "timeout of each step (operator, CRD, Application, rollout)", default: "20m" },
+      {
+        flags: "--repo <url>",
+        description: "Git repository Argo CD syncs (default: the `origin` remote of this checkout)",
+      },
+      {
+        flags: "--revision <rev>",
+        description: "branch, tag or commit Argo CD syncs (default: the current branch)",
+      },
+      {
+        flags: "--path <dir>",
+        description: "app-of-apps directory in the tree",
+        default: "gitops/bootstrap",
+      },
+      {
+        flags: "--approve",
+        description: "approve InstallPlans that wait for manual approval for the workshop's operators",
+      },
+      {
+        flags: "--timeout <duration>",
+        description: "timeout of each step (operator, CRD, Application, rollout)",
+        default: "20m",
+      },
       { flags: "--interval <duration>", description: "poll interval", default: "5s" },
+      {
+        flags: "--settle <duration>",
+        description: "--direct: how long the rendered config must stay unchanged before unpausing pools",
+        default: "30s",
+      },
       { flags: "--dry-run", description: "print the steps without changing the cluster" },
     ],
     examples: [
       { cmd: "llw install", what: "GitOps install of this checkout's remote and branch" },
-      { cmd: "llw install --repo https://github.com/me/low-latency-workshop.git --revision my-branch", what: "GitOps install of a fork" },
+      {
+        cmd: "llw install --repo https://github.com/me/low-latency-workshop.git --revision my-branch",
+        what: "GitOps install of a fork",
+      },
       { cmd: "llw install --direct --context admin", what: "install without Argo CD, on another context" },
     ],
     load: () => import("./install.ts"),
   },
   {
     path: ["tune", "apply"],
-    summary: "Apply a tuning change set (PerformanceProfile, SR-IOV policies, ...) as one MachineConfigPool rollout",
+    summary:
+      "Apply a tuning change set (PerformanceProfile, SR-IOV policies, ...) as one MachineConfigPool rollout",
     description:
       "Pauses the pools the change set rolls, applies every object with server-side apply, waits for the new " +
       "rendered config, unpauses once and follows each pool until Updated, node by node (one reboot per node instead " +
       "of one per object). Refuses a degraded pool or a change set that fails lint. --dry-run prints the plan.",
-    args: [{ name: "paths", description: "YAML files, directories or kustomizations of the change set", required: true, variadic: true }],
+    args: [
+      {
+        name: "paths",
+        description: "YAML files, directories or kustomizations of the change set",
+        required: true,
+        variadic: true,
+      },
+    ],
     options: [
       ...KUBE_OPTIONS,
-      { flags: "--dry-run", description: "print the plan (objects, pools, expected reboots) and change nothing" },
+      {
+        flags: "--dry-run",
+        description: "print the plan (objects, pools, expected reboots) and change nothing",
+      },
       { flags: "--timeout <duration>", description: "timeout of each pool's rollout", default: "90m" },
       { flags: "--interval <duration>", description: "poll interval", default: "10s" },
-      { flags: "--settle <duration>", description: "how long the rendered config must stay unchanged before unpausing", default: "30s" },
+      {
+        flags: "--settle <duration>",
+        description: "how long the rendered config must stay unchanged before unpausing",
+        default: "30s",
+      },
     ],
     output: ["table", "json", "yaml"],
     examples: [
-      { cmd: "llw tune apply gitops/overlays/aws/performance-profiles --dry-run", what: "show what would roll and how many reboots" },
-      { cmd: "llw tune apply gitops/overlays/aws/performance-profiles gitops/overlays/aws/sriov", what: "profile, hugepages and SR-IOV in one rollout" },
+      {
+        cmd: "llw tune apply gitops/overlays/aws/performance-profiles --dry-run",
+        what: "show what would roll and how many reboots",
+      },
+      {
+        cmd: "llw tune apply gitops/overlays/aws/performance-profiles gitops/overlays/aws/sriov",
+        what: "profile, hugepages and SR-IOV in one rollout",
+      },
     ],
     load: () => import("./tune-apply.ts"),
   },
@@ -267,7 +313,11 @@ export const COMMANDS: CommandSpec[] = [
       { flags: "--timeout <duration>", description: "timeout of each debug pod", default: "3m" },
       { flags: "--interval <duration>", description: "poll interval while a debug pod runs", default: "2s" },
       { flags: "--debug-namespace <ns>", description: "namespace of the debug pods", default: "default" },
-      { flags: "--debug-image <image>", description: "image of the debug pod", default: "registry.redhat.io/rhel9/support-tools" },
+      {
+        flags: "--debug-image <image>",
+        description: "image of the debug pod",
+        default: "registry.redhat.io/rhel9/support-tools",
+      },
     ],
     output: ["table", "json", "yaml"],
     examples: [

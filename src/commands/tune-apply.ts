@@ -1,8 +1,9 @@
 /**
  * `llw tune apply`: a tuning change set as one MachineConfigPool rollout.
  */
-import { type Clock, formatDuration, parseDuration, realClock } from "../cluster/clock.ts";
+
 import { checkChangeSet } from "../cluster/changeset-check.ts";
+import { type Clock, formatDuration, parseDuration, realClock } from "../cluster/clock.ts";
 import { Kube, type KubeObject } from "../cluster/kube.ts";
 import { loadManifests } from "../cluster/manifests.ts";
 import { Progress } from "../cluster/progress.ts";
@@ -27,7 +28,12 @@ export interface TuneApplyOptions {
 
 export function durationOption(flag: string, value: string | undefined, fallback: string): number {
   const ms = parseDuration(value ?? fallback);
-  if (ms === undefined) throw new UserError({ what: `"${value}" is not a duration`, where: flag, next: "use e.g. 90s, 20m, 1h30m" });
+  if (ms === undefined)
+    throw new UserError({
+      what: `"${value}" is not a duration`,
+      where: flag,
+      next: "use e.g. 90s, 20m, 1h30m",
+    });
   return ms;
 }
 
@@ -64,10 +70,16 @@ export async function run(opts: TuneApplyOptions, ctx: Context): Promise<number>
   const settleMs = durationOption("--settle", opts.settle, "30s");
   const format = opts.output ?? "table";
   const loaded = await loadManifests(opts.paths ?? [], ctx.cwd, ctx.env);
-  if (loaded.length === 0) throw new UserError({ what: "the change set is empty", where: opts.paths.join(" "), next: "pass the files or kustomization of the tuning (e.g. gitops/overlays/aws/performance-profiles)" });
+  if (loaded.length === 0)
+    throw new UserError({
+      what: "the change set is empty",
+      where: opts.paths.join(" "),
+      next: "pass the files or kustomization of the tuning (e.g. gitops/overlays/aws/performance-profiles)",
+    });
   const problems = checkChangeSet(loaded);
   if (problems.length > 0) {
-    for (const p of problems) ctx.stderr.write(`${ctx.colors.red("error:")} ${p.what}\n  where: ${p.where}\n`);
+    for (const p of problems)
+      ctx.stderr.write(`${ctx.colors.red("error:")} ${p.what}\n  where: ${p.where}\n`);
     throw new ChecksFailed(
       `the change set fails lint (${problems.length} problem${problems.length === 1 ? "" : "s"}): nothing was applied`,
       `fix the objects (\`llw lint\`), then re-run llw tune apply`,
@@ -78,8 +90,24 @@ export async function run(opts: TuneApplyOptions, ctx: Context): Promise<number>
   const progress = new Progress(ctx.stderr, ctx.colors, clock);
   const plan = await readAndPlan(kube, objects);
   if (opts.dryRun) {
-    if (plan.refusals.length > 0) for (const r of plan.refusals) ctx.stderr.write(`${ctx.colors.yellow("would refuse:")} ${r}\n`);
-    emit(ctx, format, { dryRun: true, ...plan, changes: plan.changes.map((c) => ({ kind: c.object.kind, name: c.object.metadata.name, action: c.action, rolls: c.rolls })), poolObjects: plan.poolObjects.map((c) => ({ name: c.object.metadata.name, action: c.action })) }, () => planTable(ctx, plan));
+    if (plan.refusals.length > 0)
+      for (const r of plan.refusals) ctx.stderr.write(`${ctx.colors.yellow("would refuse:")} ${r}\n`);
+    emit(
+      ctx,
+      format,
+      {
+        dryRun: true,
+        ...plan,
+        changes: plan.changes.map((c) => ({
+          kind: c.object.kind,
+          name: c.object.metadata.name,
+          action: c.action,
+          rolls: c.rolls,
+        })),
+        poolObjects: plan.poolObjects.map((c) => ({ name: c.object.metadata.name, action: c.action })),
+      },
+      () => planTable(ctx, plan),
+    );
     return plan.refusals.length > 0 ? 3 : 0;
   }
   const r = await applyTuning(kube, objects, { timeoutMs, intervalMs, settleMs, clock, progress }, plan);

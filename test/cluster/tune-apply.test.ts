@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, afterEach, beforeEach, describe, it } from "node:test";
-import { type McoStats, simulateMco, cond } from "../helpers/fake-openshift.ts";
+import { cond, type McoStats, simulateMco } from "../helpers/fake-openshift.ts";
 import { profile, sriovPolicy, startWorld, type World, writeChangeSet } from "./world.ts";
 
 const MCP = "machineconfiguration.openshift.io/v1";
@@ -34,7 +34,11 @@ describe("fake API server: llw tune apply", () => {
     const pauseIdx = patches.findIndex((p) => p?.endsWith("/machineconfigpools/worker"));
     const profileIdx = patches.findIndex((p) => p?.includes("/performanceprofiles/"));
     assert.ok(pauseIdx >= 0 && pauseIdx < profileIdx, patches.join("\n"));
-    assert.equal(patches.filter((p) => p?.endsWith("/machineconfigpools/worker")).length, 2, "one pause, one unpause");
+    assert.equal(
+      patches.filter((p) => p?.endsWith("/machineconfigpools/worker")).length,
+      2,
+      "one pause, one unpause",
+    );
   });
 
   it("running twice changes nothing the second time (no pause, no reboot)", async () => {
@@ -54,18 +58,30 @@ describe("fake API server: llw tune apply", () => {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /PerformanceProfile\/workshop-c5-metal\s+create\s+worker/);
     assert.match(r.out, /Expected: 1 rollout, 2 node reboots/);
-    assert.equal(w.api.get("performance.openshift.io/v2", "PerformanceProfile", "workshop-c5-metal"), undefined);
+    assert.equal(
+      w.api.get("performance.openshift.io/v2", "PerformanceProfile", "workshop-c5-metal"),
+      undefined,
+    );
     assert.equal(w.api.requests.filter((q) => q.method !== "GET").length, 0);
   });
 
   it("refuses a pool that is already degraded, before touching anything (exit 3)", async () => {
     w.api.update(MCP, "MachineConfigPool", "worker", undefined, {
-      status: { degradedMachineCount: 1, conditions: [cond("Degraded", "True", "", "Node ip-10-0-1-11 is reporting: \"unexpected on-disk state\""), cond("Updated", "False")] },
+      status: {
+        degradedMachineCount: 1,
+        conditions: [
+          cond("Degraded", "True", "", 'Node ip-10-0-1-11 is reporting: "unexpected on-disk state"'),
+          cond("Updated", "False"),
+        ],
+      },
     });
     const dir = writeChangeSet(w, "tuning", [profile()]);
     const r = await w.llw("tune", "apply", dir, ...FAST);
     assert.equal(r.code, 3);
-    assert.match(r.err, /refusing to apply tuning: MachineConfigPool worker is degraded \(Degraded: Node ip-10-0-1-11 is reporting: "unexpected on-disk state"\)/);
+    assert.match(
+      r.err,
+      /refusing to apply tuning: MachineConfigPool worker is degraded \(Degraded: Node ip-10-0-1-11 is reporting: "unexpected on-disk state"\)/,
+    );
     assert.equal(w.api.requests.filter((q) => q.method !== "GET").length, 0);
   });
 
@@ -85,7 +101,10 @@ describe("fake API server: llw tune apply", () => {
     const dir = writeChangeSet(w, "tuning", [profile()]);
     const r = await w.llw("tune", "apply", dir, ...FAST);
     assert.equal(r.code, 3);
-    assert.match(r.err, /forbidden: machineconfigpools\.machineconfiguration\.openshift\.io "worker" is forbidden: User "kube:admin" cannot patch/);
+    assert.match(
+      r.err,
+      /forbidden: machineconfigpools\.machineconfiguration\.openshift\.io "worker" is forbidden: User "kube:admin" cannot patch/,
+    );
   });
 
   it("an unreachable API is exit 3 with what to check", async () => {

@@ -31,7 +31,10 @@ export async function startWorld(o: WorldOptions & { sriov?: boolean } = {}): Pr
     dir,
     kubeconfig,
     async llw(...args: string[]) {
-      const ctx = bufferContext({ cwd: dir, env: { PATH: process.env.PATH, HOME: dir, KUBECONFIG: kubeconfig } });
+      const ctx = bufferContext({
+        cwd: dir,
+        env: { PATH: process.env.PATH, HOME: dir, KUBECONFIG: kubeconfig },
+      });
       const code = await main(args, ctx);
       return { code, out: ctx.out(), err: ctx.err() };
     },

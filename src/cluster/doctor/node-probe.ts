@@ -14,7 +14,9 @@ export function debugPod(node: string, namespace: string, image: string, suffix:
     apiVersion: "v1",
     kind: "Pod",
     metadata: {
-      name: `llw-doctor-${node.split(".")[0]!.slice(0, 40)}-${suffix}`.toLowerCase().replace(/[^a-z0-9-]/g, "-"),
+      name: `llw-doctor-${node.split(".")[0]!.slice(0, 40)}-${suffix}`
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, "-"),
       namespace,
       labels: { "app.kubernetes.io/name": "llw-doctor", "app.kubernetes.io/managed-by": "llw" },
       annotations: { "debug.openshift.io/source-resource": `/v1, Resource=nodes/${node}` },
@@ -30,7 +32,13 @@ export function debugPod(node: string, namespace: string, image: string, suffix:
         {
           name: "container-00",
           image,
-          command: ["chroot", "/host", "sh", "-c", `cat /proc/cmdline; echo ${PROBE_MARK}; cat /sys/devices/system/cpu/isolated`],
+          command: [
+            "chroot",
+            "/host",
+            "sh",
+            "-c",
+            `cat /proc/cmdline; echo ${PROBE_MARK}; cat /sys/devices/system/cpu/isolated`,
+          ],
           securityContext: { privileged: true, runAsUser: 0 },
           resources: { requests: { cpu: "10m", memory: "16Mi" } },
           volumeMounts: [{ name: "host", mountPath: "/host", readOnly: true }],
@@ -72,7 +80,10 @@ export async function probeNode(kube: Kube, node: string, o: ProbeOptions): Prom
       }
       if (o.clock.now() - start >= o.timeoutMs) {
         const waiting = p?.status?.containerStatuses?.[0]?.state?.waiting;
-        return { node, error: `debug pod still ${phase ?? "unscheduled"}${waiting ? ` (${waiting.reason}: ${waiting.message ?? ""})` : ""} after ${Math.round(o.timeoutMs / 1000)}s` };
+        return {
+          node,
+          error: `debug pod still ${phase ?? "unscheduled"}${waiting ? ` (${waiting.reason}: ${waiting.message ?? ""})` : ""} after ${Math.round(o.timeoutMs / 1000)}s`,
+        };
       }
       await o.clock.sleep(o.intervalMs);
     }
