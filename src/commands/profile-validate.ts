@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LineCounter, parseAllDocuments } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from "yaml";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, UserError } from "../lib/errors.ts";
 import { type Finding, validateProfile } from "../profile/validate.ts";
@@ -94,13 +94,21 @@ export async function run(opts: ProfileValidateOptions, ctx: Context): Promise<n
   for (const { doc, obj, index } of profiles) {
     const name = String((obj!.metadata as { name?: string } | undefined)?.name ?? `(document ${index + 1})`);
     const locate = (path: string): number | undefined => {
-      const keys = keyPath(path);
-      for (let n = keys.length; n >= 0; n--) {
-        const node = doc.getIn(keys.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-        const start = node?.range?.[0] ?? (n === 0 ? doc.contents?.range?.[0] : undefined);
-        if (start !== undefined) return lineCounter.linePos(start).line;
+      // The line of the deepest key of `path` present in the document (the key, not its value).
+      let node: unknown = doc.contents;
+      let start = (node as { range?: number[] } | null)?.range?.[0];
+      for (const key of keyPath(path)) {
+        if (isMap(node)) {
+          const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
+          if (!pair) break;
+          start = (pair.key as { range?: number[] }).range?.[0] ?? start;
+          node = pair.value;
+        } else if (isSeq(node) && typeof key === "number" && node.items[key]) {
+          node = node.items[key];
+          start = (node as { range?: number[] }).range?.[0] ?? start;
+        } else break;
       }
-      return undefined;
+      return start === undefined ? undefined : lineCounter.linePos(start).line;
     };
     const push = (f: Omit<Located, "document" | "name" | "line">) => {
       const line = locate(f.path);

@@ -2,7 +2,7 @@
  * Every llw command, its options and examples, in one place. Command code is imported lazily
  * when the command runs, so `llw --help` and simple commands start fast.
  */
-import { intOption } from "./parse.ts";
+import { intOption, listOption } from "./parse.ts";
 import type { CommandSpec, GroupSpec, OptionSpec } from "./types.ts";
 
 // --- topology and profile (issue 2): shared option specs ---
@@ -42,14 +42,68 @@ const KUBE_OPTIONS: OptionSpec[] = [
   { flags: "--context <name>", description: "kubeconfig context to use (default: the current context)" },
 ];
 
+// --- aws (issue 8): shared options ---
+const AWS_OPTIONS: OptionSpec[] = [
+  { flags: "--region <code>", description: "AWS region (default: AWS_REGION or the profile's region)" },
+  { flags: "--profile <name>", description: "AWS profile (default: AWS_PROFILE)" },
+  {
+    flags: "--endpoint-url <url>",
+    description: "AWS endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL)",
+  },
+];
+
+// --- sriov (issue 4): shared option specs ---
+const SRIOV_AWS_OPTIONS: OptionSpec[] = [
+  {
+    flags: "--region <region>",
+    description: "AWS region (default: AWS_REGION, the profile's, or the cluster's)",
+  },
+  { flags: "--profile <name>", description: "AWS profile from ~/.aws/config (default: AWS_PROFILE)" },
+  {
+    flags: "--endpoint-url <url>",
+    description: "EC2 endpoint (default: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL, else AWS)",
+  },
+  {
+    flags: "--max-attempts <n>",
+    description: "attempts per AWS call, retries included (standard retry mode; default 5)",
+    parse: intOption("--max-attempts", 1),
+  },
+  {
+    flags: "--infra-id <id>",
+    description: "find workers by the cluster tag kubernetes.io/cluster/<infra-id>",
+  },
+  {
+    flags: "--instance-ids <ids>",
+    description: "find workers by instance id (comma-separated or repeated)",
+    parse: listOption,
+  },
+  {
+    flags: "--kubeconfig <file>",
+    description: "kubeconfig of the cluster (default: KUBECONFIG, ~/.kube/config)",
+  },
+  { flags: "--context <name>", description: "kubeconfig context" },
+  { flags: "--no-cluster", description: "do not ask the cluster; use AWS only" },
+];
+
 export const GROUPS: GroupSpec[] = [
   // --- groups: add yours in your area's block below ---
+  // --- aws (issue 8) ---
+  { name: "aws", summary: "AWS side of the workshop: metal worker MachineSets and the SR-IOV data network" },
+  {
+    name: "aws network",
+    summary: "Deploy, inspect and remove the data network (subnets, security group, extra ENIs)",
+  },
   {
     name: "topology",
     summary: "Show the CPU topology of a host: sockets, NUMA nodes, cores and SMT siblings",
   },
   { name: "profile", summary: "Plan and validate PerformanceProfiles (CPU isolation, hugepages, NUMA)" },
   { name: "tune", summary: "Apply node tuning to a cluster as one MachineConfigPool rollout" },
+  {
+    name: "sriov",
+    summary:
+      "SR-IOV on AWS: find the metal workers' dedicated interfaces and generate what works on your version",
+  },
 ];
 
 export const COMMANDS: CommandSpec[] = [
@@ -201,7 +255,178 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./profile-validate.ts"),
   },
   // --- gitops tree and lint (issue 3) ---
+  {
+    path: ["lint"],
+    summary: "Build every kustomization of the GitOps tree with a real kustomize and validate every object",
+    description:
+      "Finds every kustomization under PATH (default: gitops) and builds it with oc kustomize, kubectl kustomize " +
+      "or kustomize (the first on PATH; LLW_KUSTOMIZE picks one); directories of plain manifests are read as " +
+      "Argo CD would. Every object is validated against its schema: built-in kinds against the Kubernetes OpenAPI " +
+      "documents, custom resources against their CRDs, unknown fields rejected as kubectl does; a kind without a " +
+      "schema is a warning. Then the low-latency checks: PerformanceProfiles against the instance type they " +
+      "target, runtime classes with a matching profile, Guaranteed tuned pods with whole CPUs, hugepage sizes, " +
+      "VM CPU and memory settings, SR-IOV resource names, Subscriptions with an OperatorGroup and a channel, " +
+      "sync waves that put operators before their custom resources, and Application paths that exist. " +
+      "Exit 1 on any error.",
+    args: [{ name: "path", description: "directory to lint (default: gitops)" }],
+    options: [
+      {
+        flags: "--schemas <dir>",
+        description:
+          "directory of CRD YAML and Kubernetes OpenAPI v3 / Swagger JSON files (default: $LLW_CRDS_DIR, or ../shared/crds beside the checkout)",
+      },
+      {
+        flags: "--schemas-from-cluster",
+        description: "validate custom resources against the CRDs of the current kube context",
+      },
+      {
+        flags: "--kubeconfig <file>",
+        description: "kubeconfig for --schemas-from-cluster (default: KUBECONFIG, ~/.kube/config)",
+      },
+      { flags: "--context <name>", description: "kube context for --schemas-from-cluster" },
+      {
+        flags: "--repo-root <dir>",
+        description: "directory Argo CD Application paths are relative to (default: the git top level)",
+      },
+    ],
+    output: ["text", "json"],
+    examples: [
+      { cmd: "llw lint gitops", what: "lint the whole tree against the schemas beside the checkout" },
+      {
+        cmd: "llw lint gitops/overlays/aws --schemas ../shared/crds -o json",
+        what: "lint the AWS overlays, findings as JSON",
+      },
+      {
+        cmd: "llw lint gitops --schemas-from-cluster --context attendee-01",
+        what: "validate against the CRDs installed on a cluster",
+      },
+    ],
+    load: () => import("./lint.ts"),
+  },
+  {
+    path: ["generate"],
+    summary:
+      "Regenerate the generated files of the GitOps tree: PerformanceProfiles and per-instance-type overlays",
+    description:
+      "Writes gitops/overlays/aws/performance-profiles/<type>.yaml (one PerformanceProfile per supported EC2 metal " +
+      "type, planned as `llw profile generate --instance-type <type>` does, named workshop-<type with dots as dashes>) " +
+      "and gitops/overlays/aws/<type>/kustomization.yaml (the base pods and VMs patched to that profile). Files a user " +
+      "edited are kept unless --force; --check writes nothing and exits 1 if any file is missing or out of date.",
+    args: [{ name: "dir", description: "the GitOps tree (default: gitops)" }],
+    options: [
+      { flags: "--check", description: "write nothing; exit 1 if a generated file is missing or differs" },
+      { flags: "--force", description: "overwrite generated files that were edited by hand" },
+    ],
+    output: ["table", "json"],
+    examples: [
+      { cmd: "llw generate", what: "regenerate the profiles and overlays in ./gitops" },
+      { cmd: "llw generate --check", what: "in CI: fail if the committed files drifted from the planner" },
+    ],
+    load: () => import("./generate.ts"),
+  },
   // --- sriov (issue 4) ---
+  {
+    path: ["sriov", "detect"],
+    summary: "Find the metal workers' network interfaces (EC2 API, read-only) and classify each for SR-IOV",
+    description:
+      "Each ENI is classified with its reason: primary (device index 0, the cluster network, never used), usable " +
+      "(a dedicated ENA interface on a subnet of its own), EFA (not supported by the operator), on the cluster's own " +
+      "subnet, detached, or not on a metal instance; free interface slots are counted. Workers come from the " +
+      "cluster when one is configured (nodes' providerID), else from --infra-id (the cluster tag " +
+      "kubernetes.io/cluster/<infra-id>; control-plane machines are skipped) or --instance-ids. AWS access uses " +
+      "the SDK's default credential chain, like the aws CLI. Exits 1 when no metal worker has a usable interface.",
+    options: SRIOV_AWS_OPTIONS,
+    output: ["table", "yaml", "json"],
+    examples: [
+      {
+        cmd: "llw sriov detect --infra-id demo-x7k2p --region us-east-2",
+        what: "the workers of a cluster, by its tag",
+      },
+      { cmd: "llw sriov detect --instance-ids i-0abc1234def567890 -o json", what: "one instance, as JSON" },
+      { cmd: "llw sriov detect", what: "the workers of the logged-in cluster (oc login first)" },
+    ],
+    load: () => import("./sriov/detect.ts"),
+  },
+  {
+    path: ["sriov", "generate"],
+    summary:
+      "Generate the SR-IOV manifests that work on the cluster's OpenShift version into the GitOps tree",
+    description:
+      "OpenShift 4.22 and later: one SriovNetworkNodePolicy per data subnet (nicSelector.netFilter " +
+      "aws/NetworkID:<subnet>, numVfs 1, deviceType netdevice or vfio-pci, the metal pool's node selector) and a " +
+      "host-device NetworkAttachmentDefinition with the resourceName annotation (or a SriovNetwork). OpenShift " +
+      "4.19-4.21, where the operator never sees ENA devices: one host-device NetworkAttachmentDefinition per " +
+      "dedicated ENI, selected by MAC, with the ENI's IP and the node it lives on; the output explains the " +
+      "trade-offs. Files go to gitops/overlays/aws/sriov (atomic; --force to replace edits; --check reports " +
+      "drift). With a cluster, the version comes from ClusterVersion and the result is cross-checked against " +
+      "SriovNetworkNodeState.",
+    options: [
+      ...SRIOV_AWS_OPTIONS,
+      {
+        flags: "--ocp-version <version>",
+        description: "OpenShift version, e.g. 4.19 or 4.22 (default: the cluster's)",
+      },
+      {
+        flags: "--device-type <type>",
+        description: "4.22+: netdevice (pods, kernel driver) or vfio-pci (DPDK, VMs)",
+        choices: ["netdevice", "vfio-pci"],
+      },
+      {
+        flags: "--network-kind <kind>",
+        description: "4.22+: nad (host-device NetworkAttachmentDefinition) or sriovnetwork (SriovNetwork)",
+        choices: ["nad", "sriovnetwork"],
+      },
+      {
+        flags: "--mcp-name <name>",
+        description: "MachineConfigPool of the metal workers (default worker-rt)",
+      },
+      {
+        flags: "--namespace <ns>",
+        description: "namespace of the network attachments (default low-latency-workloads)",
+      },
+      { flags: "--out-dir <dir>", description: "output directory (default gitops/overlays/aws/sriov)" },
+      { flags: "--force", description: "replace files edited by hand" },
+      {
+        flags: "--check",
+        description: "write nothing; exit 1 if the files differ from what would be generated",
+      },
+    ],
+    output: ["table", "yaml", "json"],
+    examples: [
+      {
+        cmd: "llw sriov generate --infra-id demo-x7k2p --region us-east-2 --ocp-version 4.22",
+        what: "SriovNetworkNodePolicies selecting the ENIs by subnet (OpenShift 4.22+)",
+      },
+      {
+        cmd: "llw sriov generate --infra-id demo-x7k2p --region us-east-2 --ocp-version 4.19",
+        what: "host-device attachments per ENI by MAC (OpenShift 4.19-4.21)",
+      },
+      {
+        cmd: "llw sriov generate --ocp-version 4.22 --device-type vfio-pci",
+        what: "vfio-pci devices for DPDK and VMs, workers from the logged-in cluster",
+      },
+      {
+        cmd: "llw sriov generate --check",
+        what: "fail if the generated files drifted from the AWS inventory",
+      },
+    ],
+    load: () => import("./sriov/generate.ts"),
+  },
+  {
+    path: ["sriov", "iam-policy"],
+    summary: "Print the least-privilege IAM policy that llw sriov detect and generate need",
+    description:
+      "Only the read-only EC2 Describe actions the commands call; attach it to the user or role llw runs as.",
+    output: ["json", "yaml"],
+    examples: [
+      { cmd: "llw sriov iam-policy", what: "the policy as JSON" },
+      {
+        cmd: "llw sriov iam-policy > llw-sriov.json && aws iam create-policy --policy-name llw-sriov --policy-document file://llw-sriov.json",
+        what: "create it in IAM",
+      },
+    ],
+    load: () => import("./sriov/iam-policy.ts"),
+  },
   // --- cluster: install, tune, doctor (issue 5) ---
   {
     path: ["install"],
@@ -329,4 +554,90 @@ export const COMMANDS: CommandSpec[] = [
   },
   // --- bench, latency, report (issue 6) ---
   // --- aws (issue 8) ---
+  {
+    path: ["aws", "network", "up"],
+    summary:
+      "Create or update the data network: a subnet per zone, a security group, extra ENIs on each metal worker",
+    description:
+      "Finds the cluster's VPC and metal workers by the kubernetes.io/cluster/<infra-id> tag, chooses free data subnet " +
+      "CIDRs (kept on re-runs), deploys infra/aws/cloudformation/data-network.yaml as the stack <infra-id>-llw-data-network, " +
+      "follows its events, and reports the ENIs. Safe to re-run. A failed create is rolled back and deleted. " +
+      "--attach-with ec2 lets the stack create the ENIs and attaches them through EC2 AttachNetworkInterface instead " +
+      "(for emulators and accounts where the stack may not attach).",
+    options: [
+      { flags: "--cluster <infra-id>", description: "the cluster's infrastructure id (required)" },
+      {
+        flags: "--interfaces <n>",
+        description: "extra ENIs per metal worker, device index 1 and up (1-4)",
+        default: 1,
+        parse: intOption("--interfaces", 1),
+      },
+      {
+        flags: "--attach-with <how>",
+        description: "who attaches the ENIs",
+        choices: ["cloudformation", "ec2"],
+        default: "cloudformation",
+      },
+      {
+        flags: "--cidr <zone=cidr>",
+        description:
+          "data subnet CIDR for a zone (repeatable); others are chosen free from the top of the VPC",
+        parse: listOption,
+      },
+      {
+        flags: "--instance <id>",
+        description: "use only these metal workers (repeatable)",
+        parse: listOption,
+      },
+      {
+        flags: "--template <file>",
+        description: "deploy this template instead of the built-in one (same parameters)",
+      },
+      ...AWS_OPTIONS,
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      {
+        cmd: "llw aws network up --cluster mycluster-x7k2p --interfaces 2",
+        what: "two data interfaces on every metal worker",
+      },
+      {
+        cmd: "llw aws network up --cluster mycluster-x7k2p --cidr us-east-2a=10.0.200.0/24 -o json",
+        what: "choose the CIDR for one zone",
+      },
+    ],
+    load: () => import("./aws-network-up.ts"),
+  },
+  {
+    path: ["aws", "network", "down"],
+    summary: "Remove the data network: only what its stack created (ENIs llw attached are detached first)",
+    options: [
+      { flags: "--cluster <infra-id>", description: "the cluster's infrastructure id (required)" },
+      ...AWS_OPTIONS,
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      {
+        cmd: "llw aws network down --cluster mycluster-x7k2p",
+        what: "delete the stack and its subnets, security group and ENIs",
+      },
+    ],
+    load: () => import("./aws-network-down.ts"),
+  },
+  {
+    path: ["aws", "network", "status"],
+    summary: "Show the data network stack, its subnets and where each ENI is attached",
+    options: [
+      { flags: "--cluster <infra-id>", description: "the cluster's infrastructure id (required)" },
+      ...AWS_OPTIONS,
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      {
+        cmd: "llw aws network status --cluster mycluster-x7k2p",
+        what: "stack status and the ENIs per worker",
+      },
+    ],
+    load: () => import("./aws-network-status.ts"),
+  },
 ];

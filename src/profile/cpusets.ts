@@ -68,20 +68,25 @@ function reservedSequential(count: number, smt: boolean, nodes: Core[][]): numbe
   return acc.result();
 }
 
-/** PPC's split: cumulative per-node targets, the remainder going to the lowest nodes. */
-function reservedSplit(count: number, smt: boolean, nodes: Core[][]): number[] {
+/**
+ * PPC's split: cumulative per-node targets, one extra CPU for each of the lowest nodes while a
+ * remainder is left. PPC computes the target as (i+1)*perNuma + (n - remainder), which equals
+ * this whenever the remainder is 0 or n-1 (so on every 1- and 2-node host) but over-reserves
+ * otherwise (e.g. 1 CPU split over 4 nodes gives 3). We keep the requested count there and
+ * say so.
+ */
+function reservedSplit(count: number, smt: boolean, nodes: Core[][], warnings: string[]): number[] {
   const n = nodes.length;
   const perNuma = Math.floor(count / n);
-  let remainder = count % n;
-  let max = 0;
+  const remainder = count % n;
+  if (remainder !== 0 && remainder !== n - 1) {
+    warnings.push(
+      `${count} reserved CPUs over ${n} NUMA nodes: the Performance Profile Creator's split formula would reserve more than ${count} here; llw reserves exactly ${count}, one extra CPU on each of the lowest ${remainder} nodes`,
+    );
+  }
   const acc = new Accumulator();
-  nodes.forEach((cores, numaIndex) => {
-    if (remainder !== 0) {
-      max = (numaIndex + 1) * perNuma + (n - remainder);
-      remainder--;
-    } else {
-      max = max + perNuma;
-    }
+  nodes.forEach((cores, i) => {
+    const max = (i + 1) * perNuma + Math.min(i + 1, remainder);
     if (max % 2 !== 0 && smt) {
       throw new UserError({
         what: `can't allocate odd number of CPUs from a NUMA Node (--reserved-cpu-count ${count} split across ${n} NUMA nodes with SMT on)`,
@@ -152,10 +157,10 @@ export function calculateCpuSets(topo: Topology, req: CpuSetRequest): CpuSets {
       next: "leave at least one CPU to isolate",
     });
   }
-  const reserved = req.splitReservedCpusAcrossNuma
-    ? reservedSplit(r, smt && !req.disableHt, nodes)
-    : reservedSequential(r, smt && !req.disableHt, nodes);
   const warnings: string[] = [];
+  const reserved = req.splitReservedCpusAcrossNuma
+    ? reservedSplit(r, smt && !req.disableHt, nodes, warnings)
+    : reservedSequential(r, smt && !req.disableHt, nodes);
   const { offlined, short } = offlinedCpus(
     topo,
     o,

@@ -189,3 +189,27 @@ describe("CPU sets chosen as PPC chooses them (PPC's own test cases)", () => {
     });
   });
 });
+
+describe("where PPC's split formula over-reserves (remainder not 0 or n-1, 3+ NUMA nodes)", () => {
+  it("reserves exactly the requested count, remainder on the lowest nodes, and says so", () => {
+    const r = calculateCpuSets(ppcSimple(), {
+      reservedCpuCount: 4,
+      offlinedCpuCount: 0,
+      splitReservedCpusAcrossNuma: true,
+      disableHt: true,
+      highPowerConsumption: false,
+    });
+    // Remainder 0: identical to PPC, one first thread per node.
+    assert.equal(formatCpuList(r.reserved), "0,4,16,20");
+    const odd = calculateCpuSets(ppcSimple(), {
+      reservedCpuCount: 5,
+      offlinedCpuCount: 0,
+      splitReservedCpusAcrossNuma: true,
+      disableHt: true,
+      highPowerConsumption: false,
+    });
+    // PPC would target 1 + (4-1) = 4 on node 0 and reserve 7 CPUs; we reserve 5: two on node 0.
+    assert.equal(formatCpuList(odd.reserved), "0-1,4,16,20");
+    assert.match(odd.warnings[0]!, /Performance Profile Creator's split formula would reserve more than 5/);
+  });
+});
