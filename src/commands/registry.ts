@@ -15,7 +15,7 @@ function boolOption(flags: string, description: string): OptionSpec {
     parse: (v: string) => {
       if (/^(true|1|yes)$/i.test(v)) return true;
       if (/^(false|0|no)$/i.test(v)) return false;
-      throw new Error(`${flags}: expected true or false, got "${v}"`);
+      throw new UserError({ what: `expected true or false, got "${v}"`, where: flags });
     },
   };
 }
