@@ -400,7 +400,7 @@ export const COMMANDS: CommandSpec[] = [
       },
       {
         flags: "--namespace <ns>",
-        description: "namespace of the network attachments (default low-latency-workloads)",
+        description: "namespace of the network attachments (default low-latency-workshop)",
       },
       { flags: "--out-dir <dir>", description: "output directory (default gitops/overlays/aws/sriov)" },
       { flags: "--force", description: "replace files edited by hand" },
