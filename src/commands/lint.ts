@@ -44,7 +44,6 @@ export async function run(opts: LintCommandOptions, ctx: Context): Promise<numbe
       ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
       ...(opts.context ? { context: opts.context } : {}),
     };
-    // The cluster's CRDs come first; built-in kinds (and CRDs the cluster lacks) from the directory.
     // client-node is loaded only for this option.
     const { addClusterCrds } = await import("../gitops/cluster-schemas.ts");
     await addClusterCrds(registry, kube, ctx.env, ctx.cwd);
@@ -55,7 +54,9 @@ export async function run(opts: LintCommandOptions, ctx: Context): Promise<numbe
       next: "pass --schemas DIR (CRD YAML and Kubernetes OpenAPI JSON files), set LLW_CRDS_DIR, or use --schemas-from-cluster",
     });
   }
-  if (dir) await registry.addDirectory(dir);
+  // With --schemas-from-cluster the cluster is the truth for custom resources: only the built-in
+  // Kubernetes OpenAPI documents come from the directory.
+  if (dir) await registry.addDirectory(dir, { crds: !opts.schemasFromCluster });
   const result = await lintTree(path, {
     registry,
     env: ctx.env,

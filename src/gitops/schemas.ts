@@ -153,7 +153,7 @@ export class SchemaRegistry {
    * when one of their kinds is first validated. Where two files define the same kind, the one
    * named after the CRD (`<plural>.<group>.yaml`) wins.
    */
-  async addDirectory(dir: string): Promise<void> {
+  async addDirectory(dir: string, opts: { crds?: boolean } = {}): Promise<void> {
     const files = await listFiles(dir).catch((e: NodeJS.ErrnoException) => {
       throw new UserError({
         what: `cannot read the schema directory: ${e.code === "ENOENT" ? "it does not exist" : e.message}`,
@@ -168,7 +168,7 @@ export class SchemaRegistry {
         const text = await readFile(file, "utf8");
         const doc = JSON.parse(text) as Json;
         if (this.addOpenApiDocument(doc, shown, digestOf(text)) > 0) this.sources.push(shown);
-      } else if (/\.ya?ml$/.test(file)) {
+      } else if (/\.ya?ml$/.test(file) && opts.crds !== false) {
         const text = await readFile(file, "utf8");
         const head = scanCrd(text);
         if (!head) {
