@@ -28,7 +28,9 @@ const profile = (withHugepages: boolean): KubeObject => ({
   metadata: { name: "workshop-c5-metal" },
   spec: {
     cpu: { reserved: "0-1,48-49", isolated: "2-47,50-95" },
-    ...(withHugepages ? { hugepages: { defaultHugepagesSize: "1G", pages: [{ size: "1G", count: 16 }] } } : {}),
+    ...(withHugepages
+      ? { hugepages: { defaultHugepagesSize: "1G", pages: [{ size: "1G", count: 16 }] } }
+      : {}),
     machineConfigPoolSelector: { "pools.operator.machineconfiguration.openshift.io/worker": "" },
     nodeSelector: { "node-role.kubernetes.io/worker": "" },
   },
@@ -37,15 +39,29 @@ const policy: KubeObject = {
   apiVersion: "sriovnetwork.openshift.io/v1",
   kind: "SriovNetworkNodePolicy",
   metadata: { name: "ena-dataplane", namespace: "openshift-sriov-network-operator" },
-  spec: { resourceName: "ena_dataplane", nodeSelector: { "node-role.kubernetes.io/worker": "" }, numVfs: 1, deviceType: "netdevice", nicSelector: { netFilter: "aws/NetworkID:0a1b2c3d" } },
+  spec: {
+    resourceName: "ena_dataplane",
+    nodeSelector: { "node-role.kubernetes.io/worker": "" },
+    numVfs: 1,
+    deviceType: "netdevice",
+    nicSelector: { netFilter: "aws/NetworkID:0a1b2c3d" },
+  },
 };
 
 async function world() {
   const api = await FakeApiServer.start();
-  seedOpenShift(api, { workers: Array.from({ length: WORKERS }, (_, i) => ({ name: `ip-10-0-1-${10 + i}.us-east-2.compute.internal`, instanceType: "c5.metal" })) });
+  seedOpenShift(api, {
+    workers: Array.from({ length: WORKERS }, (_, i) => ({
+      name: `ip-10-0-1-${10 + i}.us-east-2.compute.internal`,
+      instanceType: "c5.metal",
+    })),
+  });
   api.addResources(SRIOV_RESOURCES);
   const mco = simulateMco(api);
-  const kube = Kube.connect({ kubeconfig: api.writeKubeconfig(mkdtempSync(join(tmpdir(), "llw-bench-"))) }, {});
+  const kube = Kube.connect(
+    { kubeconfig: api.writeKubeconfig(mkdtempSync(join(tmpdir(), "llw-bench-"))) },
+    {},
+  );
   return { api, mco, kube };
 }
 
@@ -84,13 +100,21 @@ async function llwTuneApply(): Promise<{ rollouts: number; reboots: number; ms: 
 export default async function tuneBench(): Promise<void> {
   const base = await oneByOne();
   const ours = await llwTuneApply();
-  console.log(`\n### tune: reboots per tuning change set (profile + hugepages + SR-IOV, ${WORKERS} metal workers, fake API server)\n`);
-  console.log("| strategy | MCP rollouts | node reboots | est. attendee wait | ratio (reboots) | fake-server wall ms |");
+  console.log(
+    `\n### tune: reboots per tuning change set (profile + hugepages + SR-IOV, ${WORKERS} metal workers, fake API server)\n`,
+  );
+  console.log(
+    "| strategy | MCP rollouts | node reboots | est. attendee wait | ratio (reboots) | fake-server wall ms |",
+  );
   console.log("|---|---:|---:|---:|---:|---:|");
   const row = (name: string, x: { rollouts: number; reboots: number; ms: number }) =>
-    console.log(`| ${name} | ${x.rollouts} | ${x.reboots} | ${x.reboots * MINUTES_PER_REBOOT} min | ${(x.reboots / base.reboots).toFixed(2)}${x === base ? " (baseline)" : ""} | ${x.ms.toFixed(0)} |`);
+    console.log(
+      `| ${name} | ${x.rollouts} | ${x.reboots} | ${x.reboots * MINUTES_PER_REBOOT} min | ${(x.reboots / base.reboots).toFixed(2)}${x === base ? " (baseline)" : ""} | ${x.ms.toFixed(0)} |`,
+    );
   row("one by one, waiting after each (baseline)", base);
   row("llw tune apply (pause, apply all, unpause once)", ours);
-  console.log(`\nllw tune apply itself reported ${ours.counted} reboot(s). Estimate: ${MINUTES_PER_REBOOT} min per metal reboot, nodes one at a time (maxUnavailable 1).`);
+  console.log(
+    `\nllw tune apply itself reported ${ours.counted} reboot(s). Estimate: ${MINUTES_PER_REBOOT} min per metal reboot, nodes one at a time (maxUnavailable 1).`,
+  );
   console.log("Goal: 1 rollout instead of 3.");
 }

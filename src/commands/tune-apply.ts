@@ -34,21 +34,31 @@ export interface TuneApplyOptions {
  * present); its errors refuse the change set like the offline rules above.
  */
 async function lintDirectories(paths: string[], ctx: Context): Promise<Problem[]> {
-  const dirs = paths.map((p) => resolve(ctx.cwd, p)).filter((p) => existsSync(p) && statSync(p).isDirectory());
+  const dirs = paths
+    .map((p) => resolve(ctx.cwd, p))
+    .filter((p) => existsSync(p) && statSync(p).isDirectory());
   const schemaDir = defaultSchemaDir(ctx.cwd, ctx.env);
   if (dirs.length === 0) return [];
   if (!schemaDir) {
-    ctx.stderr.write("note: schema validation skipped (no schema folder; set LLW_CRDS_DIR to the CRD and OpenAPI files llw lint uses)\n");
+    ctx.stderr.write(
+      "note: schema validation skipped (no schema folder; set LLW_CRDS_DIR to the CRD and OpenAPI files llw lint uses)\n",
+    );
     return [];
   }
-  const [{ lintTree }, { SchemaRegistry }] = await Promise.all([import("../gitops/lint.ts"), import("../gitops/schemas.ts")]);
+  const [{ lintTree }, { SchemaRegistry }] = await Promise.all([
+    import("../gitops/lint.ts"),
+    import("../gitops/schemas.ts"),
+  ]);
   const registry = new SchemaRegistry();
   await registry.addDirectory(schemaDir);
   const out: Problem[] = [];
   for (const dir of dirs) {
     const r = await lintTree(dir, { registry, env: ctx.env });
     for (const f of r.findings.filter((x) => x.severity === "error")) {
-      out.push({ what: `${f.rule}: ${f.message}`, where: `${relative(ctx.cwd, dir) || "."}/${f.file ?? f.unit}${f.object ? `: ${f.object}` : ""}${f.path ? ` ${f.path}` : ""}` });
+      out.push({
+        what: `${f.rule}: ${f.message}`,
+        where: `${relative(ctx.cwd, dir) || "."}/${f.file ?? f.unit}${f.object ? `: ${f.object}` : ""}${f.path ? ` ${f.path}` : ""}`,
+      });
     }
   }
   // The offline rules and lint may both flag the same webhook rule: report it once.

@@ -105,16 +105,24 @@ describe("fake API server: llw tune apply", () => {
     const dir = writeChangeSet(w, "tuning", [profile(), pol]);
     const r = await w.llw("tune", "apply", dir, ...FAST);
     assert.equal(r.code, 1, r.err);
-    assert.match(r.err, /schema: must be one of "netdevice", "vfio-pci"\n {2}where: tuning\/01-sriovnetworknodepolicy\.yaml: SriovNetworkNodePolicy .*spec\.deviceType/);
+    assert.match(
+      r.err,
+      /schema: must be one of "netdevice", "vfio-pci"\n {2}where: tuning\/01-sriovnetworknodepolicy\.yaml: SriovNetworkNodePolicy .*spec\.deviceType/,
+    );
     assert.equal(w.api.requests.length, 0);
   });
 
   it("resumes a run interrupted while the pool was paused: unpauses and follows it", async () => {
     const dir = writeChangeSet(w, "tuning", [profile()]);
     // A previous run applied the profile and died before unpausing.
-    w.api.update(MCP, "MachineConfigPool", "worker", undefined, { metadata: { annotations: { "llw.openshift.io/paused-by": "llw" } }, spec: { paused: true } });
+    w.api.update(MCP, "MachineConfigPool", "worker", undefined, {
+      metadata: { annotations: { "llw.openshift.io/paused-by": "llw" } },
+      spec: { paused: true },
+    });
     w.api.seed(profile());
-    w.api.update(MCP, "MachineConfigPool", "worker", undefined, { spec: { configuration: { name: "rendered-worker-resumed" } } });
+    w.api.update(MCP, "MachineConfigPool", "worker", undefined, {
+      spec: { configuration: { name: "rendered-worker-resumed" } },
+    });
     const r = await w.llw("tune", "apply", dir, ...FAST);
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, /left paused by an earlier llw run/);
