@@ -400,7 +400,7 @@ export const COMMANDS: CommandSpec[] = [
       },
       {
         flags: "--namespace <ns>",
-        description: "namespace of the network attachments (default low-latency-workloads)",
+        description: "namespace of the network attachments (default low-latency-workshop)",
       },
       { flags: "--out-dir <dir>", description: "output directory (default gitops/overlays/aws/sriov)" },
       { flags: "--force", description: "replace files edited by hand" },
@@ -796,6 +796,68 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./report.ts"),
   },
   // --- aws (issue 8) ---
+  {
+    path: ["aws", "machineset"],
+    summary:
+      "Write a MachineSet for metal workers (and its MachineConfigPool) from one of the cluster's worker MachineSets",
+    description:
+      "Copies AMI, subnet, security groups, IAM instance profile, tags and user data from a worker MachineSet (from --from " +
+      "or from the cluster), sets the metal instance type, the root volume, and the worker-rt role that the " +
+      "PerformanceProfile selects (node-role.kubernetes.io/worker-rt), and emits the matching MachineConfigPool. " +
+      "Both are checked against the upstream CRD schemas. Prints YAML (pipe to `oc apply -f -`) or writes --output-dir.",
+    options: [
+      {
+        flags: "--instance-type <type>",
+        description: "metal instance type from the catalog, e.g. c5.metal (required)",
+      },
+      {
+        flags: "--from <file>",
+        description:
+          "worker MachineSet(s) as YAML (`oc get machinesets -n openshift-machine-api -o yaml`); default: read the cluster",
+      },
+      {
+        flags: "--source <name>",
+        description: "which worker MachineSet to copy (default: the first, or the one in --zone)",
+      },
+      { flags: "--zone <zone>", description: "copy the worker MachineSet of this availability zone" },
+      {
+        flags: "--replicas <n>",
+        description: "number of metal workers",
+        default: 1,
+        parse: intOption("--replicas", 0),
+      },
+      {
+        flags: "--root-volume <GiB>",
+        description: "root volume size (VM disks and test images live there)",
+        default: 250,
+        parse: intOption("--root-volume", 1),
+      },
+      { flags: "--role <name>", description: "node role and MachineConfigPool name", default: "worker-rt" },
+      {
+        flags: "--output-dir <dir>",
+        description:
+          "write machineset-<name>.yaml and machineconfigpool-<role>.yaml here instead of printing",
+      },
+      { flags: "--force", description: "overwrite files edited by hand" },
+      {
+        flags: "--check",
+        description: "report drift of --output-dir files without writing (exit 1 on drift)",
+      },
+      { flags: "--kubeconfig <file>", description: "kubeconfig (default: KUBECONFIG, ~/.kube/config)" },
+      { flags: "--context <name>", description: "kubeconfig context" },
+    ],
+    examples: [
+      {
+        cmd: "llw aws machineset --instance-type c5.metal --zone us-east-2a | oc apply -f -",
+        what: "one c5.metal worker in us-east-2a, from the cluster's own worker MachineSet",
+      },
+      {
+        cmd: "llw aws machineset --instance-type m5zn.metal --from machinesets.yaml --output-dir gitops/overlays/aws/machinesets",
+        what: "offline, from an exported MachineSet, into files",
+      },
+    ],
+    load: () => import("./aws-machineset.ts"),
+  },
   {
     path: ["aws", "network", "up"],
     summary:
