@@ -7,7 +7,8 @@
  * - profile:  --profile, AWS_PROFILE (credentials then come from that profile, incl. SSO)
  * - endpoint: an explicit option (tests), AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL
  *             (ignored when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true)
- * - credentials: the SDK's default chain (env, SSO, shared files, process, web identity, ECS, IMDS)
+ * - credentials: the SDK's default chain (env, SSO, shared files, process, web identity, ECS, IMDS);
+ *             the environment keys are read from the environment given to the command
  * - retries:  the SDK's standard retry mode (exponential backoff with jitter, throttling-aware),
  *             with a budget of `maxAttempts` attempts per call.
  */
@@ -78,6 +79,15 @@ export function createEc2Client(opts: Ec2Options = {}, env: NodeJS.ProcessEnv = 
   if (s.profile) config.profile = s.profile;
   if (s.endpoint) config.endpoint = s.endpoint;
   if (opts.credentials) config.credentials = opts.credentials;
+  else if (!s.profile && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    // The chain's first link (environment keys, skipped when a profile is chosen), read from the
+    // given environment so that commands run with an injected one behave like the CLI process.
+    config.credentials = {
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      ...(env.AWS_SESSION_TOKEN && { sessionToken: env.AWS_SESSION_TOKEN }),
+    };
+  }
   return new EC2Client(config);
 }
 

@@ -2,7 +2,7 @@
  * Every llw command, its options and examples, in one place. Command code is imported lazily
  * when the command runs, so `llw --help` and simple commands start fast.
  */
-import { intOption } from "./parse.ts";
+import { intOption, listOption } from "./parse.ts";
 import type { CommandSpec, GroupSpec, OptionSpec } from "./types.ts";
 
 // --- topology and profile (issue 2): shared option specs ---
@@ -35,6 +35,39 @@ const TOPOLOGY_SOURCE_OPTIONS: OptionSpec[] = [
   },
 ];
 
+// --- sriov (issue 4): shared option specs ---
+const SRIOV_AWS_OPTIONS: OptionSpec[] = [
+  {
+    flags: "--region <region>",
+    description: "AWS region (default: AWS_REGION, the profile's, or the cluster's)",
+  },
+  { flags: "--profile <name>", description: "AWS profile from ~/.aws/config (default: AWS_PROFILE)" },
+  {
+    flags: "--endpoint-url <url>",
+    description: "EC2 endpoint (default: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL, else AWS)",
+  },
+  {
+    flags: "--max-attempts <n>",
+    description: "attempts per AWS call, retries included (standard retry mode; default 5)",
+    parse: intOption("--max-attempts", 1),
+  },
+  {
+    flags: "--infra-id <id>",
+    description: "find workers by the cluster tag kubernetes.io/cluster/<infra-id>",
+  },
+  {
+    flags: "--instance-ids <ids>",
+    description: "find workers by instance id (comma-separated or repeated)",
+    parse: listOption,
+  },
+  {
+    flags: "--kubeconfig <file>",
+    description: "kubeconfig of the cluster (default: KUBECONFIG, ~/.kube/config)",
+  },
+  { flags: "--context <name>", description: "kubeconfig context" },
+  { flags: "--no-cluster", description: "do not ask the cluster; use AWS only" },
+];
+
 export const GROUPS: GroupSpec[] = [
   // --- groups: add yours in your area's block below ---
   {
@@ -42,6 +75,11 @@ export const GROUPS: GroupSpec[] = [
     summary: "Show the CPU topology of a host: sockets, NUMA nodes, cores and SMT siblings",
   },
   { name: "profile", summary: "Plan and validate PerformanceProfiles (CPU isolation, hugepages, NUMA)" },
+  {
+    name: "sriov",
+    summary:
+      "SR-IOV on AWS: find the metal workers' dedicated interfaces and generate what works on your version",
+  },
 ];
 
 export const COMMANDS: CommandSpec[] = [
@@ -194,6 +232,108 @@ export const COMMANDS: CommandSpec[] = [
   },
   // --- gitops tree and lint (issue 3) ---
   // --- sriov (issue 4) ---
+  {
+    path: ["sriov", "detect"],
+    summary: "Find the metal workers' network interfaces (EC2 API, read-only) and classify each for SR-IOV",
+    description:
+      "Each ENI is classified with its reason: primary (device index 0, the cluster network, never used), usable " +
+      "(a dedicated ENA interface on a subnet of its own), EFA (not supported by the operator), on the cluster's own " +
+      "subnet, detached, or not on a metal instance; free interface slots are counted. Workers come from the " +
+      "cluster when one is configured (nodes' providerID), else from --infra-id (the cluster tag " +
+      "kubernetes.io/cluster/<infra-id>; control-plane machines are skipped) or --instance-ids. AWS access uses " +
+      "the SDK's default credential chain, like the aws CLI. Exits 1 when no metal worker has a usable interface.",
+    options: SRIOV_AWS_OPTIONS,
+    output: ["table", "yaml", "json"],
+    examples: [
+      {
+        cmd: "llw sriov detect --infra-id demo-x7k2p --region us-east-2",
+        what: "the workers of a cluster, by its tag",
+      },
+      { cmd: "llw sriov detect --instance-ids i-0abc1234def567890 -o json", what: "one instance, as JSON" },
+      { cmd: "llw sriov detect", what: "the workers of the logged-in cluster (oc login first)" },
+    ],
+    load: () => import("./sriov/detect.ts"),
+  },
+  {
+    path: ["sriov", "generate"],
+    summary:
+      "Generate the SR-IOV manifests that work on the cluster's OpenShift version into the GitOps tree",
+    description:
+      "OpenShift 4.22 and later: one SriovNetworkNodePolicy per data subnet (nicSelector.netFilter " +
+      "aws/NetworkID:<subnet>, numVfs 1, deviceType netdevice or vfio-pci, the metal pool's node selector) and a " +
+      "host-device NetworkAttachmentDefinition with the resourceName annotation (or a SriovNetwork). OpenShift " +
+      "4.19-4.21, where the operator never sees ENA devices: one host-device NetworkAttachmentDefinition per " +
+      "dedicated ENI, selected by MAC, with the ENI's IP and the node it lives on; the output explains the " +
+      "trade-offs. Files go to gitops/overlays/aws/sriov (atomic; --force to replace edits; --check reports " +
+      "drift). With a cluster, the version comes from ClusterVersion and the result is cross-checked against " +
+      "SriovNetworkNodeState.",
+    options: [
+      ...SRIOV_AWS_OPTIONS,
+      {
+        flags: "--ocp-version <version>",
+        description: "OpenShift version, e.g. 4.19 or 4.22 (default: the cluster's)",
+      },
+      {
+        flags: "--device-type <type>",
+        description: "4.22+: netdevice (pods, kernel driver) or vfio-pci (DPDK, VMs)",
+        choices: ["netdevice", "vfio-pci"],
+      },
+      {
+        flags: "--network-kind <kind>",
+        description: "4.22+: nad (host-device NetworkAttachmentDefinition) or sriovnetwork (SriovNetwork)",
+        choices: ["nad", "sriovnetwork"],
+      },
+      {
+        flags: "--mcp-name <name>",
+        description: "MachineConfigPool of the metal workers (default worker-rt)",
+      },
+      {
+        flags: "--namespace <ns>",
+        description: "namespace of the network attachments (default low-latency-workloads)",
+      },
+      { flags: "--out-dir <dir>", description: "output directory (default gitops/overlays/aws/sriov)" },
+      { flags: "--force", description: "replace files edited by hand" },
+      {
+        flags: "--check",
+        description: "write nothing; exit 1 if the files differ from what would be generated",
+      },
+    ],
+    output: ["table", "yaml", "json"],
+    examples: [
+      {
+        cmd: "llw sriov generate --infra-id demo-x7k2p --region us-east-2 --ocp-version 4.22",
+        what: "SriovNetworkNodePolicies selecting the ENIs by subnet (OpenShift 4.22+)",
+      },
+      {
+        cmd: "llw sriov generate --infra-id demo-x7k2p --region us-east-2 --ocp-version 4.19",
+        what: "host-device attachments per ENI by MAC (OpenShift 4.19-4.21)",
+      },
+      {
+        cmd: "llw sriov generate --ocp-version 4.22 --device-type vfio-pci",
+        what: "vfio-pci devices for DPDK and VMs, workers from the logged-in cluster",
+      },
+      {
+        cmd: "llw sriov generate --check",
+        what: "fail if the generated files drifted from the AWS inventory",
+      },
+    ],
+    load: () => import("./sriov/generate.ts"),
+  },
+  {
+    path: ["sriov", "iam-policy"],
+    summary: "Print the least-privilege IAM policy that llw sriov detect and generate need",
+    description:
+      "Only the read-only EC2 Describe actions the commands call; attach it to the user or role llw runs as.",
+    output: ["json", "yaml"],
+    examples: [
+      { cmd: "llw sriov iam-policy", what: "the policy as JSON" },
+      {
+        cmd: "llw sriov iam-policy > llw-sriov.json && aws iam create-policy --policy-name llw-sriov --policy-document file://llw-sriov.json",
+        what: "create it in IAM",
+      },
+    ],
+    load: () => import("./sriov/iam-policy.ts"),
+  },
   // --- cluster: install, tune, doctor (issue 5) ---
   // --- bench, latency, report (issue 6) ---
   // --- aws (issue 8) ---

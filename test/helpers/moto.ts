@@ -137,7 +137,7 @@ export function useMoto(): (t: TestContext) => Moto | undefined {
   };
 }
 
-export interface ThrottlingProxy {
+export interface LoopbackProxy {
   endpoint: string;
   /** Requests answered with RequestLimitExceeded so far. */
   throttled(): number;
@@ -146,19 +146,27 @@ export interface ThrottlingProxy {
   close(): Promise<void>;
 }
 
+export interface ProxyOptions {
+  /** Answer this many requests with RequestLimitExceeded before passing any through. */
+  throttle?: number;
+  /** Rewrite a passed-through response body (to add what the emulator cannot report). */
+  rewrite?: (body: string, request: { action: string | null; body: string }) => string;
+}
+
 /**
- * A loopback HTTP proxy in front of the emulator that answers the first `throttleCount` requests
+ * A loopback HTTP proxy in front of the emulator. With `throttle` it answers the first requests
  * the way EC2 does when an account exceeds its request rate (HTTP 503, RequestLimitExceeded in
- * the EC2 query-protocol error document), then passes every later request through unchanged.
+ * the EC2 query-protocol error document), then passes every later request through. With
+ * `rewrite` it edits responses, for the few fields moto does not model.
  */
-export async function startThrottlingProxy(target: string, throttleCount: number): Promise<ThrottlingProxy> {
+export async function startProxy(target: string, opts: ProxyOptions = {}): Promise<LoopbackProxy> {
   const { createServer: createHttpServer } = await import("node:http");
   let throttled = 0;
   let passed = 0;
   const server = createHttpServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    if (throttled < throttleCount) {
+    if (throttled < (opts.throttle ?? 0)) {
       throttled++;
       res.writeHead(503, { "content-type": "text/xml;charset=UTF-8" });
       res.end(
@@ -171,12 +179,18 @@ export async function startThrottlingProxy(target: string, throttleCount: number
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers))
       if (typeof v === "string" && k !== "host") headers[k] = v;
+    const reqBody = Buffer.concat(chunks);
     const upstream = await fetch(`${target}${req.url}`, {
       method: req.method ?? "GET",
       headers,
-      ...(chunks.length > 0 && { body: Buffer.concat(chunks) }),
+      ...(chunks.length > 0 && { body: reqBody }),
     });
-    const body = Buffer.from(await upstream.arrayBuffer());
+    let body = Buffer.from(await upstream.arrayBuffer());
+    if (opts.rewrite) {
+      const text = reqBody.toString("utf8");
+      const action = new URLSearchParams(text).get("Action");
+      body = Buffer.from(opts.rewrite(body.toString("utf8"), { action, body: text }));
+    }
     res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "text/xml" });
     res.end(body);
   });
@@ -192,5 +206,25 @@ export async function startThrottlingProxy(target: string, throttleCount: number
         server.closeAllConnections();
         server.close(() => r());
       }),
+  };
+}
+
+/** A proxy that throttles the first `throttleCount` requests, then passes everything through. */
+export function startThrottlingProxy(target: string, throttleCount: number): Promise<LoopbackProxy> {
+  return startProxy(target, { throttle: throttleCount });
+}
+
+/**
+ * moto records every ENI as interfaceType "interface" (it ignores InterfaceType=efa). This
+ * rewrites DescribeNetworkInterfaces answers so the given ENIs read as EC2 reports EFA ones.
+ */
+export function markEfa(eniIds: Set<string>): ProxyOptions["rewrite"] {
+  return (body, req) => {
+    if (req.action !== "DescribeNetworkInterfaces") return body;
+    // moto writes an item's fields in alphabetical order: interfaceType comes before networkInterfaceId.
+    return body.replace(
+      /<interfaceType>interface<\/interfaceType>((?:(?!<interfaceType>)[\s\S])*?<networkInterfaceId>(eni-[0-9a-f]+)<\/networkInterfaceId>)/g,
+      (all, rest: string, id: string) => (eniIds.has(id) ? `<interfaceType>efa</interfaceType>${rest}` : all),
+    );
   };
 }

@@ -1,0 +1,306 @@
+/**
+ * Plans the SR-IOV manifests for the workers' dedicated interfaces, by OpenShift version:
+ *
+ * - 4.22 and later ("operator"): the SR-IOV Network Operator knows platform aws. One
+ *   SriovNetworkNodePolicy per data subnet selects the ENA devices with
+ *   `nicSelector.netFilter: aws/NetworkID:<subnet>` (numVfs 1: each ENI is one "VF"), plus a
+ *   host-device NetworkAttachmentDefinition carrying the resourceName annotation, or a SriovNetwork.
+ * - 4.19 to 4.21 ("host-device"): the operator never sees ENA devices, so each dedicated ENI gets a
+ *   host-device NetworkAttachmentDefinition that selects it by MAC (`hwaddr`) with the ENI's own
+ *   private IP, and the node it lives on, where pods using it must run.
+ *
+ * Pure: the detection result and options in, objects and explanations out.
+ */
+import { UserError } from "../lib/errors.ts";
+import type { DataSubnet, Detection } from "./classify.ts";
+
+export const OPERATOR_NAMESPACE = "openshift-sriov-network-operator";
+export const FIRST_OPERATOR_AWS_VERSION = { major: 4, minor: 22 };
+export const OLDEST_SUPPORTED_VERSION = { major: 4, minor: 19 };
+export const NODE_ANNOTATION = "workshop.low-latency.io/node";
+export const INSTANCE_ANNOTATION = "workshop.low-latency.io/instance-id";
+
+export type DeviceType = "netdevice" | "vfio-pci";
+export type NetworkKind = "nad" | "sriovnetwork";
+export type Mechanism = "operator" | "host-device";
+
+export interface GenerateOptions {
+  /** OpenShift version, e.g. "4.22" or "4.19.7". */
+  ocpVersion: string;
+  deviceType: DeviceType;
+  networkKind: NetworkKind;
+  /** Label (with empty value) that selects the metal pool's nodes, e.g. node-role.kubernetes.io/worker-metal. */
+  nodeSelectorLabel: string;
+  /** Namespace of the NetworkAttachmentDefinitions (where the workload pods run). */
+  networkNamespace: string;
+}
+
+export interface PlannedObject {
+  /** File name inside the output directory: `<kind>-<name>.yaml`. */
+  file: string;
+  object: Record<string, unknown>;
+}
+
+export interface SriovPlan {
+  ocpVersion: string;
+  mechanism: Mechanism;
+  objects: PlannedObject[];
+  /** Why this mechanism, and what it costs; printed by the command and written into kustomization.yaml. */
+  explanation: string[];
+}
+
+export interface OcpVersion {
+  major: number;
+  minor: number;
+}
+
+export function parseOcpVersion(v: string): OcpVersion {
+  const m = /^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?$/.exec(v.trim());
+  if (!m) {
+    throw new UserError({
+      what: `"${v}" is not an OpenShift version`,
+      where: "--ocp-version",
+      next: "give major.minor, e.g. --ocp-version 4.19 or 4.22 (`oc get clusterversion` shows it)",
+    });
+  }
+  const version = { major: Number(m[1]), minor: Number(m[2]) };
+  if (compare(version, OLDEST_SUPPORTED_VERSION) < 0) {
+    throw new UserError({
+      what: `OpenShift ${version.major}.${version.minor} is older than the workshop supports (4.19)`,
+      where: "--ocp-version",
+      next: "upgrade the cluster to 4.19 or later",
+    });
+  }
+  return version;
+}
+
+function compare(a: OcpVersion, b: OcpVersion): number {
+  return a.major - b.major || a.minor - b.minor;
+}
+
+export function mechanismFor(v: OcpVersion): Mechanism {
+  return compare(v, FIRST_OPERATOR_AWS_VERSION) >= 0 ? "operator" : "host-device";
+}
+
+/** A DNS-1123 label from free text: lower case, [a-z0-9-], at most `max` characters. */
+export function dnsLabel(s: string, max = 63): string {
+  const l = s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-|-$/g, "");
+  return l.slice(0, max).replace(/-$/, "") || "x";
+}
+
+/** Short, stable name for a data subnet: its Name tag, else its id without "subnet-". */
+export function subnetLabel(ds: Pick<DataSubnet, "subnetId" | "name">): string {
+  return dnsLabel(ds.name ?? ds.subnetId.replace(/^subnet-/, ""), 40);
+}
+
+/** Operator resource names allow only [a-zA-Z0-9_]. */
+export function resourceNameFor(ds: Pick<DataSubnet, "subnetId" | "name">, deviceType: DeviceType): string {
+  return `aws_${subnetLabel(ds).replace(/-/g, "_")}${deviceType === "vfio-pci" ? "_vfio" : ""}`;
+}
+
+const LABELS = { "app.kubernetes.io/managed-by": "llw", "app.kubernetes.io/part-of": "low-latency-workshop" };
+/** The SR-IOV CRDs come with the operator: Argo CD must not dry-run these before it is installed. */
+const ARGO_CRD_LATER = { "argocd.argoproj.io/sync-options": "SkipDryRunOnMissingResource=true" };
+
+function operatorPlan(det: Detection, o: GenerateOptions): PlannedObject[] {
+  const out: PlannedObject[] = [];
+  for (const ds of det.dataSubnets) {
+    const label = subnetLabel(ds);
+    const suffix = o.deviceType === "vfio-pci" ? "-vfio" : "";
+    const name = `aws-${label}${suffix}`;
+    const resourceName = resourceNameFor(ds, o.deviceType);
+    out.push({
+      file: `sriov-network-node-policy-${name}.yaml`,
+      object: {
+        apiVersion: "sriovnetwork.openshift.io/v1",
+        kind: "SriovNetworkNodePolicy",
+        metadata: {
+          name,
+          namespace: OPERATOR_NAMESPACE,
+          labels: LABELS,
+          annotations: { ...ARGO_CRD_LATER, "workshop.low-latency.io/subnet": ds.subnetId },
+        },
+        spec: {
+          resourceName,
+          nodeSelector: { [o.nodeSelectorLabel]: "" },
+          numVfs: 1,
+          nicSelector: { netFilter: ds.netFilter },
+          deviceType: o.deviceType,
+        },
+      },
+    });
+    if (o.networkKind === "sriovnetwork") {
+      out.push({
+        file: `sriov-network-${name}.yaml`,
+        object: {
+          apiVersion: "sriovnetwork.openshift.io/v1",
+          kind: "SriovNetwork",
+          metadata: { name, namespace: OPERATOR_NAMESPACE, labels: LABELS, annotations: ARGO_CRD_LATER },
+          spec: { resourceName, networkNamespace: o.networkNamespace, ipam: "{}" },
+        },
+      });
+    } else {
+      out.push({
+        file: `network-attachment-definition-${name}.yaml`,
+        object: {
+          apiVersion: "k8s.cni.cncf.io/v1",
+          kind: "NetworkAttachmentDefinition",
+          metadata: {
+            name,
+            namespace: o.networkNamespace,
+            labels: LABELS,
+            annotations: { "k8s.v1.cni.cncf.io/resourceName": `openshift.io/${resourceName}` },
+          },
+          spec: {
+            config: JSON.stringify({
+              cniVersion: "1.0.0",
+              name,
+              type: "host-device",
+              capabilities: { deviceID: true },
+            }),
+          },
+        },
+      });
+    }
+  }
+  return out;
+}
+
+function prefixLength(cidr: string | undefined): number | undefined {
+  const m = /\/(\d+)$/.exec(cidr ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
+function hostDevicePlan(det: Detection, o: GenerateOptions): PlannedObject[] {
+  const out: PlannedObject[] = [];
+  for (const ds of det.dataSubnets) {
+    const prefix = prefixLength(ds.cidrBlock);
+    for (const { instanceId, nodeName, privateDnsName, eni } of ds.interfaces) {
+      const node = nodeName ?? privateDnsName ?? instanceId;
+      const host = dnsLabel(node.split(".")[0]!, 30);
+      const card = eni.networkCardIndex ? `c${eni.networkCardIndex}` : "";
+      const name = dnsLabel(`aws-${host}-${card}eni${eni.deviceIndex ?? 0}`);
+      const config: Record<string, unknown> = {
+        cniVersion: "1.0.0",
+        name,
+        type: "host-device",
+        hwaddr: eni.macAddress,
+      };
+      // The VPC delivers only the ENI's own addresses to it: the pod must use that IP.
+      if (eni.privateIpAddress && prefix !== undefined) {
+        config.ipam = { type: "static", addresses: [{ address: `${eni.privateIpAddress}/${prefix}` }] };
+      }
+      out.push({
+        file: `network-attachment-definition-${name}.yaml`,
+        object: {
+          apiVersion: "k8s.cni.cncf.io/v1",
+          kind: "NetworkAttachmentDefinition",
+          metadata: {
+            name,
+            namespace: o.networkNamespace,
+            labels: LABELS,
+            annotations: {
+              [NODE_ANNOTATION]: node,
+              [INSTANCE_ANNOTATION]: instanceId,
+              "workshop.low-latency.io/eni": eni.networkInterfaceId,
+              "workshop.low-latency.io/subnet": ds.subnetId,
+            },
+          },
+          spec: { config: JSON.stringify(config) },
+        },
+      });
+    }
+  }
+  return out;
+}
+
+function explain(mechanism: Mechanism, v: OcpVersion, o: GenerateOptions, det: Detection): string[] {
+  const ver = `${v.major}.${v.minor}`;
+  if (mechanism === "operator") {
+    return [
+      `OpenShift ${ver}: the SR-IOV Network Operator runs with platform "aws" (nodes' providerID starts with aws://).`,
+      "Each extra ENI is one ENA device the operator reports with totalvfs=1; a SriovNetworkNodePolicy per data subnet " +
+        "selects those devices by netFilter (aws/NetworkID:<subnet>) with numVfs: 1.",
+      o.deviceType === "vfio-pci"
+        ? "deviceType vfio-pci binds the ENA devices to vfio-pci for DPDK and VMs (pods see /dev/vfio); they leave the kernel network stack."
+        : "deviceType netdevice keeps the kernel ena driver; pods get the interface through the host-device CNI (deviceID from the device plugin).",
+      "Pods request the resource (openshift.io/<resourceName>: 1) and the network annotation; the scheduler places them on a worker with a free interface.",
+      "The VPC only delivers the ENI's own private IP: pods must use that address (or use DPDK with it).",
+      "Applying the policies may drain and reboot the metal workers; pause their MachineConfigPool to group changes.",
+    ];
+  }
+  const nodes = new Set(
+    det.dataSubnets.flatMap((d) => d.interfaces.map((i) => i.nodeName ?? i.privateDnsName ?? i.instanceId)),
+  );
+  const assumed = det.dataSubnets.some((d) => d.interfaces.some((i) => !i.nodeName));
+  return [
+    `OpenShift ${ver}: the SR-IOV Network Operator has no AWS platform support before 4.22; ENA devices never appear in ` +
+      "SriovNetworkNodeState, so a SriovNetworkNodePolicy would match nothing.",
+    `Instead each dedicated ENI gets its own host-device NetworkAttachmentDefinition that moves the device, selected by MAC ` +
+      `(hwaddr), into one pod, with the ENI's private IP (static IPAM): ${det.totals.usable} interface(s) on ${nodes.size} node(s).`,
+    `Trade-offs: a pod using one must be pinned to its node (nodeSelector kubernetes.io/hostname: <the ${NODE_ANNOTATION} annotation>); ` +
+      "no device plugin tracks the interface, so only one pod at a time can hold it and a second one fails to start; " +
+      "no vfio-pci/DPDK mode (the device stays on the kernel ena driver); a replaced ENI has a new MAC: generate again.",
+    ...(assumed
+      ? [
+          "Node names were taken from the instances' private DNS names (how OpenShift names AWS nodes); log in to the cluster to confirm them.",
+        ]
+      : []),
+    "After upgrading to 4.22 or later, generate again with the new --ocp-version to switch to SriovNetworkNodePolicies.",
+  ];
+}
+
+/** Plans the manifests; throws UserError when there is nothing to dedicate. */
+export function planSriov(det: Detection, o: GenerateOptions): SriovPlan {
+  const v = parseOcpVersion(o.ocpVersion);
+  const mechanism = mechanismFor(v);
+  if (mechanism === "host-device" && o.networkKind === "sriovnetwork") {
+    throw new UserError({
+      what: `a SriovNetwork needs the operator's AWS support, which OpenShift ${v.major}.${v.minor} lacks`,
+      where: "--network-kind",
+      next: "drop --network-kind sriovnetwork (host-device attachments are generated instead) or use 4.22 or later",
+    });
+  }
+  if (mechanism === "host-device" && o.deviceType === "vfio-pci") {
+    throw new UserError({
+      what: `vfio-pci needs the operator's AWS support, which OpenShift ${v.major}.${v.minor} lacks`,
+      where: "--device-type",
+      next: "use --device-type netdevice on 4.19-4.21, or upgrade to 4.22 for DPDK and VMs",
+    });
+  }
+  if (det.totals.metalNodes === 0) {
+    throw new UserError({
+      what: `no metal workers among the ${det.totals.nodes} instance(s) found in ${det.region}`,
+      next: det.advice[0] ?? "add bare-metal workers and run again",
+    });
+  }
+  if (det.dataSubnets.length === 0) {
+    throw new UserError({
+      what: `no usable dedicated interface on the ${det.totals.metalNodes} metal worker(s) in ${det.region}`,
+      next:
+        det.advice.join("; ") ||
+        "attach an ENI from a separate data subnet to each metal worker (device index >= 1)",
+    });
+  }
+  const objects = mechanism === "operator" ? operatorPlan(det, o) : hostDevicePlan(det, o);
+  objects.sort((a, b) => a.file.localeCompare(b.file));
+  return {
+    ocpVersion: `${v.major}.${v.minor}`,
+    mechanism,
+    objects,
+    explanation: explain(mechanism, v, o, det),
+  };
+}
+
+/** The kustomization listing every planned object. */
+export function kustomizationFor(plan: SriovPlan): Record<string, unknown> {
+  return {
+    apiVersion: "kustomize.config.k8s.io/v1beta1",
+    kind: "Kustomization",
+    resources: plan.objects.map((p) => p.file),
+  };
+}

@@ -1,0 +1,474 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parseAllDocuments } from "yaml";
+import { main } from "../../src/cli.ts";
+import { bufferContext } from "../../src/lib/context.ts";
+import { readCrd, validateAgainstCrd } from "../../src/schema/crd.ts";
+import {
+  type LoopbackProxy,
+  type Moto,
+  markEfa,
+  startProxy,
+  startThrottlingProxy,
+  useMoto,
+} from "../helpers/moto.ts";
+import { ROOT, SHARED } from "../helpers/tools.ts";
+import { buildWorld, CLUSTER_TAG, createVpc, INFRA_ID, runInstance, type World } from "./fixture.ts";
+
+const OUT = "gitops/overlays/aws/sriov";
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), "llw-sriov-"));
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: YAML documents
+type Obj = Record<string, any>;
+
+function readTree(dir: string): Map<string, Obj> {
+  const out = new Map<string, Obj>();
+  for (const f of readdirSync(dir).sort()) {
+    const text = readFileSync(join(dir, f), "utf8");
+    assert.match(text, /^# llw-generated: .*digest=[0-9a-f]{16}/, `${f} has the generated header`);
+    out.set(f, parseAllDocuments(text)[0]!.toJS());
+  }
+  return out;
+}
+
+async function llw(m: Moto, args: string[], cwd = tmp(), env: Record<string, string> = {}) {
+  const ctx = bufferContext({
+    cwd,
+    env: { ...m.env(), ...(efaProxy && { AWS_ENDPOINT_URL: efaProxy.endpoint }), ...env },
+  });
+  const code = await main(args, ctx);
+  return { code, out: ctx.out(), err: ctx.err(), cwd };
+}
+
+/** Set while the main world is in use: moto behind a proxy that reports the EFA interface as EFA. */
+let efaProxy: LoopbackProxy | undefined;
+
+const CRDS = {
+  policy419: readCrd(join(SHARED, "crds", "sriovnetworknodepolicies.sriovnetwork.openshift.io.yaml")),
+  policyMain: readCrd(
+    join(SHARED, "crds", "sriovnetworknodepolicies.sriovnetwork.openshift.io.upstream-main.yaml"),
+  ),
+  sriovNetwork: readCrd(join(SHARED, "crds", "sriovnetworks.sriovnetwork.openshift.io.yaml")),
+  nad: readCrd(join(SHARED, "crds", "network-attachment-definitions.k8s.cni.cncf.io.yaml")),
+};
+
+function assertValid(obj: Obj): void {
+  const crds =
+    obj.kind === "SriovNetworkNodePolicy"
+      ? [CRDS.policy419, CRDS.policyMain]
+      : obj.kind === "SriovNetwork"
+        ? [CRDS.sriovNetwork]
+        : // The upstream-main NAD CRD declares only spec; it is not used (see the note on crd.ts).
+          [CRDS.nad];
+  for (const crd of crds) {
+    assert.deepEqual(
+      validateAgainstCrd(obj, crd),
+      [],
+      `${obj.kind} ${obj.metadata.name} against ${crd.file ?? crd.metadata.name}`,
+    );
+  }
+}
+
+describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a loopback proxy, moto lacks it)", () => {
+  const moto = useMoto();
+  let world: World;
+  let m: Moto;
+  before(async () => {
+    const started = moto({ skip: () => {} } as never);
+    if (!started) return;
+    m = started;
+    await m.reset();
+    world = await buildWorld(m.ec2());
+    efaProxy = await startProxy(m.endpoint, { rewrite: markEfa(new Set([world.efaEni])) });
+  });
+  after(async () => {
+    await efaProxy?.close();
+    efaProxy = undefined;
+  });
+
+  it("detect classifies every interface of the cluster's workers, with reasons", async (t) => {
+    if (!moto(t)) return;
+    const r = await llw(m, ["sriov", "detect", "--infra-id", INFRA_ID, "-o", "json"]);
+    assert.equal(r.code, 0, r.err);
+    const det = JSON.parse(r.out);
+    assert.equal(det.source, "cluster-tag");
+    const ids = det.nodes.map((n: Obj) => n.instanceId).sort();
+    assert.deepEqual(
+      ids,
+      [world.metal1, world.metal2, world.metal3, world.small].sort(),
+      "control plane skipped",
+    );
+    const node = (id: string) => det.nodes.find((n: Obj) => n.instanceId === id);
+    const roles = (id: string) => node(id).interfaces.map((i: Obj) => `${i.deviceIndex}:${i.role}`);
+    assert.deepEqual(roles(world.metal1), ["0:primary", "1:usable", "2:usable", "3:efa"]);
+    assert.deepEqual(roles(world.metal2), ["0:primary", "1:usable", "2:shared-subnet"]);
+    assert.deepEqual(roles(world.metal3), ["0:primary"]);
+    assert.deepEqual(roles(world.small), ["0:primary", "1:not-metal"]);
+    assert.equal(node(world.metal1).freeSlots, 11, "c5n.metal allows 15 interfaces, 4 attached");
+    assert.equal(node(world.metal1).metal, true);
+    assert.equal(node(world.small).metal, false);
+    assert.match(node(world.metal1).interfaces[3].reason, /does not support EFA/);
+    assert.match(node(world.metal3).notes.join(" "), /no dedicated interface/);
+    assert.deepEqual(
+      det.detached.map((d: Obj) => d.networkInterfaceId),
+      [world.detachedEni],
+    );
+    assert.equal(det.totals.usable, 3);
+    assert.deepEqual(det.dataSubnets.map((d: Obj) => d.subnetId).sort(), [world.dataA, world.dataB].sort());
+    const a = det.dataSubnets.find((d: Obj) => d.subnetId === world.dataA);
+    assert.equal(a.netFilter, `aws/NetworkID:${world.dataA.replace("subnet-", "")}`);
+    assert.equal(a.interfaces.length, 2);
+    assert.ok(det.advice.some((x: string) => /detached ENIs exist/.test(x)));
+  });
+
+  it("detect prints a table per node with the reason for each interface", async (t) => {
+    if (!moto(t)) return;
+    const r = await llw(m, ["sriov", "detect", "--infra-id", INFRA_ID]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(
+      r.out,
+      new RegExp(`\\(${world.metal1}, c5n\\.metal, metal, running, 4 of 15 interfaces attached, 11 free\\)`),
+    );
+    assert.match(r.out, /primary +primary interface \(device index 0\)/);
+    assert.match(r.out, /Detached interfaces/);
+    assert.match(r.out, /3 usable dedicated interface\(s\), 1 EFA, 1 detached/);
+  });
+
+  it("generate for OpenShift 4.22 writes one policy and one NAD per data subnet that pass the real CRDs", async (t) => {
+    if (!moto(t)) return;
+    const r = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.22"]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /SR-IOV Network Operator \(platform aws\)/);
+    const tree = readTree(join(r.cwd, OUT));
+    const labelA = `${INFRA_ID}-sriov-a`;
+    assert.deepEqual(
+      [...tree.keys()],
+      [
+        "kustomization.yaml",
+        `network-attachment-definition-aws-${labelA}.yaml`,
+        `network-attachment-definition-aws-${INFRA_ID}-sriov-b.yaml`,
+        `sriov-network-node-policy-aws-${labelA}.yaml`,
+        `sriov-network-node-policy-aws-${INFRA_ID}-sriov-b.yaml`,
+      ].sort(),
+    );
+    const policy = tree.get(`sriov-network-node-policy-aws-${labelA}.yaml`)!;
+    assert.deepEqual(policy.spec, {
+      resourceName: "aws_demo_x1k2p_sriov_a",
+      nodeSelector: { "node-role.kubernetes.io/worker-rt": "" },
+      numVfs: 1,
+      nicSelector: { netFilter: `aws/NetworkID:${world.dataA.slice("subnet-".length)}` },
+      deviceType: "netdevice",
+    });
+    assert.equal(policy.metadata.namespace, "openshift-sriov-network-operator");
+    const nad = tree.get(`network-attachment-definition-aws-${labelA}.yaml`)!;
+    assert.equal(
+      nad.metadata.annotations["k8s.v1.cni.cncf.io/resourceName"],
+      "openshift.io/aws_demo_x1k2p_sriov_a",
+    );
+    assert.deepEqual(JSON.parse(nad.spec.config), {
+      cniVersion: "1.0.0",
+      name: `aws-${labelA}`,
+      type: "host-device",
+      capabilities: { deviceID: true },
+    });
+    for (const [f, obj] of tree) if (f !== "kustomization.yaml") assertValid(obj);
+    assert.deepEqual(tree.get("kustomization.yaml")!.resources.length, 4);
+  });
+
+  it("generate for 4.22 with vfio-pci and SriovNetwork objects", async (t) => {
+    if (!moto(t)) return;
+    const r = await llw(m, [
+      "sriov",
+      "generate",
+      "--infra-id",
+      INFRA_ID,
+      "--ocp-version",
+      "4.23.1",
+      "--device-type",
+      "vfio-pci",
+      "--network-kind",
+      "sriovnetwork",
+      "--mcp-name",
+      "metal",
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const tree = readTree(join(r.cwd, OUT));
+    const policies = [...tree.values()].filter((o) => o.kind === "SriovNetworkNodePolicy");
+    assert.equal(policies.length, 2);
+    for (const p of policies) {
+      assert.equal(p.spec.deviceType, "vfio-pci");
+      assert.deepEqual(p.spec.nodeSelector, { "node-role.kubernetes.io/metal": "" });
+      assertValid(p);
+    }
+    const nets = [...tree.values()].filter((o) => o.kind === "SriovNetwork");
+    assert.equal(nets.length, 2);
+    for (const n of nets) assertValid(n);
+    assert.equal([...tree.values()].filter((o) => o.kind === "NetworkAttachmentDefinition").length, 0);
+  });
+
+  it("generate for OpenShift 4.19 writes one host-device NAD per dedicated ENI, by MAC, with its node and IP", async (t) => {
+    if (!moto(t)) return;
+    const r = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.19"]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /no AWS platform support before 4\.22/);
+    assert.match(r.out, /Trade-offs: a pod using one must be pinned to its node/);
+    const tree = readTree(join(r.cwd, OUT));
+    const nads = [...tree.values()].filter((o) => o.kind === "NetworkAttachmentDefinition");
+    assert.equal(nads.length, 3, "metal1: 2 dedicated ENIs, metal2: 1");
+    assert.equal([...tree.values()].filter((o) => o.kind === "SriovNetworkNodePolicy").length, 0);
+    const usable = [...world.enis.entries()].filter(
+      ([, e]) =>
+        (e.instance === world.metal1 && e.deviceIndex !== 3) ||
+        (e.instance === world.metal2 && e.deviceIndex === 1),
+    );
+    for (const [eniId, e] of usable) {
+      const nad = nads.find((n) => n.metadata.annotations["workshop.low-latency.io/eni"] === eniId);
+      assert.ok(nad, `a NAD for ${eniId}`);
+      const config = JSON.parse(nad.spec.config);
+      assert.equal(config.type, "host-device");
+      assert.equal(config.hwaddr, e.mac.toLowerCase());
+      const prefix = e.subnet === world.dataA || e.subnet === world.dataB ? 24 : 0;
+      assert.deepEqual(config.ipam, { type: "static", addresses: [{ address: `${e.ip}/${prefix}` }] });
+      assert.equal(nad.metadata.annotations["workshop.low-latency.io/instance-id"], e.instance);
+      assert.match(
+        nad.metadata.annotations["workshop.low-latency.io/node"],
+        /^ip-10-0-0-\d+\.ec2\.internal$/,
+      );
+      assert.match(nad.metadata.name, new RegExp(`-eni${e.deviceIndex}$`));
+      assertValid(nad);
+    }
+    const kust = readFileSync(join(r.cwd, OUT, "kustomization.yaml"), "utf8");
+    assert.match(kust, /# Mechanism: host-device \(OpenShift 4\.19\)/);
+  });
+
+  it("generate --check reports drift with exit 1 and writes nothing; switching versions removes the other path's files", async (t) => {
+    if (!moto(t)) return;
+    const cwd = tmp();
+    assert.equal(
+      (await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.19"], cwd)).code,
+      0,
+    );
+    const before419 = readdirSync(join(cwd, OUT)).sort();
+    const same = await llw(
+      m,
+      ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.19", "--check"],
+      cwd,
+    );
+    assert.equal(same.code, 0, same.err);
+    const drift = await llw(
+      m,
+      ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.22", "--check"],
+      cwd,
+    );
+    assert.equal(drift.code, 1);
+    assert.match(
+      drift.out,
+      /would remove +gitops\/overlays\/aws\/sriov\/network-attachment-definition-aws-ip-/,
+    );
+    assert.deepEqual(readdirSync(join(cwd, OUT)).sort(), before419, "--check wrote nothing");
+    const up = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.22"], cwd);
+    assert.equal(up.code, 0, up.err);
+    assert.ok(
+      readdirSync(join(cwd, OUT)).every((f) => !f.includes("-ip-")),
+      "4.19 attachments removed",
+    );
+  });
+
+  it("generate never overwrites a hand edit without --force", async (t) => {
+    if (!moto(t)) return;
+    const cwd = tmp();
+    assert.equal(
+      (await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.22"], cwd)).code,
+      0,
+    );
+    const file = join(cwd, OUT, "kustomization.yaml");
+    writeFileSync(file, `${readFileSync(file, "utf8")}namePrefix: mine-\n`);
+    const r = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.22"], cwd);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /refusing to overwrite a file edited by hand/);
+    assert.match(readFileSync(file, "utf8"), /namePrefix: mine-/);
+    assert.equal(
+      (await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.22", "--force"], cwd))
+        .code,
+      0,
+    );
+    assert.doesNotMatch(readFileSync(file, "utf8"), /namePrefix/);
+  });
+
+  it("explicit --instance-ids select the workers without the tag", async (t) => {
+    if (!moto(t)) return;
+    const r = await llw(m, [
+      "sriov",
+      "detect",
+      "--instance-ids",
+      `${world.metal2},${world.small}`,
+      "-o",
+      "json",
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const det = JSON.parse(r.out);
+    assert.equal(det.source, "instance-ids");
+    assert.equal(det.nodes.length, 2);
+    assert.equal(det.totals.usable, 1);
+  });
+
+  it("fault: an unknown instance id is bad input naming the id; nothing written", async (t) => {
+    if (!moto(t)) return;
+    const r = await llw(m, [
+      "sriov",
+      "generate",
+      "--instance-ids",
+      "i-0123456789abcdef0",
+      "--ocp-version",
+      "4.22",
+    ]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /no such instance in us-east-1: i-0123456789abcdef0/);
+    assert.match(r.err, /next: .*--region/);
+    assert.equal(existsSync(join(r.cwd, OUT)), false);
+  });
+
+  it("fault: the wrong region finds no workers and says to check --region; nothing written", async (t) => {
+    if (!moto(t)) return;
+    const r = await llw(m, [
+      "sriov",
+      "generate",
+      "--infra-id",
+      INFRA_ID,
+      "--region",
+      "eu-west-1",
+      "--ocp-version",
+      "4.22",
+    ]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, new RegExp(`no instances tagged ${CLUSTER_TAG} in eu-west-1`));
+    assert.match(r.err, /check that --region is the cluster's region/);
+    assert.equal(existsSync(join(r.cwd, OUT)), false);
+    const bad = await llw(m, ["sriov", "detect", "--infra-id", INFRA_ID, "--region", "moon-1"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /"moon-1" is not an AWS region name/);
+  });
+
+  it("fault: throttling is retried and then succeeds; beyond the retry budget a clear error and nothing written", async (t) => {
+    if (!moto(t)) return;
+    const proxy = await startThrottlingProxy(efaProxy!.endpoint, 3);
+    t.after(() => proxy.close());
+    const ok = await llw(m, [
+      "sriov",
+      "generate",
+      "--infra-id",
+      INFRA_ID,
+      "--ocp-version",
+      "4.22",
+      "--endpoint-url",
+      proxy.endpoint,
+    ]);
+    assert.equal(ok.code, 0, ok.err);
+    assert.equal(proxy.throttled(), 3);
+    assert.ok(existsSync(join(ok.cwd, OUT, "kustomization.yaml")));
+    const always = await startThrottlingProxy(efaProxy!.endpoint, 1000);
+    t.after(() => always.close());
+    const r = await llw(m, [
+      "sriov",
+      "generate",
+      "--infra-id",
+      INFRA_ID,
+      "--ocp-version",
+      "4.22",
+      "--endpoint-url",
+      always.endpoint,
+      "--max-attempts",
+      "2",
+    ]);
+    assert.equal(r.code, 3);
+    assert.match(r.err, /EC2 kept throttling DescribeInstances \(RequestLimitExceeded\) after 2 attempts/);
+    assert.match(r.err, /--max-attempts/);
+    assert.equal(existsSync(join(r.cwd, OUT)), false);
+  });
+
+  it("fault: no credentials anywhere gives an environment error saying how to log in (a real CLI process)", async (t) => {
+    if (!moto(t)) return;
+    const home = tmp();
+    const r = spawnSync(
+      join(ROOT, "node_modules", ".bin", "node"),
+      [
+        "--input-type=module",
+        "-e",
+        `import { main } from "${join(ROOT, "src", "cli.ts")}"; process.exitCode = await main(process.argv.slice(1));`,
+        "sriov",
+        "generate",
+        "--infra-id",
+        INFRA_ID,
+        "--ocp-version",
+        "4.22",
+      ],
+      {
+        cwd: home,
+        encoding: "utf8",
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: home,
+          AWS_ENDPOINT_URL: m.endpoint,
+          AWS_REGION: "us-east-1",
+          AWS_EC2_METADATA_DISABLED: "true",
+        },
+      },
+    );
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /no AWS credentials found/);
+    assert.match(r.stderr, /aws configure|aws sso login/);
+    assert.equal(existsSync(join(home, OUT)), false);
+  });
+});
+
+describe("llw sriov faults with nothing to dedicate (EC2 emulator)", () => {
+  const moto = useMoto();
+
+  it("fault: no metal workers: detect exits 1 with what to do, generate exits 2 and writes nothing", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const ec2 = m.ec2();
+    const net = await createVpc(ec2);
+    await runInstance(ec2, net.clusterSubnet, "m5.xlarge", `${INFRA_ID}-worker-a-1`);
+    const d = await llw(m, ["sriov", "detect", "--infra-id", INFRA_ID]);
+    assert.equal(d.code, 1);
+    assert.match(d.err, /no metal workers among the 1 instance\(s\) found in us-east-1/);
+    assert.match(d.err, /llw aws machineset/);
+    const g = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.19"]);
+    assert.equal(g.code, 2);
+    assert.match(g.err, /no metal workers/);
+    assert.equal(existsSync(join(g.cwd, OUT)), false);
+  });
+
+  it("fault: metal workers without a usable ENI: clear advice, non-zero exit, nothing written", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const ec2 = m.ec2();
+    const net = await createVpc(ec2);
+    await runInstance(ec2, net.clusterSubnet, "c5.metal", `${INFRA_ID}-worker-metal-1`);
+    const d = await llw(m, ["sriov", "detect", "--infra-id", INFRA_ID]);
+    assert.equal(d.code, 1);
+    assert.match(d.out, /note: no dedicated interface: attach an ENI from a separate data subnet/);
+    assert.match(d.err, /no usable dedicated interface on the 1 metal worker/);
+    assert.match(d.err, /llw aws network up/);
+    const g = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.22"]);
+    assert.equal(g.code, 2);
+    assert.match(g.err, /no usable dedicated interface/);
+    assert.equal(existsSync(join(g.cwd, OUT)), false);
+  });
+});
+
+process.on("exit", () => {
+  for (const d of readdirSync(tmpdir()).filter((x) => x.startsWith("llw-sriov-"))) {
+    rmSync(join(tmpdir(), d), { recursive: true, force: true });
+  }
+});

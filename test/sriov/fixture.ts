@@ -1,0 +1,140 @@
+/**
+ * Builds a small OpenShift-on-AWS world in the EC2 emulator: a VPC with the cluster subnet and
+ * two data subnets, a control-plane machine, metal workers with dedicated ENIs (one with an EFA
+ * interface, one with an ENI on the cluster subnet, one with none), a non-metal worker with an
+ * extra ENI, and a detached ENI. moto has no i3.metal: c5.metal, c5n.metal and m5.metal are used.
+ */
+import {
+  type _InstanceType,
+  AttachNetworkInterfaceCommand,
+  CreateNetworkInterfaceCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  type EC2Client,
+  RunInstancesCommand,
+} from "@aws-sdk/client-ec2";
+
+export const INFRA_ID = "demo-x1k2p";
+export const CLUSTER_TAG = `kubernetes.io/cluster/${INFRA_ID}`;
+const AMI = "ami-12c6146b"; // one of moto's built-in AMIs
+
+export interface World {
+  vpcId: string;
+  clusterSubnet: string;
+  dataA: string;
+  dataB: string;
+  master: string;
+  /** c5n.metal: ENIs on data A (dev 1) and data B (dev 2), an EFA interface (dev 3). */
+  metal1: string;
+  /** c5.metal: ENI on data A (dev 1), ENI on the cluster subnet (dev 2). */
+  metal2: string;
+  /** m5.metal: primary only. */
+  metal3: string;
+  /** m5.xlarge worker with an extra ENI on data A. */
+  small: string;
+  /** Created as InterfaceType efa; moto records it as "interface" (see markEfa in the moto helper). */
+  efaEni: string;
+  detachedEni: string;
+  /** ENI id -> MAC and private IP, for the manifests. */
+  enis: Map<string, { mac: string; ip: string; subnet: string; instance?: string; deviceIndex?: number }>;
+}
+
+function tagSpec(
+  resource: "instance" | "network-interface" | "subnet" | "vpc",
+  tags: Record<string, string>,
+) {
+  return [{ ResourceType: resource, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }];
+}
+
+export async function runInstance(
+  ec2: EC2Client,
+  subnetId: string,
+  type: string,
+  name: string,
+  tags: Record<string, string> = { [CLUSTER_TAG]: "owned" },
+): Promise<string> {
+  const out = await ec2.send(
+    new RunInstancesCommand({
+      ImageId: AMI,
+      InstanceType: type as _InstanceType,
+      MinCount: 1,
+      MaxCount: 1,
+      SubnetId: subnetId,
+      TagSpecifications: tagSpec("instance", { Name: name, ...tags }),
+    }),
+  );
+  return out.Instances![0]!.InstanceId!;
+}
+
+export async function addEni(
+  ec2: EC2Client,
+  world: Pick<World, "enis">,
+  subnetId: string,
+  attach?: { instanceId: string; deviceIndex: number },
+  interfaceType?: "efa",
+): Promise<string> {
+  const out = await ec2.send(
+    new CreateNetworkInterfaceCommand({
+      SubnetId: subnetId,
+      ...(interfaceType && { InterfaceType: interfaceType }),
+      TagSpecifications: tagSpec("network-interface", { [CLUSTER_TAG]: "owned" }),
+    }),
+  );
+  const eni = out.NetworkInterface!;
+  if (attach) {
+    await ec2.send(
+      new AttachNetworkInterfaceCommand({
+        NetworkInterfaceId: eni.NetworkInterfaceId!,
+        InstanceId: attach.instanceId,
+        DeviceIndex: attach.deviceIndex,
+      }),
+    );
+  }
+  world.enis.set(eni.NetworkInterfaceId!, {
+    mac: eni.MacAddress!,
+    ip: eni.PrivateIpAddress!,
+    subnet: subnetId,
+    ...(attach && { instance: attach.instanceId, deviceIndex: attach.deviceIndex }),
+  });
+  return eni.NetworkInterfaceId!;
+}
+
+export async function createVpc(ec2: EC2Client) {
+  const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: "10.0.0.0/16" }));
+  const vpcId = vpc.Vpc!.VpcId!;
+  const subnet = async (cidr: string, name: string) =>
+    (
+      await ec2.send(
+        new CreateSubnetCommand({
+          VpcId: vpcId,
+          CidrBlock: cidr,
+          AvailabilityZone: "us-east-1a",
+          TagSpecifications: tagSpec("subnet", { Name: name }),
+        }),
+      )
+    ).Subnet!.SubnetId!;
+  return {
+    vpcId,
+    clusterSubnet: await subnet("10.0.0.0/24", `${INFRA_ID}-private-us-east-1a`),
+    dataA: await subnet("10.0.10.0/24", `${INFRA_ID}-sriov-a`),
+    dataB: await subnet("10.0.11.0/24", `${INFRA_ID}-sriov-b`),
+  };
+}
+
+export async function buildWorld(ec2: EC2Client): Promise<World> {
+  const net = await createVpc(ec2);
+  const w: World = { ...net, enis: new Map() } as World;
+  w.master = await runInstance(ec2, net.clusterSubnet, "m5.xlarge", `${INFRA_ID}-master-0`);
+  w.metal1 = await runInstance(ec2, net.clusterSubnet, "c5n.metal", `${INFRA_ID}-worker-metal-a-1`);
+  w.metal2 = await runInstance(ec2, net.clusterSubnet, "c5.metal", `${INFRA_ID}-worker-metal-a-2`);
+  w.metal3 = await runInstance(ec2, net.clusterSubnet, "m5.metal", `${INFRA_ID}-worker-metal-a-3`);
+  w.small = await runInstance(ec2, net.clusterSubnet, "m5.xlarge", `${INFRA_ID}-worker-us-east-1a-x`);
+  await addEni(ec2, w, net.dataA, { instanceId: w.metal1, deviceIndex: 1 });
+  await addEni(ec2, w, net.dataB, { instanceId: w.metal1, deviceIndex: 2 });
+  w.efaEni = await addEni(ec2, w, net.dataA, { instanceId: w.metal1, deviceIndex: 3 }, "efa");
+  await addEni(ec2, w, net.dataA, { instanceId: w.metal2, deviceIndex: 1 });
+  await addEni(ec2, w, net.clusterSubnet, { instanceId: w.metal2, deviceIndex: 2 });
+  await addEni(ec2, w, net.dataA, { instanceId: w.small, deviceIndex: 1 });
+  w.detachedEni = await addEni(ec2, w, net.dataA);
+  return w;
+}
