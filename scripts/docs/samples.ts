@@ -36,6 +36,7 @@ export const SAMPLE_COMMANDS: Sample[] = [
       "--explain",
     ],
   },
+  { file: "sriov-iam-policy.json", args: ["sriov", "iam-policy"] },
 ];
 
 /** Runs one sample command; the text is what a terminal shows: stderr (map, reasons) then stdout. */

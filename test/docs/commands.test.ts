@@ -37,6 +37,12 @@ describe("the llw command checker itself", () => {
     assert.equal(checkLlw(["--help"], "run").ok, true);
   });
 
+  it("accepts a command named in prose without its arguments, but not with a wrong flag", () => {
+    assert.equal(checkLlw(["profile", "validate"], "mention").ok, true);
+    assert.equal(checkLlw(["profile", "validate"], "run").ok, false);
+    assert.equal(checkLlw(["profile", "validate", "--no-such-flag"], "mention").ok, false);
+  });
+
   it("rejects a command that does not exist, and an unknown flag", () => {
     const missing = checkLlw(["no-such-command", "--force"], "run");
     assert.equal(missing.ok, false);
