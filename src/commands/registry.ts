@@ -231,6 +231,75 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./profile-validate.ts"),
   },
   // --- gitops tree and lint (issue 3) ---
+  {
+    path: ["lint"],
+    summary: "Build every kustomization of the GitOps tree with a real kustomize and validate every object",
+    description:
+      "Finds every kustomization under PATH (default: gitops) and builds it with oc kustomize, kubectl kustomize " +
+      "or kustomize (the first on PATH; LLW_KUSTOMIZE picks one); directories of plain manifests are read as " +
+      "Argo CD would. Every object is validated against its schema: built-in kinds against the Kubernetes OpenAPI " +
+      "documents, custom resources against their CRDs, unknown fields rejected as kubectl does; a kind without a " +
+      "schema is a warning. Then the low-latency checks: PerformanceProfiles against the instance type they " +
+      "target, runtime classes with a matching profile, Guaranteed tuned pods with whole CPUs, hugepage sizes, " +
+      "VM CPU and memory settings, SR-IOV resource names, Subscriptions with an OperatorGroup and a channel, " +
+      "sync waves that put operators before their custom resources, and Application paths that exist. " +
+      "Exit 1 on any error.",
+    args: [{ name: "path", description: "directory to lint (default: gitops)" }],
+    options: [
+      {
+        flags: "--schemas <dir>",
+        description:
+          "directory of CRD YAML and Kubernetes OpenAPI v3 / Swagger JSON files (default: $LLW_CRDS_DIR, or ../shared/crds beside the checkout)",
+      },
+      {
+        flags: "--schemas-from-cluster",
+        description: "validate custom resources against the CRDs of the current kube context",
+      },
+      {
+        flags: "--kubeconfig <file>",
+        description: "kubeconfig for --schemas-from-cluster (default: KUBECONFIG, ~/.kube/config)",
+      },
+      { flags: "--context <name>", description: "kube context for --schemas-from-cluster" },
+      {
+        flags: "--repo-root <dir>",
+        description: "directory Argo CD Application paths are relative to (default: the git top level)",
+      },
+    ],
+    output: ["text", "json"],
+    examples: [
+      { cmd: "llw lint gitops", what: "lint the whole tree against the schemas beside the checkout" },
+      {
+        cmd: "llw lint gitops/overlays/aws --schemas ../shared/crds -o json",
+        what: "lint the AWS overlays, findings as JSON",
+      },
+      {
+        cmd: "llw lint gitops --schemas-from-cluster --context attendee-01",
+        what: "validate against the CRDs installed on a cluster",
+      },
+    ],
+    load: () => import("./lint.ts"),
+  },
+  {
+    path: ["generate"],
+    summary:
+      "Regenerate the generated files of the GitOps tree: PerformanceProfiles and per-instance-type overlays",
+    description:
+      "Writes gitops/overlays/aws/performance-profiles/<type>.yaml (one PerformanceProfile per supported EC2 metal " +
+      "type, planned as `llw profile generate --instance-type <type>` does, named workshop-<type with dots as dashes>) " +
+      "and gitops/overlays/aws/<type>/kustomization.yaml (the base pods and VMs patched to that profile). Files a user " +
+      "edited are kept unless --force; --check writes nothing and exits 1 if any file is missing or out of date.",
+    args: [{ name: "dir", description: "the GitOps tree (default: gitops)" }],
+    options: [
+      { flags: "--check", description: "write nothing; exit 1 if a generated file is missing or differs" },
+      { flags: "--force", description: "overwrite generated files that were edited by hand" },
+    ],
+    output: ["table", "json"],
+    examples: [
+      { cmd: "llw generate", what: "regenerate the profiles and overlays in ./gitops" },
+      { cmd: "llw generate --check", what: "in CI: fail if the committed files drifted from the planner" },
+    ],
+    load: () => import("./generate.ts"),
+  },
   // --- sriov (issue 4) ---
   {
     path: ["sriov", "detect"],

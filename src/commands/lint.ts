@@ -1,0 +1,71 @@
+/**
+ * `llw lint [PATH]`: builds and validates every kustomization of the GitOps tree. Exit 0 when
+ * clean (warnings allowed), 1 on any error.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { addClusterCrds } from "../gitops/cluster-schemas.ts";
+import { lintTree } from "../gitops/lint.ts";
+import { renderLint } from "../gitops/report.ts";
+import { SchemaRegistry } from "../gitops/schemas.ts";
+import type { Context } from "../lib/context.ts";
+import { ChecksFailed, UserError } from "../lib/errors.ts";
+import { toJson } from "../lib/output.ts";
+
+export interface LintCommandOptions {
+  path?: string;
+  schemas?: string;
+  schemasFromCluster?: boolean;
+  kubeconfig?: string;
+  context?: string;
+  repoRoot?: string;
+  output?: string;
+}
+
+/** --schemas, else $LLW_CRDS_DIR, else the shared schema folder beside the checkout. */
+export function defaultSchemaDir(cwd: string, env: NodeJS.ProcessEnv): string | undefined {
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+  const candidates = [
+    ...(env.LLW_CRDS_DIR ? [resolve(cwd, env.LLW_CRDS_DIR)] : []),
+    join(root, "..", "shared", "crds"),
+    join(cwd, "..", "shared", "crds"),
+  ];
+  return candidates.find((p) => existsSync(p));
+}
+
+export async function run(opts: LintCommandOptions, ctx: Context): Promise<number> {
+  const path = resolve(ctx.cwd, opts.path ?? "gitops");
+  const registry = new SchemaRegistry();
+  const dir = opts.schemas ? resolve(ctx.cwd, opts.schemas) : defaultSchemaDir(ctx.cwd, ctx.env);
+  if (opts.schemasFromCluster) {
+    const kube = {
+      ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+      ...(opts.context ? { context: opts.context } : {}),
+    };
+    // The cluster's CRDs come first; built-in kinds (and CRDs the cluster lacks) from the directory.
+    await addClusterCrds(registry, kube, ctx.env, ctx.cwd);
+  } else if (!dir) {
+    throw new UserError({
+      what: "no schemas to validate against",
+      where: "--schemas",
+      next: "pass --schemas DIR (CRD YAML and Kubernetes OpenAPI JSON files), set LLW_CRDS_DIR, or use --schemas-from-cluster",
+    });
+  }
+  if (dir) await registry.addDirectory(dir);
+  const result = await lintTree(path, {
+    registry,
+    env: ctx.env,
+    ...(opts.repoRoot ? { repoRoot: resolve(ctx.cwd, opts.repoRoot) } : {}),
+  });
+  if (opts.output === "json") ctx.stdout.write(toJson(result));
+  else ctx.stdout.write(renderLint(result, ctx));
+  if (result.errors > 0) {
+    if (opts.output === "json") return 1;
+    throw new ChecksFailed(
+      `${result.errors} error${result.errors === 1 ? "" : "s"} in ${path}`,
+      "fix the findings above and run llw lint again",
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,84 @@
+/**
+ * Finds what there is to lint under a directory: every kustomization (a directory with a
+ * kustomization.yaml, kustomization.yml or Kustomization file), every Kustomize Component (which
+ * cannot build alone), and every directory of plain manifests outside any kustomization (the
+ * way Argo CD syncs a directory without a kustomization file).
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+
+export const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+const SKIP_DIRS = new Set(["node_modules", ".git", ".tools", "dist"]);
+
+export type Unit =
+  | { type: "kustomization"; dir: string }
+  | { type: "component"; dir: string }
+  | { type: "manifests"; dir: string; files: string[] };
+
+export interface Discovery {
+  units: Unit[];
+  /** Every YAML file under the root, for finding the file an object came from. */
+  yamlFiles: string[];
+}
+
+export async function discover(root: string): Promise<Discovery> {
+  const units: Unit[] = [];
+  const yamlFiles: string[] = [];
+  const walk = async (dir: string, insideKustomization: boolean): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    const names = new Set(entries.map((e) => e.name));
+    const kfile = KUSTOMIZATION_FILES.find((f) => names.has(f));
+    const yamls = entries
+      .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name) && !KUSTOMIZATION_FILES.includes(e.name))
+      .map((e) => join(dir, e.name))
+      .sort();
+    yamlFiles.push(...yamls);
+    if (kfile) {
+      const text = await readFile(join(dir, kfile), "utf8");
+      const component = /^kind:\s*Component\s*$/m.test(text);
+      units.push({ type: component ? "component" : "kustomization", dir });
+    } else if (!insideKustomization && yamls.length > 0) {
+      const manifests: string[] = [];
+      for (const f of yamls) if (await looksLikeManifest(f)) manifests.push(f);
+      if (manifests.length > 0) units.push({ type: "manifests", dir, files: manifests });
+    }
+    const subdirs = entries
+      .filter((e) => e.isDirectory() && !SKIP_DIRS.has(e.name) && !e.name.startsWith("."))
+      .map((e) => e.name)
+      .sort();
+    for (const s of subdirs) await walk(join(dir, s), insideKustomization || kfile !== undefined);
+  };
+  await walk(root, false);
+  return { units, yamlFiles };
+}
+
+/** A YAML file with at least one document that has apiVersion and kind (or is unparsable). */
+async function looksLikeManifest(file: string): Promise<boolean> {
+  const text = await readFile(file, "utf8");
+  return /^apiVersion:/m.test(text) && /^kind:/m.test(text);
+}
+
+export interface SourceObject {
+  file: string;
+  kind: string;
+  name: string;
+}
+
+/** kind/name -> files defining it, for pointing a finding at the file a reader edits. */
+export async function indexSources(files: string[]): Promise<Map<string, string[]>> {
+  const index = new Map<string, string[]>();
+  await Promise.all(
+    files.map(async (file) => {
+      const text = await readFile(file, "utf8");
+      for (const doc of parseAllDocuments(text)) {
+        if (doc.errors.length > 0) continue;
+        const o = doc.toJS({ maxAliasCount: -1 }) as { kind?: unknown; metadata?: { name?: unknown } } | null;
+        if (!o || typeof o.kind !== "string" || typeof o.metadata?.name !== "string") continue;
+        const key = `${o.kind}/${o.metadata.name}`;
+        index.set(key, [...(index.get(key) ?? []), file]);
+      }
+    }),
+  );
+  return index;
+}

@@ -1,0 +1,126 @@
+/**
+ * The generated part of the GitOps tree, planned from the instance type catalog: one
+ * PerformanceProfile per supported EC2 metal type (overlays/aws/performance-profiles/<type>.yaml,
+ * from the same planner as `llw profile generate`) and one workload overlay per type
+ * (overlays/aws/<type>/kustomization.yaml) that patches the base pods and VMs to that profile:
+ * its runtime class, CPU counts that fit one NUMA node's isolated CPUs, and hugepages it has.
+ * Pure: returns the files; the command writes them.
+ */
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { withGeneratedHeader } from "../lib/files.ts";
+import { planProfile } from "../profile/plan.ts";
+import { INSTANCE_TYPES, type InstanceType, topologyOf } from "../topology/catalog.ts";
+import { nodeOfCpu } from "../topology/model.ts";
+
+export const INSTANCE_TYPE_ANNOTATION = "workshop.low-latency.io/instance-type";
+
+export interface GeneratedFile {
+  /** Relative to the gitops directory. */
+  path: string;
+  content: string;
+}
+
+export interface WorkloadSizes {
+  profileName: string;
+  /** Whole CPUs for the tuned pod. */
+  podCpus: number;
+  /** GiB of 1Gi hugepages for the tuned pod. */
+  podHugepagesGiB: number;
+  /** vCPUs (cores) of the low-latency VM. */
+  vmCores: number;
+  /** Guest memory (GiB, backed by 1Gi pages) of the low-latency VM. */
+  vmMemoryGiB: number;
+}
+
+const HOW = (what: string) => [
+  `${what}, planned from the built-in instance type catalog.`,
+  "Regenerate with `llw generate` (from the repository root); `llw generate --check` fails if this file drifted.",
+];
+
+const clamp = (n: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, n));
+const even = (n: number) => n - (n % 2);
+
+/**
+ * Workload sizes for one instance type. The tuned pod takes a quarter of one NUMA node's
+ * isolated CPUs (even, 2 to 16) and the VM half as many cores, so both fit on one NUMA node
+ * together with the VM's emulator thread; hugepages stay well below what the profile allocates.
+ */
+export function workloadSizes(t: InstanceType): WorkloadSizes & { profile: Record<string, unknown> } {
+  const topo = topologyOf(t);
+  const plan = planProfile(topo, { instanceType: t.name });
+  const node = nodeOfCpu(topo);
+  const isolatedOnNode0 = plan.cpus.isolated.filter((c) => node.get(c) === topo.numaNodes[0]!.id).length;
+  const podCpus = clamp(even(Math.floor(isolatedOnNode0 / 4)), 2, 16);
+  const pages =
+    (plan.profile.spec.hugepages as { pages?: { size: string; count: number }[] } | undefined)?.pages ?? [];
+  const perNode = pages.find((p) => p.size === "1G")?.count ?? 0;
+  if (perNode < 4)
+    throw new Error(
+      `the plan for ${t.name} has ${perNode} 1G hugepages per NUMA node; the workloads need at least 4`,
+    );
+  return {
+    profile: plan.profile as unknown as Record<string, unknown>,
+    profileName: plan.profile.metadata.name,
+    podCpus,
+    podHugepagesGiB: clamp(Math.floor(perNode / 8), 1, 4),
+    vmCores: Math.max(2, podCpus / 2),
+    vmMemoryGiB: clamp(Math.floor(perNode / 4), 2, 16),
+  };
+}
+
+function overlay(t: InstanceType, s: WorkloadSizes): string {
+  const op = (path: string, value: string | number) =>
+    `      - op: replace\n        path: ${path}\n        value: ${typeof value === "string" ? JSON.stringify(value) : value}`;
+  const pod = "/spec/containers/0/resources";
+  return [
+    "apiVersion: kustomize.config.k8s.io/v1beta1",
+    "kind: Kustomization",
+    `# The workshop's pods and VMs on ${t.name} (${t.vcpus} vCPUs, ${t.numaNodes} NUMA node${t.numaNodes === 1 ? "" : "s"}), tuned by PerformanceProfile ${s.profileName}.`,
+    "resources:",
+    "  - ../../../base",
+    "patches:",
+    "  - target:",
+    "      kind: Pod",
+    "      name: tuned-pod",
+    "    patch: |-",
+    op("/spec/runtimeClassName", `performance-${s.profileName}`),
+    op(`${pod}/requests/cpu`, String(s.podCpus)),
+    op(`${pod}/limits/cpu`, String(s.podCpus)),
+    op(`${pod}/requests/hugepages-1Gi`, `${s.podHugepagesGiB}Gi`),
+    op(`${pod}/limits/hugepages-1Gi`, `${s.podHugepagesGiB}Gi`),
+    "  - target:",
+    "      group: kubevirt.io",
+    "      kind: VirtualMachine",
+    "      name: low-latency-vm",
+    "    patch: |-",
+    op("/spec/template/spec/domain/cpu/cores", s.vmCores),
+    op("/spec/template/spec/domain/memory/guest", `${s.vmMemoryGiB}Gi`),
+    "",
+  ].join("\n");
+}
+
+/** Every generated file of the tree, paths relative to the gitops directory. */
+export function planGeneratedTree(types: readonly InstanceType[] = INSTANCE_TYPES): GeneratedFile[] {
+  const files: GeneratedFile[] = [];
+  for (const t of types) {
+    const s = workloadSizes(t);
+    const profile = s.profile as { metadata: Record<string, unknown> };
+    const annotated = {
+      ...profile,
+      metadata: { ...profile.metadata, annotations: { [INSTANCE_TYPE_ANNOTATION]: t.name } },
+    };
+    files.push({
+      path: join("overlays", "aws", "performance-profiles", `${t.name}.yaml`),
+      content: withGeneratedHeader(
+        stringify(annotated, { lineWidth: 0, aliasDuplicateObjects: false }),
+        HOW(`PerformanceProfile for ${t.name}`),
+      ),
+    });
+    files.push({
+      path: join("overlays", "aws", t.name, "kustomization.yaml"),
+      content: withGeneratedHeader(overlay(t, s), HOW(`Workload overlay for ${t.name}`)),
+    });
+  }
+  return files;
+}

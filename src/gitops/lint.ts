@@ -1,0 +1,260 @@
+/**
+ * `lintTree`: builds every kustomization under a directory with a real kustomize, validates
+ * every object against its schema (Kubernetes OpenAPI, CRDs, KubeVirt), and runs the checks a
+ * reviewer of a low-latency GitOps tree would make. Returns findings; prints nothing. Other
+ * commands (tune apply, sriov generate) call it as a library.
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { UserError } from "../lib/errors.ts";
+import { checkArgo } from "./checks/argocd.ts";
+import { checkOlm } from "./checks/olm.ts";
+import { checkProfiles } from "./checks/profiles.ts";
+import { checkSriov } from "./checks/sriov.ts";
+import { checkWorkloads } from "./checks/workloads.ts";
+import { discover, indexSources, type Unit } from "./discover.ts";
+import { buildAll, findKustomize, type KustomizeTool } from "./kustomize.ts";
+import {
+  type Check,
+  type CheckContext,
+  describe,
+  isObj,
+  type Json,
+  type LintFinding,
+  type LintObject,
+} from "./model.ts";
+import { SchemaRegistry } from "./schemas.ts";
+
+export type { LintFinding } from "./model.ts";
+
+export interface LintOptions {
+  /** Directory of schema files (CRD YAML, OpenAPI v3 / Swagger JSON). */
+  schemas?: string;
+  /** A registry already filled (e.g. from the cluster); used instead of `schemas`. */
+  registry?: SchemaRegistry;
+  /** Root that Application paths are relative to; default: the git top level above `path`. */
+  repoRoot?: string;
+  env?: NodeJS.ProcessEnv;
+  /** The kustomize to use; default: found on PATH. */
+  tool?: KustomizeTool;
+  concurrency?: number;
+  /** Extra checks, run with the built-in ones. */
+  checks?: Check[];
+}
+
+export interface UnitResult {
+  /** Relative to the linted path ("." for the path itself). */
+  path: string;
+  type: Unit["type"];
+  status: "built" | "read" | "failed" | "skipped";
+  objects: number;
+  reason?: string;
+}
+
+export interface LintResult {
+  root: string;
+  tool: string;
+  schemaSources: string[];
+  units: UnitResult[];
+  findings: LintFinding[];
+  errors: number;
+  warnings: number;
+}
+
+export const BUILTIN_CHECKS: Check[] = [checkProfiles, checkWorkloads, checkSriov, checkOlm, checkArgo];
+
+function findRepoRoot(start: string): string {
+  let dir = start;
+  for (;;) {
+    if (existsSync(join(dir, ".git"))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return start;
+    dir = up;
+  }
+}
+
+function parseObjects(text: string): { objects: Json[]; error?: string } {
+  const objects: Json[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length > 0) return { objects, error: doc.errors[0]!.message };
+    const o = doc.toJS({ maxAliasCount: -1 }) as unknown;
+    if (isObj(o)) objects.push(o);
+  }
+  return { objects };
+}
+
+/** The file an object most likely came from: same kind and name, nearest the unit's directory. */
+function originOf(obj: Json, unitDir: string, index: Map<string, string[]>): string | undefined {
+  const name = isObj(obj.metadata) ? String(obj.metadata.name) : "";
+  const files = index.get(`${String(obj.kind)}/${name}`);
+  if (!files || files.length === 0) return undefined;
+  const common = (f: string) => {
+    let i = 0;
+    while (i < f.length && i < unitDir.length && f[i] === unitDir[i]) i++;
+    return i;
+  };
+  return [...files].sort((a, b) => common(b) - common(a))[0];
+}
+
+export async function lintTree(path: string, options: LintOptions = {}): Promise<LintResult> {
+  const env = options.env ?? process.env;
+  const root = resolve(path);
+  if (!existsSync(root)) {
+    throw new UserError({
+      what: "the path to lint does not exist",
+      where: path,
+      next: "pass the GitOps tree, e.g. llw lint gitops",
+    });
+  }
+  if (!options.registry && !options.schemas) {
+    throw new UserError({
+      what: "no schemas to validate against",
+      where: "--schemas",
+      next: "pass --schemas DIR (CRD YAML and Kubernetes OpenAPI JSON files) or --schemas-from-cluster",
+    });
+  }
+  const tool = options.tool ?? findKustomize(env);
+  const rel = (p: string) => relative(root, p).split(sep).join("/") || ".";
+  const { units, yamlFiles } = await discover(root);
+  const kdirs = units.filter((u) => u.type === "kustomization").map((u) => u.dir);
+
+  // Builds (separate processes) run while this process loads schemas and indexes sources.
+  const buildsP = buildAll(tool, kdirs, env, options.concurrency);
+  const registryP = (async () => {
+    if (options.registry) return options.registry;
+    const r = new SchemaRegistry();
+    await r.addDirectory(options.schemas!);
+    return r;
+  })();
+  const indexP = indexSources(yamlFiles);
+  const [builds, registry, index] = await Promise.all([buildsP, registryP, indexP]);
+  const buildByDir = new Map(builds.map((b) => [b.dir, b]));
+
+  const findings: LintFinding[] = [];
+  const unitResults: UnitResult[] = [];
+  const all: LintObject[] = [];
+  const unitsByDir = new Map<string, LintObject[]>();
+  for (const u of units) {
+    const unit = rel(u.dir);
+    if (u.type === "component") {
+      unitResults.push({
+        path: unit,
+        type: u.type,
+        status: "skipped",
+        objects: 0,
+        reason:
+          "a Kustomize Component cannot build alone; it is checked inside the kustomizations that use it",
+      });
+      continue;
+    }
+    const objs: LintObject[] = [];
+    if (u.type === "kustomization") {
+      const b = buildByDir.get(u.dir)!;
+      if (!b.ok) {
+        unitResults.push({ path: unit, type: u.type, status: "failed", objects: 0, reason: b.error });
+        findings.push({
+          severity: "error",
+          rule: "build",
+          unit,
+          message: `${tool.name} cannot build it: ${b.error}`,
+        });
+        continue;
+      }
+      const parsed = parseObjects(b.yaml);
+      for (const obj of parsed.objects) {
+        const file = originOf(obj, u.dir, index);
+        objs.push(file ? { obj, unit, file: rel(file) } : { obj, unit });
+      }
+      unitResults.push({ path: unit, type: u.type, status: "built", objects: objs.length });
+    } else {
+      for (const f of u.files) {
+        const parsed = parseObjects(await readFile(f, "utf8"));
+        if (parsed.error)
+          findings.push({
+            severity: "error",
+            rule: "yaml",
+            unit,
+            file: rel(f),
+            message: `not valid YAML: ${parsed.error}`,
+          });
+        for (const obj of parsed.objects) objs.push({ obj, unit, file: rel(f) });
+      }
+      unitResults.push({ path: unit, type: u.type, status: "read", objects: objs.length });
+    }
+    unitsByDir.set(u.dir, objs);
+    all.push(...objs);
+  }
+
+  // Schema validation; objects rendered identically by several kustomizations are validated once.
+  const cache = new Map<string, Awaited<ReturnType<SchemaRegistry["validate"]>>>();
+  for (const at of all) {
+    const { obj } = at;
+    if (typeof obj.apiVersion !== "string" || typeof obj.kind !== "string") {
+      findings.push({
+        severity: "error",
+        rule: "schema",
+        unit: at.unit,
+        ...(at.file ? { file: at.file } : {}),
+        message: "an object without apiVersion and kind",
+      });
+      continue;
+    }
+    const key = JSON.stringify(obj);
+    let issues = cache.get(key);
+    if (!cache.has(key)) {
+      issues = await registry.validate(obj);
+      cache.set(key, issues);
+    }
+    const base = { unit: at.unit, object: describe(obj), ...(at.file ? { file: at.file } : {}) };
+    if (issues === undefined) {
+      findings.push({
+        ...base,
+        severity: "warning",
+        rule: "unknown-kind",
+        message: `no schema for ${obj.apiVersion} ${obj.kind}: not validated (add its CRD to the schema directory)`,
+      });
+    } else {
+      for (const i of issues)
+        findings.push({
+          ...base,
+          severity: "error",
+          rule: "schema",
+          ...(i.path ? { path: i.path } : {}),
+          message: i.message,
+        });
+    }
+  }
+
+  const ctx: CheckContext = {
+    repoRoot: options.repoRoot ? resolve(options.repoRoot) : findRepoRoot(root),
+    root,
+    unitsByDir,
+  };
+  for (const check of [...BUILTIN_CHECKS, ...(options.checks ?? [])]) findings.push(...check(all, ctx));
+
+  const merged = dedupe(findings);
+  return {
+    root,
+    tool: `${tool.name} (${tool.path})`,
+    schemaSources: registry.sources,
+    units: unitResults,
+    findings: merged,
+    errors: merged.filter((f) => f.severity === "error").length,
+    warnings: merged.filter((f) => f.severity === "warning").length,
+  };
+}
+
+/** One finding per file/object/path/message; the other kustomizations that show it are listed. */
+function dedupe(findings: LintFinding[]): LintFinding[] {
+  const byKey = new Map<string, LintFinding>();
+  for (const f of findings) {
+    const key = [f.rule, f.file ?? f.unit, f.object, f.path, f.message].join("\0");
+    const first = byKey.get(key);
+    if (!first) byKey.set(key, { ...f });
+    else if (first.unit !== f.unit && !(first.alsoIn ?? []).includes(f.unit))
+      first.alsoIn = [...(first.alsoIn ?? []), f.unit];
+  }
+  return [...byKey.values()];
+}
