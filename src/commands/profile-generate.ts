@@ -5,10 +5,10 @@
  * instead (atomically, never over a hand edit without --force; --check reports drift).
  */
 import { resolve } from "node:path";
-import { stringify } from "yaml";
 import { colorEnabled, makeColors } from "../lib/color.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed } from "../lib/errors.ts";
+import { emitPlainYaml } from "../profile/emit-yaml.ts";
 import type {
   HugepageSize,
   PlanOptions,
@@ -105,11 +105,12 @@ export async function run(opts: ProfileGenerateOptions, ctx: Context): Promise<n
     for (const w of plan.warnings) ctx.stderr.write(`warning: ${w}\n`);
   }
 
-  // yaml directly (not lib/output.ts, which loads cli-table3): this command must start fast.
+  // The small writer first: loading the yaml package would double this command's start-up time.
   const body =
     opts.output === "json"
       ? `${JSON.stringify(plan.profile, null, 2)}\n`
-      : stringify(plan.profile, { lineWidth: 0, aliasDuplicateObjects: false });
+      : (emitPlainYaml(plan.profile as unknown as Record<string, unknown>) ??
+        (await import("yaml")).stringify(plan.profile, { lineWidth: 0, aliasDuplicateObjects: false }));
   if (!opts.out) {
     ctx.stdout.write(body);
     return 0;

@@ -35,6 +35,16 @@ const TOPOLOGY_SOURCE_OPTIONS: OptionSpec[] = [
   },
 ];
 
+// --- aws (issue 8): shared options ---
+const AWS_OPTIONS: OptionSpec[] = [
+  { flags: "--region <code>", description: "AWS region (default: AWS_REGION or the profile's region)" },
+  { flags: "--profile <name>", description: "AWS profile (default: AWS_PROFILE)" },
+  {
+    flags: "--endpoint-url <url>",
+    description: "AWS endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL)",
+  },
+];
+
 // --- sriov (issue 4): shared option specs ---
 const SRIOV_AWS_OPTIONS: OptionSpec[] = [
   {
@@ -70,6 +80,12 @@ const SRIOV_AWS_OPTIONS: OptionSpec[] = [
 
 export const GROUPS: GroupSpec[] = [
   // --- groups: add yours in your area's block below ---
+  // --- aws (issue 8) ---
+  { name: "aws", summary: "AWS side of the workshop: metal worker MachineSets and the SR-IOV data network" },
+  {
+    name: "aws network",
+    summary: "Deploy, inspect and remove the data network (subnets, security group, extra ENIs)",
+  },
   {
     name: "topology",
     summary: "Show the CPU topology of a host: sockets, NUMA nodes, cores and SMT siblings",
@@ -406,4 +422,90 @@ export const COMMANDS: CommandSpec[] = [
   // --- cluster: install, tune, doctor (issue 5) ---
   // --- bench, latency, report (issue 6) ---
   // --- aws (issue 8) ---
+  {
+    path: ["aws", "network", "up"],
+    summary:
+      "Create or update the data network: a subnet per zone, a security group, extra ENIs on each metal worker",
+    description:
+      "Finds the cluster's VPC and metal workers by the kubernetes.io/cluster/<infra-id> tag, chooses free data subnet " +
+      "CIDRs (kept on re-runs), deploys infra/aws/cloudformation/data-network.yaml as the stack <infra-id>-llw-data-network, " +
+      "follows its events, and reports the ENIs. Safe to re-run. A failed create is rolled back and deleted. " +
+      "--attach-with ec2 lets the stack create the ENIs and attaches them through EC2 AttachNetworkInterface instead " +
+      "(for emulators and accounts where the stack may not attach).",
+    options: [
+      { flags: "--cluster <infra-id>", description: "the cluster's infrastructure id (required)" },
+      {
+        flags: "--interfaces <n>",
+        description: "extra ENIs per metal worker, device index 1 and up (1-4)",
+        default: 1,
+        parse: intOption("--interfaces", 1),
+      },
+      {
+        flags: "--attach-with <how>",
+        description: "who attaches the ENIs",
+        choices: ["cloudformation", "ec2"],
+        default: "cloudformation",
+      },
+      {
+        flags: "--cidr <zone=cidr>",
+        description:
+          "data subnet CIDR for a zone (repeatable); others are chosen free from the top of the VPC",
+        parse: listOption,
+      },
+      {
+        flags: "--instance <id>",
+        description: "use only these metal workers (repeatable)",
+        parse: listOption,
+      },
+      {
+        flags: "--template <file>",
+        description: "deploy this template instead of the built-in one (same parameters)",
+      },
+      ...AWS_OPTIONS,
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      {
+        cmd: "llw aws network up --cluster mycluster-x7k2p --interfaces 2",
+        what: "two data interfaces on every metal worker",
+      },
+      {
+        cmd: "llw aws network up --cluster mycluster-x7k2p --cidr us-east-2a=10.0.200.0/24 -o json",
+        what: "choose the CIDR for one zone",
+      },
+    ],
+    load: () => import("./aws-network-up.ts"),
+  },
+  {
+    path: ["aws", "network", "down"],
+    summary: "Remove the data network: only what its stack created (ENIs llw attached are detached first)",
+    options: [
+      { flags: "--cluster <infra-id>", description: "the cluster's infrastructure id (required)" },
+      ...AWS_OPTIONS,
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      {
+        cmd: "llw aws network down --cluster mycluster-x7k2p",
+        what: "delete the stack and its subnets, security group and ENIs",
+      },
+    ],
+    load: () => import("./aws-network-down.ts"),
+  },
+  {
+    path: ["aws", "network", "status"],
+    summary: "Show the data network stack, its subnets and where each ENI is attached",
+    options: [
+      { flags: "--cluster <infra-id>", description: "the cluster's infrastructure id (required)" },
+      ...AWS_OPTIONS,
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      {
+        cmd: "llw aws network status --cluster mycluster-x7k2p",
+        what: "stack status and the ENIs per worker",
+      },
+    ],
+    load: () => import("./aws-network-status.ts"),
+  },
 ];

@@ -4,8 +4,10 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { parse } from "yaml";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
+import { writeSysfsTgz } from "../topology/sysfs-fixture.ts";
 
 async function tmp(): Promise<string> {
   return mkdtemp(join(tmpdir(), "llw-profile-"));
@@ -152,5 +154,50 @@ describe("llw topology show", () => {
     assert.equal(await main(["topology", "show", "--lscpu", "l.txt"], ctx), 0);
     assert.match(ctx.out(), /lscpu: l.txt: 1 socket, 1 NUMA node, 2 cores, 4 CPUs \(SMT on/);
     assert.match(ctx.out(), /0,2 +1,3/);
+  });
+});
+
+describe("real topology sources through the CLI", () => {
+  it("--lscpu with --instance-type: the node's topology wins, memory and name come from the catalog", async () => {
+    const dir = await tmp();
+    // A c5.metal booted with SMT off (nosmt): 48 online CPUs.
+    const lines = ["# CPU,Core,Socket,Node"];
+    for (let cpu = 0; cpu < 48; cpu++) lines.push(`${cpu},${cpu},${cpu < 24 ? 0 : 1},${cpu < 24 ? 0 : 1}`);
+    writeFileSync(join(dir, "nosmt.txt"), `${lines.join("\n")}\n`);
+    const ctx = bufferContext({ cwd: dir });
+    assert.equal(
+      await main(
+        ["profile", "generate", "--lscpu", "nosmt.txt", "--instance-type", "c5.metal", "--explain"],
+        ctx,
+      ),
+      0,
+      ctx.err(),
+    );
+    const p = parse(ctx.out());
+    assert.equal(p.metadata.name, "workshop-c5-metal");
+    assert.equal(p.spec.cpu.reserved, "0,24");
+    assert.equal(p.spec.hugepages.pages[0].count, 48);
+    assert.match(ctx.err(), /has 48 online CPUs but c5.metal has 96 vCPUs; planning for the real topology/);
+    assert.match(ctx.err(), /memory: 192 GiB from the c5.metal catalog entry/);
+  });
+  it("--sysfs with a must-gather style sysinfo.tgz", async () => {
+    const recs = [];
+    for (let s = 0; s < 2; s++)
+      for (let k = 0; k < 4; k++)
+        for (const cpu of [2 * k + s, 2 * k + s + 8]) recs.push({ cpu, core: k, socket: s, node: s });
+    const tgz = await writeSysfsTgz({ cpus: recs, nodeMemoryKiB: { 0: 16777216, 1: 16777216 } });
+    const ctx = bufferContext();
+    assert.equal(await main(["topology", "show", "--sysfs", tgz], ctx), 0, ctx.err());
+    assert.match(ctx.out(), /2 sockets, 2 NUMA nodes, 8 cores, 16 CPUs/);
+    assert.match(ctx.out(), /NUMA node 0 {2}socket 0 {2}4 cores {2}CPUs 0,2,4,6,8,10,12,14 {2}16 GiB/);
+    const gen = bufferContext();
+    assert.equal(
+      await main(["profile", "generate", "--sysfs", tgz, "--profile-name", "lab"], gen),
+      0,
+      gen.err(),
+    );
+    const p = parse(gen.out());
+    assert.equal(p.spec.cpu.reserved, "0-1,8-9");
+    assert.equal(p.spec.hugepages.pages[1].count, 8);
   });
 });

@@ -6,7 +6,7 @@ import { calculateCpuSets } from "../../src/profile/cpusets.ts";
 import { planProfile } from "../../src/profile/plan.ts";
 import { validateProfile } from "../../src/profile/validate.ts";
 import { buildTopology } from "../../src/topology/model.ts";
-import { synthetic } from "../topology/readers.test.ts";
+import { synthetic } from "../topology/synthetic.ts";
 
 const topologies = fc
   .record({

@@ -13,6 +13,7 @@ import { parseLscpu } from "../../src/topology/lscpu.ts";
 import type { CpuRecord, Topology } from "../../src/topology/model.ts";
 import { readSysfs } from "../../src/topology/sysfs.ts";
 import { requireTool } from "../helpers/tools.ts";
+import { synthetic } from "./synthetic.ts";
 import { writeSysfsDir, writeSysfsTgz } from "./sysfs-fixture.ts";
 
 /** The facts every source must agree on. */
@@ -164,25 +165,6 @@ describe("lscpu readers", () => {
     );
   });
 });
-
-/** Synthetic Intel-like numbering; with `interleave`, CPUs alternate between NUMA nodes. */
-export function synthetic(
-  sockets: number,
-  nodesPerSocket: number,
-  coresPerNode: number,
-  threads: number,
-  interleave: boolean,
-): CpuRecord[] {
-  const nodes = sockets * nodesPerSocket;
-  const cores = nodes * coresPerNode;
-  const recs: CpuRecord[] = [];
-  for (let g = 0; g < cores; g++) {
-    const node = interleave ? g % nodes : Math.floor(g / coresPerNode);
-    const socket = Math.floor(node / nodesPerSocket);
-    for (let th = 0; th < threads; th++) recs.push({ cpu: th * cores + g, core: g, socket, node });
-  }
-  return recs;
-}
 
 describe("sysfs snapshot readers", () => {
   it("a directory and a .tar.gz (must-gather's sysinfo.tgz layout) give the catalog's topology and node memory", async () => {

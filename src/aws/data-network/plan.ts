@@ -1,0 +1,244 @@
+/**
+ * Plans the data-network stack's parameters from what AWS says about the cluster. Pure: facts in,
+ * parameters out. Re-running keeps every zone and worker in the slot it already has (and each
+ * zone's CIDR), so an update never replaces a subnet or ENI that is still wanted.
+ */
+import { ProblemList } from "../../lib/errors.ts";
+import { contains, formatCidr, freeBlocks, overlaps, parseCidr } from "../cidr.ts";
+import { LIMITS, param } from "./template.ts";
+
+export interface WorkerFact {
+  instanceId: string;
+  zone: string;
+  instanceType: string;
+  /** Device indexes in use by ENIs the stack did not create (0 = the primary ENI). */
+  foreignDeviceIndexes: number[];
+  /** Network interfaces the instance type allows (catalog or DescribeInstanceTypes). */
+  maxInterfaces?: number;
+}
+
+export interface Inventory {
+  infraId: string;
+  vpcId: string;
+  vpcCidrs: string[];
+  /** Subnets of the VPC that the stack did not create. */
+  subnets: { id: string; cidr: string; zone: string }[];
+  workers: WorkerFact[];
+  /** Parameters of the stack deployed before, if any. */
+  current?: Record<string, string>;
+}
+
+export interface PlanOptions {
+  interfacesPerWorker: number;
+  attachWith: "cloudformation" | "ec2";
+  /** Explicit CIDRs by zone (--cidr zone=cidr); others are chosen. */
+  cidrs?: Record<string, string>;
+  /** Prefix length of chosen data subnets. */
+  subnetPrefix?: number;
+}
+
+export interface DataNetworkPlan {
+  parameters: Record<string, string>;
+  zones: { slot: number; zone: string; cidr: string }[];
+  workers: { slot: number; instanceId: string; zone: string; deviceIndexes: number[] }[];
+}
+
+/** Assigns items to numbered slots, keeping the slot each already had. */
+function assignSlots<T>(
+  items: T[],
+  key: (t: T) => string,
+  previous: Map<string, number>,
+  max: number,
+): Map<number, T> {
+  const slots = new Map<number, T>();
+  const rest: T[] = [];
+  for (const item of items) {
+    const s = previous.get(key(item));
+    if (s !== undefined && !slots.has(s)) slots.set(s, item);
+    else rest.push(item);
+  }
+  for (const item of rest) {
+    for (let s = 1; s <= max; s++) {
+      if (!slots.has(s)) {
+        slots.set(s, item);
+        break;
+      }
+    }
+  }
+  // Slot 1 is the template's mandatory one: if it fell empty, move the lowest slot up.
+  if (!slots.has(1) && slots.size > 0) {
+    const lowest = Math.min(...slots.keys());
+    slots.set(1, slots.get(lowest)!);
+    slots.delete(lowest);
+  }
+  return slots;
+}
+
+function previousSlots(
+  current: Record<string, string> | undefined,
+  name: (n: number) => string,
+  max: number,
+) {
+  const m = new Map<string, number>();
+  for (let s = 1; s <= max; s++) {
+    const v = current?.[name(s)];
+    if (v) m.set(v, s);
+  }
+  return m;
+}
+
+export function planDataNetwork(inv: Inventory, opts: PlanOptions): DataNetworkPlan {
+  const problems = new ProblemList();
+  const n = opts.interfacesPerWorker;
+  if (!Number.isInteger(n) || n < 1 || n > LIMITS.interfacesPerWorker) {
+    problems.add({
+      what: `--interfaces must be 1 to ${LIMITS.interfacesPerWorker}, got ${n}`,
+      where: "--interfaces",
+    });
+  }
+  if (inv.workers.length === 0) {
+    problems.add({
+      what: `no running metal workers found for cluster ${inv.infraId}`,
+      where: `EC2 instances tagged kubernetes.io/cluster/${inv.infraId} with a *.metal instance type`,
+      next: "create them first (llw aws machineset ... | oc apply -f -) and wait until the machines are running",
+    });
+  }
+  if (inv.workers.length > LIMITS.workers) {
+    problems.add({
+      what: `${inv.workers.length} metal workers found; the data-network template has ${LIMITS.workers} worker slots`,
+      where: inv.workers.map((w) => w.instanceId).join(", "),
+      next: "choose up to four with --instance <id> (repeatable)",
+    });
+  }
+  const zonesWanted = [...new Set(inv.workers.map((w) => w.zone))].sort();
+  if (zonesWanted.length > LIMITS.zones) {
+    problems.add({
+      what: `metal workers span ${zonesWanted.length} availability zones; the template has ${LIMITS.zones} zone slots`,
+      where: zonesWanted.join(", "),
+      next: "choose workers in at most three zones with --instance <id>",
+    });
+  }
+  for (const w of inv.workers) {
+    const max = w.maxInterfaces ?? 15;
+    if (1 + n > max) {
+      problems.add({
+        what: `${w.instanceId} (${w.instanceType}) allows ${max} network interfaces; 1 primary + ${n} data interfaces do not fit`,
+        where: "--interfaces",
+      });
+    }
+    const clash = w.foreignDeviceIndexes.filter((d) => d >= 1 && d <= n);
+    if (clash.length > 0) {
+      problems.add({
+        what: `${w.instanceId} already has other ENIs at device index ${clash.join(", ")}`,
+        where: w.instanceId,
+        next: "detach them, or lower --interfaces; llw only uses device indexes 1 and up that are free",
+      });
+    }
+  }
+  const vpcCidrs = inv.vpcCidrs.map((c) => parseCidr(c)).filter((c) => c !== undefined);
+  const used = inv.subnets.map((s) => parseCidr(s.cidr)).filter((c) => c !== undefined);
+  for (const [zone, text] of Object.entries(opts.cidrs ?? {})) {
+    const c = parseCidr(text);
+    if (!c)
+      problems.add({
+        what: `"${text}" is not an IPv4 network in CIDR form`,
+        where: `--cidr ${zone}=${text}`,
+      });
+    else if (c.prefix < 16 || c.prefix > 28) {
+      problems.add({
+        what: `a subnet must be /16 to /28, got /${c.prefix}`,
+        where: `--cidr ${zone}=${text}`,
+      });
+    } else if (!vpcCidrs.some((v) => contains(v, c))) {
+      problems.add({
+        what: `${text} is outside the VPC ${inv.vpcId} (${inv.vpcCidrs.join(", ")})`,
+        where: `--cidr ${zone}=${text}`,
+      });
+    } else {
+      const other = inv.subnets.find((s) => {
+        const sc = parseCidr(s.cidr);
+        return sc !== undefined && overlaps(sc, c);
+      });
+      if (other) {
+        problems.add({
+          what: `${text} overlaps subnet ${other.id} (${other.cidr}, ${other.zone})`,
+          where: `--cidr ${zone}=${text}`,
+          next: "choose a free range, or leave --cidr out and llw picks one",
+        });
+      }
+    }
+    if (!zonesWanted.includes(zone)) {
+      problems.add({
+        what: `no metal worker runs in ${zone}`,
+        where: `--cidr ${zone}=${text}`,
+        next: `zones with metal workers: ${zonesWanted.join(", ") || "none"}`,
+      });
+    }
+  }
+  problems.throwIfAny();
+
+  const zoneSlots = assignSlots(
+    zonesWanted,
+    (z) => z,
+    previousSlots(inv.current, param.zone, LIMITS.zones),
+    LIMITS.zones,
+  );
+  const previousCidr = new Map<string, string>();
+  for (let s = 1; s <= LIMITS.zones; s++) {
+    const z = inv.current?.[param.zone(s)];
+    const c = inv.current?.[param.cidr(s)];
+    if (z && c) previousCidr.set(z, c);
+  }
+  const taken = [...used];
+  const zones: DataNetworkPlan["zones"] = [];
+  for (const [slot, zone] of [...zoneSlots].sort((a, b) => a[0] - b[0])) {
+    let cidr = opts.cidrs?.[zone] ?? previousCidr.get(zone);
+    if (!cidr) {
+      const free = freeBlocks(vpcCidrs, taken, opts.subnetPrefix ?? 24).next();
+      if (free.done) {
+        problems.add({
+          what: `no free /${opts.subnetPrefix ?? 24} left in VPC ${inv.vpcId} (${inv.vpcCidrs.join(", ")}) for a data subnet in ${zone}`,
+          next: "associate a secondary CIDR with the VPC (aws ec2 associate-vpc-cidr-block) or pass --cidr zone=cidr",
+        });
+        continue;
+      }
+      cidr = formatCidr(free.value);
+    }
+    taken.push(parseCidr(cidr)!);
+    zones.push({ slot, zone, cidr });
+  }
+  problems.throwIfAny();
+
+  const workerSlots = assignSlots(
+    [...inv.workers].sort((a, b) => a.instanceId.localeCompare(b.instanceId)),
+    (w) => w.instanceId,
+    previousSlots(inv.current, param.worker, LIMITS.workers),
+    LIMITS.workers,
+  );
+  const workers = [...workerSlots]
+    .sort((a, b) => a[0] - b[0])
+    .map(([slot, w]) => ({
+      slot,
+      instanceId: w.instanceId,
+      zone: w.zone,
+      deviceIndexes: Array.from({ length: n }, (_, i) => i + 1),
+    }));
+
+  const parameters: Record<string, string> = {
+    [param.infraId]: inv.infraId,
+    [param.vpc]: inv.vpcId,
+    [param.count]: String(n),
+    [param.attach]: opts.attachWith === "cloudformation" ? "true" : "false",
+  };
+  for (let s = 1; s <= LIMITS.zones; s++) {
+    const z = zones.find((x) => x.slot === s);
+    parameters[param.zone(s)] = z?.zone ?? "";
+    parameters[param.cidr(s)] = z?.cidr ?? "";
+  }
+  for (let s = 1; s <= LIMITS.workers; s++) {
+    const w = workers.find((x) => x.slot === s);
+    parameters[param.worker(s)] = w?.instanceId ?? "";
+    parameters[param.workerZone(s)] = w?.zone ?? "";
+  }
+  return { parameters, zones, workers };
+}

@@ -1,0 +1,21 @@
+import { type AwsCommandOptions, infraIdOption, makeIo, report } from "../aws/data-network/shell.ts";
+import { dataNetworkStackName } from "../aws/tags.ts";
+import type { Context } from "../lib/context.ts";
+import { emit } from "../lib/output.ts";
+import { renderReport } from "./aws-network-up.ts";
+
+export async function run(opts: AwsCommandOptions & { output?: string }, ctx: Context): Promise<number> {
+  const io = makeIo(opts, ctx);
+  const r = await report(io, dataNetworkStackName(infraIdOption(opts.cluster)));
+  if (!r) {
+    emit(
+      ctx,
+      opts.output ?? "table",
+      { stackName: dataNetworkStackName(opts.cluster), status: "ABSENT" },
+      () => `no data network for ${opts.cluster} (run: llw aws network up --cluster ${opts.cluster})\n`,
+    );
+    return 0;
+  }
+  emit(ctx, opts.output ?? "table", r, () => renderReport(ctx, r));
+  return 0;
+}

@@ -1,0 +1,292 @@
+/**
+ * `llw aws network up|down|status` against the EC2 emulator (moto_server, which emulates both
+ * CloudFormation and EC2). What the emulator cannot show is said in each test's name.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import {
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeInstancesCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  type EC2Client,
+  RunInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import { makeIo, networkUp } from "../../src/aws/data-network/shell.ts";
+import { main } from "../../src/cli.ts";
+import { bufferContext } from "../../src/lib/context.ts";
+import { EnvironmentError } from "../../src/lib/errors.ts";
+import { MOTO_CREDENTIALS, MOTO_REGION, useMoto } from "../helpers/moto.ts";
+
+// The SDK's default credential chain reads the process environment: point it at moto's test keys.
+process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
+process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
+
+const INFRA = "lab-x7k2p";
+const CLUSTER_TAG = `kubernetes.io/cluster/${INFRA}`;
+const STACK = `${INFRA}-llw-data-network`;
+
+/** A small OpenShift-like cluster: VPC, a private subnet per zone, two metal workers and a normal one. */
+async function cluster(ec2: EC2Client) {
+  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.0.0.0/16" }))).Vpc!;
+  const subnet = async (cidr: string, zone: string) =>
+    (await ec2.send(new CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: cidr, AvailabilityZone: zone })))
+      .Subnet!;
+  const a = await subnet("10.0.0.0/19", "us-east-1a");
+  const b = await subnet("10.0.32.0/19", "us-east-1b");
+  const run = async (type: "c5.metal" | "m5.xlarge", subnetId: string, name: string) =>
+    (
+      await ec2.send(
+        new RunInstancesCommand({
+          ImageId: "ami-12c6146b",
+          MinCount: 1,
+          MaxCount: 1,
+          InstanceType: type,
+          SubnetId: subnetId,
+          TagSpecifications: [
+            {
+              ResourceType: "instance",
+              Tags: [
+                { Key: CLUSTER_TAG, Value: "owned" },
+                { Key: "Name", Value: name },
+              ],
+            },
+          ],
+        }),
+      )
+    ).Instances![0]!;
+  const metalA = await run("c5.metal", a.SubnetId!, `${INFRA}-worker-rt-us-east-1a-abcde`);
+  const metalB = await run("c5.metal", b.SubnetId!, `${INFRA}-worker-rt-us-east-1b-fghij`);
+  const normal = await run("m5.xlarge", a.SubnetId!, `${INFRA}-worker-us-east-1a-klmno`);
+  return { vpc, a, b, metalA, metalB, normal };
+}
+
+function ctxFor(endpoint: string) {
+  return bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: endpoint } });
+}
+
+async function byTag(ec2: EC2Client, key: string, value: string) {
+  const f = [{ Name: `tag:${key}`, Values: [value] }];
+  return {
+    enis: (await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: f }))).NetworkInterfaces ?? [],
+    subnets: (await ec2.send(new DescribeSubnetsCommand({ Filters: f }))).Subnets ?? [],
+    routeTables: (await ec2.send(new DescribeRouteTablesCommand({ Filters: f }))).RouteTables ?? [],
+    groups: (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: f }))).SecurityGroups ?? [],
+  };
+}
+
+describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation and EC2)", () => {
+  const moto = useMoto();
+
+  it("up --attach-with ec2: the stack creates subnets, security group and ENIs; llw attaches them at device 1..N; re-run changes nothing; down removes them", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const ec2 = m.ec2();
+    const c = await cluster(ec2);
+
+    const up = ctxFor(m.endpoint);
+    const args = [
+      "aws",
+      "network",
+      "up",
+      "--cluster",
+      INFRA,
+      "--interfaces",
+      "2",
+      "--attach-with",
+      "ec2",
+      "-o",
+      "json",
+    ];
+    assert.equal(await main(args, up), 0, up.err());
+    const first = JSON.parse(up.out());
+    assert.equal(first.action, "created");
+    assert.match(up.err(), /CREATE_COMPLETE/, "progress shows the stack events");
+    // One data subnet per zone with a metal worker, from the free top of the VPC.
+    assert.deepEqual(first.subnets.map((s: { zone: string; cidr: string }) => [s.zone, s.cidr]).sort(), [
+      ["us-east-1a", "10.0.255.0/24"],
+      ["us-east-1b", "10.0.254.0/24"],
+    ]);
+    assert.equal(
+      first.interfaces.length,
+      4,
+      "2 metal workers x 2 interfaces; the m5.xlarge worker gets none",
+    );
+    assert.equal(first.attached.length, 4);
+
+    // What EC2 itself says: each metal worker has its primary ENI plus two data ENIs at 1 and 2,
+    // on the data subnet of its own zone, in the data security group.
+    const dataSubnet = Object.fromEntries(
+      first.subnets.map((s: { zone: string; subnetId: string }) => [s.zone, s.subnetId]),
+    );
+    for (const w of [c.metalA, c.metalB]) {
+      const enis =
+        (
+          await ec2.send(
+            new DescribeNetworkInterfacesCommand({
+              Filters: [{ Name: "attachment.instance-id", Values: [w.InstanceId!] }],
+            }),
+          )
+        ).NetworkInterfaces ?? [];
+      const byIndex = new Map(enis.map((n) => [n.Attachment?.DeviceIndex, n]));
+      assert.deepEqual([...byIndex.keys()].sort(), [0, 1, 2]);
+      assert.equal(byIndex.get(0)!.SubnetId, w.SubnetId, "the primary ENI is untouched");
+      for (const i of [1, 2]) {
+        assert.equal(byIndex.get(i)!.SubnetId, dataSubnet[w.Placement!.AvailabilityZone!]);
+        assert.equal(byIndex.get(i)!.Attachment!.Status, "attached");
+      }
+    }
+    const normalEnis = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [c.normal.InstanceId!] })))
+      .Reservations![0]!.Instances![0]!.NetworkInterfaces!;
+    assert.equal(normalEnis.length, 1, "the non-metal worker is left alone");
+    const sg = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [first.securityGroupId] }));
+    assert.deepEqual(
+      sg.SecurityGroups![0]!.IpPermissions!.flatMap((p) => p.IpRanges!.map((r) => r.CidrIp)).sort(),
+      ["10.0.254.0/24", "10.0.255.0/24"],
+    );
+
+    // Re-running keeps every subnet and ENI (same ids) and attaches nothing new.
+    const again = ctxFor(m.endpoint);
+    assert.equal(await main(args, again), 0, again.err());
+    const second = JSON.parse(again.out());
+    assert.deepEqual(second.attached, []);
+    assert.deepEqual(
+      second.interfaces.map((i: { networkInterfaceId: string }) => i.networkInterfaceId),
+      first.interfaces.map((i: { networkInterfaceId: string }) => i.networkInterfaceId),
+    );
+    assert.deepEqual(second.subnets, first.subnets);
+
+    const status = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA], status), 0, status.err());
+    assert.match(status.out(), /attached to i-\w+ at 2/);
+
+    const down = ctxFor(m.endpoint);
+    assert.equal(
+      await main(["aws", "network", "down", "--cluster", INFRA, "-o", "json"], down),
+      0,
+      down.err(),
+    );
+    const removed = JSON.parse(down.out());
+    assert.equal(removed.detached.length, 4, "llw detaches the ENIs it attached before deleting the stack");
+    // moto 5.2 deletes the stack's subnets and security group but leaves its ENIs and route table;
+    // llw removes what still carries the stack's id tag and says so (real CloudFormation leaves nothing).
+    const left = await byTag(ec2, "aws:cloudformation:stack-name", STACK);
+    assert.deepEqual(
+      [left.enis.length, left.subnets.length, left.routeTables.length, left.groups.length],
+      [0, 0, 0, 0],
+    );
+    for (const w of [c.metalA, c.metalB]) {
+      const enis = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [w.InstanceId!] })))
+        .Reservations![0]!.Instances![0]!.NetworkInterfaces!;
+      assert.deepEqual(
+        enis.map((n) => n.Attachment?.DeviceIndex),
+        [0],
+        "only the primary ENI remains",
+      );
+    }
+    const subnets = (
+      await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [c.vpc.VpcId!] }] }))
+    ).Subnets!;
+    assert.deepEqual(
+      subnets.map((s) => s.CidrBlock).sort(),
+      ["10.0.0.0/19", "10.0.32.0/19"],
+      "the cluster's own subnets stay",
+    );
+
+    const twice = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], twice), 0, twice.err());
+    assert.match(twice.out(), /nothing to remove/);
+  });
+
+  it("up --attach-with cloudformation: the emulator creates the ENIs but cannot perform AWS::EC2::NetworkInterfaceAttachment, so they stay unattached here", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    await cluster(m.ec2());
+    const up = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "up", "--cluster", INFRA, "-o", "json"], up), 0, up.err());
+    const r = JSON.parse(up.out());
+    assert.equal(r.attachWith, "cloudformation");
+    assert.equal(r.interfaces.length, 2);
+    // On AWS the stack's attachment resources attach these; moto 5.2 skips that resource type.
+    for (const i of r.interfaces) assert.equal(i.attachment, "not attached");
+    const down = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+  });
+
+  it("a --cidr that overlaps a cluster subnet is refused before anything is created", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const ec2 = m.ec2();
+    await cluster(ec2);
+    const up = ctxFor(m.endpoint);
+    const code = await main(
+      ["aws", "network", "up", "--cluster", INFRA, "--cidr", "us-east-1a=10.0.8.0/24"],
+      up,
+    );
+    assert.equal(code, 2);
+    assert.match(up.err(), /10\.0\.8\.0\/24 overlaps subnet subnet-\w+ \(10\.0\.0\.0\/19, us-east-1a\)/);
+    const left = await byTag(ec2, "aws:cloudformation:stack-name", STACK);
+    assert.deepEqual(
+      [left.enis.length, left.subnets.length, left.routeTables.length, left.groups.length],
+      [0, 0, 0, 0],
+    );
+  });
+
+  it("a CIDR clash that appears after llw looked (another subnet created meanwhile) fails the stack: the reason is reported and nothing half-created stays (moto fails inside CreateStack and gives no resource events)", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const ec2 = m.ec2();
+    const c = await cluster(ec2);
+    const ctx = ctxFor(m.endpoint);
+    const cfn = new CloudFormationClient({
+      region: MOTO_REGION,
+      endpoint: m.endpoint,
+      credentials: { ...MOTO_CREDENTIALS },
+    });
+    // Someone else takes the data subnet's range just before the stack is created.
+    cfn.middlewareStack.add(
+      (next, context) => async (a) => {
+        if (context.commandName === "CreateStackCommand") {
+          await ec2.send(
+            new CreateSubnetCommand({
+              VpcId: c.vpc.VpcId,
+              CidrBlock: "10.0.255.0/24",
+              AvailabilityZone: "us-east-1b",
+            }),
+          );
+        }
+        return next(a);
+      },
+      { step: "initialize", name: "raceSubnet" },
+    );
+    const io = makeIo({ cluster: INFRA, cfn, pollMs: 10 }, ctx);
+    await assert.rejects(
+      networkUp({ cluster: INFRA, interfaces: 1, attachWith: "ec2", pollMs: 10 }, ctx, io),
+      (e: unknown) => {
+        assert.ok(e instanceof EnvironmentError);
+        const text = e.problems.map((p) => p.what).join("\n");
+        assert.match(
+          text,
+          /InvalidSubnet\.Conflict: The CIDR '10\.0\.255\.0\/24' conflicts with another subnet/,
+        );
+        assert.match(text, /nothing was left behind: removed \d+ resources? tagged with the stack/);
+        return true;
+      },
+    );
+    // The security group and route table moto made before the subnet failed are gone, and so is the stack.
+    const left = await byTag(ec2, "aws:cloudformation:stack-name", STACK);
+    assert.deepEqual(
+      [left.enis.length, left.subnets.length, left.routeTables.length, left.groups.length],
+      [0, 0, 0, 0],
+    );
+    await assert.rejects(cfn.send(new DescribeStacksCommand({ StackName: STACK })), /does not exist/);
+  });
+});
