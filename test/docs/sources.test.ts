@@ -157,7 +157,7 @@ describe("lab guides: sources", () => {
   });
 
   it("sample outputs are what the llw commands print today (npm run docs:samples regenerates them)", async () => {
-    for (const sample of SAMPLE_COMMANDS) {
+    for (const sample of SAMPLE_COMMANDS.filter((s) => s.verify !== false)) {
       const expected = await runSample(sample);
       const actual = readFileSync(join(SAMPLES, sample.file), "utf8");
       assert.equal(actual, expected, `${sample.file} is out of date: run npm run docs:samples`);
