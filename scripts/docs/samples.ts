@@ -4,7 +4,8 @@
  * content/modules/ROOT/examples/samples/. `npm run docs:samples` regenerates them; `--check` reports
  * drift without writing (the docs tests run it).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
@@ -69,6 +70,51 @@ export async function runSample(sample: Sample): Promise<string> {
     .replace(/\n*$/, "\n");
 }
 
+/**
+ * SR-IOV samples come from the EC2 emulator world the sriov tests build (moto_server: a VPC, data
+ * subnets, metal workers with dedicated, EFA, shared-subnet and detached ENIs), so they show every
+ * classification. IDs are random per run, so these are only regenerated, never compared.
+ */
+async function emulatorSamples(): Promise<Map<string, string>> {
+  const { markEfa, startMoto, startProxy } = await import("../../test/helpers/moto.ts");
+  const { buildWorld, INFRA_ID } = await import("../../test/sriov/fixture.ts");
+  const out = new Map<string, string>();
+  const moto = await startMoto();
+  const cwd = mkdtempSync(join(tmpdir(), "llw-samples-"));
+  try {
+    await moto.reset();
+    const world = await buildWorld(moto.ec2());
+    const proxy = await startProxy(moto.endpoint, { rewrite: markEfa(new Set([world.efaEni])) });
+    const env = { ...moto.env(), AWS_ENDPOINT_URL: proxy.endpoint, NO_COLOR: "1" };
+    const run = async (args: string[]) => {
+      const ctx = bufferContext({ cwd, env });
+      const code = await main(args, ctx);
+      if (code !== 0) throw new Error(`llw ${args.join(" ")} exited ${code}:\n${ctx.err()}`);
+      return `${ctx.err()}${ctx.out()}`.replace(/[ \t]+$/gm, "").replace(/\n*$/, "\n");
+    };
+    out.set("sriov-detect.txt", await run(["sriov", "detect", "--infra-id", INFRA_ID]));
+    const sriovDir = join(cwd, "gitops", "overlays", "aws", "sriov");
+    for (const version of ["4.20", "4.22"]) {
+      rmSync(join(cwd, "gitops"), { recursive: true, force: true });
+      const v = version.replace(".", "");
+      out.set(
+        `sriov-generate-${v}.txt`,
+        await run(["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", version]),
+      );
+      const files = readdirSync(sriovDir).sort();
+      const nad = files.find((f) => f.startsWith("network-attachment-definition-"));
+      const policy = files.find((f) => f.startsWith("sriov-network-node-policy-"));
+      if (nad) out.set(`sriov-${v}-nad.yaml`, readFileSync(join(sriovDir, nad), "utf8"));
+      if (policy) out.set(`sriov-${v}-policy.yaml`, readFileSync(join(sriovDir, policy), "utf8"));
+    }
+    await proxy.close();
+  } finally {
+    await moto.stop();
+    rmSync(cwd, { recursive: true, force: true });
+  }
+  return out;
+}
+
 if (import.meta.main) {
   const check = process.argv.includes("--check");
   let drift = 0;
@@ -85,6 +131,12 @@ if (import.meta.main) {
     else {
       writeFileSync(path, text);
       process.stdout.write(`samples: wrote ${sample.file}\n`);
+    }
+  }
+  if (!check && !process.argv.includes("--no-emulator")) {
+    for (const [file, text] of await emulatorSamples()) {
+      writeFileSync(join(SAMPLES, file), text);
+      process.stdout.write(`samples: wrote ${file} (EC2 emulator)\n`);
     }
   }
   process.exitCode = check && drift ? 1 : 0;
