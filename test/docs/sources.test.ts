@@ -156,6 +156,16 @@ describe("lab guides: sources", () => {
     assert.deepEqual(problems, []);
   });
 
+  it("the c5.metal CPU map picture shows the CPU sets the planner chooses", async () => {
+    const svg = readFileSync(join(EXAMPLES, "..", "assets", "images", "c5-metal-cpu-map.svg"), "utf8");
+    const plan = await runSample(SAMPLE_COMMANDS.find((s) => s.file === "profile-generate-c5.metal.txt")!);
+    const reserved = /reserved: (\S+)/.exec(plan)?.[1];
+    const isolated = /isolated: (\S+)/.exec(plan)?.[1];
+    assert.ok(reserved && isolated, "the plan has no CPU sets");
+    assert.match(svg, new RegExp(`reserved \\(housekeeping\\): ${reserved}\\b`));
+    assert.match(svg, new RegExp(`isolated: ${isolated}<`));
+  });
+
   it("sample outputs are what the llw commands print today (npm run docs:samples regenerates them)", async () => {
     for (const sample of SAMPLE_COMMANDS.filter((s) => s.verify !== false)) {
       const expected = await runSample(sample);
