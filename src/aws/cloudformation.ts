@@ -32,7 +32,10 @@ export function createCloudFormationClient(
 
 /** Translates a CloudFormation SDK failure like awsError does for EC2, naming the CloudFormation action. */
 export function cfnError(err: unknown, call: AwsCallContext): unknown {
-  const mapped = awsError(err, { ...call, policyCommand: call.policyCommand ?? "llw aws iam-policy" });
+  const mapped = awsError(err, {
+    ...call,
+    policyCommand: call.policyCommand ?? "cat infra/aws/iam/data-network-policy.json",
+  });
   const e = mapped as LlwError;
   if (!e?.problems) return mapped;
   const fix = (s: string | undefined) =>

@@ -44,3 +44,107 @@ export const SRIOV_POLICY: PolicyDocument = {
 export function allowedActions(doc: PolicyDocument): Set<string> {
   return new Set(doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => s.Action));
 }
+
+// --- aws (issue 8): the data network ---
+
+const DATA_NETWORK_STACKS = "arn:aws:cloudformation:*:*:stack/*-llw-data-network/*";
+
+/** CloudFormation actions `llw aws network status` calls (read-only). */
+export const NETWORK_READ_CFN_ACTIONS = [
+  "DescribeStacks",
+  "ListStackResources",
+  "DescribeStackEvents",
+] as const;
+
+/**
+ * The least-privilege read policy for llw: what `llw sriov detect|generate` and
+ * `llw aws network status` call. Written to infra/aws/iam/llw-read-policy.json.
+ */
+export const LLW_READ_POLICY: PolicyDocument = {
+  Version: "2012-10-17",
+  Statement: [
+    ...SRIOV_POLICY.Statement,
+    {
+      Sid: "LlwDataNetworkStatusReadOnly",
+      Effect: "Allow",
+      Action: NETWORK_READ_CFN_ACTIONS.map((a) => `cloudformation:${a}`),
+      Resource: DATA_NETWORK_STACKS,
+    },
+  ],
+};
+
+/**
+ * What deploying and removing the data network needs, whether through `llw aws network up|down`
+ * or by hand with the CloudFormation template or the Terraform module (CloudFormation calls EC2
+ * with the caller's permissions). Deletions are limited to resources carrying the llw:infra-id
+ * tag the template puts on everything it creates. Written to infra/aws/iam/data-network-policy.json.
+ */
+export const DATA_NETWORK_POLICY: PolicyDocument = {
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Sid: "DataNetworkStack",
+      Effect: "Allow",
+      Action: [
+        "cloudformation:CreateStack",
+        "cloudformation:UpdateStack",
+        "cloudformation:DeleteStack",
+        "cloudformation:DescribeStacks",
+        "cloudformation:DescribeStackEvents",
+        "cloudformation:DescribeStackResources",
+        "cloudformation:ListStackResources",
+        "cloudformation:GetTemplate",
+      ],
+      Resource: DATA_NETWORK_STACKS,
+    },
+    {
+      Sid: "DataNetworkRead",
+      Effect: "Allow",
+      Action: [
+        "ec2:DescribeAvailabilityZones",
+        "ec2:DescribeInstances",
+        "ec2:DescribeInstanceTypes",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeRouteTables",
+        "ec2:DescribeSecurityGroupRules",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
+      ],
+      Resource: "*",
+    },
+    {
+      Sid: "DataNetworkCreate",
+      Effect: "Allow",
+      Action: [
+        "ec2:AssociateRouteTable",
+        "ec2:AttachNetworkInterface",
+        "ec2:AuthorizeSecurityGroupIngress",
+        "ec2:CreateNetworkInterface",
+        "ec2:CreateRouteTable",
+        "ec2:CreateSecurityGroup",
+        "ec2:CreateSubnet",
+        "ec2:CreateTags",
+        "ec2:DetachNetworkInterface",
+        "ec2:DisassociateRouteTable",
+        "ec2:ModifyNetworkInterfaceAttribute",
+        "ec2:ModifySubnetAttribute",
+      ],
+      Resource: "*",
+    },
+    {
+      Sid: "DataNetworkDeleteOnlyTagged",
+      Effect: "Allow",
+      Action: [
+        "ec2:DeleteNetworkInterface",
+        "ec2:DeleteRouteTable",
+        "ec2:DeleteSecurityGroup",
+        "ec2:DeleteSubnet",
+        "ec2:DeleteTags",
+        "ec2:RevokeSecurityGroupIngress",
+      ],
+      Resource: "*",
+      Condition: { Null: { "aws:ResourceTag/llw:infra-id": "false" } },
+    },
+  ],
+};

@@ -3,6 +3,8 @@
  * CloudFormation and EC2). What the emulator cannot show is said in each test's name.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import {
@@ -17,10 +19,12 @@ import {
   RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { makeIo, networkUp } from "../../src/aws/data-network/shell.ts";
+import { allowedActions, DATA_NETWORK_POLICY, LLW_READ_POLICY } from "../../src/aws/iam.ts";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { EnvironmentError } from "../../src/lib/errors.ts";
 import { MOTO_CREDENTIALS, MOTO_REGION, useMoto } from "../helpers/moto.ts";
+import { ROOT } from "../helpers/tools.ts";
 
 // The SDK's default credential chain reads the process environment: point it at moto's test keys.
 process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
@@ -77,6 +81,19 @@ async function byTag(ec2: EC2Client, key: string, value: string) {
     routeTables: (await ec2.send(new DescribeRouteTablesCommand({ Filters: f }))).RouteTables ?? [],
     groups: (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: f }))).SecurityGroups ?? [],
   };
+}
+
+/** Counts the API actions a client sends, as IAM names them (e.g. "ec2:DescribeInstances"). */
+function countActions(client: EC2Client | CloudFormationClient, service: string, into: Set<string>) {
+  // Both clients share the SDK's middleware stack API; the union of their types does not.
+  const stack = client.middlewareStack as unknown as EC2Client["middlewareStack"];
+  stack.add(
+    (next, context) => (a) => {
+      into.add(`${service}:${String(context.commandName).replace(/Command$/, "")}`);
+      return next(a);
+    },
+    { step: "initialize", name: "countActions" },
+  );
 }
 
 describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation and EC2)", () => {
@@ -161,6 +178,24 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     );
     assert.deepEqual(second.subnets, first.subnets);
 
+    // The SR-IOV side sees what was made: every data ENI on each metal worker is usable.
+    const det = ctxFor(m.endpoint);
+    assert.equal(
+      await main(["sriov", "detect", "--infra-id", INFRA, "--no-cluster", "-o", "json"], det),
+      0,
+      det.err(),
+    );
+    const detection = JSON.parse(det.out());
+    const metal = detection.nodes.filter((n: { metal: boolean }) => n.metal);
+    assert.equal(metal.length, 2);
+    const usable = metal.flatMap((n: { interfaces: { role: string; networkInterfaceId: string }[] }) =>
+      n.interfaces.filter((i) => i.role === "usable").map((i) => i.networkInterfaceId),
+    );
+    assert.deepEqual(
+      usable.sort(),
+      first.interfaces.map((i: { networkInterfaceId: string }) => i.networkInterfaceId).sort(),
+    );
+
     const status = ctxFor(m.endpoint);
     assert.equal(await main(["aws", "network", "status", "--cluster", INFRA], status), 0, status.err());
     assert.match(status.out(), /attached to i-\w+ at 2/);
@@ -217,6 +252,49 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     for (const i of r.interfaces) assert.equal(i.attachment, "not attached");
     const down = ctxFor(m.endpoint);
     assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+  });
+
+  it("the IAM policies in infra/aws/iam are the ones in src/aws/iam.ts, and allow every call up, status and down make", async (t) => {
+    assert.equal(
+      readFileSync(join(ROOT, "infra/aws/iam/data-network-policy.json"), "utf8"),
+      `${JSON.stringify(DATA_NETWORK_POLICY, null, 2)}\n`,
+    );
+    assert.equal(
+      readFileSync(join(ROOT, "infra/aws/iam/llw-read-policy.json"), "utf8"),
+      `${JSON.stringify(LLW_READ_POLICY, null, 2)}\n`,
+    );
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    await cluster(m.ec2());
+    const calls = new Set<string>();
+    const statusCalls = new Set<string>();
+    const clients = (into: Set<string>) => {
+      const ec2 = m.ec2();
+      const cfn = new CloudFormationClient({
+        region: MOTO_REGION,
+        endpoint: m.endpoint,
+        credentials: { ...MOTO_CREDENTIALS },
+      });
+      countActions(ec2, "ec2", into);
+      countActions(cfn, "cloudformation", into);
+      return { cluster: INFRA, ec2, cfn, pollMs: 10 };
+    };
+    const { run: up } = await import("../../src/commands/aws-network-up.ts");
+    const { run: status } = await import("../../src/commands/aws-network-status.ts");
+    const { run: down } = await import("../../src/commands/aws-network-down.ts");
+    assert.equal(await up({ ...clients(calls), interfaces: 1, attachWith: "ec2" }, ctxFor(m.endpoint)), 0);
+    assert.equal(await status(clients(statusCalls), ctxFor(m.endpoint)), 0);
+    assert.equal(await down(clients(calls), ctxFor(m.endpoint)), 0);
+    assert.ok(
+      calls.has("cloudformation:CreateStack") && calls.has("ec2:AttachNetworkInterface"),
+      [...calls].join(" "),
+    );
+    const allowed = allowedActions(DATA_NETWORK_POLICY);
+    for (const a of calls) assert.ok(allowed.has(a), `${a} is not in data-network-policy.json`);
+    const read = allowedActions(LLW_READ_POLICY);
+    for (const a of statusCalls)
+      assert.ok(read.has(a), `${a} (llw aws network status) is not in llw-read-policy.json`);
   });
 
   it("a --cidr that overlaps a cluster subnet is refused before anything is created", async (t) => {

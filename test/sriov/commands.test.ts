@@ -5,9 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
+import { allowedActions, SRIOV_POLICY } from "../../src/aws/iam.ts";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { readCrd, validateAgainstCrd } from "../../src/schema/crd.ts";
+import { detect } from "../../src/sriov/shell.ts";
 import {
   type LoopbackProxy,
   type Moto,
@@ -300,6 +302,31 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
       0,
     );
     assert.doesNotMatch(readFileSync(file, "utf8"), /namePrefix/);
+  });
+
+  it("every EC2 call made is in the printed least-privilege policy, with no per-ENI calls", async (t) => {
+    if (!moto(t)) return;
+    const ctx = bufferContext({ cwd: tmp(), env: { ...m.env(), AWS_ENDPOINT_URL: efaProxy!.endpoint } });
+    const { counter, inventory } = await detect({ infraId: INFRA_ID, cluster: false }, ctx);
+    assert.ok(inventory.enis.length >= 10, "the world has many ENIs");
+    assert.deepEqual(Object.fromEntries(counter.calls), {
+      DescribeInstances: 1,
+      DescribeInstanceTypes: 1,
+      DescribeNetworkInterfaces: 2, // attached (batched by instance id) + detached in the VPC
+      DescribeSubnets: 1,
+    });
+    const allowed = allowedActions(SRIOV_POLICY);
+    for (const action of counter.calls.keys())
+      assert.ok(allowed.has(`ec2:${action}`), `ec2:${action} is allowed`);
+    assert.equal(allowed.size, counter.calls.size, "the policy allows nothing the commands do not call");
+    const printed = bufferContext();
+    assert.equal(await main(["sriov", "iam-policy"], printed), 0);
+    assert.deepEqual(JSON.parse(printed.out()), SRIOV_POLICY);
+    assert.ok(
+      JSON.parse(printed.out()).Statement.every((st: Obj) =>
+        st.Action.every((a: string) => /^ec2:Describe/.test(a)),
+      ),
+    );
   });
 
   it("explicit --instance-ids select the workers without the tag", async (t) => {

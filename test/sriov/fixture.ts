@@ -99,7 +99,7 @@ export async function addEni(
   return eni.NetworkInterfaceId!;
 }
 
-export async function createVpc(ec2: EC2Client) {
+export async function createVpc(ec2: EC2Client, zone = "us-east-1a") {
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: "10.0.0.0/16" }));
   const vpcId = vpc.Vpc!.VpcId!;
   const subnet = async (cidr: string, name: string) =>
@@ -108,7 +108,7 @@ export async function createVpc(ec2: EC2Client) {
         new CreateSubnetCommand({
           VpcId: vpcId,
           CidrBlock: cidr,
-          AvailabilityZone: "us-east-1a",
+          AvailabilityZone: zone,
           TagSpecifications: tagSpec("subnet", { Name: name }),
         }),
       )

@@ -35,7 +35,7 @@ export interface Ec2Io {
 const call = (io: Ec2Io, action: string) => ({
   action,
   ...(io.region && { region: io.region }),
-  policyCommand: "llw aws iam-policy",
+  policyCommand: "cat infra/aws/iam/data-network-policy.json",
 });
 
 /** Bare-metal instance types are named *.metal or *.metal-<size>. */

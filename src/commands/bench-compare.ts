@@ -1,0 +1,84 @@
+import type { Context } from "../lib/context.ts";
+import { ChecksFailed, UserError } from "../lib/errors.ts";
+import { renderTable, toJson } from "../lib/output.ts";
+import { type Comparison, compareGroups, METRICS, type Metric } from "../results/compare.ts";
+import { COMPARE_HEAD, compareRow, comparisonHeadline, markdownTable } from "../results/format.ts";
+import { loadGroup } from "../results/runs.ts";
+
+export interface BenchCompareOptions {
+  runs: string[];
+  output?: string;
+  threshold?: number;
+  minDelta?: number;
+  alpha?: number;
+  metric?: string[];
+}
+
+export async function run(opts: BenchCompareOptions, ctx: Context): Promise<number> {
+  if (opts.runs.length < 2) {
+    throw new UserError({
+      what: "compare needs a baseline and at least one candidate",
+      where: "arguments",
+      next: "llw bench compare results/baseline results/tuned",
+    });
+  }
+  const metrics = (opts.metric ?? [...METRICS]) as Metric[];
+  for (const m of metrics) {
+    if (!(METRICS as readonly string[]).includes(m)) {
+      throw new UserError({
+        what: `unknown metric "${m}"`,
+        where: "--metric",
+        next: `use one of: ${METRICS.join(", ")}`,
+      });
+    }
+  }
+  const groups = [];
+  for (const r of opts.runs) groups.push(await loadGroup(r, ctx.cwd));
+  const [base, ...cands] = groups;
+  const comparisons: Comparison[] = [];
+  for (const c of cands) {
+    const units = new Set([...base!.runs, ...c.runs].map((r) => r.unit));
+    if (units.size > 1) {
+      throw new UserError({
+        what: `cannot compare ${base!.label} with ${c.label}: one holds start-up latencies (ms), the other jitter (us)`,
+        where: opts.runs.join(" "),
+        next: "compare kube-burner runs with kube-burner runs and jitter runs with jitter runs",
+      });
+    }
+    comparisons.push(
+      compareGroups(base!, c, {
+        thresholdPct: opts.threshold ?? 5,
+        minDelta: opts.minDelta ?? 1,
+        alpha: opts.alpha ?? 0.05,
+        metrics,
+      }),
+    );
+  }
+  const format = opts.output ?? "table";
+  if (format === "json") ctx.stdout.write(toJson(comparisons.length === 1 ? comparisons[0] : comparisons));
+  else {
+    for (const c of comparisons) {
+      const rows = c.rows.map(compareRow);
+      if (format === "markdown") {
+        ctx.stdout.write(`**${comparisonHeadline(c)}**\n\n${markdownTable(COMPARE_HEAD, rows)}\n`);
+      } else {
+        const colored = rows.map((r) => {
+          const v = r[6]!;
+          r[6] = v === "regressed" ? ctx.colors.red(v) : v === "improved" ? ctx.colors.green(v) : v;
+          return r;
+        });
+        ctx.stdout.write(`${comparisonHeadline(c)}\n${renderTable(ctx, COMPARE_HEAD, colored)}`);
+      }
+      if (c.unmatched.length)
+        ctx.stdout.write(`only on one side (not compared): ${c.unmatched.join(", ")}\n`);
+    }
+  }
+  const regressions = comparisons.reduce((t, c) => t + c.regressions, 0);
+  if (regressions > 0) {
+    throw new ChecksFailed(
+      `${regressions} metric${regressions === 1 ? "" : "s"} regressed beyond the threshold`,
+      "look at the rows marked regressed; if the change is expected, raise --threshold or re-baseline",
+    );
+  }
+  return 0;
+}

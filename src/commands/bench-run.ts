@@ -1,0 +1,167 @@
+import { randomUUID } from "node:crypto";
+import { cp, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import { findExecutable, KUBE_BURNER_EXIT, runStreaming } from "../bench/kube-burner.ts";
+import { type ClusterMetadata, collectClusterMetadata, gitRevision, runId } from "../bench/metadata.ts";
+import { findWorkload, parseSets, resolveVariables } from "../bench/workloads.ts";
+import type { Context } from "../lib/context.ts";
+import { ChecksFailed, EnvironmentError, UserError } from "../lib/errors.ts";
+import { writeFileAtomic } from "../lib/files.ts";
+
+export interface BenchRunOptions {
+  workload: string;
+  label?: string;
+  repeat?: number;
+  set?: string[];
+  kubeBurner?: string;
+  results?: string;
+  kubeconfig?: string;
+  context?: string;
+  metadata?: boolean;
+}
+
+/** benchmarks/ of the working directory, else the one shipped with llw. */
+export async function benchmarksDir(cwd: string): Promise<string> {
+  const local = resolve(cwd, "benchmarks");
+  if (await stat(join(local, "variables.yml")).catch(() => undefined)) return local;
+  return resolve(import.meta.dirname, "..", "..", "benchmarks");
+}
+
+async function clusterMetadata(opts: BenchRunOptions, ctx: Context): Promise<ClusterMetadata> {
+  if (opts.metadata === false) return { error: "not collected (--no-metadata)" };
+  try {
+    const { Kube } = await import("../cluster/kube.ts");
+    const kube = Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd);
+    return await collectClusterMetadata(kube);
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> {
+  const bench = await benchmarksDir(ctx.cwd);
+  const workload = await findWorkload(opts.workload, ctx.cwd, bench);
+  const sets = parseSets(opts.set);
+  const unknown = Object.keys(sets).filter((k) => !(k in workload.variables) && k !== "METRICS_DIR");
+  if (unknown.length && Object.keys(workload.variables).length) {
+    throw new UserError({
+      what: `unknown variable${unknown.length > 1 ? "s" : ""} for ${workload.name}: ${unknown.join(", ")}`,
+      where: "--set",
+      next: `known: ${Object.keys(workload.variables).join(", ")}`,
+    });
+  }
+  const exe = await findExecutable(opts.kubeBurner ?? "kube-burner", ctx.env, ctx.cwd, [
+    resolve(ctx.cwd, ".tools", "bin"),
+  ]);
+  if (!exe) {
+    throw new EnvironmentError({
+      what: `kube-burner not found${opts.kubeBurner ? ` at ${opts.kubeBurner}` : " on PATH or in .tools/bin"}`,
+      where: opts.kubeBurner ? "--kube-burner" : "PATH",
+      next: "install it with `llw bench install`, or pass --kube-burner <path>",
+    });
+  }
+  const version = await runStreaming(exe, ["version"], { cwd: ctx.cwd, env: ctx.env }).catch((e: Error) => ({
+    code: 1,
+    output: e.message,
+  }));
+  const kubeBurnerVersion = version.output.trim().split("\n").slice(0, 3).join("; ");
+  const label = opts.label ?? workload.name;
+  if (!/^[A-Za-z0-9._-]+$/.test(label))
+    throw new UserError({
+      what: `label "${label}" is not a plain name`,
+      where: "--label",
+      next: "use letters, digits, dot, dash, underscore",
+    });
+  const resultsDir = resolve(ctx.cwd, opts.results ?? "results");
+  const cluster = await clusterMetadata(opts, ctx);
+  const git = gitRevision(workload.dir);
+  const repeat = opts.repeat ?? 1;
+  const codes: { dir: string; code: number }[] = [];
+  for (let k = 1; k <= repeat; k++) {
+    const uuid = randomUUID();
+    const id = runId(ctx.now(), k);
+    const dir = join(resultsDir, label, id);
+    if (await stat(dir).catch(() => undefined)) {
+      throw new UserError({
+        what: "the run directory already exists",
+        where: dir,
+        next: "wait a second and run again, or use another --label",
+      });
+    }
+    await mkdir(dir, { recursive: true });
+    // A copy of the workload as it was run, so the result stays reproducible after edits.
+    await cp(workload.dir, join(dir, "workload"), { recursive: true });
+    const vars = { ...resolveVariables(workload, sets), METRICS_DIR: join(dir, `collected-metrics-${uuid}`) };
+    const env: NodeJS.ProcessEnv = { ...ctx.env, ...vars };
+    if (opts.kubeconfig) env.KUBECONFIG = resolve(ctx.cwd, opts.kubeconfig);
+    const args = [
+      "init",
+      "-c",
+      join(dir, "workload", relative(workload.dir, workload.config)),
+      "--uuid",
+      uuid,
+    ];
+    if (opts.context) args.push("--kube-context", opts.context);
+    ctx.stderr.write(`${ctx.colors.bold(`[${label} ${k}/${repeat}]`)} kube-burner ${args.join(" ")}\n`);
+    const startedAt = ctx.now().toISOString();
+    const r = await runStreaming(exe, args, {
+      cwd: join(dir, "workload"),
+      env,
+      onLine: (l) => ctx.stderr.write(`  ${l}\n`),
+    });
+    await writeFile(join(dir, "kube-burner.log"), r.output);
+    const exit = KUBE_BURNER_EXIT[r.code];
+    const metadata = {
+      kind: "kube-burner",
+      label,
+      run: id,
+      uuid,
+      workload: workload.name,
+      variables: vars,
+      kubeBurner: { path: exe, version: kubeBurnerVersion },
+      startedAt,
+      finishedAt: ctx.now().toISOString(),
+      exitCode: r.code,
+      exitMeaning: r.code === 0 ? "ok" : (exit?.meaning ?? "kube-burner failed"),
+      gitRevision: git,
+      clusterVersion: cluster.clusterVersion,
+      cluster,
+    };
+    await writeFileAtomic(join(dir, "metadata.json"), `${JSON.stringify(metadata, null, 2)}\n`);
+    const hasMetrics = await stat(vars.METRICS_DIR).then(
+      () => true,
+      () => false,
+    );
+    if (r.code !== 0 && !exit && !hasMetrics) {
+      // Nothing measured: do not leave a half-written run behind.
+      await rm(dir, { recursive: true, force: true });
+      throw new EnvironmentError({
+        what: `kube-burner failed (exit ${r.code}) before writing any metrics`,
+        where: exe,
+        next: `read its output above; the last lines were: ${r.output.trim().split("\n").slice(-3).join(" | ")}`,
+      });
+    }
+    ctx.stderr.write(
+      `${r.code === 0 ? ctx.colors.green("done") : ctx.colors.yellow(`exit ${r.code}: ${exit?.meaning ?? "kube-burner failed"}`)}: ${relative(ctx.cwd, dir) || dir}\n`,
+    );
+    ctx.stdout.write(`${relative(ctx.cwd, dir) || dir}\n`);
+    codes.push({ dir, code: r.code });
+  }
+  const failed = codes.filter((c) => c.code !== 0);
+  if (failed.length) {
+    const worst = failed[0]!.code;
+    const exit = KUBE_BURNER_EXIT[worst];
+    if (worst === 2) {
+      throw new EnvironmentError({
+        what: `kube-burner ${exit!.meaning}`,
+        where: relative(ctx.cwd, failed[0]!.dir),
+        next: exit!.next,
+      });
+    }
+    throw new ChecksFailed(
+      `${failed.length} of ${codes.length} runs ended with kube-burner exit ${failed.map((f) => f.code).join(", ")}: ${exit?.meaning ?? "kube-burner failed"}`,
+      exit?.next ?? "read kube-burner.log in the run directory",
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,184 @@
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import { collectClusterMetadata, gitRevision, runId } from "../bench/metadata.ts";
+import { findWorkload, renderWorkload, resolveVariables } from "../bench/workloads.ts";
+import type { Kube, KubeObject } from "../cluster/kube.ts";
+import type { Context } from "../lib/context.ts";
+import { EnvironmentError, UserError } from "../lib/errors.ts";
+import { writeFileAtomic } from "../lib/files.ts";
+import { parseJitterOutput } from "../results/rt-tests.ts";
+import { benchmarksDir } from "./bench-run.ts";
+import { run as show } from "./latency-show.ts";
+
+export interface LatencyRunOptions {
+  tool?: "oslat" | "cyclictest" | "hwlatdetect";
+  duration?: string;
+  cpus?: number;
+  profile?: string;
+  node?: string;
+  label?: string;
+  image?: string;
+  maxLatency?: number;
+  namespace?: string;
+  results?: string;
+  kubeconfig?: string;
+  context?: string;
+  keep?: boolean;
+  /** For tests: how often to poll the pod, in ms. */
+  pollMs?: number;
+}
+
+/** "300", "30s", "5m", "1h" -> seconds. */
+export function parseDuration(v: string): number {
+  const m = /^(\d+)(s|m|h)?$/.exec(v.trim());
+  if (!m || Number(m[1]) <= 0) {
+    throw new UserError({
+      what: `"${v}" is not a duration`,
+      where: "--duration",
+      next: "use seconds or 30s, 5m, 1h",
+    });
+  }
+  return Number(m[1]) * ({ s: 1, m: 60, h: 3600 } as Record<string, number>)[m[2] ?? "s"]!;
+}
+
+async function pickProfile(kube: Kube, name: string | undefined): Promise<KubeObject> {
+  const profiles = await kube.list("performance.openshift.io/v2", "PerformanceProfile");
+  if (name) {
+    const p = profiles.find((x) => x.metadata.name === name);
+    if (!p) {
+      throw new UserError({
+        what: `no PerformanceProfile "${name}" on the cluster`,
+        where: "--profile",
+        next: profiles.length
+          ? `use one of: ${profiles.map((x) => x.metadata.name).join(", ")}`
+          : "apply the workshop's profile first (llw tune apply)",
+      });
+    }
+    return p;
+  }
+  if (profiles.length === 1) return profiles[0]!;
+  throw new UserError({
+    what: profiles.length
+      ? "several PerformanceProfiles exist: say which one to test"
+      : "the cluster has no PerformanceProfile: there are no isolated CPUs to test",
+    where: "--profile",
+    next: profiles.length
+      ? `use --profile with one of: ${profiles.map((x) => x.metadata.name).join(", ")}`
+      : "apply the workshop's profile first (llw tune apply)",
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number> {
+  const tool = opts.tool ?? "oslat";
+  const seconds = parseDuration(opts.duration ?? "5m");
+  const cpus = opts.cpus ?? 4;
+  if (cpus < 2)
+    throw new UserError({
+      what: "the runner needs at least 2 CPUs (one runs its main thread)",
+      where: "--cpus",
+    });
+  const namespace = opts.namespace ?? "llw-latency";
+  const { Kube } = await import("../cluster/kube.ts");
+  const kube = Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd);
+  const profile = await pickProfile(kube, opts.profile);
+  const profileName = profile.metadata.name!;
+  const selectorKey =
+    Object.keys((profile.spec?.nodeSelector ?? {}) as Record<string, string>)[0] ??
+    "node-role.kubernetes.io/worker";
+
+  const workload = await findWorkload(tool, ctx.cwd, await benchmarksDir(ctx.cwd));
+  const vars = resolveVariables(workload, {
+    PROFILE: profileName,
+    LATENCY_TEST_CPUS: String(cpus),
+    LATENCY_TEST_RUNTIME: String(seconds),
+    NODE_SELECTOR: selectorKey,
+    ...(opts.image ? { LATENCY_IMAGE: opts.image } : {}),
+    ...(opts.maxLatency ? { MAXIMUM_LATENCY: String(opts.maxLatency) } : {}),
+  });
+  const { objects } = await renderWorkload(workload, vars);
+  const pod = objects[0]!.object as KubeObject;
+  const id = runId(ctx.now(), 1);
+  const podName = `${tool}-${id.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`;
+  pod.metadata.name = podName;
+  pod.metadata.namespace = namespace;
+  if (opts.node) pod.spec.nodeSelector = { "kubernetes.io/hostname": opts.node };
+
+  const label = opts.label ?? "latency";
+  const dir = join(resolve(ctx.cwd, opts.results ?? "results"), label, id);
+  if (await stat(dir).catch(() => undefined))
+    throw new UserError({ what: "the run directory already exists", where: dir });
+
+  await kube.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
+  await kube.create(pod);
+  ctx.stderr.write(
+    `created pod ${namespace}/${podName} (${tool}, ${cpus} CPUs, ${seconds}s, runtime class performance-${profileName})\n`,
+  );
+  const poll = opts.pollMs ?? 5000;
+  // Image pull and scheduling get ten minutes on top of the test itself.
+  const deadline = Date.now() + (seconds + 600) * 1000;
+  let current: KubeObject | undefined;
+  let lastPhase = "";
+  try {
+    for (;;) {
+      current = await kube.get("v1", "Pod", podName, namespace);
+      const phase: string = current?.status?.phase ?? "Pending";
+      if (phase !== lastPhase) {
+        ctx.stderr.write(`  ${phase}${current?.spec?.nodeName ? ` on ${current.spec.nodeName}` : ""}\n`);
+        lastPhase = phase;
+      }
+      if (phase === "Succeeded" || phase === "Failed") break;
+      if (Date.now() > deadline) {
+        throw new EnvironmentError({
+          what: `the ${tool} pod did not finish within ${seconds + 600}s (phase ${phase})`,
+          where: `pod ${namespace}/${podName}`,
+          next: `oc describe pod -n ${namespace} ${podName} (image pull? no node with the runtime class?)`,
+        });
+      }
+      await sleep(poll);
+    }
+    const log = await kube.podLog(namespace, podName);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, `${tool}.log`), log);
+    const metadata = {
+      kind: "jitter",
+      label,
+      run: id,
+      tool,
+      outputFile: `${tool}.log`,
+      pod: `${namespace}/${podName}`,
+      node: current?.spec?.nodeName,
+      profile: profileName,
+      cpus,
+      durationSec: seconds,
+      image: vars.LATENCY_IMAGE,
+      podPhase: current?.status?.phase,
+      startedAt: current?.status?.startTime,
+      finishedAt: ctx.now().toISOString(),
+      gitRevision: gitRevision(ctx.cwd),
+      cluster: await collectClusterMetadata(kube),
+    };
+    await writeFileAtomic(join(dir, "metadata.json"), `${JSON.stringify(metadata, null, 2)}\n`);
+    if (current?.status?.phase === "Failed") {
+      throw new EnvironmentError({
+        what: `the ${tool} pod failed`,
+        where: `pod ${namespace}/${podName}; log kept in ${relative(ctx.cwd, dir)}`,
+        next: `last log lines: ${log.trim().split("\n").slice(-3).join(" | ")}`,
+      });
+    }
+    // Fail now, not at compare time, if the log holds no results.
+    const parsed = parseJitterOutput(log, join(dir, `${tool}.log`));
+    if (parsed.tool !== tool) {
+      throw new UserError({
+        what: `the pod log holds ${parsed.tool} output, not ${tool}`,
+        where: join(dir, `${tool}.log`),
+        next: "check the image: its runner for this tool may run something else",
+      });
+    }
+    ctx.stderr.write(`stored ${relative(ctx.cwd, dir) || dir}\n`);
+  } finally {
+    if (!opts.keep) await kube.delete("v1", "Pod", podName, namespace).catch(() => undefined);
+  }
+  return show({ files: [join(dir, `${tool}.log`)], maxLatency: opts.maxLatency }, ctx);
+}

@@ -1,0 +1,54 @@
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Context } from "../lib/context.ts";
+import { UserError } from "../lib/errors.ts";
+import { writeFileAtomic } from "../lib/files.ts";
+import { renderHtml } from "../report/html.ts";
+import { buildReport } from "../report/model.ts";
+import { type Comparison, compareGroups } from "../results/compare.ts";
+import { compareRow } from "../results/format.ts";
+import { type Group, loadGroup } from "../results/runs.ts";
+
+export interface ReportOptions {
+  runs: string[];
+  out?: string;
+  title?: string;
+  threshold?: number;
+  force?: boolean;
+}
+
+export async function run(opts: ReportOptions, ctx: Context): Promise<number> {
+  const out = resolve(ctx.cwd, opts.out ?? "report.html");
+  const exists = await stat(out).then(
+    () => true,
+    () => false,
+  );
+  if (exists && !opts.force) {
+    throw new UserError({
+      what: "the report file already exists",
+      where: opts.out ?? "report.html",
+      next: "choose another --out or add --force",
+    });
+  }
+  const groups: Group[] = [];
+  for (const r of opts.runs) groups.push(await loadGroup(r, ctx.cwd));
+  const comparisons: Comparison[] = [];
+  const [base, ...cands] = groups;
+  for (const c of cands) {
+    if (c.runs[0]?.unit === base!.runs[0]?.unit)
+      comparisons.push(compareGroups(base!, c, { thresholdPct: opts.threshold ?? 5 }));
+  }
+  const model = buildReport(
+    opts.title ?? "Low-latency workshop: test, change, re-test",
+    groups,
+    comparisons,
+    ctx.now(),
+    compareRow,
+  );
+  await writeFileAtomic(out, renderHtml(model));
+  ctx.stdout.write(
+    `wrote ${opts.out ?? "report.html"}: ${model.charts.length} charts, ${groups.reduce((t, g) => t + g.runs.length, 0)} runs` +
+      `${comparisons.length ? `, ${comparisons.reduce((t, c) => t + c.regressions, 0)} regressions` : ""}\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,82 @@
+/** Number formatting and the summary rows shared by show, compare and report. */
+import type { Comparison, MetricRow } from "./compare.ts";
+import type { Series } from "./runs.ts";
+import { type Summary, summarize } from "./stats.ts";
+
+export function fmt(v: number | undefined, digits = 1): string {
+  if (v === undefined || Number.isNaN(v)) return "-";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  return Number.isInteger(v) ? String(v) : v.toFixed(digits);
+}
+
+export function fmtPct(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? "-" : "new";
+  return `${v > 0 ? "+" : ""}${v.toFixed(1)}%`;
+}
+
+export interface SeriesSummary extends Partial<Summary> {
+  series: string;
+  /** "samples" when recomputed from the data, "tool" when only the tool's own figures exist. */
+  source: "samples" | "tool";
+  notes: string[];
+}
+
+export function summarizeSeries(s: Series): SeriesSummary {
+  if (s.sample && s.sample.total > 0)
+    return { series: s.name, source: "samples", ...summarize(s.sample), notes: s.notes };
+  return {
+    series: s.name,
+    source: "tool",
+    count: s.reported?.count ?? 0,
+    min: s.reported?.min,
+    max: s.reported?.max,
+    mean: s.reported?.avg,
+    notes: s.notes,
+  };
+}
+
+export const SUMMARY_HEAD = ["series", "count", "min", "P50", "P95", "P99", "max", "mean"];
+
+export function summaryRow(s: SeriesSummary): string[] {
+  return [s.series, fmt(s.count), fmt(s.min), fmt(s.p50), fmt(s.p95), fmt(s.p99), fmt(s.max), fmt(s.mean, 2)];
+}
+
+export const COMPARE_HEAD = ["series", "metric", "baseline", "candidate", "delta", "p / interval", "verdict"];
+
+function evidence(r: MetricRow): string {
+  if (r.p !== undefined) return `p=${r.p < 0.001 ? "<0.001" : r.p.toFixed(3)}`;
+  if (r.baselineCI && r.candidateCI) {
+    return `[${fmt(r.baselineCI[0])},${fmt(r.baselineCI[1])}] vs [${fmt(r.candidateCI[0])},${fmt(r.candidateCI[1])}]`;
+  }
+  return "-";
+}
+
+export function compareRow(r: MetricRow): string[] {
+  return [
+    r.series,
+    r.metric,
+    fmt(r.baseline),
+    fmt(r.candidate),
+    `${fmt(r.delta)} (${fmtPct(r.deltaPct)})`,
+    evidence(r),
+    r.verdict,
+  ];
+}
+
+export function markdownTable(head: string[], rows: string[][]): string {
+  const esc = (c: string) => c.replace(/\|/g, "\\|");
+  return [
+    `| ${head.map(esc).join(" | ")} |`,
+    `|${head.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`),
+  ].join("\n");
+}
+
+export function comparisonHeadline(c: Comparison): string {
+  return (
+    `${c.candidate.label} (${c.candidate.runs} run${c.candidate.runs === 1 ? "" : "s"}) vs ` +
+    `${c.baseline.label} (${c.baseline.runs} run${c.baseline.runs === 1 ? "" : "s"}), ${c.unit}; ` +
+    `threshold ${c.options.thresholdPct}% and ${c.options.minDelta} ${c.unit}, alpha ${c.options.alpha}: ` +
+    `${c.regressions} regressed, ${c.improvements} improved`
+  );
+}

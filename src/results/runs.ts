@@ -1,0 +1,185 @@
+/**
+ * A run on disk: `results/<label>/<run>/` holding `metadata.json` (written by `llw bench run` or
+ * `llw latency run`) and the tool's output: kube-burner's metrics directory, or a jitter tool's
+ * output (`<tool>.log`). A label directory holds repeated runs. This module turns either into
+ * named series of samples, the common currency of show, compare and report.
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { UserError } from "../lib/errors.ts";
+import { findMetricsDir, type KubeBurnerResult, readKubeBurnerDir } from "./kube-burner.ts";
+import { type JitterResult, parseJitterOutput } from "./rt-tests.ts";
+import { mergeSamples, type Sample } from "./stats.ts";
+
+export interface RunMetadata {
+  kind?: "kube-burner" | "jitter";
+  label?: string;
+  run?: string;
+  uuid?: string;
+  workload?: string;
+  tool?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  [key: string]: unknown;
+}
+
+export interface Series {
+  /** "<job> <condition>" for kube-burner, "cpu 3" or "all CPUs" for jitter tools. */
+  name: string;
+  sample?: Sample;
+  reported?: { count?: number; min?: number; avg?: number; max?: number };
+  notes: string[];
+}
+
+export interface Run {
+  dir: string;
+  label: string;
+  id: string;
+  kind: "kube-burner" | "jitter";
+  unit: "ms" | "us";
+  metadata: RunMetadata;
+  series: Series[];
+  warnings: string[];
+  kubeBurner?: KubeBurnerResult;
+  jitter?: JitterResult;
+}
+
+export const JITTER_FILES = [
+  "oslat.log",
+  "cyclictest.log",
+  "hwlatdetect.log",
+  "cyclictest.json",
+  "oslat.json",
+];
+
+export function seriesFromKubeBurner(kb: KubeBurnerResult): Series[] {
+  const out: Series[] = [];
+  for (const m of kb.measurements) {
+    for (const c of m.conditions) {
+      const notes: string[] = [];
+      if (c.nulls > 0) notes.push(`${c.nulls} null`);
+      if (c.zeros > 0) notes.push(`${c.zeros} zero (kube-burner clamps negative latencies to 0)`);
+      out.push({ name: `${m.job} ${c.condition}`, sample: c.sample, notes });
+    }
+  }
+  return out;
+}
+
+export function seriesFromJitter(j: JitterResult): Series[] {
+  const out: Series[] = j.series.map((s) => ({
+    name: s.name,
+    sample: s.sample,
+    reported: s.reported,
+    notes: s.overflow > 0 ? [`${s.overflow} beyond the histogram`] : [],
+  }));
+  const withSamples = j.series.filter((s) => s.sample);
+  if (withSamples.length > 1) {
+    out.unshift({ name: "all CPUs", sample: mergeSamples(withSamples.map((s) => s.sample!)), notes: [] });
+  }
+  return out;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function readMetadata(dir: string): Promise<RunMetadata | undefined> {
+  const file = join(dir, "metadata.json");
+  if (!(await exists(file))) return undefined;
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as RunMetadata;
+  } catch (e) {
+    throw new UserError({ what: `malformed run metadata: ${(e as Error).message}`, where: file });
+  }
+}
+
+async function findJitterFile(dir: string, meta?: RunMetadata): Promise<string | undefined> {
+  const names = await readdir(dir);
+  const preferred = typeof meta?.outputFile === "string" ? [meta.outputFile] : [];
+  for (const n of [...preferred, ...JITTER_FILES]) if (names.includes(n)) return join(dir, n);
+  return undefined;
+}
+
+export async function isRunDir(dir: string): Promise<boolean> {
+  if (await exists(join(dir, "metadata.json"))) return true;
+  if ((await findMetricsDir(dir).catch(() => undefined)) !== undefined) return true;
+  return (await findJitterFile(dir).catch(() => undefined)) !== undefined;
+}
+
+export async function loadRun(dir: string): Promise<Run> {
+  const abs = resolve(dir);
+  const metadata = (await readMetadata(abs)) ?? {};
+  const label = metadata.label ?? basename(resolve(abs, ".."));
+  const id = metadata.run ?? basename(abs);
+  const jitterFile = metadata.kind === "kube-burner" ? undefined : await findJitterFile(abs, metadata);
+  if (jitterFile) {
+    const j = parseJitterOutput(await readFile(jitterFile, "utf8"), jitterFile);
+    return {
+      dir: abs,
+      label,
+      id,
+      kind: "jitter",
+      unit: "us",
+      metadata,
+      series: seriesFromJitter(j),
+      warnings: j.warnings,
+      jitter: j,
+    };
+  }
+  const kb = await readKubeBurnerDir(abs);
+  const warnings = [...kb.warnings, ...kb.measurements.flatMap((m) => m.warnings)];
+  return {
+    dir: abs,
+    label,
+    id,
+    kind: "kube-burner",
+    unit: "ms",
+    metadata,
+    series: seriesFromKubeBurner(kb),
+    warnings,
+    kubeBurner: kb,
+  };
+}
+
+export interface Group {
+  label: string;
+  runs: Run[];
+}
+
+/**
+ * Resolves a command-line argument to runs: a run directory, a label directory of runs, or a
+ * label name under `<results>/`.
+ */
+export async function loadGroup(arg: string, cwd: string, resultsDir = "results"): Promise<Group> {
+  let dir = resolve(cwd, arg);
+  if (!(await exists(dir)) && (await exists(resolve(cwd, resultsDir, arg))))
+    dir = resolve(cwd, resultsDir, arg);
+  if (!(await exists(dir))) {
+    throw new UserError({
+      what: `no run or label "${arg}"`,
+      where: arg,
+      next: `pass a run directory (results/<label>/<run>) or a label under ${resultsDir}/; list them with: ls ${resultsDir}`,
+    });
+  }
+  if (await isRunDir(dir)) {
+    const run = await loadRun(dir);
+    return { label: run.label, runs: [run] };
+  }
+  const children = (await readdir(dir, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  const runs: Run[] = [];
+  for (const c of children) if (await isRunDir(join(dir, c))) runs.push(await loadRun(join(dir, c)));
+  if (runs.length === 0) {
+    throw new UserError({
+      what: "no runs found: neither a run directory nor a label directory holding runs",
+      where: dir,
+      next: "run `llw bench run <workload> --label <name>` or `llw latency run` first",
+    });
+  }
+  return { label: basename(dir), runs };
+}

@@ -1,0 +1,289 @@
+/**
+ * Statistics for latency distributions, recomputed from raw samples.
+ *
+ * Quantile definition: nearest rank (Hyndman & Fan type 1): the P-th percentile is the smallest
+ * sample x such that at least P% of the samples are <= x. It is always an observed value, works
+ * the same on per-pod samples and on histograms (cyclictest, oslat), and is the definition
+ * kube-burner 1.x used (`v[ceil(n*p)-1]`). kube-burner 2.x uses montanaflynn/stats, which
+ * returns the mean of two neighbouring samples when n*p is not an integer and truncates to an
+ * integer; `kubeBurnerPercentile` reproduces that so the two can be told apart when a user
+ * holds our figure against kube-burner's log. They differ by at most one gap between adjacent
+ * order statistics.
+ */
+import { errorFunction, sampleStandardDeviation, mean as ssMean } from "simple-statistics";
+
+/** A distribution: sorted distinct-or-repeated values with optional weights (histogram counts). */
+export interface Sample {
+  /** Ascending. */
+  values: Float64Array;
+  /** Count of each value; absent means 1 each. */
+  counts?: Float64Array;
+  /** Total weight (number of samples). */
+  total: number;
+}
+
+export function fromValues(values: ArrayLike<number>): Sample {
+  const v = Float64Array.from(values);
+  v.sort();
+  return { values: v, total: v.length };
+}
+
+/** From histogram buckets (value, count); zero-count buckets are dropped. */
+export function fromHistogram(buckets: Iterable<readonly [number, number]>): Sample {
+  const pairs = [...buckets].filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0]);
+  const values = new Float64Array(pairs.length);
+  const counts = new Float64Array(pairs.length);
+  let total = 0;
+  pairs.forEach(([v, c], i) => {
+    values[i] = v;
+    counts[i] = c;
+    total += c;
+  });
+  return { values, counts, total };
+}
+
+/** Nearest-rank quantile, p in [0, 1]. NaN for an empty sample. */
+export function quantile(s: Sample, p: number): number {
+  if (s.total === 0) return Number.NaN;
+  const rank = Math.max(1, Math.ceil(p * s.total - 1e-9));
+  if (!s.counts) return s.values[rank - 1]!;
+  let acc = 0;
+  for (let i = 0; i < s.values.length; i++) {
+    acc += s.counts[i]!;
+    if (acc >= rank) return s.values[i]!;
+  }
+  return s.values[s.values.length - 1]!;
+}
+
+/** Value at 1-based rank r (clamped). */
+function atRank(s: Sample, r: number): number {
+  return quantile(s, Math.min(Math.max(r, 1), s.total) / s.total);
+}
+
+/** kube-burner 2.x's percentile (montanaflynn/stats Percentile, then int()), for cross-checks. */
+export function kubeBurnerPercentile(sorted: ArrayLike<number>, percent: number): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  if (n === 1) return Math.trunc(sorted[0]!);
+  const index = (percent / 100) * n;
+  if (Number.isInteger(index)) return Math.trunc(sorted[index - 1]!);
+  if (index > 1) {
+    const i = Math.floor(index);
+    return Math.trunc((sorted[i - 1]! + sorted[i]!) / 2);
+  }
+  return Number.NaN;
+}
+
+export function sampleMean(s: Sample): number {
+  if (s.total === 0) return Number.NaN;
+  if (!s.counts) return ssMean(Array.from(s.values));
+  let sum = 0;
+  for (let i = 0; i < s.values.length; i++) sum += s.values[i]! * s.counts[i]!;
+  return sum / s.total;
+}
+
+export function sampleVariance(s: Sample): number {
+  if (s.total < 2) return Number.NaN;
+  if (!s.counts) return sampleStandardDeviation(Array.from(s.values)) ** 2;
+  const m = sampleMean(s);
+  let ss = 0;
+  for (let i = 0; i < s.values.length; i++) ss += s.counts[i]! * (s.values[i]! - m) ** 2;
+  return ss / (s.total - 1);
+}
+
+export interface Summary {
+  count: number;
+  min: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+}
+
+export function summarize(s: Sample): Summary {
+  const n = s.values.length;
+  return {
+    count: s.total,
+    min: n ? s.values[0]! : Number.NaN,
+    p50: quantile(s, 0.5),
+    p95: quantile(s, 0.95),
+    p99: quantile(s, 0.99),
+    p999: quantile(s, 0.999),
+    max: n ? s.values[n - 1]! : Number.NaN,
+    mean: sampleMean(s),
+  };
+}
+
+/** Standard normal CDF. */
+export function normalCdf(z: number): number {
+  return 0.5 * (1 + errorFunction(z / Math.SQRT2));
+}
+
+const Z95 = 1.959964;
+
+/**
+ * Distribution-free 95% confidence interval for the p-quantile: the order statistics whose ranks
+ * bracket n*p by 1.96 binomial standard deviations. No resampling, so it costs nothing on
+ * millions of histogram samples.
+ */
+export function quantileCI(s: Sample, p: number): [number, number] {
+  const n = s.total;
+  if (n === 0) return [Number.NaN, Number.NaN];
+  const sd = Math.sqrt(n * p * (1 - p));
+  const lo = Math.floor(n * p - Z95 * sd);
+  const hi = Math.ceil(n * p + Z95 * sd) + 1;
+  return [atRank(s, lo), atRank(s, hi)];
+}
+
+/** Two-sided 97.5% quantiles of Student's t for df 1..30; beyond that the normal value. */
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+export function t975(df: number): number {
+  return df >= 1 && df <= 30 ? T975[df - 1]! : Z95;
+}
+
+/** 95% t-interval for the mean of a few values (per-run statistics). */
+export function meanCI(values: number[]): [number, number] {
+  if (values.length < 2) return [Number.NaN, Number.NaN];
+  const m = ssMean(values);
+  const half = (t975(values.length - 1) * sampleStandardDeviation(values)) / Math.sqrt(values.length);
+  return [m - half, m + half];
+}
+
+export interface RankTest {
+  /** Mann-Whitney U of the first sample. */
+  u: number;
+  /** Probability that a value of the first sample is greater than one of the second (ties half). */
+  probGreater: number;
+  /** Two-sided p-value. */
+  p: number;
+  method: "exact" | "normal";
+}
+
+/**
+ * Mann-Whitney U over (weighted) samples with mid-ranks for ties and the normal approximation
+ * with tie correction and continuity correction: suitable for thousands to millions of samples.
+ */
+export function mannWhitney(a: Sample, b: Sample): RankTest {
+  const na = a.total;
+  const nb = b.total;
+  if (na === 0 || nb === 0)
+    return { u: Number.NaN, probGreater: Number.NaN, p: Number.NaN, method: "normal" };
+  let i = 0;
+  let j = 0;
+  let rank = 0;
+  let rankSumA = 0;
+  let tieTerm = 0;
+  const wa = (k: number) => (a.counts ? a.counts[k]! : 1);
+  const wb = (k: number) => (b.counts ? b.counts[k]! : 1);
+  while (i < a.values.length || j < b.values.length) {
+    const v = Math.min(
+      i < a.values.length ? a.values[i]! : Infinity,
+      j < b.values.length ? b.values[j]! : Infinity,
+    );
+    let ca = 0;
+    let cb = 0;
+    while (i < a.values.length && a.values[i] === v) ca += wa(i++);
+    while (j < b.values.length && b.values[j] === v) cb += wb(j++);
+    const t = ca + cb;
+    rankSumA += ca * (rank + (t + 1) / 2);
+    rank += t;
+    tieTerm += t * t * t - t;
+  }
+  const u = rankSumA - (na * (na + 1)) / 2;
+  const n = na + nb;
+  const mu = (na * nb) / 2;
+  const variance = ((na * nb) / 12) * (n + 1 - tieTerm / (n * (n - 1)));
+  const diff = Math.abs(u - mu);
+  const z = variance > 0 ? Math.max(0, diff - 0.5) / Math.sqrt(variance) : 0;
+  const p = variance > 0 ? Math.min(1, 2 * (1 - normalCdf(z))) : 1;
+  return { u, probGreater: u / (na * nb), p, method: "normal" };
+}
+
+/**
+ * Exact (permutation) Mann-Whitney test for a few values per side, e.g. the P99 of each of 3-10
+ * repeated runs: enumerates every split, so ties and tiny samples are handled without
+ * approximation. Falls back to the normal approximation past 200,000 splits.
+ */
+export function mannWhitneyExact(a: number[], b: number[]): RankTest {
+  const all = [...a, ...b];
+  const n = all.length;
+  const na = a.length;
+  if (na === 0 || b.length === 0)
+    return { u: Number.NaN, probGreater: Number.NaN, p: Number.NaN, method: "exact" };
+  const uOf = (idx: number[]): number => {
+    let u = 0;
+    const inA = new Set(idx);
+    for (const i of idx) {
+      for (let k = 0; k < n; k++) {
+        if (inA.has(k)) continue;
+        if (all[i]! > all[k]!) u += 1;
+        else if (all[i] === all[k]) u += 0.5;
+      }
+    }
+    return u;
+  };
+  let combos = 1;
+  for (let k = 1; k <= na; k++) combos = (combos * (n - na + k)) / k;
+  if (combos > 200_000) return mannWhitney(fromValues(a), fromValues(b));
+  const observed = uOf(a.map((_, i) => i));
+  const mu = (na * b.length) / 2;
+  const obsDev = Math.abs(observed - mu) - 1e-9;
+  let extreme = 0;
+  let total = 0;
+  const pick: number[] = [];
+  const rec = (start: number): void => {
+    if (pick.length === na) {
+      total++;
+      if (Math.abs(uOf(pick) - mu) >= obsDev) extreme++;
+      return;
+    }
+    for (let k = start; k <= n - (na - pick.length); k++) {
+      pick.push(k);
+      rec(k + 1);
+      pick.pop();
+    }
+  };
+  rec(0);
+  return { u: observed, probGreater: observed / (na * b.length), p: extreme / total, method: "exact" };
+}
+
+/** Pools several samples (e.g. the repeated runs of one label) into one. */
+export function mergeSamples(samples: Sample[]): Sample {
+  if (samples.length === 1) return samples[0]!;
+  if (samples.every((s) => !s.counts)) {
+    const total = samples.reduce((t, s) => t + s.values.length, 0);
+    const v = new Float64Array(total);
+    let o = 0;
+    for (const s of samples) {
+      v.set(s.values, o);
+      o += s.values.length;
+    }
+    v.sort();
+    return { values: v, total };
+  }
+  const acc = new Map<number, number>();
+  for (const s of samples) {
+    for (let i = 0; i < s.values.length; i++) {
+      const v = s.values[i]!;
+      acc.set(v, (acc.get(v) ?? 0) + (s.counts ? s.counts[i]! : 1));
+    }
+  }
+  return fromHistogram(acc);
+}
+
+/** Two-sided z-test on means of two large samples (Welch's statistic with the normal distribution). */
+export function meanDifferenceTest(a: Sample, b: Sample): number {
+  const va = sampleVariance(a) / a.total;
+  const vb = sampleVariance(b) / b.total;
+  const se = Math.sqrt(va + vb);
+  if (!Number.isFinite(se)) return Number.NaN;
+  if (se === 0) return sampleMean(a) === sampleMean(b) ? 1 : 0;
+  const z = Math.abs(sampleMean(a) - sampleMean(b)) / se;
+  return Math.min(1, 2 * (1 - normalCdf(z)));
+}

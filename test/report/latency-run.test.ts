@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { main } from "../../src/cli.ts";
+import { bufferContext } from "../../src/lib/context.ts";
+import { FakeApiServer, type Obj } from "../helpers/fake-apiserver.ts";
+import { seedOpenShift } from "../helpers/fake-openshift.ts";
+
+/** oslat output as the cnf-tests runner logs it (glog header on the first line). */
+const OSLAT_LOG = `I1127 21:00:00.000000       1 main.go:120] Running the oslat command with arguments [--duration 60 --rtprio 1 --cpu-list 3-5 --cpu-main-thread 2]
+oslat V 2.40
+        Core:\t 3 4 5
+Counter Freq:\t 2095 2095 2095 (Mhz)
+    001 (us):\t 119168195 122253999 118000000
+    002 (us):\t 120 80 95
+    003 (us):\t 3 1 0
+    004 (us):\t 0 0 1
+     Minimum:\t 1 1 1 (us)
+     Average:\t 1.000 1.000 1.000 (us)
+     Maximum:\t 3 3 4 (us)
+     Max-Min:\t 2 2 3 (us)
+    Duration:\t 60.001 60.001 60.001 (sec)
+`;
+
+function profile(name: string): Obj {
+  return {
+    apiVersion: "performance.openshift.io/v2",
+    kind: "PerformanceProfile",
+    metadata: { name },
+    spec: {
+      cpu: { isolated: "2-47", reserved: "0-1" },
+      nodeSelector: { "node-role.kubernetes.io/worker-rt": "" },
+    },
+  };
+}
+
+describe("fake API server: llw latency run", () => {
+  let api: FakeApiServer;
+  let kubeconfig: string;
+  let phase = "Succeeded";
+  before(async () => {
+    api = await FakeApiServer.start();
+    seedOpenShift(api);
+    api.seed(profile("workshop-c5-metal"));
+    kubeconfig = api.writeKubeconfig(mkdtempSync(join(tmpdir(), "llw-lat-")));
+    // The kubelet: a created pod is scheduled, runs and finishes; its log is the runner's output.
+    api.controller((ev, a) => {
+      if (ev.def.kind !== "Pod" || ev.type !== "ADDED") return;
+      const o = ev.object;
+      a.update("v1", "Pod", o.metadata.name, o.metadata.namespace, {
+        spec: { ...o.spec, nodeName: "ip-10-0-1-10.us-east-2.compute.internal" },
+        status: { phase, startTime: "2026-11-27T21:00:00Z" },
+      });
+      a.setLog(
+        o.metadata.namespace,
+        o.metadata.name,
+        phase === "Failed" ? "F1127 runner: cannot set rt priority\n" : OSLAT_LOG,
+      );
+    });
+  });
+  after(() => api.stop());
+
+  it("creates the jitter pod from benchmarks/oslat on the profile's nodes, waits, stores the log like a run and removes the pod", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "llw-lat-run-"));
+    const ctx = bufferContext({ cwd });
+    const code = await main(
+      [
+        "latency",
+        "run",
+        "--tool",
+        "oslat",
+        "--duration",
+        "1m",
+        "--cpus",
+        "4",
+        "--kubeconfig",
+        kubeconfig,
+        "--max-latency",
+        "20",
+      ],
+      { ...ctx, cwd },
+    );
+    assert.equal(code, 0, ctx.err());
+    const created = api.requests.find(
+      (r) => r.method === "POST" && r.path.startsWith("/api/v1/namespaces/llw-latency/pods?"),
+    );
+    assert.ok(created, "the pod was created");
+    const runs = readdirSync(join(cwd, "results", "latency"));
+    assert.equal(runs.length, 1);
+    const dir = join(cwd, "results", "latency", runs[0]!);
+    assert.equal(readFileSync(join(dir, "oslat.log"), "utf8"), OSLAT_LOG);
+    const meta = JSON.parse(readFileSync(join(dir, "metadata.json"), "utf8"));
+    assert.equal(meta.kind, "jitter");
+    assert.equal(meta.profile, "workshop-c5-metal");
+    assert.equal(meta.node, "ip-10-0-1-10.us-east-2.compute.internal");
+    assert.equal(meta.cluster.clusterVersion, "4.19.10");
+    assert.equal(meta.durationSec, 60);
+    assert.match(ctx.out(), /cpu 3\s+\d+\s+1\s+1/);
+    assert.match(ctx.out(), /PASS: max latency below 20 us/);
+    assert.equal(api.list("v1", "Pod", "llw-latency").length, 0, "the pod was deleted");
+    const pod = api.requests.filter(
+      (r) => r.path.startsWith("/api/v1/namespaces/llw-latency/pods/") && r.method === "DELETE",
+    );
+    assert.equal(pod.length, 1);
+  });
+
+  it("the created pod is Guaranteed, privileged, on performance-<profile>, selecting the profile's node role", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "llw-lat-run-"));
+    let seen: Obj | undefined;
+    api.controller((ev) => {
+      if (ev.def.kind === "Pod" && ev.type === "ADDED") seen = ev.object;
+    });
+    assert.equal(
+      await main(
+        ["latency", "run", "--tool", "cyclictest", "--duration", "30", "--kubeconfig", kubeconfig, "--keep"],
+        bufferContext({ cwd }),
+      ),
+      2,
+    );
+    // The log is oslat output, so this cyclictest run is reported as an error (the log is kept).
+    assert.ok(seen);
+    assert.equal(seen!.spec.runtimeClassName, "performance-workshop-c5-metal");
+    assert.deepEqual(seen!.spec.nodeSelector, { "node-role.kubernetes.io/worker-rt": "" });
+    assert.equal(seen!.spec.containers[0].securityContext.privileged, true);
+    assert.equal(seen!.spec.containers[0].resources.limits.cpu, "4");
+    assert.equal(api.list("v1", "Pod", "llw-latency").length, 1, "--keep keeps the pod");
+  });
+
+  it("a failed pod is an environment error that shows the log tail; the log is kept", async () => {
+    phase = "Failed";
+    const cwd = mkdtempSync(join(tmpdir(), "llw-lat-run-"));
+    const ctx = bufferContext({ cwd });
+    assert.equal(await main(["latency", "run", "--kubeconfig", kubeconfig], ctx), 3);
+    assert.match(ctx.err(), /the oslat pod failed[\s\S]*cannot set rt priority/);
+    const [run] = readdirSync(join(cwd, "results", "latency"));
+    assert.match(
+      readFileSync(join(cwd, "results", "latency", run!, "oslat.log"), "utf8"),
+      /cannot set rt priority/,
+    );
+    phase = "Succeeded";
+  });
+
+  it("asks which profile when there are several, and names them", async () => {
+    api.seed(profile("workshop-m5-metal"));
+    const ctx = bufferContext({ cwd: mkdtempSync(join(tmpdir(), "llw-lat-run-")) });
+    assert.equal(await main(["latency", "run", "--kubeconfig", kubeconfig], ctx), 2);
+    assert.match(ctx.err(), /several PerformanceProfiles[\s\S]*workshop-c5-metal, workshop-m5-metal/);
+  });
+});

@@ -1,0 +1,159 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { pathToFileURL } from "node:url";
+import { type Browser, chromium } from "playwright-core";
+import { main } from "../../src/cli.ts";
+import { bufferContext } from "../../src/lib/context.ts";
+import { cdfPoints } from "../../src/report/model.ts";
+import { fromValues } from "../../src/results/stats.ts";
+import { ROOT, requireTool } from "../helpers/tools.ts";
+import { rng, writeLabeledRun } from "../results/fixtures.ts";
+
+const ARTEFACTS = join(ROOT, "test-artifacts", "report");
+
+/** oslat text output for CPUs 2-3, in the shape rt-tests prints it. */
+function oslatLog(seed: number, spread: number): string {
+  const r = rng(seed);
+  const cpus = [2, 3];
+  const cols = cpus.map(() =>
+    Array.from({ length: 32 }, (_, b) => (b === 0 ? 5_000_000 : Math.floor(r() * spread * 1000 * 0.5 ** b))),
+  );
+  const lines = ["oslat V 2.40", `        Core:\t ${cpus.join(" ")}`, "Counter Freq:\t 2096 2096 (Mhz)"];
+  for (let b = 0; b < 32; b++)
+    lines.push(`    ${String(b + 1).padStart(3, "0")} (us):\t ${cols.map((c) => c[b]).join(" ")}`);
+  lines.push(
+    "     Minimum:\t 1 1 (us)",
+    "     Average:\t 1.001 1.002 (us)",
+    `     Maximum:\t ${spread * 2} ${spread * 2 + 1} (us)`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+describe("llw report in a real headless Chromium", () => {
+  let browser: Browser | undefined;
+  const results = mkdtempSync(join(tmpdir(), "llw-report-"));
+  before(async () => {
+    for (let i = 0; i < 5; i++) writeLabeledRun(results, "baseline", `run-${i + 1}`, 3000, 150, 40 + i);
+    for (let i = 0; i < 5; i++) writeLabeledRun(results, "tuned", `run-${i + 1}`, 1400, 150, 50 + i);
+    for (const [label, spread] of [
+      ["jitter-baseline", 12],
+      ["jitter-tuned", 4],
+    ] as const) {
+      const d = join(results, label, "run-1");
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, "oslat.log"), oslatLog(spread, spread));
+      writeFileSync(
+        join(d, "metadata.json"),
+        JSON.stringify({ kind: "jitter", tool: "oslat", label, node: "worker-0", instanceType: "m5.metal" }),
+      );
+    }
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  async function open(
+    t: { skip: (m: string) => void } & Parameters<typeof requireTool>[0],
+    file: string,
+    shot: string,
+  ) {
+    const exe = requireTool(t, "chromium", "apt-get install -y chromium");
+    if (!exe) return undefined;
+    browser ??= await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const requests: string[] = [];
+    const errors: string[] = [];
+    page.on("request", (r) => requests.push(r.url()));
+    page.on("pageerror", (e) => errors.push(String(e)));
+    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    const url = pathToFileURL(file).href;
+    await page.goto(url);
+    await page.waitForSelector("body[data-charts-drawn]");
+    mkdirSync(ARTEFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTEFACTS, shot), fullPage: true });
+    return { page, requests: requests.filter((r) => r !== url), errors };
+  }
+
+  /** Fraction of canvas pixels that are not transparent: proof that something was drawn. */
+  const inkOf = (page: import("playwright-core").Page, id: string) =>
+    page.evaluate((id) => {
+      // biome-ignore lint/suspicious/noExplicitAny: runs in the browser, where the DOM exists
+      const doc = (globalThis as any).document;
+      const c = doc.getElementById(id);
+      const d: Uint8ClampedArray = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let ink = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) ink++;
+      return ink / (d.length / 4);
+    }, id);
+
+  it("start-up latency: CDFs and percentile bars per condition are drawn, verdicts shown, nothing fetched", async (t) => {
+    const out = join(results, "startup.html");
+    const ctx = bufferContext({ cwd: results });
+    assert.equal(await main(["report", "baseline", "tuned", "-o", out], ctx), 0, ctx.err());
+    assert.match(ctx.out(), /wrote .*startup\.html: \d+ charts, 10 runs/);
+    const html = readFileSync(out, "utf8");
+    assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=|<img[^>]+src="?http/i);
+    const o = await open(t, out, "startup-report.png");
+    if (!o) return;
+    const canvases = await o.page.locator("canvas").count();
+    assert.ok(canvases >= 8, `only ${canvases} charts`);
+    assert.equal(await o.page.getAttribute("body", "data-charts-drawn"), String(canvases));
+    for (const id of await o.page.locator("canvas").evaluateAll((els) => els.map((e) => e.id))) {
+      assert.ok((await inkOf(o.page, id)) > 0.005, `chart ${id} is blank`);
+    }
+    assert.match((await o.page.locator("table.verdicts").first().textContent()) ?? "", /improved/);
+    assert.match((await o.page.locator("table.environment").textContent()) ?? "", /4\.19\.3/);
+    assert.deepEqual(o.requests, [], "the report fetched something");
+    assert.deepEqual(o.errors, []);
+    await o.page.close();
+  });
+
+  it("jitter: per-CPU log-scale histograms are drawn as well", async (t) => {
+    const out = join(results, "jitter.html");
+    const ctx = bufferContext({ cwd: results });
+    assert.equal(await main(["report", "jitter-baseline", "jitter-tuned", "-o", out], ctx), 0, ctx.err());
+    const o = await open(t, out, "jitter-report.png");
+    if (!o) return;
+    const titles = await o.page.locator("figcaption").allInnerTexts();
+    assert.ok(titles.includes("cpu 2: histogram (log scale)"), titles.join(" | "));
+    assert.ok(titles.includes("all CPUs: latency CDF"));
+    const logScale = await o.page.evaluate(() => {
+      const g = globalThis as unknown as {
+        Chart: { instances: Record<string, { config: { options: { scales: { y: { type?: string } } } } }> };
+      };
+      const charts = Object.values(g.Chart.instances);
+      return charts.filter((c) => c.config.options.scales.y.type === "logarithmic").length;
+    });
+    assert.equal(logScale, 3);
+    assert.deepEqual(o.requests, []);
+    assert.deepEqual(o.errors, []);
+    await o.page.close();
+  });
+
+  it("refuses to overwrite an existing report without --force", async () => {
+    const out = join(results, "exists.html");
+    writeFileSync(out, "mine");
+    const ctx = bufferContext({ cwd: results });
+    assert.equal(await main(["report", "baseline", "-o", out], ctx), 2);
+    assert.equal(readFileSync(out, "utf8"), "mine");
+    assert.equal(
+      await main(["report", "baseline", "-o", out, "--force"], bufferContext({ cwd: results })),
+      0,
+    );
+  });
+
+  it("CDF points are monotone, end at the maximum with 100%, and stay few", () => {
+    const s = fromValues(Array.from({ length: 100_000 }, (_, i) => i % 977));
+    const pts = cdfPoints(s);
+    assert.ok(pts.length <= 302);
+    for (let i = 1; i < pts.length; i++)
+      assert.ok(pts[i]![0] >= pts[i - 1]![0] && pts[i]![1] >= pts[i - 1]![1]);
+    assert.deepEqual(pts.at(-1), [976, 1]);
+  });
+});

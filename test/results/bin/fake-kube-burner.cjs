@@ -1,0 +1,92 @@
+// FAKE kube-burner for tests: not the real tool. It accepts `version` and `init -c <config>
+// --uuid <uuid>`, prints log lines the way kube-burner does, and writes real-format local-indexer
+// output (podLatencyMeasurement-<job>.json, podLatencyQuantilesMeasurement-<job>.json,
+// jobSummary.json) into $METRICS_DIR with $ITERATIONS pods. FAKE_KUBE_BURNER_EXIT sets its exit
+// code; FAKE_KUBE_BURNER_NO_METRICS=1 makes it fail before writing anything.
+const fs = require("node:fs");
+const path = require("node:path");
+const args = process.argv.slice(2);
+if (args[0] === "version") {
+  console.log("Version: 2.7.3 (fake for tests)\nGit Commit: 0000000\nBuild Date: 2026-01-01");
+  process.exit(0);
+}
+if (args[0] !== "init") {
+  console.error(`fake kube-burner: unknown command ${args[0]}`);
+  process.exit(1);
+}
+const config = args[args.indexOf("-c") + 1];
+const uuid = args[args.indexOf("--uuid") + 1];
+const text = fs.readFileSync(config, "utf8");
+const job = /jobs:\s*\n\s*-\s*name:\s*(\S+)/.exec(text)[1];
+const log = (m) => console.log(`time="2026-11-27 20:00:00" level=info msg="${m}" file="job.go:100"`);
+log(`🔥 Starting kube-burner (2.7.3@0000000) with UUID ${uuid}`);
+if (process.env.FAKE_KUBE_BURNER_NO_METRICS) {
+  console.error(
+    'time="2026-11-27 20:00:01" level=fatal msg="error creating clientset: no configuration has been provided"',
+  );
+  process.exit(1);
+}
+const n = Number(process.env.ITERATIONS || 10);
+const base = Number(process.env.FAKE_READY_MS || 2000);
+log(`Triggering job: ${job}`);
+const docs = [];
+for (let i = 0; i < n; i++) {
+  const ready = base + ((i * 7919) % 1000);
+  docs.push({
+    timestamp: "2026-11-27T20:00:00Z",
+    schedulingLatency: i % 5,
+    initializedLatency: Math.round(ready / 3),
+    containersReadyLatency: ready,
+    podReadyLatency: ready,
+    readyToStartContainersLatency: Math.round(ready / 2),
+    containersStartedLatency: ready - 10,
+    metricName: "podLatencyMeasurement",
+    uuid,
+    jobName: job,
+    jobIteration: i,
+    replica: 1,
+    namespace: job,
+    podName: `${job}-${i}-1`,
+    nodeName: "worker-0",
+  });
+}
+const dir = process.env.METRICS_DIR;
+fs.mkdirSync(dir, { recursive: true });
+fs.writeFileSync(path.join(dir, `podLatencyMeasurement-${job}.json`), JSON.stringify(docs, null, 2));
+fs.writeFileSync(
+  path.join(dir, `podLatencyQuantilesMeasurement-${job}.json`),
+  JSON.stringify(
+    [
+      {
+        quantileName: "Ready",
+        uuid,
+        P99: base + 990,
+        P95: base + 950,
+        P50: base + 500,
+        max: base + 999,
+        avg: base + 500,
+        metricName: "podLatencyQuantilesMeasurement",
+        jobName: job,
+      },
+    ],
+    null,
+    2,
+  ),
+);
+fs.writeFileSync(
+  path.join(dir, "jobSummary.json"),
+  JSON.stringify([
+    {
+      timestamp: "2026-11-27T20:00:00Z",
+      endTimestamp: "2026-11-27T20:01:00Z",
+      elapsedTime: 60,
+      uuid,
+      metricName: "jobSummary",
+      jobConfig: { name: job },
+      version: "2.7.3@0000000",
+      passed: true,
+    },
+  ]),
+);
+log(`${job}: Ready 50th: ${base + 500} 99th: ${base + 990}`);
+process.exit(Number(process.env.FAKE_KUBE_BURNER_EXIT || 0));

@@ -1,0 +1,163 @@
+/**
+ * The cluster path of `llw sriov`: workers from the nodes' providerIDs, the version from
+ * ClusterVersion, the region from Infrastructure, and the cross-check against
+ * SriovNetworkNodeState. No kube-apiserver exists here: a fake API server speaks the real HTTP
+ * protocol to the real @kubernetes/client-node; EC2 is the moto_server emulator.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { main } from "../../src/cli.ts";
+import { bufferContext } from "../../src/lib/context.ts";
+import { FakeApiServer, type Obj } from "../helpers/fake-apiserver.ts";
+import { node, SRIOV_RESOURCES, seedOpenShift } from "../helpers/fake-openshift.ts";
+import { type Moto, useMoto } from "../helpers/moto.ts";
+import { addEni, createVpc, runInstance } from "./fixture.ts";
+
+const OUT = "gitops/overlays/aws/sriov";
+const REGION = "us-east-2"; // the fake cluster's Infrastructure says us-east-2
+
+function nodeState(name: string, interfaces: Obj[]): Obj {
+  return {
+    apiVersion: "sriovnetwork.openshift.io/v1",
+    kind: "SriovNetworkNodeState",
+    metadata: { name, namespace: "openshift-sriov-network-operator" },
+    spec: {},
+    status: { syncStatus: "Succeeded", interfaces },
+  };
+}
+
+describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () => {
+  const moto = useMoto();
+  let api: FakeApiServer;
+  let dir: string;
+  let kubeconfig: string;
+  let m: Moto;
+  const w = { metalA: "", metalB: "", eniA: { mac: "", subnet: "" }, eniB: { mac: "" } };
+
+  before(async () => {
+    const started = moto({ skip: () => {} } as never);
+    if (!started) return;
+    m = started;
+    await m.reset();
+    const ec2 = m.ec2(REGION);
+    const net = await createVpc(ec2, `${REGION}a`);
+    const enis = new Map();
+    // Instances without the cluster tag: only the cluster's nodes can lead to them.
+    w.metalA = await runInstance(ec2, net.clusterSubnet, "c5.metal", "metal-a", {});
+    w.metalB = await runInstance(ec2, net.clusterSubnet, "m5.metal", "metal-b", {});
+    const a = await addEni(ec2, { enis }, net.dataA, { instanceId: w.metalA, deviceIndex: 1 });
+    const b = await addEni(ec2, { enis }, net.dataA, { instanceId: w.metalB, deviceIndex: 1 });
+    w.eniA = { mac: enis.get(a).mac, subnet: net.dataA };
+    w.eniB = { mac: enis.get(b).mac };
+
+    api = await FakeApiServer.start();
+    seedOpenShift(api, { version: "4.22.3", workers: [] });
+    api.addResources(SRIOV_RESOURCES);
+    for (const [name, id, type] of [
+      ["metal-a.example.internal", w.metalA, "c5.metal"],
+      ["metal-b.example.internal", w.metalB, "m5.metal"],
+    ] as const) {
+      const n = node(name, "worker", type);
+      n.spec.providerID = `aws:///${REGION}a/${id}`;
+      api.seed(n);
+    }
+    api.seed(
+      nodeState("metal-a.example.internal", [
+        { name: "ens5", mac: "02:00:00:00:00:01", driver: "ena", vendor: "1d0f", deviceID: "ec20" },
+        {
+          name: "ens6",
+          mac: w.eniA.mac,
+          driver: "ena",
+          vendor: "1d0f",
+          deviceID: "ec20",
+          netFilter: `aws/NetworkID:${w.eniA.subnet.replace("subnet-", "")}`,
+          totalvfs: 1,
+          numVfs: 1,
+        },
+      ]),
+      // metal-b's config daemon reports no ENA device: the cross-check must say so.
+      nodeState("metal-b.example.internal", []),
+    );
+    dir = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
+    kubeconfig = api.writeKubeconfig(dir);
+  });
+  after(async () => {
+    await api?.stop();
+  });
+
+  function env(): Record<string, string> {
+    const e = m.env(REGION);
+    delete (e as Partial<typeof e>).AWS_REGION;
+    return e;
+  }
+
+  it("fake API server: detect finds the workers from the nodes' providerIDs and the region from Infrastructure", async (t) => {
+    if (!moto(t)) return;
+    const ctx = bufferContext({ cwd: dir, env: env() });
+    const code = await main(["sriov", "detect", "--kubeconfig", kubeconfig, "-o", "json"], ctx);
+    assert.equal(code, 0, ctx.err());
+    const det = JSON.parse(ctx.out());
+    assert.equal(det.source, "cluster");
+    assert.equal(det.region, REGION);
+    assert.deepEqual(
+      det.nodes.map((n: Obj) => [n.nodeName, n.instanceId]),
+      [
+        ["metal-a.example.internal", w.metalA],
+        ["metal-b.example.internal", w.metalB],
+      ],
+      "control-plane nodes are skipped; node names come from the cluster",
+    );
+    assert.equal(det.totals.usable, 2);
+  });
+
+  it("fake API server: generate takes 4.22 from ClusterVersion, writes the operator path and cross-checks the node states", async (t) => {
+    if (!moto(t)) return;
+    const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
+    const ctx = bufferContext({ cwd, env: env() });
+    const code = await main(["sriov", "generate", "--kubeconfig", kubeconfig], ctx);
+    assert.equal(code, 1, "the cross-check found a mismatch");
+    assert.match(ctx.out(), /SR-IOV on AWS for OpenShift 4\.22: SR-IOV Network Operator/);
+    assert.match(
+      ctx.out(),
+      /error: metal-b\.example\.internal: eni-[0-9a-f]+ \([0-9a-f:]+\) is not in SriovNetworkNodeState/,
+    );
+    assert.doesNotMatch(ctx.out(), /metal-a\.example\.internal: .*not in/);
+    assert.match(ctx.err(), /SriovNetworkNodeStates do not match/);
+    const files = readdirSync(join(cwd, OUT));
+    assert.ok(files.some((f) => f.startsWith("sriov-network-node-policy-")));
+  });
+
+  it("fake API server: --ocp-version overrides the cluster's version (4.19 path, node names from the cluster)", async (t) => {
+    if (!moto(t)) return;
+    const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
+    const ctx = bufferContext({ cwd, env: env() });
+    const code = await main(
+      ["sriov", "generate", "--kubeconfig", kubeconfig, "--ocp-version", "4.19", "-o", "json"],
+      ctx,
+    );
+    assert.equal(code, 0, ctx.err());
+    const out = JSON.parse(ctx.out());
+    assert.equal(out.mechanism, "host-device");
+    assert.deepEqual(out.files.map((f: Obj) => f.file.split("/").pop()).sort(), [
+      "kustomization.yaml",
+      "network-attachment-definition-aws-metal-a-eni1.yaml",
+      "network-attachment-definition-aws-metal-b-eni1.yaml",
+    ]);
+  });
+
+  it("fake API server: an unreachable cluster is an environment error saying how to skip it; nothing written", async (t) => {
+    if (!moto(t)) return;
+    const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
+    const ctx = bufferContext({ cwd, env: env() });
+    const code = await main(
+      ["sriov", "generate", "--kubeconfig", kubeconfig, "--context", "unreachable"],
+      ctx,
+    );
+    assert.equal(code, 3, ctx.err());
+    assert.match(ctx.err(), /--infra-id <id> or --instance-ids i-\.\.\. \(or --no-cluster\)/);
+    assert.equal(existsSync(join(cwd, OUT)), false);
+  });
+});
