@@ -83,11 +83,11 @@ function defaultReserved(t: Topology, disableHt: boolean): { count: number; spli
   const threads = disableHt ? 1 : t.threadsPerCore;
   const n = t.numaNodes.length;
   const count = threads * n;
-  const what = `${count} CPU${count === 1 ? "" : "s"}: one physical core${threads > 1 ? ` (both SMT siblings)` : ""} per NUMA node`;
+  const what = `one physical core per NUMA node (${count} CPU${count === 1 ? "" : "s"}${threads > 1 ? ", both SMT siblings" : ""})`;
   return {
     count,
     split: n > 1,
-    text: `${what} for housekeeping (kubelet, CRI-O, systemd, kernel threads and device interrupts). One core per NUMA node keeps housekeeping and interrupt handling local to each node's memory and devices while leaving every other core to isolate; on metal that is enough for the OpenShift node agents. Pass --reserved-cpu-count for more (whole cores: an even count with SMT on)`,
+    text: `housekeeping gets ${what}: kubelet, CRI-O, systemd, kernel threads and device interrupts stay local to each node's memory and devices, and every other core is isolated. Pass --reserved-cpu-count for more (an even count with SMT on)`,
   };
 }
 

@@ -34,7 +34,8 @@ export function renderCpuMap(t: Topology, c: Colors, roles?: CpuRoles, width = 1
   const lines: string[] = [`${c.bold(t.source)}: ${describeTopology(t)}`];
   if (t.offlineCpus) lines.push(`offline now: ${formatCpuList(t.offlineCpus)}`);
   const labelWidth = Math.max(...t.cores.map((k) => k.cpus.join(",").length));
-  const cell = labelWidth + (roles ? 4 : 2);
+  const markWidth = t.threadsPerCore;
+  const cell = labelWidth + (roles ? markWidth + 3 : 2);
   const perRow = Math.max(1, Math.floor((width - 2) / cell));
   for (const n of t.numaNodes) {
     const sockets = [...new Set(n.cores.map((k) => k.socket))];
@@ -48,12 +49,12 @@ export function renderCpuMap(t: Topology, c: Colors, roles?: CpuRoles, width = 1
     for (let i = 0; i < n.cores.length; i += perRow) {
       const row = n.cores.slice(i, i + perRow).map((k) => {
         const rs = k.cpus.map((x) => role.get(x) ?? "none");
-        const r: Role = rs.every((x) => x === rs[0]) ? rs[0]! : "none";
+        const r: Role = rs[0]!;
         const label = k.cpus.join(",").padEnd(labelWidth);
         if (!roles) return `${label}  `;
         // A core whose threads have different roles shows each thread's mark.
         const mark = rs.every((x) => x === rs[0]) ? MARK[r] : rs.map((x) => MARK[x]).join("");
-        return paint(r, `${mark.padEnd(2)} ${label} `);
+        return paint(r, `${mark.padEnd(markWidth)} ${label}  `);
       });
       lines.push(`  ${row.join("").trimEnd()}`);
     }
