@@ -224,7 +224,13 @@ export class Kube {
     patch: Record<string, unknown>,
     namespace?: string,
   ): Promise<T> {
-    const spec = { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) }, ...patch };
+    const { metadata, ...rest } = patch as { metadata?: Record<string, unknown> };
+    const spec = {
+      ...rest,
+      apiVersion,
+      kind,
+      metadata: { ...metadata, name, ...(namespace ? { namespace } : {}) },
+    };
     try {
       return plain(
         await this.objects.patch(

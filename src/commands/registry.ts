@@ -15,7 +15,7 @@ function boolOption(flags: string, description: string): OptionSpec {
     parse: (v: string) => {
       if (/^(true|1|yes)$/i.test(v)) return true;
       if (/^(false|0|no)$/i.test(v)) return false;
-      throw new Error(`${flags}: expected true or false, got "${v}"`);
+      throw new UserError({ what: `expected true or false, got "${v}"`, where: flags });
     },
   };
 }
@@ -34,6 +34,13 @@ const TOPOLOGY_SOURCE_OPTIONS: OptionSpec[] = [
     description:
       "sysfs snapshot: a directory or .tar.gz with sys/devices/system (must-gather's nodes/<node>/sysinfo.tgz)",
   },
+];
+
+// --- cluster (issue 5): shared option specs ---
+/** Cluster access as with oc/kubectl: KUBECONFIG and the current context unless overridden. */
+const KUBE_OPTIONS: OptionSpec[] = [
+  { flags: "--kubeconfig <file>", description: "kubeconfig file (default: KUBECONFIG, then ~/.kube/config)" },
+  { flags: "--context <name>", description: "kubeconfig context to use (default: the current context)" },
 ];
 
 // --- bench, latency, report (issue 6): shared option parsers ---
@@ -109,6 +116,7 @@ export const GROUPS: GroupSpec[] = [
     summary: "Show the CPU topology of a host: sockets, NUMA nodes, cores and SMT siblings",
   },
   { name: "profile", summary: "Plan and validate PerformanceProfiles (CPU isolation, hugepages, NUMA)" },
+  { name: "tune", summary: "Apply node tuning to a cluster as one MachineConfigPool rollout" },
   {
     name: "sriov",
     summary:
@@ -392,7 +400,7 @@ export const COMMANDS: CommandSpec[] = [
       },
       {
         flags: "--namespace <ns>",
-        description: "namespace of the network attachments (default low-latency-workloads)",
+        description: "namespace of the network attachments (default low-latency-workshop)",
       },
       { flags: "--out-dir <dir>", description: "output directory (default gitops/overlays/aws/sriov)" },
       { flags: "--force", description: "replace files edited by hand" },
@@ -438,6 +446,130 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./sriov/iam-policy.ts"),
   },
   // --- cluster: install, tune, doctor (issue 5) ---
+  {
+    path: ["install"],
+    summary: "Install the workshop's operators and configuration on a cluster, through GitOps or directly",
+    description:
+      "GitOps mode (default): installs the OpenShift GitOps operator, waits for its CSV, creates the app-of-apps " +
+      "Application for --repo/--revision (defaults: this checkout's git remote and branch) and follows every " +
+      "Application until Synced and Healthy. --direct: builds the GitOps tree locally with kustomize and applies it " +
+      "with server-side apply in dependency order: operators, then (once each CSV Succeeded and its CRDs are " +
+      "Established) their custom resources, then the node tuning as one MachineConfigPool rollout. Re-running resumes; " +
+      "running twice changes nothing the second time.",
+    options: [
+      ...KUBE_OPTIONS,
+      { flags: "--direct", description: "apply the tree with server-side apply instead of through Argo CD" },
+      {
+        flags: "--repo <url>",
+        description: "Git repository Argo CD syncs (default: the `origin` remote of this checkout)",
+      },
+      {
+        flags: "--revision <rev>",
+        description: "branch, tag or commit Argo CD syncs (default: the current branch)",
+      },
+      {
+        flags: "--path <dir>",
+        description: "app-of-apps directory in the tree",
+        default: "gitops/bootstrap",
+      },
+      {
+        flags: "--approve",
+        description: "approve InstallPlans that wait for manual approval for the workshop's operators",
+      },
+      {
+        flags: "--timeout <duration>",
+        description: "timeout of each step (operator, CRD, Application, rollout)",
+        default: "20m",
+      },
+      { flags: "--interval <duration>", description: "poll interval", default: "5s" },
+      {
+        flags: "--settle <duration>",
+        description: "--direct: how long the rendered config must stay unchanged before unpausing pools",
+        default: "30s",
+      },
+      { flags: "--dry-run", description: "print the steps without changing the cluster" },
+    ],
+    examples: [
+      { cmd: "llw install", what: "GitOps install of this checkout's remote and branch" },
+      {
+        cmd: "llw install --repo https://github.com/me/low-latency-workshop.git --revision my-branch",
+        what: "GitOps install of a fork",
+      },
+      { cmd: "llw install --direct --context admin", what: "install without Argo CD, on another context" },
+    ],
+    load: () => import("./install.ts"),
+  },
+  {
+    path: ["tune", "apply"],
+    summary:
+      "Apply a tuning change set (PerformanceProfile, SR-IOV policies, ...) as one MachineConfigPool rollout",
+    description:
+      "Pauses the pools the change set rolls, applies every object with server-side apply, waits for the new " +
+      "rendered config, unpauses once and follows each pool until Updated, node by node (one reboot per node instead " +
+      "of one per object). Refuses a degraded pool or a change set that fails lint. --dry-run prints the plan.",
+    args: [
+      {
+        name: "paths",
+        description: "YAML files, directories or kustomizations of the change set",
+        required: true,
+        variadic: true,
+      },
+    ],
+    options: [
+      ...KUBE_OPTIONS,
+      {
+        flags: "--dry-run",
+        description: "print the plan (objects, pools, expected reboots) and change nothing",
+      },
+      { flags: "--timeout <duration>", description: "timeout of each pool's rollout", default: "90m" },
+      { flags: "--interval <duration>", description: "poll interval", default: "10s" },
+      {
+        flags: "--settle <duration>",
+        description: "how long the rendered config must stay unchanged before unpausing",
+        default: "30s",
+      },
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      {
+        cmd: "llw tune apply gitops/overlays/aws/performance-profiles --dry-run",
+        what: "show what would roll and how many reboots",
+      },
+      {
+        cmd: "llw tune apply gitops/overlays/aws/performance-profiles gitops/overlays/aws/sriov",
+        what: "profile, hugepages and SR-IOV in one rollout",
+      },
+    ],
+    load: () => import("./tune-apply.ts"),
+  },
+  {
+    path: ["doctor"],
+    summary: "Check that a cluster is ready for the workshop: PASS / WARN / FAIL with evidence and fix",
+    description:
+      "Reads the cluster (version, platform, nodes, operators, Applications, PerformanceProfile, pools, hugepages, " +
+      "KVM, HyperConverged, SR-IOV) and, unless --no-node-access, the isolated CPUs and kernel arguments in effect " +
+      "on each tuned node through a short-lived debug pod (as `oc debug node/...` does). Exits 1 when a check fails.",
+    options: [
+      ...KUBE_OPTIONS,
+      { flags: "--no-node-access", description: "skip the checks that start a debug pod on the nodes" },
+      { flags: "--list-checks", description: "list the checks, one per line, with what each proves" },
+      { flags: "--timeout <duration>", description: "timeout of each debug pod", default: "3m" },
+      { flags: "--interval <duration>", description: "poll interval while a debug pod runs", default: "2s" },
+      { flags: "--debug-namespace <ns>", description: "namespace of the debug pods", default: "default" },
+      {
+        flags: "--debug-image <image>",
+        description: "image of the debug pod",
+        default: "registry.redhat.io/rhel9/support-tools",
+      },
+    ],
+    output: ["table", "json", "yaml"],
+    examples: [
+      { cmd: "llw doctor", what: "check the current cluster" },
+      { cmd: "llw doctor --no-node-access -o json", what: "only API checks, as JSON for a script" },
+      { cmd: "llw doctor --list-checks", what: "what each check proves" },
+    ],
+    load: () => import("./doctor.ts"),
+  },
   // --- bench, latency, report (issue 6) ---
   {
     path: ["bench", "run"],
@@ -664,6 +796,68 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./report.ts"),
   },
   // --- aws (issue 8) ---
+  {
+    path: ["aws", "machineset"],
+    summary:
+      "Write a MachineSet for metal workers (and its MachineConfigPool) from one of the cluster's worker MachineSets",
+    description:
+      "Copies AMI, subnet, security groups, IAM instance profile, tags and user data from a worker MachineSet (from --from " +
+      "or from the cluster), sets the metal instance type, the root volume, and the worker-rt role that the " +
+      "PerformanceProfile selects (node-role.kubernetes.io/worker-rt), and emits the matching MachineConfigPool. " +
+      "Both are checked against the upstream CRD schemas. Prints YAML (pipe to `oc apply -f -`) or writes --output-dir.",
+    options: [
+      {
+        flags: "--instance-type <type>",
+        description: "metal instance type from the catalog, e.g. c5.metal (required)",
+      },
+      {
+        flags: "--from <file>",
+        description:
+          "worker MachineSet(s) as YAML (`oc get machinesets -n openshift-machine-api -o yaml`); default: read the cluster",
+      },
+      {
+        flags: "--source <name>",
+        description: "which worker MachineSet to copy (default: the first, or the one in --zone)",
+      },
+      { flags: "--zone <zone>", description: "copy the worker MachineSet of this availability zone" },
+      {
+        flags: "--replicas <n>",
+        description: "number of metal workers",
+        default: 1,
+        parse: intOption("--replicas", 0),
+      },
+      {
+        flags: "--root-volume <GiB>",
+        description: "root volume size (VM disks and test images live there)",
+        default: 250,
+        parse: intOption("--root-volume", 1),
+      },
+      { flags: "--role <name>", description: "node role and MachineConfigPool name", default: "worker-rt" },
+      {
+        flags: "--output-dir <dir>",
+        description:
+          "write machineset-<name>.yaml and machineconfigpool-<role>.yaml here instead of printing",
+      },
+      { flags: "--force", description: "overwrite files edited by hand" },
+      {
+        flags: "--check",
+        description: "report drift of --output-dir files without writing (exit 1 on drift)",
+      },
+      { flags: "--kubeconfig <file>", description: "kubeconfig (default: KUBECONFIG, ~/.kube/config)" },
+      { flags: "--context <name>", description: "kubeconfig context" },
+    ],
+    examples: [
+      {
+        cmd: "llw aws machineset --instance-type c5.metal --zone us-east-2a | oc apply -f -",
+        what: "one c5.metal worker in us-east-2a, from the cluster's own worker MachineSet",
+      },
+      {
+        cmd: "llw aws machineset --instance-type m5zn.metal --from machinesets.yaml --output-dir gitops/overlays/aws/machinesets",
+        what: "offline, from an exported MachineSet, into files",
+      },
+    ],
+    load: () => import("./aws-machineset.ts"),
+  },
   {
     path: ["aws", "network", "up"],
     summary:

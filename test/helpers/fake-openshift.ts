@@ -757,3 +757,186 @@ export function simulatePods(
     }
   });
 }
+
+/**
+ * A cluster where the workshop is fully installed and tuned (c5.metal workers, OpenShift
+ * 4.19): operators Succeeded, Applications Synced/Healthy, the profile Available with its
+ * RuntimeClass, 16 x 1G hugepages and KVM on the workers, HyperConverged Available, host-device
+ * networks for the extra ENIs. Tests break one piece at a time.
+ */
+export function seedWorkshopInstalled(api: FakeApiServer, o: WorldOptions = {}): void {
+  const workers = [
+    {
+      name: "ip-10-0-1-10.us-east-2.compute.internal",
+      instanceType: "c5.metal",
+      hugepages1Gi: "16Gi",
+      kvm: "1k",
+    },
+    {
+      name: "ip-10-0-1-11.us-east-2.compute.internal",
+      instanceType: "c5.metal",
+      hugepages1Gi: "16Gi",
+      kvm: "1k",
+    },
+  ];
+  seedOpenShift(api, { workers, ...o });
+  api.addResources([...SRIOV_RESOURCES, ...CNV_RESOURCES]);
+  const ops = [
+    ["sriov-network-operator", "openshift-sriov-network-operator", "sriov-network-operator.v4.19.0-202511"],
+    ["kubevirt-hyperconverged", "openshift-cnv", "kubevirt-hyperconverged-operator.v4.19.3"],
+    ["openshift-gitops-operator", "openshift-gitops-operator", "openshift-gitops-operator.v1.18.1"],
+  ] as const;
+  for (const [pkg, ns, csvName] of ops) {
+    api.seed(
+      {
+        apiVersion: "operators.coreos.com/v1alpha1",
+        kind: "Subscription",
+        metadata: { name: pkg, namespace: ns },
+        spec: {
+          name: pkg,
+          channel: pkg === "openshift-gitops-operator" ? "latest" : "stable",
+          source: "redhat-operators",
+          sourceNamespace: "openshift-marketplace",
+          installPlanApproval: "Automatic",
+        },
+        status: { currentCSV: csvName, installedCSV: csvName, state: "AtLatestKnown" },
+      },
+      csv(csvName, ns, "Succeeded", "install strategy completed with no errors"),
+    );
+  }
+  for (const name of ["low-latency-workshop", "operator-sriov-network-operator", "tuning"]) {
+    api.seed({
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Application",
+      metadata: { name, namespace: "openshift-gitops" },
+      spec: {
+        project: "default",
+        source: {
+          repoURL: "https://github.com/example/low-latency-workshop.git",
+          targetRevision: "main",
+          path: "gitops/bootstrap",
+        },
+      },
+      status: { sync: { status: "Synced", revision: "0123456789abcdef" }, health: { status: "Healthy" } },
+    });
+  }
+  api.seed(
+    {
+      apiVersion: "performance.openshift.io/v2",
+      kind: "PerformanceProfile",
+      metadata: { name: "workshop-c5-metal" },
+      spec: {
+        cpu: { reserved: "0-1,48-49", isolated: "2-47,50-95" },
+        hugepages: { defaultHugepagesSize: "1G", pages: [{ size: "1G", count: 16 }] },
+        nodeSelector: { "node-role.kubernetes.io/worker": "" },
+        machineConfigPoolSelector: { "pools.operator.machineconfiguration.openshift.io/worker": "" },
+        numa: { topologyPolicy: "restricted" },
+      },
+      status: {
+        conditions: [
+          cond("Available", "True", "AsExpected", "cgroup=v2"),
+          cond("Upgradeable", "True"),
+          cond("Progressing", "False"),
+          cond("Degraded", "False"),
+        ],
+        runtimeClass: "performance-workshop-c5-metal",
+        tuned: "openshift-cluster-node-tuning-operator/openshift-node-performance-workshop-c5-metal",
+      },
+    },
+    {
+      apiVersion: "node.k8s.io/v1",
+      kind: "RuntimeClass",
+      metadata: { name: "performance-workshop-c5-metal" },
+      handler: "high-performance",
+      scheduling: { nodeSelector: { "node-role.kubernetes.io/worker": "" } },
+    },
+    {
+      apiVersion: "hco.kubevirt.io/v1beta1",
+      kind: "HyperConverged",
+      metadata: { name: "kubevirt-hyperconverged", namespace: "openshift-cnv" },
+      spec: {},
+      status: {
+        conditions: [
+          cond("ReconcileComplete", "True"),
+          cond("Available", "True"),
+          cond("Progressing", "False"),
+          cond("Degraded", "False"),
+          cond("Upgradeable", "True"),
+        ],
+      },
+    },
+    {
+      apiVersion: "k8s.cni.cncf.io/v1",
+      kind: "NetworkAttachmentDefinition",
+      metadata: {
+        name: "ena-dataplane",
+        namespace: "low-latency-workshop",
+        annotations: { "k8s.v1.cni.cncf.io/resourceName": "openshift.io/ena_dataplane" },
+      },
+      spec: {
+        config:
+          '{"cniVersion":"1.0.0","name":"ena-dataplane","type":"host-device","capabilities":{"deviceID":true}}',
+      },
+    },
+  );
+}
+
+/** What a tuned c5.metal node's /proc/cmdline looks like (from the openshift-node-performance profile). */
+export const TUNED_CMDLINE =
+  "BOOT_IMAGE=(hd0,gpt3)/boot/ostree/rhcos-0a1b/vmlinuz-5.14.0-427.50.1.el9_4.x86_64 ostree=/ostree/boot.1/rhcos/0a1b/0 " +
+  "ignition.platform.id=aws console=ttyS0,115200n8 root=UUID=0a1b2c3d rw rootflags=prjquota boot=UUID=0a1b2c3d " +
+  "skew_tick=1 tsc=reliable rcupdate.rcu_normal_after_boot=1 nohz=on rcu_nocbs=2-47,50-95 tuned.non_isolcpus=00030000,00000000,00030000,00000003 " +
+  "systemd.cpu_affinity=0,1,48,49 intel_iommu=on iommu=pt isolcpus=managed_irq,2-47,50-95 nohz_full=2-47,50-95 nosoftlockup nmi_watchdog=0 " +
+  "mce=off rcutree.kthread_prio=11 default_hugepagesz=1G hugepagesz=1G hugepages=16 intel_pstate=disable";
+
+export const ARGO_RESOURCES: ResourceDef[] = OPENSHIFT_RESOURCES.filter((d) => d.group === "argoproj.io");
+
+/**
+ * Argo CD, simplified: when the root Application appears it "syncs" and creates the child
+ * Applications; every list of Applications advances each one step: OutOfSync/Missing ->
+ * Synced/Progressing -> Synced/Healthy (or stays Degraded with `degrade` and its message).
+ */
+export function simulateArgo(
+  api: FakeApiServer,
+  children: string[],
+  opts: { degrade?: { app: string; message: string } } = {},
+): void {
+  const APP = "argoproj.io/v1alpha1";
+  api.controller((ev) => {
+    if (ev.object.kind !== "Application" || ev.type !== "ADDED" || children.includes(ev.object.metadata.name))
+      return;
+    const ns = ev.object.metadata.namespace;
+    api.update(APP, "Application", ev.object.metadata.name, ns, {
+      status: { sync: { status: "OutOfSync" }, health: { status: "Missing" } },
+    });
+    for (const c of children) {
+      if (api.get(APP, "Application", c, ns)) continue;
+      api.seed({
+        apiVersion: APP,
+        kind: "Application",
+        metadata: { name: c, namespace: ns },
+        spec: { project: "default", source: ev.object.spec.source },
+        status: { sync: { status: "OutOfSync" }, health: { status: "Missing" } },
+      });
+    }
+  });
+  api.onRead({ verb: "list", resource: "applications" }, (req) => {
+    for (const a of api.list(APP, "Application", req.namespace)) {
+      const s = `${a.status?.sync?.status}/${a.status?.health?.status}`;
+      const degrade = opts.degrade;
+      if (degrade && degrade.app === a.metadata.name && s === "Synced/Progressing") {
+        api.update(APP, "Application", a.metadata.name, a.metadata.namespace, {
+          status: { health: { status: "Degraded", message: degrade.message } },
+        });
+      } else if (s === "OutOfSync/Missing") {
+        api.update(APP, "Application", a.metadata.name, a.metadata.namespace, {
+          status: { sync: { status: "Synced" }, health: { status: "Progressing" } },
+        });
+      } else if (s === "Synced/Progressing") {
+        api.update(APP, "Application", a.metadata.name, a.metadata.namespace, {
+          status: { health: { status: "Healthy" } },
+        });
+      }
+    }
+  });
+}

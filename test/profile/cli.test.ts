@@ -66,3 +66,28 @@ describe("llw profile generate (in-process CLI)", () => {
     assert.match(ctx.err(), /where: --reserved-cpu-count/);
   });
 });
+
+describe("llw profile generate on a terminal", () => {
+  it("prints the map and reasons on stderr by itself when stderr is a terminal; --quiet silences them", async () => {
+    const tty = () => {
+      const ctx = bufferContext();
+      (ctx.stderr as { isTTY?: boolean }).isTTY = true;
+      return ctx;
+    };
+    const ctx = tty();
+    assert.equal(await main(["profile", "generate", "--instance-type", "c5.metal"], ctx), 0);
+    assert.match(ctx.err(), /Why \(workshop-c5-metal\)/);
+    assert.equal(parse(ctx.out()).kind, "PerformanceProfile");
+    const quiet = tty();
+    assert.equal(await main(["profile", "generate", "--instance-type", "c5.metal", "--quiet"], quiet), 0);
+    assert.equal(quiet.err(), "");
+  });
+  it("a bad boolean value is a usage error naming the flag", async () => {
+    const ctx = bufferContext();
+    assert.equal(
+      await main(["profile", "generate", "--instance-type", "c5.metal", "--rt-kernel=maybe"], ctx),
+      2,
+    );
+    assert.match(ctx.err(), /expected true or false, got "maybe"/);
+  });
+});

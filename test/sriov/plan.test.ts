@@ -20,7 +20,7 @@ const OPTS: GenerateOptions = {
   deviceType: "netdevice",
   networkKind: "nad",
   nodeSelectorLabel: "node-role.kubernetes.io/worker-rt",
-  networkNamespace: "low-latency-workloads",
+  networkNamespace: "low-latency-workshop",
 };
 
 describe("classify: each interface gets a role and a reason", () => {

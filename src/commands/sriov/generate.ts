@@ -23,7 +23,7 @@ import {
 import { detect, type SriovAwsOptions } from "../../sriov/shell.ts";
 
 export const DEFAULT_OUT_DIR = "gitops/overlays/aws/sriov";
-export const DEFAULT_NETWORK_NAMESPACE = "low-latency-workloads";
+export const DEFAULT_NETWORK_NAMESPACE = "low-latency-workshop";
 export const DEFAULT_MCP = "worker-rt";
 
 export interface SriovGenerateOptions extends SriovAwsOptions {

@@ -1,0 +1,298 @@
+/**
+ * Applies a tuning change set as one rollout: pause the pools it rolls, apply everything,
+ * wait for the Machine Config Operator to render the new config, unpause once, then follow
+ * each pool node by node until Updated. Resumable: a pool llw paused (annotated) and left
+ * paused by an interrupted run is picked up and unpaused by the next run.
+ */
+import { EnvironmentError } from "../lib/errors.ts";
+import type { Clock } from "./clock.ts";
+import type { Kube, KubeObject } from "./kube.ts";
+import type { Progress } from "./progress.ts";
+import {
+  diffRollout,
+  MCP,
+  type NodeRollout,
+  nodeRollout,
+  PAUSED_BY,
+  type PoolState,
+  planTuning,
+  poolDone,
+  poolState,
+  selectorMatches,
+  type TuningPlan,
+} from "./tune-plan.ts";
+import { waitFor } from "./wait.ts";
+
+export interface TuneOptions {
+  dryRun?: boolean;
+  /** Per pool rollout. */
+  timeoutMs: number;
+  intervalMs: number;
+  /** How long the rendered config must stay the same before unpausing. */
+  settleMs: number;
+  clock: Clock;
+  progress: Progress;
+}
+
+export interface PoolResult {
+  name: string;
+  machineCount: number;
+  reboots: number;
+  rolledOut: boolean;
+  config: string;
+}
+
+export interface TuneResult {
+  plan: TuningPlan;
+  pools: PoolResult[];
+  reboots: number;
+  rollouts: number;
+  elapsedMs: number;
+  applied: { kind: string; name: string; action: string }[];
+}
+
+/** Reads what planning needs and plans (no writes). */
+export async function readAndPlan(kube: Kube, objects: KubeObject[]): Promise<TuningPlan> {
+  const [pools, nodes] = await Promise.all([kube.list(MCP, "MachineConfigPool"), kube.list("v1", "Node")]);
+  const liveByKey = new Map<string, KubeObject | undefined>();
+  await Promise.all(
+    objects.map(async (o) => {
+      liveByKey.set(keyOf(o), await kube.get(o.apiVersion, o.kind, o.metadata.name!, o.metadata.namespace));
+    }),
+  );
+  const plan = planTuning(objects, (o) => liveByKey.get(keyOf(o)), pools, nodes);
+  // Pools an interrupted run left paused are resumed too.
+  for (const p of pools) {
+    const st = poolState(p);
+    if (st.pausedByLlw && !plan.pools.some((x) => x.name === st.name)) {
+      plan.pools.push(st);
+      plan.notes.push(
+        `MachineConfigPool ${st.name} was left paused by an earlier llw run: it is unpaused and followed now`,
+      );
+    }
+  }
+  return plan;
+}
+
+function keyOf(o: KubeObject): string {
+  return `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+}
+
+export async function applyTuning(
+  kube: Kube,
+  objects: KubeObject[],
+  o: TuneOptions,
+  plan?: TuningPlan,
+): Promise<TuneResult> {
+  const p = o.progress;
+  const started = o.clock.now();
+  plan ??= await readAndPlan(kube, objects);
+  if (plan.refusals.length > 0) {
+    throw new EnvironmentError(
+      plan.refusals.map((what) => ({
+        what: `refusing to apply tuning: ${what}`,
+        where: "MachineConfigPool",
+        next: "look at the degraded node (`oc describe mcp`, `oc get nodes`, the node's machineconfiguration.openshift.io/reason annotation), fix it, then re-run",
+      })),
+    );
+  }
+  const applied: TuneResult["applied"] = [];
+  const result = (pools: PoolResult[]): TuneResult => ({
+    plan,
+    pools,
+    reboots: pools.reduce((n, x) => n + x.reboots, 0),
+    rollouts: pools.filter((x) => x.rolledOut).length,
+    elapsedMs: o.clock.now() - started,
+    applied,
+  });
+  if (o.dryRun) return result([]);
+
+  // Pools still rolling out an earlier change: let them finish so that this change is one rollout.
+  for (const ps of plan.pools.filter((x) => x.updating && !x.paused)) {
+    p.phase(`waiting for MachineConfigPool ${ps.name} to finish an earlier rollout`);
+    await followPool(kube, ps, o);
+  }
+
+  p.phase(`pausing ${plan.pools.map((x) => x.name).join(", ") || "no pool"}`);
+  for (const c of plan.poolObjects) {
+    const paused = plan.pools.some((x) => x.name === c.object.metadata.name);
+    const obj =
+      c.action === "create" && paused
+        ? {
+            ...c.object,
+            metadata: {
+              ...c.object.metadata,
+              annotations: { ...c.object.metadata.annotations, [PAUSED_BY]: "llw" },
+            },
+            spec: { ...c.object.spec, paused: true },
+          }
+        : c.object;
+    if (c.action !== "unchanged") await kube.apply(obj);
+    applied.push({ kind: "MachineConfigPool", name: c.object.metadata.name!, action: c.action });
+    if (c.action !== "unchanged")
+      p.ok(
+        `MachineConfigPool ${c.object.metadata.name} ${c.action === "create" ? "created" : "updated"}${c.action === "create" && paused ? " (paused)" : ""}`,
+      );
+  }
+  const before = new Map<string, string>();
+  for (const ps of plan.pools) {
+    const pool = await kube.mergePatch(MCP, "MachineConfigPool", ps.name, {
+      metadata: { annotations: { [PAUSED_BY]: "llw" } },
+      spec: { paused: true },
+    });
+    before.set(ps.name, pool.spec?.configuration?.name ?? "");
+    p.ok(`MachineConfigPool ${ps.name} paused (${ps.machineCount} node${ps.machineCount === 1 ? "" : "s"})`);
+  }
+
+  p.phase("applying the change set (server-side apply)");
+  for (const c of plan.changes) {
+    const label = `${c.object.kind} ${c.object.metadata.namespace ? `${c.object.metadata.namespace}/` : ""}${c.object.metadata.name}`;
+    applied.push({ kind: c.object.kind, name: c.object.metadata.name!, action: c.action });
+    if (c.action === "unchanged") {
+      p.info(`${label} unchanged`);
+      continue;
+    }
+    await kube.apply(c.object);
+    p.ok(
+      `${label} ${c.action === "create" ? "created" : "configured"}${c.rolls.length > 0 ? ` (rolls ${c.rolls.join(", ")})` : ""}`,
+    );
+  }
+
+  const pools: PoolResult[] = [];
+  for (const ps of plan.pools) {
+    p.phase(`rolling out MachineConfigPool ${ps.name}: one drain and reboot per node`);
+    const rendered = await waitForRender(kube, ps.name, before.get(ps.name) ?? "", o);
+    const initial = await poolNodes(kube, ps.name);
+    await kube.mergePatch(MCP, "MachineConfigPool", ps.name, {
+      metadata: { annotations: { [PAUSED_BY]: null } },
+      spec: { paused: false },
+    });
+    p.ok(`MachineConfigPool ${ps.name} unpaused (target ${rendered})`);
+    pools.push(await followPool(kube, ps, o, initial));
+  }
+  return result(pools);
+}
+
+/** Waits until the pool's rendered config has changed and stayed the same for the settle time. */
+async function waitForRender(kube: Kube, pool: string, before: string, o: TuneOptions): Promise<string> {
+  let last = before;
+  let since = o.clock.now();
+  const start = o.clock.now();
+  // Without any new render within a few settle periods, the change needs no new config (nothing to roll).
+  const giveUpMs = Math.max(o.settleMs * 4, o.intervalMs);
+  const obs = await waitFor({
+    what: `new rendered config for ${pool}`,
+    timeoutMs: o.timeoutMs,
+    intervalMs: o.intervalMs,
+    clock: o.clock,
+    progress: o.progress,
+    poll: async () => {
+      const p = await kube.get(MCP, "MachineConfigPool", pool);
+      const name: string = p?.spec?.configuration?.name ?? "";
+      if (name !== last) {
+        last = name;
+        since = o.clock.now();
+      }
+      const stable = o.clock.now() - since >= o.settleMs;
+      if (name !== before && stable) return { done: true, status: `rendered ${name}` };
+      if (name === before && o.clock.now() - start >= giveUpMs)
+        return { done: true, status: `no new render (still ${name})` };
+      return {
+        done: false,
+        status:
+          name === before ? `waiting for the MCO to render (current ${name})` : `rendered ${name}, settling`,
+      };
+    },
+  });
+  return obs.status.replace(/^rendered /, "");
+}
+
+async function poolNodes(kube: Kube, pool: string): Promise<NodeRollout[]> {
+  const p = await kube.get(MCP, "MachineConfigPool", pool);
+  return (await kube.list("v1", "Node"))
+    .filter((n) => selectorMatches(p?.spec?.nodeSelector, n.metadata.labels))
+    .map(nodeRollout);
+}
+
+/**
+ * Follows a pool until Updated: nodes updated of total, each node's reboot. Reboots are the
+ * nodes seen starting an update, or (if a poll missed that) whose current config changed.
+ */
+export async function followPool(
+  kube: Kube,
+  ps: PoolState,
+  o: TuneOptions,
+  initial?: NodeRollout[],
+): Promise<PoolResult> {
+  let prev: NodeRollout[] | undefined = initial;
+  let reboots = 0;
+  let rolledOut = false;
+  let config = "";
+  let total = ps.machineCount;
+  await waitFor({
+    what: `MachineConfigPool ${ps.name}`,
+    timeoutMs: o.timeoutMs,
+    intervalMs: o.intervalMs,
+    clock: o.clock,
+    progress: o.progress,
+    poll: async () => {
+      const pool = await kube.get(MCP, "MachineConfigPool", ps.name);
+      if (!pool) {
+        return {
+          done: false,
+          status: "pool not found",
+          failed: { what: `MachineConfigPool ${ps.name} disappeared`, next: "check `oc get mcp`" },
+        };
+      }
+      const nodes = (await kube.list("v1", "Node"))
+        .filter((n) => selectorMatches(pool.spec?.nodeSelector, n.metadata.labels))
+        .map(nodeRollout);
+      const target: string = pool.spec?.configuration?.name ?? "";
+      config = target;
+      if (prev) {
+        for (const e of diffRollout(prev, nodes)) {
+          if (e.kind === "rebooting") {
+            reboots++;
+            rolledOut = true;
+            o.progress.info(`node ${e.node}: ${e.detail}`);
+          } else if (e.kind === "updated") {
+            o.progress.ok(`node ${e.node} updated, ${e.detail}`);
+          } else {
+            o.progress.fail(`node ${e.node} degraded: ${e.detail}`);
+          }
+        }
+      }
+      prev = nodes;
+      const st = poolState(pool);
+      total = st.machineCount;
+      if (st.updating) rolledOut = true;
+      const status = `${st.updated}/${st.machineCount} nodes updated${st.updating ? ", updating" : ""}`;
+      if (st.degraded) {
+        const bad = nodes.find((n) => n.state === "Degraded");
+        return {
+          done: false,
+          status: "Degraded",
+          failed: {
+            what: `MachineConfigPool ${ps.name} is degraded: ${st.degradedReason ?? ""}${bad ? ` (node ${bad.name}: ${bad.reason ?? "no reason"})` : ""}`,
+            where: `MachineConfigPool ${ps.name}`,
+            next: "fix the node (`oc describe node`, `oc logs -n openshift-machine-config-operator <machine-config-daemon pod>`), then re-run",
+          },
+        };
+      }
+      return {
+        done: poolDone(pool) && nodes.every((n) => n.currentConfig === target && n.state === "Done"),
+        status,
+      };
+    },
+  });
+  if (initial && prev) {
+    const changed = prev.filter(
+      (n) => initial.find((i) => i.name === n.name)?.currentConfig !== n.currentConfig,
+    ).length;
+    reboots = Math.max(reboots, changed);
+  }
+  o.progress.ok(
+    `MachineConfigPool ${ps.name} Updated: ${total}/${total} nodes on ${config}, ${reboots} reboot${reboots === 1 ? "" : "s"}`,
+  );
+  return { name: ps.name, machineCount: total, reboots, rolledOut, config };
+}

@@ -1,0 +1,90 @@
+/**
+ * `llw doctor`: is this cluster ready for the workshop? One table of checks with evidence and fix.
+ */
+import { type Clock, realClock } from "../cluster/clock.ts";
+import { CHECKS, type CheckOutcome, profileNodes, runChecks } from "../cluster/doctor/checks.ts";
+import { gatherFacts, type NodeProbe } from "../cluster/doctor/facts.ts";
+import { probeNode } from "../cluster/doctor/node-probe.ts";
+import { Kube } from "../cluster/kube.ts";
+import type { Context } from "../lib/context.ts";
+import { emit, renderTable } from "../lib/output.ts";
+import { durationOption } from "./tune-apply.ts";
+
+export interface DoctorOptions {
+  kubeconfig?: string;
+  context?: string;
+  /** false with --no-node-access. */
+  nodeAccess?: boolean;
+  listChecks?: boolean;
+  timeout?: string;
+  interval?: string;
+  debugImage?: string;
+  debugNamespace?: string;
+  output?: string;
+  clock?: Clock;
+}
+
+export async function run(opts: DoctorOptions, ctx: Context): Promise<number> {
+  const format = opts.output ?? "table";
+  if (opts.listChecks) {
+    const list = CHECKS.map((c) => ({ id: c.id, proves: c.proves }));
+    emit(ctx, format, list, () => list.map((c) => `${c.id}: ${c.proves}\n`).join(""));
+    return 0;
+  }
+  const clock = opts.clock ?? realClock;
+  const timeoutMs = durationOption("--timeout", opts.timeout, "3m");
+  const kube = Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd);
+  const facts = await gatherFacts(kube);
+  if (opts.nodeAccess !== false) {
+    const nodes = [
+      ...new Set(
+        facts.performanceProfiles.flatMap((p) => profileNodes(p, facts.nodes).map((n) => n.metadata.name!)),
+      ),
+    ];
+    const probes: NodeProbe[] = [];
+    for (const node of nodes) {
+      if (ctx.stderr.isTTY) ctx.stderr.write(`reading kernel arguments of ${node} through a debug pod...\n`);
+      try {
+        probes.push(
+          await probeNode(kube, node, {
+            namespace: opts.debugNamespace ?? "default",
+            image: opts.debugImage ?? "registry.redhat.io/rhel9/support-tools",
+            timeoutMs,
+            intervalMs: durationOption("--interval", opts.interval, "2s"),
+            clock,
+          }),
+        );
+      } catch (e) {
+        probes.push({ node, error: (e as Error).message });
+      }
+    }
+    facts.probes = probes;
+  }
+  const results = runChecks(facts);
+  const failed = results.filter((r) => r.status === "FAIL").length;
+  const warned = results.filter((r) => r.status === "WARN").length;
+  emit(
+    ctx,
+    format,
+    {
+      results,
+      summary: { fail: failed, warn: warned, pass: results.filter((r) => r.status === "PASS").length },
+    },
+    () => human(ctx, results, failed, warned),
+  );
+  return failed > 0 ? 1 : 0;
+}
+
+function human(ctx: Context, results: CheckOutcome[], failed: number, warned: number): string {
+  const c = ctx.colors;
+  const paint = (s: string) =>
+    s === "PASS" ? c.green(s) : s === "WARN" ? c.yellow(s) : s === "FAIL" ? c.red(s) : c.dim(s);
+  const rows = results.map((r) => [paint(r.status), r.id, r.evidence, r.fix ?? ""]);
+  const verdict =
+    failed > 0
+      ? c.red(`${failed} check(s) failed`)
+      : warned > 0
+        ? c.yellow(`ready, with ${warned} warning(s)`)
+        : c.green("ready for the workshop");
+  return `${renderTable(ctx, ["STATUS", "CHECK", "EVIDENCE", "FIX"], rows)}\n${verdict}\n`;
+}

@@ -1,0 +1,396 @@
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import {
+  CHECKS,
+  expectedKernelArgs,
+  isMetal,
+  parseQuantity,
+  runChecks,
+} from "../../src/cluster/doctor/checks.ts";
+import type { ClusterFacts } from "../../src/cluster/doctor/facts.ts";
+import { PROBE_MARK, parseProbeOutput } from "../../src/cluster/doctor/node-probe.ts";
+import type { KubeObject } from "../../src/cluster/kube.ts";
+import type { Obj } from "../helpers/fake-apiserver.ts";
+import { cond, csv, seedWorkshopInstalled, simulatePods, TUNED_CMDLINE } from "../helpers/fake-openshift.ts";
+import { startWorld, type World } from "./world.ts";
+
+const W1 = "ip-10-0-1-10.us-east-2.compute.internal";
+
+function statusOf(out: string, id: string): string | undefined {
+  return out
+    .split("\n")
+    .find((l) => l.includes(` ${id} `) || l.split(/\s{2,}/)[1] === id)
+    ?.split(/\s+/)[0];
+}
+
+describe("fake API server: llw doctor", () => {
+  let w: World;
+  beforeEach(async () => {
+    w = await startWorld({ sriov: false });
+    seedWorkshopInstalled(w.api);
+    simulatePods(w.api, { namespace: "default" }, () => ({
+      phase: "Succeeded",
+      log: `${TUNED_CMDLINE}\n${PROBE_MARK}\n2-47,50-95\n`,
+    }));
+  });
+  afterEach(() => w.stop());
+
+  it("a fully installed and tuned cluster passes every check (exit 0), reading the nodes through debug pods that are cleaned up", async () => {
+    const r = await w.llw("doctor", "--interval", "0s");
+    assert.equal(r.code, 0, r.out + r.err);
+    for (const c of CHECKS)
+      assert.ok(
+        ["PASS", "SKIP"].includes(statusOf(r.out, c.id) ?? ""),
+        `${c.id}: ${statusOf(r.out, c.id)}\n${r.out}`,
+      );
+    assert.equal(statusOf(r.out, "node-cpus"), "PASS");
+    assert.match(r.out, /ready for the workshop/);
+    const created = w.api.requests.filter((q) => q.method === "POST" && q.path.includes("/pods"));
+    assert.equal(created.length, 2, "one debug pod per tuned node");
+    assert.equal(w.api.list("v1", "Pod", "default").length, 0, "debug pods deleted");
+  });
+
+  it("-o json gives every check with status, evidence and fix", async () => {
+    const r = await w.llw("doctor", "--no-node-access", "-o", "json");
+    assert.equal(r.code, 0, r.err);
+    const data = JSON.parse(r.out) as { results: { id: string; status: string; evidence: string }[] };
+    assert.deepEqual(
+      data.results.map((x) => x.id),
+      CHECKS.map((c) => c.id),
+    );
+    assert.equal(data.results.find((x) => x.id === "node-cpus")?.status, "SKIP");
+    assert.match(data.results.find((x) => x.id === "hugepages")?.evidence ?? "", /16 x 1G/);
+    assert.equal(
+      w.api.requests.filter((q) => q.method === "POST").length,
+      0,
+      "--no-node-access starts no pod",
+    );
+  });
+
+  it("a failed CSV and an unsynced Application are FAIL with the cluster's message (exit 1)", async () => {
+    w.api.seed(
+      csv(
+        "sriov-network-operator.v4.19.0-202511",
+        "openshift-sriov-network-operator",
+        "Failed",
+        "install timeout: deployment sriov-network-operator not ready",
+      ),
+    );
+    w.api.update("argoproj.io/v1alpha1", "Application", "tuning", "openshift-gitops", {
+      status: {
+        sync: { status: "OutOfSync" },
+        health: { status: "Degraded", message: "PerformanceProfile is degraded" },
+      },
+    });
+    const r = await w.llw("doctor", "--no-node-access");
+    assert.equal(r.code, 1);
+    assert.equal(statusOf(r.out, "operator-sriov-network-operator"), "FAIL");
+    assert.match(r.out, /install timeout: deployment sriov-network-operator not ready/);
+    assert.match(r.out, /tuning: OutOfSync\/Degraded \(PerformanceProfile is degraded\)/);
+    assert.match(r.out, /check\(s\) failed/);
+  });
+
+  it("a node still booted without the profile's kernel arguments fails node-cpus", async () => {
+    await w.stop();
+    w = await startWorld({ sriov: false });
+    seedWorkshopInstalled(w.api);
+    simulatePods(w.api, { namespace: "default" }, (pod) => ({
+      phase: "Succeeded",
+      log:
+        pod.spec.nodeName === W1
+          ? `BOOT_IMAGE=/vmlinuz root=UUID=1 rw\n${PROBE_MARK}\n\n`
+          : `${TUNED_CMDLINE}\n${PROBE_MARK}\n2-47,50-95\n`,
+    }));
+    const r = await w.llw("doctor", "--interval", "0s", "-o", "json");
+    assert.equal(r.code, 1);
+    const nc = (JSON.parse(r.out) as { results: Obj[] }).results.find((x) => x.id === "node-cpus")!;
+    assert.equal(nc.status, "FAIL");
+    assert.match(
+      nc.evidence,
+      new RegExp(
+        `${W1.replace(/\./g, "\\.")}: missing rcu_nocbs=2-47,50-95 nohz_full=2-47,50-95 default_hugepagesz=1G`,
+      ),
+    );
+  });
+
+  it("--list-checks lists every check, one per line, with what it proves", async () => {
+    const r = await w.llw("doctor", "--list-checks");
+    assert.equal(r.code, 0);
+    const lines = r.out.trim().split("\n");
+    assert.equal(lines.length, CHECKS.length);
+    assert.match(r.out, /^kvm: metal workers advertise devices\.kubevirt\.io\/kvm/m);
+    assert.equal(w.api.requests.length, 0, "listing checks needs no cluster");
+  });
+
+  it("a user forbidden to create pods still gets the API checks; node-cpus FAILs saying why", async () => {
+    w.api.forbid({ verb: "create", resource: "pods" });
+    const r = await w.llw("doctor", "--interval", "0s", "-o", "json");
+    assert.equal(r.code, 1);
+    const nc = (JSON.parse(r.out) as { results: Obj[] }).results.find((x) => x.id === "node-cpus")!;
+    assert.match(
+      nc.evidence,
+      /could not read \(forbidden: pods is forbidden: User "kube:admin" cannot create/,
+    );
+  });
+
+  it("a user forbidden to list nodes gets exit 3 and the server's reason", async () => {
+    w.api.forbid({ verb: "list", resource: "nodes" });
+    const r = await w.llw("doctor", "--no-node-access");
+    assert.equal(r.code, 3);
+    assert.match(r.err, /nodes is forbidden/);
+  });
+
+  it("an unreachable API is exit 3", async () => {
+    const r = await w.llw("doctor", "--context", "unreachable");
+    assert.equal(r.code, 3);
+    assert.match(r.err, /cannot reach the Kubernetes API/);
+  });
+});
+
+function facts(over: Record<string, unknown> = {}): ClusterFacts {
+  return {
+    nodes: [],
+    subscriptions: [],
+    csvs: [],
+    applications: [],
+    performanceProfiles: [],
+    runtimeClasses: [],
+    pools: [],
+    hyperConverged: [],
+    sriovNodeStates: [],
+    sriovPolicies: [],
+    networkAttachments: [],
+    ...over,
+  } as ClusterFacts;
+}
+const byId = (f: ClusterFacts, id: string) => runChecks(f).find((r) => r.id === id)!;
+const cv = (version: string): Obj => ({
+  apiVersion: "config.openshift.io/v1",
+  kind: "ClusterVersion",
+  metadata: { name: "version" },
+  status: { history: [{ state: "Completed", version }] },
+});
+const worker = (type: string, alloc: Obj = {}): Obj => ({
+  apiVersion: "v1",
+  kind: "Node",
+  metadata: {
+    name: `n-${type}`,
+    labels: { "node-role.kubernetes.io/worker": "", "node.kubernetes.io/instance-type": type },
+  },
+  status: { allocatable: alloc },
+});
+
+describe("doctor checks (pure)", () => {
+  it("openshift-version: 4.18 FAIL, 4.19-4.22 PASS, 4.23 WARN, none FAIL", () => {
+    assert.equal(byId(facts({ clusterVersion: cv("4.18.30") }), "openshift-version").status, "FAIL");
+    assert.equal(byId(facts({ clusterVersion: cv("4.19.0") }), "openshift-version").status, "PASS");
+    assert.equal(byId(facts({ clusterVersion: cv("4.22.1") }), "openshift-version").status, "PASS");
+    assert.equal(byId(facts({ clusterVersion: cv("4.23.0") }), "openshift-version").status, "WARN");
+    assert.equal(byId(facts(), "openshift-version").status, "FAIL");
+  });
+
+  it("metal-workers: none metal FAIL, some WARN, all PASS", () => {
+    assert.equal(byId(facts({ nodes: [worker("m6i.xlarge")] }), "metal-workers").status, "FAIL");
+    assert.equal(
+      byId(facts({ nodes: [worker("m6i.xlarge"), worker("c5.metal")] }), "metal-workers").status,
+      "WARN",
+    );
+    assert.equal(byId(facts({ nodes: [worker("c7i.metal-24xl")] }), "metal-workers").status, "PASS");
+    assert.ok(
+      isMetal("c7i.metal-48xl") && isMetal("c5.metal") && !isMetal("c5.9xlarge") && !isMetal("metal.large"),
+    );
+  });
+
+  it("hugepages compares allocatable quantities with the profile's page count", () => {
+    const profile: Obj = {
+      metadata: { name: "p" },
+      spec: {
+        nodeSelector: { "node-role.kubernetes.io/worker": "" },
+        hugepages: {
+          pages: [
+            { size: "1G", count: 8 },
+            { size: "1G", count: 8, node: 1 },
+          ],
+        },
+      },
+    };
+    assert.equal(
+      byId(
+        facts({ performanceProfiles: [profile], nodes: [worker("c5.metal", { "hugepages-1Gi": "16Gi" })] }),
+        "hugepages",
+      ).status,
+      "PASS",
+    );
+    const r = byId(
+      facts({ performanceProfiles: [profile], nodes: [worker("c5.metal", { "hugepages-1Gi": "8Gi" })] }),
+      "hugepages",
+    );
+    assert.equal(r.status, "FAIL");
+    assert.match(r.evidence, /8 x 1G, profile asks 16/);
+    assert.equal(byId(facts(), "hugepages").status, "SKIP");
+  });
+
+  it("kvm: metal workers without devices.kubevirt.io/kvm FAIL", () => {
+    assert.equal(byId(facts({ nodes: [worker("c5.metal")] }), "kvm").status, "FAIL");
+    assert.equal(
+      byId(facts({ nodes: [worker("c5.metal", { "devices.kubevirt.io/kvm": "1k" })] }), "kvm").status,
+      "PASS",
+    );
+  });
+
+  it("sriov: 4.19 needs host-device networks; 4.22 needs synced node states and allocatable resources", () => {
+    assert.equal(byId(facts({ clusterVersion: cv("4.19.5") }), "sriov").status, "FAIL");
+    const nad = { metadata: { name: "x", namespace: "y" }, spec: { config: '{"type": "host-device"}' } };
+    assert.equal(
+      byId(facts({ clusterVersion: cv("4.19.5"), networkAttachments: [nad as Obj] }), "sriov").status,
+      "PASS",
+    );
+    const state = (s: string): Obj => ({
+      metadata: { name: "n" },
+      status: { syncStatus: s, lastSyncError: s === "Failed" ? "no matching NIC" : undefined },
+    });
+    const policy: Obj = {
+      metadata: { name: "pol" },
+      spec: { resourceName: "ena", nodeSelector: { "node-role.kubernetes.io/worker": "" } },
+    };
+    assert.match(
+      byId(facts({ clusterVersion: cv("4.22.0"), sriovNodeStates: [state("Failed")] }), "sriov").evidence,
+      /no matching NIC/,
+    );
+    assert.equal(
+      byId(
+        facts({
+          clusterVersion: cv("4.22.0"),
+          sriovNodeStates: [state("Succeeded")],
+          sriovPolicies: [policy],
+          nodes: [worker("c5.metal")],
+        }),
+        "sriov",
+      ).status,
+      "FAIL",
+    );
+    assert.equal(
+      byId(
+        facts({
+          clusterVersion: cv("4.22.0"),
+          sriovNodeStates: [state("Succeeded")],
+          sriovPolicies: [policy],
+          nodes: [worker("c5.metal", { "openshift.io/ena": "1" })],
+        }),
+        "sriov",
+      ).status,
+      "PASS",
+    );
+  });
+
+  it("machineconfigpool-updated: paused is WARN, updating or degraded FAIL", () => {
+    const p = (over: Obj): Obj => ({
+      metadata: { name: "worker" },
+      spec: { paused: false, ...over.spec },
+      status: {
+        machineCount: 2,
+        updatedMachineCount: 2,
+        conditions: [cond("Updated", "True"), cond("Degraded", "False")],
+        ...over.status,
+      },
+    });
+    assert.equal(byId(facts({ pools: [p({})] }), "machineconfigpool-updated").status, "PASS");
+    assert.equal(
+      byId(facts({ pools: [p({ spec: { paused: true } })] }), "machineconfigpool-updated").status,
+      "WARN",
+    );
+    assert.equal(
+      byId(
+        facts({ pools: [p({ status: { updatedMachineCount: 1, conditions: [cond("Updated", "False")] } })] }),
+        "machineconfigpool-updated",
+      ).status,
+      "FAIL",
+    );
+  });
+
+  it("performance-profile: needs Available, not Degraded, and the RuntimeClass", () => {
+    const prof = (conds: Obj[]): Obj => ({ metadata: { name: "p" }, status: { conditions: conds } });
+    const rc = { metadata: { name: "performance-p" } } as Obj;
+    assert.equal(
+      byId(
+        facts({ performanceProfiles: [prof([cond("Available", "True")])], runtimeClasses: [rc] }),
+        "performance-profile",
+      ).status,
+      "PASS",
+    );
+    assert.match(
+      byId(facts({ performanceProfiles: [prof([cond("Available", "True")])] }), "performance-profile")
+        .evidence,
+      /RuntimeClass performance-p missing/,
+    );
+    assert.equal(
+      byId(
+        facts({
+          performanceProfiles: [
+            prof([cond("Available", "False"), cond("Degraded", "True", "x", "bad cpus")]),
+          ],
+          runtimeClasses: [rc],
+        }),
+        "performance-profile",
+      ).status,
+      "FAIL",
+    );
+  });
+
+  it("expected kernel arguments follow the profile; CPU lists compare as sets", () => {
+    const p: Obj = {
+      spec: {
+        cpu: { isolated: "2-5" },
+        hugepages: { defaultHugepagesSize: "1G" },
+        additionalKernelArgs: ["nosmt"],
+        workloadHints: { realTime: false },
+      },
+    };
+    assert.deepEqual(expectedKernelArgs(p as KubeObject), [
+      "rcu_nocbs=2-5",
+      "default_hugepagesz=1G",
+      "nosmt",
+    ]);
+    const f = facts({
+      performanceProfiles: [
+        {
+          ...p,
+          metadata: { name: "p" },
+          spec: { ...p.spec, nodeSelector: { "node-role.kubernetes.io/worker": "" } },
+        },
+      ],
+      nodes: [worker("c5.metal")],
+      probes: [
+        { node: "n-c5.metal", cmdline: "rcu_nocbs=2,3,4-5 default_hugepagesz=1G nosmt", isolated: "" },
+      ],
+    });
+    assert.equal(byId(f, "node-cpus").status, "PASS");
+  });
+
+  it("parses probe output and quantities", () => {
+    assert.deepEqual(parseProbeOutput("n", `a=b c\n${PROBE_MARK}\n2-5\n`), {
+      node: "n",
+      cmdline: "a=b c",
+      isolated: "2-5",
+    });
+    assert.match(parseProbeOutput("n", "chroot: cannot run").error ?? "", /unexpected output/);
+    assert.equal(parseQuantity("16Gi"), 16 * 2 ** 30);
+    assert.equal(parseQuantity("1k"), 1000);
+    assert.equal(parseQuantity("500m"), 0.5);
+    assert.equal(parseQuantity(undefined), 0);
+  });
+
+  it("a check that crashes is reported as FAIL, not a crash of the report", () => {
+    const r = runChecks(facts(), [
+      {
+        id: "boom",
+        title: "b",
+        proves: "p",
+        run: () => {
+          throw new Error("x");
+        },
+      },
+    ]);
+    assert.equal(r[0]?.status, "FAIL");
+  });
+});
