@@ -156,12 +156,12 @@ describe("lab guides in a real headless Chromium", () => {
     assert.ok(blocks > 5, `only ${blocks} code blocks`);
     assert.equal(await page.locator(".doc .listingblock .copy-button").count(), blocks);
 
-    const block = page.locator(".doc .listingblock.execute").first();
+    const block = page.locator(".doc .listingblock.execute", { hasText: "llw profile generate" }).first();
     const expected = ((await block.locator("pre").textContent()) ?? "").replace(/\n+$/, "");
-    assert.match(expected, /^llw /m, "the first command block should show an llw command");
+    assert.match(expected, /^llw profile generate /m);
     const button = block.locator(".copy-button");
     await button.click();
-    await page.waitForSelector(".doc .listingblock.execute .copy-button.is-copied");
+    await block.locator(".copy-button.is-copied").waitFor();
     assert.equal(await button.textContent(), "Copied!");
     const clipboard = await page.evaluate("navigator.clipboard.readText()");
     assert.equal(clipboard, expected);
@@ -175,12 +175,21 @@ describe("lab guides in a real headless Chromium", () => {
     const border = await page
       .locator(".admonitionblock.note > table")
       .first()
-      .evaluate("(el) => getComputedStyle(el).borderLeftWidth");
+      .evaluate(
+        (el) =>
+          (
+            globalThis as unknown as { getComputedStyle(e: unknown): { borderLeftWidth: string } }
+          ).getComputedStyle(el).borderLeftWidth,
+      );
     assert.equal(border, "4px");
     await page.setViewportSize({ width: 390, height: 844 });
-    const nav = page.locator("#nav");
-    const offscreen = async () => (await nav.boundingBox())!.x + (await nav.boundingBox())!.width <= 0;
-    assert.equal(await offscreen(), true, "the navigation should be hidden on a phone");
+    // Hidden off-screen to the left (after the slide-out transition), behind the toggle button.
+    await page.waitForFunction(
+      "(() => { const r = document.querySelector('#nav').getBoundingClientRect(); return r.x + r.width <= 0 })()",
+      undefined,
+      { timeout: 5000 },
+    );
+    assert.equal(await page.isVisible(".nav-toggle"), true);
     await page.click(".nav-toggle");
     await page.waitForFunction(
       "(() => { const r = document.querySelector('#nav').getBoundingClientRect(); return r.x >= 0 && r.width > 0 })()",
