@@ -106,6 +106,7 @@ export async function applyTuning(
     applied,
   });
   if (o.dryRun) return result([]);
+  for (const n of plan.notes) p.info(`note: ${n}`);
 
   // Pools still rolling out an earlier change: let them finish so that this change is one rollout.
   for (const ps of plan.pools.filter((x) => x.updating && !x.paused)) {
