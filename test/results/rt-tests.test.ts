@@ -277,6 +277,61 @@ describe("histogram parsers (property)", () => {
     );
   });
 
+  it("rt-tests JSON: any per-thread histogram round-trips; cycles beyond it count as overflow", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.dictionary(fc.integer({ min: 0, max: 500 }).map(String), fc.integer({ min: 1, max: 10_000 }), {
+            minKeys: 1,
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
+        fc.nat(100),
+        (threads, extra) => {
+          const doc = {
+            "cmdline:": "cyclictest -q -h 500 --json=x",
+            thread: Object.fromEntries(
+              threads.map((h, i) => {
+                const total = Object.values(h).reduce((a, c) => a + c, 0);
+                return [
+                  String(i),
+                  { histogram: h, cycles: total + extra, min: 0, max: 600, avg: 1, cpu: i + 2 },
+                ];
+              }),
+            ),
+          };
+          const r = parseJitterOutput(JSON.stringify(doc, null, 2), "gen.json");
+          r.series.forEach((s, i) => {
+            assert.equal(s.name, `cpu ${i + 2}`);
+            assert.equal(s.sample!.total, doc.thread[String(i)]!.cycles);
+            assert.equal(s.overflow, extra);
+          });
+        },
+      ),
+    );
+  });
+
+  it("hwlatdetect: any list of spikes round-trips; the maximum is the largest inner/outer", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(1000), fc.nat(1000)), { maxLength: 50 }), (spikes) => {
+        const max = spikes.length ? Math.max(...spikes.flat()) : 0;
+        const text = [
+          "hwlatdetect:  test duration 10 seconds",
+          "        Latency threshold: 10us",
+          "test finished",
+          max ? `Max Latency: ${max}us` : "Max Latency: Below threshold",
+          `Samples recorded: ${spikes.length}`,
+          `Samples exceeding threshold: ${spikes.length}`,
+          ...spikes.map(([i, o], k) => `ts: 1764273600.${k}, inner:${i}, outer:${o}`),
+        ].join("\n");
+        const r = parseHwlatdetect(text, "gen");
+        assert.equal(r.series[0]!.reported.max, max);
+        assert.equal(r.series[0]!.sample?.total ?? 0, spikes.length);
+        if (spikes.length) assert.equal(quantile(r.series[0]!.sample!, 1), max);
+      }),
+    );
+  });
+
   it("rt-tests JSON: malformed input names the file; a non-count bucket is rejected", () => {
     assert.throws(
       () => parseJitterOutput('{"thread": {"0": {"histogram": {"1": 5}}', "x.json"),
