@@ -237,6 +237,24 @@ export function planTuning(
         `MachineConfigPool ${p.name} is still rolling out a previous change: llw waits for it first`,
       );
   }
+  // A pool takes one PerformanceProfile: two selecting it make the Node Tuning Operator degrade.
+  const profilesByPool = new Map<string, string[]>();
+  for (const c of changes.filter((x) => x.object.kind === "PerformanceProfile")) {
+    for (const pool of c.rolls)
+      profilesByPool.set(pool, [...(profilesByPool.get(pool) ?? []), c.object.metadata.name!]);
+  }
+  for (const [pool, names] of profilesByPool) {
+    if (names.length > 1)
+      refusals.push(
+        `PerformanceProfiles ${names.join(", ")} all select MachineConfigPool ${pool}: a pool takes exactly one profile (apply only the one for your instance type)`,
+      );
+  }
+  for (const p of pools) {
+    if (p.isNew && nodesIn(p.name, allPools, nodes) === 0)
+      notes.push(
+        `MachineConfigPool ${p.name} selects no node yet: label the metal workers (\`oc label node <name> node-role.kubernetes.io/${p.name}=""\`) to move them into it`,
+      );
+  }
   const expectedReboots = pools.reduce(
     (n, p) => n + (p.isNew ? nodesIn(p.name, allPools, nodes) : p.machineCount),
     0,

@@ -295,7 +295,8 @@ export const COMMANDS: CommandSpec[] = [
       },
       {
         flags: "--schemas-from-cluster",
-        description: "validate custom resources against the CRDs of the current kube context",
+        description:
+          "validate custom resources against the CRDs of the current kube context (built-in kinds still from the schema directory)",
       },
       {
         flags: "--kubeconfig <file>",
@@ -607,7 +608,7 @@ export const COMMANDS: CommandSpec[] = [
     examples: [
       { cmd: "llw bench run baseline-pod --label baseline --repeat 3", what: "three baseline runs" },
       {
-        cmd: "llw bench run tuned-pod --label tuned --set PROFILE=workshop-m5-metal --repeat 3",
+        cmd: "llw bench run tuned-pod --label tuned --set PROFILE=workshop-c5-metal --repeat 3",
         what: "three runs of the tuned pods on the performance profile's runtime class",
       },
     ],
@@ -740,7 +741,7 @@ export const COMMANDS: CommandSpec[] = [
     ],
     examples: [
       {
-        cmd: "llw latency run --tool oslat --duration 5m --cpus 4 --profile workshop-m5-metal",
+        cmd: "llw latency run --tool oslat --duration 5m --cpus 4 --profile workshop-c5-metal",
         what: "five minutes of oslat on 4 isolated CPUs",
       },
     ],

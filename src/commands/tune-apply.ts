@@ -1,6 +1,8 @@
 /**
  * `llw tune apply`: a tuning change set as one MachineConfigPool rollout.
  */
+import { existsSync, statSync } from "node:fs";
+import { relative, resolve } from "node:path";
 
 import { checkChangeSet } from "../cluster/changeset-check.ts";
 import { type Clock, formatDuration, parseDuration, realClock } from "../cluster/clock.ts";
@@ -10,8 +12,9 @@ import { Progress } from "../cluster/progress.ts";
 import { applyTuning, readAndPlan, type TuneResult } from "../cluster/tune.ts";
 import type { TuningPlan } from "../cluster/tune-plan.ts";
 import type { Context } from "../lib/context.ts";
-import { ChecksFailed, UserError } from "../lib/errors.ts";
+import { ChecksFailed, type Problem, UserError } from "../lib/errors.ts";
 import { emit, renderTable } from "../lib/output.ts";
+import { defaultSchemaDir } from "./lint.ts";
 
 export interface TuneApplyOptions {
   paths: string[];
@@ -24,6 +27,42 @@ export interface TuneApplyOptions {
   output?: string;
   /** Injected by tests. */
   clock?: Clock;
+}
+
+/**
+ * `llw lint` on every directory of the change set (schemas from the folder `llw lint` uses, when
+ * present); its errors refuse the change set like the offline rules above.
+ */
+async function lintDirectories(paths: string[], ctx: Context): Promise<Problem[]> {
+  const dirs = paths
+    .map((p) => resolve(ctx.cwd, p))
+    .filter((p) => existsSync(p) && statSync(p).isDirectory());
+  const schemaDir = defaultSchemaDir(ctx.cwd, ctx.env);
+  if (dirs.length === 0) return [];
+  if (!schemaDir) {
+    ctx.stderr.write(
+      "note: schema validation skipped (no schema folder; set LLW_CRDS_DIR to the CRD and OpenAPI files llw lint uses)\n",
+    );
+    return [];
+  }
+  const [{ lintTree }, { SchemaRegistry }] = await Promise.all([
+    import("../gitops/lint.ts"),
+    import("../gitops/schemas.ts"),
+  ]);
+  const registry = new SchemaRegistry();
+  await registry.addDirectory(schemaDir);
+  const out: Problem[] = [];
+  for (const dir of dirs) {
+    const r = await lintTree(dir, { registry, env: ctx.env });
+    for (const f of r.findings.filter((x) => x.severity === "error")) {
+      out.push({
+        what: `${f.rule}: ${f.message}`,
+        where: `${relative(ctx.cwd, dir) || "."}/${f.file ?? f.unit}${f.object ? `: ${f.object}` : ""}${f.path ? ` ${f.path}` : ""}`,
+      });
+    }
+  }
+  // The offline rules and lint may both flag the same webhook rule: report it once.
+  return out.filter((p, i) => out.findIndex((q) => q.what === p.what && q.where === p.where) === i);
 }
 
 export function durationOption(flag: string, value: string | undefined, fallback: string): number {
@@ -76,7 +115,7 @@ export async function run(opts: TuneApplyOptions, ctx: Context): Promise<number>
       where: opts.paths.join(" "),
       next: "pass the files or kustomization of the tuning (e.g. gitops/overlays/aws/performance-profiles)",
     });
-  const problems = checkChangeSet(loaded);
+  const problems = [...checkChangeSet(loaded), ...(await lintDirectories(opts.paths, ctx))];
   if (problems.length > 0) {
     for (const p of problems)
       ctx.stderr.write(`${ctx.colors.red("error:")} ${p.what}\n  where: ${p.where}\n`);

@@ -130,7 +130,15 @@ export function planProfile(topology: Topology, options: PlanOptions = {}): Prof
     const d = defaultReserved(topology, disableHt);
     reservedCount = d.count;
     if (options.splitReservedCpusAcrossNuma === undefined && policy !== "single-numa-node") split = d.split;
-    reasons.push({ topic: "reserved", text: d.text });
+    reasons.push({
+      topic: "reserved",
+      text:
+        split || topology.numaNodes.length === 1
+          ? d.text
+          : `housekeeping gets ${d.count} CPUs (one physical core's worth per NUMA node), not split across NUMA nodes (${
+              policy === "single-numa-node" ? "single-numa-node policy" : "as asked"
+            }), so all of them come from the first node and the other nodes' interrupts are served remotely. Pass --reserved-cpu-count for a different size`,
+    });
   }
   const sets = calculateCpuSets(topology, {
     reservedCpuCount: reservedCount,

@@ -34,7 +34,7 @@ const NUMBERING =
   "Linux CPU numbering: the kernel enumerates ACPI MADT entries, which Intel firmware lists first thread of every core socket by socket, then the SMT siblings in the same order (confirmed by public lscpu captures of 2-socket Cascade Lake hosts: NUMA node0 0-23,48-71, node1 24-47,72-95); verify on the node with `lscpu -p`";
 
 function sockets(cpuModel: string, n: number, perSocket: number): string {
-  return `${n} x ${cpuModel} (${perSocket} cores each), per Intel ARK and the AWS processor list; one NUMA node per socket (no sub-NUMA clustering on EC2 metal by default)`;
+  return `${n} x ${cpuModel} (${perSocket} cores each): CPU model from AWS's instance type documentation, cores per socket from Intel's specification of that model; one NUMA node per socket assumed (with sub-NUMA clustering on, the node's lscpu shows more nodes, and it wins)`;
 }
 
 function entry(
@@ -50,6 +50,9 @@ function entry(
       sockets(e.cpuModel, e.sockets, e.cores / e.sockets),
       `${ENI_LIMITS}: 15`,
       `${EFA_LIST}: ${e.efaSupported === null ? "not asserted here; read NetworkInfo.EfaSupported from DescribeInstanceTypes" : e.efaSupported ? "listed" : "not listed"}`,
+      e.name === "i3.metal"
+        ? "Not cross-checked against DescribeInstanceTypes: the EC2 emulator's data (moto 5) lacks i3.metal"
+        : "vCPUs, cores, threads, memory, network performance, ENA, EFA and interfaces cross-checked against DescribeInstanceTypes data (moto 5's copy of the EC2 API) by test/topology/catalog-ec2.test.ts",
       NUMBERING,
       ...(extraSources ?? []),
     ],
@@ -117,9 +120,6 @@ export const INSTANCE_TYPES: readonly InstanceType[] = [
     memoryGiB: 512,
     networkPerformance: "25 Gigabit",
     efaSupported: false,
-    extraSources: [
-      "The EC2 emulator used in tests (moto 5) does not know i3.metal; this entry is not cross-checked there",
-    ],
   }),
   entry({
     name: "c6i.metal",
@@ -143,7 +143,7 @@ export const INSTANCE_TYPES: readonly InstanceType[] = [
     cpuModel: "Intel Xeon Platinum 8488C (Sapphire Rapids)",
     memoryGiB: 192,
     networkPerformance: "37.5 Gigabit",
-    efaSupported: null,
+    efaSupported: false,
   }),
   entry({
     name: "c7i.metal-48xl",
@@ -155,7 +155,7 @@ export const INSTANCE_TYPES: readonly InstanceType[] = [
     cpuModel: "Intel Xeon Platinum 8488C (Sapphire Rapids)",
     memoryGiB: 384,
     networkPerformance: "50 Gigabit",
-    efaSupported: null,
+    efaSupported: true,
   }),
   entry({
     name: "m6i.metal",

@@ -254,6 +254,34 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
   });
 
+  it("switching from --attach-with ec2 to the stack detaches llw's attachments first, keeping the ENIs (the emulator then leaves them unattached)", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    await cluster(m.ec2());
+    const first = ctxFor(m.endpoint);
+    assert.equal(
+      await main(["aws", "network", "up", "--cluster", INFRA, "--attach-with", "ec2", "-o", "json"], first),
+      0,
+      first.err(),
+    );
+    const before = JSON.parse(first.out());
+    const second = ctxFor(m.endpoint);
+    assert.equal(
+      await main(["aws", "network", "up", "--cluster", INFRA, "-o", "json"], second),
+      0,
+      second.err(),
+    );
+    assert.match(second.err(), /detached 2 ENIs llw had attached/);
+    const after = JSON.parse(second.out());
+    assert.equal(after.attachWith, "cloudformation");
+    assert.deepEqual(
+      after.interfaces.map((i: { networkInterfaceId: string }) => i.networkInterfaceId),
+      before.interfaces.map((i: { networkInterfaceId: string }) => i.networkInterfaceId),
+    );
+    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], ctxFor(m.endpoint)), 0);
+  });
+
   it("the IAM policies in infra/aws/iam are the ones in src/aws/iam.ts, and allow every call up, status and down make", async (t) => {
     assert.equal(
       readFileSync(join(ROOT, "infra/aws/iam/data-network-policy.json"), "utf8"),

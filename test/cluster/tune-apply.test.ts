@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, afterEach, beforeEach, describe, it } from "node:test";
 import { cond, type McoStats, simulateMco } from "../helpers/fake-openshift.ts";
+import { requireTool, toolPath } from "../helpers/tools.ts";
 import { profile, sriovPolicy, startWorld, type World, writeChangeSet } from "./world.ts";
 
 const MCP = "machineconfiguration.openshift.io/v1";
@@ -12,6 +13,7 @@ describe("fake API server: llw tune apply", () => {
   beforeEach(async () => {
     w = await startWorld();
     mco = simulateMco(w.api);
+    process.env.PATH = toolPath();
   });
   afterEach(() => w.stop());
   after(() => undefined);
@@ -39,6 +41,18 @@ describe("fake API server: llw tune apply", () => {
       2,
       "one pause, one unpause",
     );
+  });
+
+  it("applies SR-IOV policies after the MCO rendered the other changes (the SR-IOV operator leaves such a pool paused)", async () => {
+    const dir = writeChangeSet(w, "tuning", [sriovPolicy(), profile()]);
+    const r = await w.llw("tune", "apply", dir, ...FAST);
+    assert.equal(r.code, 0, r.err);
+    const paths = w.api.requests.map((q) => `${q.method} ${q.path.split("?")[0]}`);
+    const profileAt = paths.findIndex((p) => p.startsWith("PATCH") && p.includes("/performanceprofiles/"));
+    const policyAt = paths.findIndex((p) => p.startsWith("PATCH") && p.includes("/sriovnetworknodepolicies/"));
+    const renderCheck = paths.findIndex((p, i) => i > profileAt && p === "GET /apis/machineconfiguration.openshift.io/v1/machineconfigpools/worker");
+    assert.ok(profileAt >= 0 && profileAt < renderCheck && renderCheck < policyAt, paths.join("\n"));
+    assert.equal(mco.rollouts, 1);
   });
 
   it("running twice changes nothing the second time (no pause, no reboot)", async () => {
@@ -94,6 +108,38 @@ describe("fake API server: llw tune apply", () => {
     assert.match(r.err, /overlap/);
     assert.match(r.err, /nothing was applied/);
     assert.equal(w.api.requests.length, 0, "the cluster was not even contacted");
+  });
+
+  it("refuses a change set that fails llw lint's schema validation (the real upstream CRD)", async (t) => {
+    if (!requireTool(t, "kubectl", "npm run tools")) return;
+    const pol = sriovPolicy();
+    pol.spec.deviceType = "bogus";
+    const dir = writeChangeSet(w, "tuning", [profile(), pol]);
+    const r = await w.llw("tune", "apply", dir, ...FAST);
+    assert.equal(r.code, 1, r.err);
+    assert.match(
+      r.err,
+      /schema: must be one of "netdevice", "vfio-pci"\n {2}where: tuning\/01-sriovnetworknodepolicy\.yaml: SriovNetworkNodePolicy .*spec\.deviceType/,
+    );
+    assert.equal(w.api.requests.length, 0);
+  });
+
+  it("resumes a run interrupted while the pool was paused: unpauses and follows it", async () => {
+    const dir = writeChangeSet(w, "tuning", [profile()]);
+    // A previous run applied the profile and died before unpausing.
+    w.api.update(MCP, "MachineConfigPool", "worker", undefined, {
+      metadata: { annotations: { "llw.openshift.io/paused-by": "llw" } },
+      spec: { paused: true },
+    });
+    w.api.seed(profile());
+    w.api.update(MCP, "MachineConfigPool", "worker", undefined, {
+      spec: { configuration: { name: "rendered-worker-resumed" } },
+    });
+    const r = await w.llw("tune", "apply", dir, ...FAST);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /left paused by an earlier llw run/);
+    assert.equal(w.api.get(MCP, "MachineConfigPool", "worker")!.spec.paused, false);
+    assert.equal(mco.reboots, 2);
   });
 
   it("a forbidden user gets the server's reason and exit 3", async () => {

@@ -145,7 +145,7 @@ describe("llw topology show", () => {
     const data = JSON.parse(ctx.out());
     assert.equal(data.topology.numaNodes.length, 1);
     assert.equal(data.topology.cpus.length, 96);
-    assert.equal(data.instanceType.efaSupported, null);
+    assert.equal(data.instanceType.efaSupported, false);
   });
   it("reads a real lscpu file given with --lscpu, relative to the working directory", async () => {
     const dir = await tmp();

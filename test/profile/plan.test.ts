@@ -152,3 +152,14 @@ describe("planProfile flags mirror PPC", () => {
     );
   });
 });
+
+describe("default housekeeping when the split is turned off", () => {
+  it("single-numa-node policy: the default count comes from node 0 and the reason says so", () => {
+    const t = topologyOf(getInstanceType("c5.metal"));
+    const plan = planProfile(t, { topologyManagerPolicy: "single-numa-node" });
+    assert.equal(formatCpuList(plan.cpus.reserved), "0-1,48-49");
+    assert.ok(
+      plan.reasons.some((r) => /not split across NUMA nodes \(single-numa-node policy\)/.test(r.text)),
+    );
+  });
+});

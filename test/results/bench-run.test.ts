@@ -67,7 +67,7 @@ describe("llw bench run (with a FAKE kube-burner that writes real-format output)
       assert.equal(meta.kind, "kube-burner");
       assert.equal(meta.workload, "tuned-pod");
       assert.equal(meta.variables.ITERATIONS, "25");
-      assert.equal(meta.variables.PROFILE, "workshop-m5-metal");
+      assert.equal(meta.variables.PROFILE, "workshop-c5-metal");
       assert.match(meta.kubeBurner.version, /2\.7\.3/);
       assert.equal(meta.exitCode, 0);
       assert.ok(

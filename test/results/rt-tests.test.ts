@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { UserError } from "../../src/lib/errors.ts";
+import { summarizeSeries } from "../../src/results/format.ts";
 import {
   parseCyclictestText,
   parseHwlatdetect,
@@ -13,6 +14,7 @@ import {
   parseOslatText,
   parseRtTestsJson,
 } from "../../src/results/rt-tests.ts";
+import { seriesFromJitter } from "../../src/results/runs.ts";
 import { quantile } from "../../src/results/stats.ts";
 import { ROOT, requireTool } from "../helpers/tools.ts";
 
@@ -175,6 +177,31 @@ ts: 1764273601.123456789, inner:9, outer:22
 ts: 1764273602.123456789, inner:15, outer:0
 `;
 
+describe("summaries of overflowed histograms", () => {
+  it("use the tool's own average for the mean (overflow counted at the maximum would inflate it)", () => {
+    const text = [
+      "        Core:\t 2 3",
+      "    001 (us):\t 1000000 1000000",
+      "    002 (us):\t 10 10",
+      "    003 (us):\t 5 0 (including overflows)",
+      "     Minimum:\t 1 1 (us)",
+      "     Average:\t 1.000 1.000 (us)",
+      "     Maximum:\t 5000 2 (us)",
+    ].join("\n");
+    const series = seriesFromJitter(parseOslatText(text, "o")).map(summarizeSeries);
+    const cpu2 = series.find((x) => x.series === "cpu 2")!;
+    assert.equal(cpu2.max, 5000);
+    assert.equal(cpu2.mean, 1);
+    assert.match(cpu2.notes.join(), /reported by the tool/);
+    assert.equal(series.find((x) => x.series === "all CPUs")!.mean, 1);
+    assert.equal(
+      series.find((x) => x.series === "cpu 3")!.max,
+      2,
+      "cpu 3 stayed below the last bucket: nothing overflowed",
+    );
+  });
+});
+
 describe("hwlatdetect output", () => {
   it("reads the spikes, the maximum and the run parameters", () => {
     const r = parseJitterOutput(HWLAT, "hwlat.log");
@@ -274,6 +301,61 @@ describe("histogram parsers (property)", () => {
           });
         },
       ),
+    );
+  });
+
+  it("rt-tests JSON: any per-thread histogram round-trips; cycles beyond it count as overflow", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.dictionary(fc.integer({ min: 0, max: 500 }).map(String), fc.integer({ min: 1, max: 10_000 }), {
+            minKeys: 1,
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
+        fc.nat(100),
+        (threads, extra) => {
+          const doc = {
+            "cmdline:": "cyclictest -q -h 500 --json=x",
+            thread: Object.fromEntries(
+              threads.map((h, i) => {
+                const total = Object.values(h).reduce((a, c) => a + c, 0);
+                return [
+                  String(i),
+                  { histogram: h, cycles: total + extra, min: 0, max: 600, avg: 1, cpu: i + 2 },
+                ];
+              }),
+            ),
+          };
+          const r = parseJitterOutput(JSON.stringify(doc, null, 2), "gen.json");
+          r.series.forEach((s, i) => {
+            assert.equal(s.name, `cpu ${i + 2}`);
+            assert.equal(s.sample!.total, doc.thread[String(i)]!.cycles);
+            assert.equal(s.overflow, extra);
+          });
+        },
+      ),
+    );
+  });
+
+  it("hwlatdetect: any list of spikes round-trips; the maximum is the largest inner/outer", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(1000), fc.nat(1000)), { maxLength: 50 }), (spikes) => {
+        const max = spikes.length ? Math.max(...spikes.flat()) : 0;
+        const text = [
+          "hwlatdetect:  test duration 10 seconds",
+          "        Latency threshold: 10us",
+          "test finished",
+          max ? `Max Latency: ${max}us` : "Max Latency: Below threshold",
+          `Samples recorded: ${spikes.length}`,
+          `Samples exceeding threshold: ${spikes.length}`,
+          ...spikes.map(([i, o], k) => `ts: 1764273600.${k}, inner:${i}, outer:${o}`),
+        ].join("\n");
+        const r = parseHwlatdetect(text, "gen");
+        assert.equal(r.series[0]!.reported.max, max);
+        assert.equal(r.series[0]!.sample?.total ?? 0, spikes.length);
+        if (spikes.length) assert.equal(quantile(r.series[0]!.sample!, 1), max);
+      }),
     );
   });
 

@@ -238,6 +238,15 @@ export async function networkUp(
       return (await sweepStackLeftovers(io, { key: STACK_NAME_TAG, value: name })).length;
     },
   };
+  if (existing && inventory.current?.[param.attach] === "false" && opts.attachWith === "cloudformation") {
+    // Switching from --attach-with ec2: the stack cannot attach ENIs that llw attached already.
+    const detached = await detachEnis(
+      io,
+      eniTargets(ours, inventory.current).map((t) => t.eniId),
+    );
+    if (detached.length > 0)
+      ctx.stderr.write(`detached ${detached.length} ENIs llw had attached, for the stack to attach\n`);
+  }
   const result = await deployStack(
     withCleanup,
     {
