@@ -5,10 +5,10 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { addClusterCrds } from "../gitops/cluster-schemas.ts";
 import { lintTree } from "../gitops/lint.ts";
 import { renderLint } from "../gitops/report.ts";
 import { SchemaRegistry } from "../gitops/schemas.ts";
+import { defaultCacheDir } from "../gitops/validator-cache.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, UserError } from "../lib/errors.ts";
 import { toJson } from "../lib/output.ts";
@@ -36,14 +36,16 @@ export function defaultSchemaDir(cwd: string, env: NodeJS.ProcessEnv): string | 
 
 export async function run(opts: LintCommandOptions, ctx: Context): Promise<number> {
   const path = resolve(ctx.cwd, opts.path ?? "gitops");
-  const registry = new SchemaRegistry();
+  const cacheDir = defaultCacheDir(ctx.env);
+  const registry = new SchemaRegistry(cacheDir ? { cacheDir } : {});
   const dir = opts.schemas ? resolve(ctx.cwd, opts.schemas) : defaultSchemaDir(ctx.cwd, ctx.env);
   if (opts.schemasFromCluster) {
     const kube = {
       ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
       ...(opts.context ? { context: opts.context } : {}),
     };
-    // The cluster's CRDs come first; built-in kinds (and CRDs the cluster lacks) from the directory.
+    // client-node is loaded only for this option.
+    const { addClusterCrds } = await import("../gitops/cluster-schemas.ts");
     await addClusterCrds(registry, kube, ctx.env, ctx.cwd);
   } else if (!dir) {
     throw new UserError({
@@ -52,7 +54,9 @@ export async function run(opts: LintCommandOptions, ctx: Context): Promise<numbe
       next: "pass --schemas DIR (CRD YAML and Kubernetes OpenAPI JSON files), set LLW_CRDS_DIR, or use --schemas-from-cluster",
     });
   }
-  if (dir) await registry.addDirectory(dir);
+  // With --schemas-from-cluster the cluster is the truth for custom resources: only the built-in
+  // Kubernetes OpenAPI documents come from the directory.
+  if (dir) await registry.addDirectory(dir, { crds: !opts.schemasFromCluster });
   const result = await lintTree(path, {
     registry,
     env: ctx.env,

@@ -295,7 +295,8 @@ export const COMMANDS: CommandSpec[] = [
       },
       {
         flags: "--schemas-from-cluster",
-        description: "validate custom resources against the CRDs of the current kube context",
+        description:
+          "validate custom resources against the CRDs of the current kube context (built-in kinds still from the schema directory)",
       },
       {
         flags: "--kubeconfig <file>",

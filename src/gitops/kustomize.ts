@@ -1,11 +1,11 @@
 /**
  * Runs a real kustomize: `oc kustomize`, `kubectl kustomize` or `kustomize build`, whichever is
- * found first on PATH (LLW_KUSTOMIZE=/path/to/tool picks one). Builds run concurrently, one per
- * CPU, because each build is a separate process that spends most of its time starting up.
+ * found first on PATH (LLW_KUSTOMIZE=/path/to/tool picks one). Builds run concurrently: each is a
+ * separate process that spends most of its time starting up, and all of them are started at
+ * once (up to 32) because forking gets slower as this process's heap grows with the schemas.
  */
 import { execFile } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import { availableParallelism } from "node:os";
 import { basename, delimiter, join } from "node:path";
 import { EnvironmentError } from "../lib/errors.ts";
 
@@ -87,7 +87,8 @@ export async function buildAll(
   tool: KustomizeTool,
   dirs: string[],
   env: NodeJS.ProcessEnv,
-  concurrency = Math.max(2, availableParallelism()),
+  concurrency = 32,
+  onResult?: (r: BuildResult) => void,
 ): Promise<BuildResult[]> {
   const results: BuildResult[] = new Array(dirs.length);
   let next = 0;
@@ -95,6 +96,7 @@ export async function buildAll(
     while (next < dirs.length) {
       const i = next++;
       results[i] = await buildOne(tool, dirs[i]!, env);
+      onResult?.(results[i]!);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, dirs.length) }, worker));

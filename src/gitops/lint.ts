@@ -15,7 +15,7 @@ import { checkProfiles } from "./checks/profiles.ts";
 import { checkSriov } from "./checks/sriov.ts";
 import { checkWorkloads } from "./checks/workloads.ts";
 import { discover, indexSources, type Unit } from "./discover.ts";
-import { buildAll, findKustomize, type KustomizeTool } from "./kustomize.ts";
+import { type BuildResult, buildAll, findKustomize, type KustomizeTool } from "./kustomize.ts";
 import {
   type Check,
   type CheckContext,
@@ -32,6 +32,8 @@ export type { LintFinding } from "./model.ts";
 export interface LintOptions {
   /** Directory of schema files (CRD YAML, OpenAPI v3 / Swagger JSON). */
   schemas?: string;
+  /** Where compiled validators are cached between runs (with `schemas`); none: no cache. */
+  cacheDir?: string;
   /** A registry already filled (e.g. from the cluster); used instead of `schemas`. */
   registry?: SchemaRegistry;
   /** Root that Application paths are relative to; default: the git top level above `path`. */
@@ -120,16 +122,31 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
   const { units, yamlFiles } = await discover(root);
   const kdirs = units.filter((u) => u.type === "kustomization").map((u) => u.dir);
 
-  // Builds (separate processes) run while this process loads schemas and indexes sources.
-  const buildsP = buildAll(tool, kdirs, env, options.concurrency);
+  // Builds are separate processes that spend much of their time starting up. Meanwhile this
+  // process loads the schemas, indexes the sources, and parses each build as it finishes and
+  // compiles the validators of the kinds it contains, so little work is left when the last
+  // build is done.
   const registryP = (async () => {
     if (options.registry) return options.registry;
-    const r = new SchemaRegistry();
+    const r = new SchemaRegistry(options.cacheDir ? { cacheDir: options.cacheDir } : {});
     await r.addDirectory(options.schemas!);
     return r;
   })();
+  const parsedByDir = new Map<string, ReturnType<typeof parseObjects>>();
+  let compiling: Promise<unknown> = registryP.catch(() => undefined);
+  const onBuilt = (b: BuildResult) => {
+    if (!b.ok) return;
+    const parsed = parseObjects(b.yaml);
+    parsedByDir.set(b.dir, parsed);
+    compiling = compiling.then(async () => {
+      const registry = await registryP;
+      for (const o of parsed.objects) await registry.prepare(String(o.apiVersion), String(o.kind));
+    });
+  };
+  const buildsP = buildAll(tool, kdirs, env, options.concurrency, onBuilt);
   const indexP = indexSources(yamlFiles);
   const [builds, registry, index] = await Promise.all([buildsP, registryP, indexP]);
+  await compiling;
   const buildByDir = new Map(builds.map((b) => [b.dir, b]));
 
   const findings: LintFinding[] = [];
@@ -162,7 +179,7 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
         });
         continue;
       }
-      const parsed = parseObjects(b.yaml);
+      const parsed = parsedByDir.get(u.dir) ?? parseObjects(b.yaml);
       for (const obj of parsed.objects) {
         const file = originOf(obj, u.dir, index);
         objs.push(file ? { obj, unit, file: rel(file) } : { obj, unit });

@@ -9,12 +9,21 @@
  * Sources are indexed cheaply up front; a validator is compiled only when a kind is first seen
  * and is then cached, because compiling every schema in these documents costs seconds.
  */
+
+import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import standaloneCodeModule from "ajv/dist/standalone/index.js";
 import { parse as parseYaml } from "yaml";
 import { UserError } from "../lib/errors.ts";
 import { closeObjects, crdVersionSchema } from "./schema-transform.ts";
+import { cacheKey, ValidatorCache } from "./validator-cache.ts";
+
+// ajv's standalone module is CommonJS; under NodeNext its default export is the module object.
+type StandaloneCode = (ajv: Ajv, fn: ValidateFunction) => string;
+const standaloneCode = ((standaloneCodeModule as unknown as { default?: StandaloneCode }).default ??
+  standaloneCodeModule) as unknown as StandaloneCode;
 
 export interface SchemaIssue {
   /** JSON path in the object, e.g. spec.containers[0].resources. */
@@ -27,20 +36,34 @@ const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && 
 
 /** Where the schema of one GVK lives, before it is compiled. */
 type Entry =
-  | { type: "openapi"; docId: string; ref: string; source: string }
-  | { type: "crd"; load: () => Promise<Json>; version: string; source: string };
+  | { type: "openapi"; docId: string; ref: string; source: string; digest: string }
+  | { type: "crd"; load: () => Promise<Json>; version: string; source: string; digest: string };
 
 export function gvkKey(apiVersion: string, kind: string): string {
   return `${apiVersion}/${kind}`;
 }
 
+export interface RegistryOptions {
+  /** Directory for compiled validators (see validator-cache.ts); none: compile every run. */
+  cacheDir?: string;
+}
+
+const digestOf = (text: string) => createHash("sha256").update(text).digest("hex");
+
 export class SchemaRegistry {
+  private readonly cache: ValidatorCache | undefined;
   private readonly entries = new Map<string, Entry>();
   private readonly docs = new Map<string, Json>();
   private readonly compiled = new Map<string, Promise<ValidateFunction>>();
   private ajv: Ajv | undefined;
   /** Files that were read, for messages ("validated against ..."). */
   readonly sources: string[] = [];
+  /** How many validators were compiled, and how many came from the cache. */
+  readonly stats = { compiled: 0, cached: 0 };
+
+  constructor(opts: RegistryOptions = {}) {
+    this.cache = opts.cacheDir ? new ValidatorCache(opts.cacheDir) : undefined;
+  }
 
   private getAjv(): Ajv {
     // Formats are not validated: Kubernetes formats (int-or-string, int32, byte...) are not JSON
@@ -51,6 +74,7 @@ export class SchemaRegistry {
       validateFormats: false,
       logger: false,
       inlineRefs: false,
+      code: { source: this.cache !== undefined },
     });
     return this.ajv;
   }
@@ -69,7 +93,7 @@ export class SchemaRegistry {
   }
 
   /** An OpenAPI v3 (Kubernetes) or Swagger 2.0 document. */
-  addOpenApiDocument(doc: Json, source: string): number {
+  addOpenApiDocument(doc: Json, source: string, digest = digestOf(JSON.stringify(doc))): number {
     const docId = `doc${this.docs.size}`;
     let added = 0;
     const defs = isObj(doc.components) && isObj(doc.components.schemas) ? doc.components.schemas : undefined;
@@ -84,12 +108,13 @@ export class SchemaRegistry {
             docId,
             ref: `#/components/schemas/${name}`,
             source,
+            digest,
           });
         }
       }
     } else if (isObj(doc.definitions)) {
       for (const [key, ref] of swaggerKinds(doc)) {
-        added += this.put(key, { type: "openapi", docId, ref, source });
+        added += this.put(key, { type: "openapi", docId, ref, source, digest });
       }
     }
     if (added > 0) this.docs.set(docId, doc);
@@ -97,7 +122,7 @@ export class SchemaRegistry {
   }
 
   /** A CustomResourceDefinition (already parsed), one entry per served version. */
-  addCrd(crd: Json, source: string): number {
+  addCrd(crd: Json, source: string, digest = digestOf(JSON.stringify(crd))): number {
     const spec = isObj(crd.spec) ? crd.spec : {};
     const group = String(spec.group ?? "");
     const kind = isObj(spec.names) ? String(spec.names.kind ?? "") : "";
@@ -109,6 +134,7 @@ export class SchemaRegistry {
         load: async () => crd,
         version: v.name,
         source,
+        digest,
       });
     }
     return added;
@@ -127,7 +153,7 @@ export class SchemaRegistry {
    * when one of their kinds is first validated. Where two files define the same kind, the one
    * named after the CRD (`<plural>.<group>.yaml`) wins.
    */
-  async addDirectory(dir: string): Promise<void> {
+  async addDirectory(dir: string, opts: { crds?: boolean } = {}): Promise<void> {
     const files = await listFiles(dir).catch((e: NodeJS.ErrnoException) => {
       throw new UserError({
         what: `cannot read the schema directory: ${e.code === "ENOENT" ? "it does not exist" : e.message}`,
@@ -139,16 +165,17 @@ export class SchemaRegistry {
     for (const file of sorted) {
       const shown = relative(process.cwd(), file) || file;
       if (file.endsWith(".json")) {
-        const doc = JSON.parse(await readFile(file, "utf8")) as Json;
-        if (this.addOpenApiDocument(doc, shown) > 0) this.sources.push(shown);
-      } else if (/\.ya?ml$/.test(file)) {
+        const text = await readFile(file, "utf8");
+        const doc = JSON.parse(text) as Json;
+        if (this.addOpenApiDocument(doc, shown, digestOf(text)) > 0) this.sources.push(shown);
+      } else if (/\.ya?ml$/.test(file) && opts.crds !== false) {
         const text = await readFile(file, "utf8");
         const head = scanCrd(text);
         if (!head) {
           // Not laid out as controller-gen writes CRDs: parse it in full (slower, same result).
           if (!/^kind:\s*CustomResourceDefinition\s*$/m.test(text)) continue;
           const crd = parseYaml(text, { maxAliasCount: -1 }) as Json;
-          if (this.addCrd(crd, shown) > 0) this.sources.push(shown);
+          if (this.addCrd(crd, shown, digestOf(text)) > 0) this.sources.push(shown);
           continue;
         }
         let parsed: Promise<Json> | undefined;
@@ -157,17 +184,29 @@ export class SchemaRegistry {
           return parsed;
         };
         let added = 0;
+        const digest = digestOf(text);
         for (const version of head.versions) {
           added += this.put(gvkKey(`${head.group}/${version}`, head.kind), {
             type: "crd",
             load,
             version,
             source: shown,
+            digest,
           });
         }
         if (added > 0) this.sources.push(shown);
       }
     }
+  }
+
+  /** Compiles (or loads) the validator of a kind ahead of use; resolves when it is ready. */
+  async prepare(apiVersion: string, kind: string): Promise<void> {
+    const key = gvkKey(apiVersion, kind);
+    const entry = this.entries.get(key);
+    if (!entry || this.compiled.has(key)) return;
+    const fn = this.compileCached(key, entry);
+    this.compiled.set(key, fn);
+    await fn;
   }
 
   /** Validates an object against the schema of its kind; undefined when the kind is unknown. */
@@ -177,12 +216,25 @@ export class SchemaRegistry {
     if (!entry) return undefined;
     let fn = this.compiled.get(key);
     if (!fn) {
-      fn = this.compile(entry);
+      fn = this.compileCached(key, entry);
       this.compiled.set(key, fn);
     }
     const validate = await fn;
     if (validate(obj)) return [];
     return summarize(validate.errors ?? []);
+  }
+
+  private async compileCached(gvk: string, entry: Entry): Promise<ValidateFunction> {
+    const key = cacheKey(entry.digest, gvk, entry.type === "openapi" ? entry.ref : entry.version);
+    const hit = this.cache?.load(key);
+    if (hit) {
+      this.stats.cached++;
+      return hit;
+    }
+    const fn = await this.compile(entry);
+    this.stats.compiled++;
+    if (this.cache) this.cache.save(key, standaloneCode(this.getAjv(), fn));
+    return fn;
   }
 
   private async compile(entry: Entry): Promise<ValidateFunction> {
