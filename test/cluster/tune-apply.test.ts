@@ -49,8 +49,13 @@ describe("fake API server: llw tune apply", () => {
     assert.equal(r.code, 0, r.err);
     const paths = w.api.requests.map((q) => `${q.method} ${q.path.split("?")[0]}`);
     const profileAt = paths.findIndex((p) => p.startsWith("PATCH") && p.includes("/performanceprofiles/"));
-    const policyAt = paths.findIndex((p) => p.startsWith("PATCH") && p.includes("/sriovnetworknodepolicies/"));
-    const renderCheck = paths.findIndex((p, i) => i > profileAt && p === "GET /apis/machineconfiguration.openshift.io/v1/machineconfigpools/worker");
+    const policyAt = paths.findIndex(
+      (p) => p.startsWith("PATCH") && p.includes("/sriovnetworknodepolicies/"),
+    );
+    const renderCheck = paths.findIndex(
+      (p, i) =>
+        i > profileAt && p === "GET /apis/machineconfiguration.openshift.io/v1/machineconfigpools/worker",
+    );
     assert.ok(profileAt >= 0 && profileAt < renderCheck && renderCheck < policyAt, paths.join("\n"));
     assert.equal(mco.rollouts, 1);
   });
