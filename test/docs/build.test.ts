@@ -4,6 +4,7 @@ import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { parse } from "yaml";
 import { ROOT } from "../helpers/tools.ts";
 import { pages } from "./guide.ts";
 import { buildSite, htmlFiles } from "./site.ts";
@@ -35,6 +36,18 @@ describe("lab guides: the Antora build", () => {
     const welcome = readFileSync(join(site.dir, "modules", "00-welcome.html"), "utf8");
     assert.match(welcome, /<nav class="nav"/, "the page has no navigation");
     assert.match(welcome, /_\/css\/site\.css/);
+  });
+});
+
+describe("lab guides: the Showroom playbook", () => {
+  it("builds the same component and start page as the offline playbook, with Showroom's UI bundle", () => {
+    const offline = parse(readFileSync(join(ROOT, "antora-playbook.yml"), "utf8"));
+    const showroom = parse(readFileSync(join(ROOT, "antora-playbook-showroom.yml"), "utf8"));
+    assert.deepEqual(showroom.content, offline.content);
+    assert.equal(showroom.site.start_page, offline.site.start_page);
+    assert.match(showroom.ui.bundle.url, /^https:\/\/github\.com\/rhpds\/.*ui-bundle\.zip$/);
+    assert.equal(showroom.runtime.log.failure_level, "warn");
+    assert.equal(showroom.asciidoc.attributes["attribute-missing"], "warn");
   });
 });
 

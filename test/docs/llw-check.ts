@@ -38,7 +38,8 @@ export interface CheckResult {
 
 /**
  * mode "run": a command shown in a bash block; it must name a runnable command (or ask for help).
- * mode "mention": a command named in prose; a command group alone (e.g. `llw profile`) is fine.
+ * mode "mention": a command named in prose; `llw` or a command group alone (e.g. `llw profile`) is fine,
+ * and so are missing positional arguments; flags are still checked.
  */
 export function checkLlw(args: string[], mode: "run" | "mention"): CheckResult {
   const ctx = bufferContext();
@@ -52,8 +53,8 @@ export function checkLlw(args: string[], mode: "run" | "mention"): CheckResult {
     });
   }
   const { cmd, depth } = resolvePath(program, args);
-  if (mode === "mention" && depth === args.length && cmd !== program && cmd.commands.length > 0) {
-    return { ok: true, command: args.join(" ") };
+  if (mode === "mention" && depth === args.length && (cmd === program || cmd.commands.length > 0)) {
+    return { ok: true, command: args.join(" ") || "(llw)" };
   }
   try {
     program.parse(args, { from: "user" });
@@ -61,6 +62,10 @@ export function checkLlw(args: string[], mode: "run" | "mention"): CheckResult {
     const err = e as { code?: string; exitCode?: number; message?: string };
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version") {
       return { ok: true, command: args.slice(0, depth).join(" ") || "(llw)" };
+    }
+    // Prose may name a command without its arguments ("`llw profile validate` reports ...").
+    if (mode === "mention" && err.code === "commander.missingArgument") {
+      return { ok: true, command: args.slice(0, depth).join(" ") };
     }
     const printed = ctx.err().trim();
     return { ok: false, error: printed || err.message || String(e) };

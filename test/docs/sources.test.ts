@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+} from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { describe, it } from "node:test";
+import { parseAllDocuments } from "yaml";
+import { runSample, SAMPLE_COMMANDS, SAMPLES } from "../../scripts/docs/samples.ts";
+import { ROOT } from "../helpers/tools.ts";
+import {
+  componentAttributes,
+  EXAMPLES,
+  includePath,
+  includes,
+  PAGES,
+  pages,
+  sourceBlocks,
+  substitute,
+} from "./guide.ts";
+
+const attrs = componentAttributes();
+const allPages = pages();
+
+describe("lab guides: sources", () => {
+  it("has the welcome page, five modules and the conclusion, each in the navigation", () => {
+    const names = allPages.map((p) => p.name);
+    assert.deepEqual(names, [
+      "00-welcome.adoc",
+      "01-low-latency-intro.adoc",
+      "02-core-tuning.adoc",
+      "03-virtualization.adoc",
+      "04-aws-tuning.adoc",
+      "05-validation.adoc",
+      "06-conclusion.adoc",
+    ]);
+    const nav = readFileSync(join(PAGES, "..", "nav.adoc"), "utf8");
+    for (const n of names) assert.match(nav, new RegExp(`^\\* xref:${n.replace(".", "\\.")}\\[`, "m"));
+  });
+
+  it("every module states its learning objectives and duration, and has troubleshooting and clean-up", () => {
+    for (const p of allPages.filter((p) => /^0[1-5]-/.test(p.name))) {
+      const text = p.lines.join("\n");
+      assert.match(text, /^\.Learning objectives$/m, `${p.name}: no learning objectives`);
+      assert.match(text, /^\.Duration\n\d+ minutes/m, `${p.name}: no duration`);
+      assert.match(text, /^== Troubleshooting$/m, `${p.name}: no troubleshooting`);
+      assert.match(text, /^== Clean-up$/m, `${p.name}: no clean-up`);
+    }
+  });
+
+  it("every attribute a page uses has a default in antora.yml (or is built in)", () => {
+    const builtIn = new Set(["nbsp", "zwsp", "empty", "sp", "amp", "lt", "gt", "startsb", "endsb", "vbar"]);
+    const problems: string[] = [];
+    for (const p of allPages) {
+      const local = new Set<string>();
+      p.lines.forEach((line, i) => {
+        const def = /^:([A-Za-z0-9_][A-Za-z0-9_-]*):/.exec(line);
+        if (def) local.add(def[1]!);
+        for (const m of line.matchAll(/(?<!\\)\{([A-Za-z0-9_][A-Za-z0-9_-]*)\}/g)) {
+          const name = m[1]!;
+          if (!(name in attrs) && !local.has(name) && !builtIn.has(name)) {
+            problems.push(`${p.name}:${i + 1}: {${name}}`);
+          }
+        }
+      });
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it("every command block is marked for execution, and substitutes the attributes it uses", () => {
+    const problems: string[] = [];
+    for (const b of allPages.flatMap(sourceBlocks)) {
+      if (b.lang !== "bash") continue;
+      if (!b.attrlist.includes("role=execute")) problems.push(`${b.page}:${b.line}: not role=execute`);
+      const uses = b.body.some((l) =>
+        [...l.matchAll(/(?<!\\)\{([A-Za-z0-9_-]+)\}/g)].some((m) => m[1]! in attrs),
+      );
+      if (uses && !b.attrlist.includes('subs="attributes"')) {
+        problems.push(`${b.page}:${b.line}: uses attributes without subs="attributes"`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it("every include resolves to a real file inside the repository", () => {
+    const found = allPages.flatMap(includes);
+    assert.ok(found.length >= 8, `only ${found.length} includes`);
+    const problems: string[] = [];
+    for (const inc of found) {
+      const file = includePath(substitute(inc.target, attrs));
+      if (!existsSync(file) || !statSync(file).isFile()) {
+        problems.push(`${inc.page}:${inc.line}: ${inc.target} -> ${relative(ROOT, file)} does not exist`);
+        continue;
+      }
+      const real = realpathSync(file);
+      if (relative(ROOT, real).startsWith(".."))
+        problems.push(`${inc.page}:${inc.line}: ${inc.target} leaves the repository`);
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it("files outside content/ reach the guides through relative links into the repository", () => {
+    for (const name of readdirSync(EXAMPLES)) {
+      const path = join(EXAMPLES, name);
+      if (!lstatSync(path).isSymbolicLink()) continue;
+      const target = readlinkSync(path);
+      assert.ok(
+        !target.startsWith("/"),
+        `${name} -> ${target} must be relative (it has to work in any clone)`,
+      );
+      assert.equal(
+        resolve(EXAMPLES, target),
+        join(ROOT, name),
+        `${name} should point at the repository's ${name}/`,
+      );
+    }
+  });
+
+  it("manifests are included from the repository, never pasted", () => {
+    const pasted = allPages
+      .flatMap(sourceBlocks)
+      .filter((b) => ["yaml", "yml", "json"].includes(b.lang))
+      .filter((b) => b.body.some((l) => l.trim() !== "" && !l.startsWith("include::")))
+      .map((b) => `${b.page}:${b.line}`);
+    assert.deepEqual(pasted, []);
+  });
+
+  it("every YAML and JSON block parses", () => {
+    let checked = 0;
+    const problems: string[] = [];
+    for (const block of allPages.flatMap(sourceBlocks)) {
+      if (!["yaml", "yml", "json"].includes(block.lang)) continue;
+      const text = block.body
+        .map((l) => {
+          const m = /^include::([^[]+)\[(.*)\]\s*$/.exec(l);
+          return m ? readFileSync(includePath(substitute(m[1]!, attrs)), "utf8") : l;
+        })
+        .join("\n");
+      checked++;
+      try {
+        if (block.lang === "json") JSON.parse(text);
+        else {
+          const errors = parseAllDocuments(text).flatMap((d) => ("errors" in d ? d.errors : []));
+          if (errors.length) throw new Error(errors.map((e) => e.message).join("; "));
+        }
+      } catch (e) {
+        problems.push(`${block.page}:${block.line}: ${(e as Error).message}`);
+      }
+    }
+    assert.ok(checked >= 5, `only ${checked} YAML/JSON blocks`);
+    assert.deepEqual(problems, []);
+  });
+
+  it("the c5.metal CPU map picture shows the CPU sets the planner chooses", async () => {
+    const svg = readFileSync(join(EXAMPLES, "..", "assets", "images", "c5-metal-cpu-map.svg"), "utf8");
+    const plan = await runSample(SAMPLE_COMMANDS.find((s) => s.file === "profile-generate-c5.metal.txt")!);
+    const reserved = /reserved: (\S+)/.exec(plan)?.[1];
+    const isolated = /isolated: (\S+)/.exec(plan)?.[1];
+    assert.ok(reserved && isolated, "the plan has no CPU sets");
+    assert.match(svg, new RegExp(`reserved \\(housekeeping\\): ${reserved}\\b`));
+    assert.match(svg, new RegExp(`isolated: ${isolated}<`));
+  });
+
+  it("sample outputs are what the llw commands print today (npm run docs:samples regenerates them)", async () => {
+    for (const sample of SAMPLE_COMMANDS.filter((s) => s.verify !== false)) {
+      const expected = await runSample(sample);
+      const actual = readFileSync(join(SAMPLES, sample.file), "utf8");
+      assert.equal(actual, expected, `${sample.file} is out of date: run npm run docs:samples`);
+    }
+  });
+});
