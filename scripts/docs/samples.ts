@@ -57,6 +57,7 @@ export const SAMPLE_COMMANDS: Sample[] = [
   // cyclictest.json: a real `cyclictest --json` capture (see its cmdline field).
   { file: "latency-show-cyclictest.txt", args: ["latency", "show", "cyclictest.json"], inSamples: true },
   { file: "sriov-iam-policy.json", args: ["sriov", "iam-policy"] },
+  { file: "doctor-list-checks.txt", args: ["doctor", "--list-checks"] },
   {
     // A worker MachineSet as `oc get machinesets -n openshift-machine-api -o yaml` prints it (the aws tests' fixture).
     file: "aws-machineset-c5.metal.yaml",
@@ -112,9 +113,7 @@ async function emulatorSamples(): Promise<Map<string, string>> {
       const ctx = bufferContext({ cwd, env });
       const code = await main(args, ctx);
       if (code !== 0) throw new Error(`llw ${args.join(" ")} exited ${code}:\n${ctx.err()}`);
-      return `${sample.stdoutOnly ? "" : ctx.err()}${ctx.out()}`
-        .replace(/[ \t]+$/gm, "")
-        .replace(/\n*$/, "\n");
+      return `${ctx.err()}${ctx.out()}`.replace(/[ \t]+$/gm, "").replace(/\n*$/, "\n");
     };
     out.set("sriov-detect.txt", await run(["sriov", "detect", "--infra-id", INFRA_ID]));
     const sriovDir = join(cwd, "gitops", "overlays", "aws", "sriov");
@@ -139,6 +138,33 @@ async function emulatorSamples(): Promise<Map<string, string>> {
   return out;
 }
 
+/**
+ * `llw doctor` against the in-process fake API server the cluster tests use (it speaks the real
+ * Kubernetes HTTP protocol to the real client), seeded as a fully installed and tuned cluster.
+ */
+async function fakeClusterSamples(): Promise<Map<string, string>> {
+  const { startWorld } = await import("../../test/cluster/world.ts");
+  const { seedWorkshopInstalled, simulatePods, TUNED_CMDLINE } = await import(
+    "../../test/helpers/fake-openshift.ts"
+  );
+  const { PROBE_MARK } = await import("../../src/cluster/doctor/node-probe.ts");
+  const w = await startWorld({ sriov: false });
+  try {
+    seedWorkshopInstalled(w.api);
+    simulatePods(w.api, { namespace: "default" }, () => ({
+      phase: "Succeeded",
+      log: `${TUNED_CMDLINE}\n${PROBE_MARK}\n2-47,50-95\n`,
+    }));
+    const r = await w.llw("doctor", "--interval", "0s");
+    if (r.code !== 0) throw new Error(`llw doctor exited ${r.code}:\n${r.err}`);
+    return new Map([
+      ["doctor-fake-cluster.txt", `${r.err}${r.out}`.replace(/[ \t]+$/gm, "").replace(/\n*$/, "\n")],
+    ]);
+  } finally {
+    await w.stop();
+  }
+}
+
 if (import.meta.main) {
   const check = process.argv.includes("--check");
   let drift = 0;
@@ -158,9 +184,9 @@ if (import.meta.main) {
     }
   }
   if (!check && !process.argv.includes("--no-emulator")) {
-    for (const [file, text] of await emulatorSamples()) {
+    for (const [file, text] of [...(await emulatorSamples()), ...(await fakeClusterSamples())]) {
       writeFileSync(join(SAMPLES, file), text);
-      process.stdout.write(`samples: wrote ${file} (EC2 emulator)\n`);
+      process.stdout.write(`samples: wrote ${file} (emulated AWS or cluster)\n`);
     }
   }
   process.exitCode = check && drift ? 1 : 0;
