@@ -16,11 +16,12 @@ export class Progress {
   private readonly c: Colors;
   private readonly clock: Clock;
   private readonly started: number;
-  private stepStarted = 0;
+  private stepStarted: number | undefined;
   private label = "";
   private last = "";
   private frame = 0;
   private drawn = false;
+  private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(out: OutStream, colors: Colors, clock: Clock) {
     this.out = out;
@@ -49,26 +50,38 @@ export class Progress {
   }
 
   update(state: string): void {
-    const took = formatDuration(this.clock.now() - this.stepStarted);
     if (this.tty) {
-      this.frame = (this.frame + 1) % FRAMES.length;
-      this.out.write(
-        `\r\x1b[2K${this.c.cyan(FRAMES[this.frame]!)} ${this.label}: ${state} ${this.c.dim(`(${took})`)}`,
-      );
-      this.drawn = true;
+      this.last = state;
+      this.draw();
+      // Between polls (seconds apart) the spinner and the elapsed time keep moving.
+      this.timer ??= setInterval(() => this.draw(), 120);
+      this.timer.unref?.();
     } else if (state !== this.last) {
-      this.out.write(`    ${this.label}: ${state} (${took})\n`);
+      this.out.write(`    ${this.label}: ${state} (${this.took()})\n`);
+      this.last = state;
     }
-    this.last = state;
+  }
+
+  private took(): string {
+    return formatDuration(this.clock.now() - (this.stepStarted ?? this.clock.now()));
+  }
+
+  private draw(): void {
+    this.frame = (this.frame + 1) % FRAMES.length;
+    this.out.write(
+      `\r\x1b[2K${this.c.cyan(FRAMES[this.frame]!)} ${this.label}: ${this.last} ${this.c.dim(`(${this.took()})`)}`,
+    );
+    this.drawn = true;
   }
 
   ok(message: string): void {
     this.clear();
-    const took = this.stepStarted
-      ? ` ${this.c.dim(`(${formatDuration(this.clock.now() - this.stepStarted)})`)}`
-      : "";
+    const took =
+      this.stepStarted !== undefined
+        ? ` ${this.c.dim(`(${formatDuration(this.clock.now() - this.stepStarted)})`)}`
+        : "";
     this.out.write(`  ${this.c.green("✓")} ${message}${took}\n`);
-    this.stepStarted = 0;
+    this.stepStarted = undefined;
   }
 
   info(message: string): void {
@@ -82,7 +95,14 @@ export class Progress {
   }
 
   private clear(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
     if (this.tty && this.drawn) this.out.write("\r\x1b[2K");
     this.drawn = false;
+  }
+
+  /** Stops the spinner (call when the command ends, successfully or not). */
+  end(): void {
+    this.clear();
   }
 }

@@ -146,18 +146,32 @@ export async function applyTuning(
   }
 
   p.phase("applying the change set (server-side apply)");
-  for (const c of plan.changes) {
+  // SR-IOV policies last, once the Machine Config Operator has rendered the other changes: on
+  // OpenShift the SR-IOV operator pauses a pool to drain a node and unpauses it when done, but it
+  // leaves alone a pool whose rendered config is not yet rolled out (spec != status). Applied
+  // first, it could unpause the pool under us and start a rollout before the change set is complete.
+  const sriovLast = (c: (typeof plan.changes)[number]) => c.object.kind === "SriovNetworkNodePolicy";
+  const first = plan.changes.filter((c) => !sriovLast(c));
+  const last = plan.changes.filter(sriovLast);
+  const apply = async (c: (typeof plan.changes)[number]) => {
     const label = `${c.object.kind} ${c.object.metadata.namespace ? `${c.object.metadata.namespace}/` : ""}${c.object.metadata.name}`;
     applied.push({ kind: c.object.kind, name: c.object.metadata.name!, action: c.action });
     if (c.action === "unchanged") {
       p.info(`${label} unchanged`);
-      continue;
+      return;
     }
     await kube.apply(c.object);
     p.ok(
       `${label} ${c.action === "create" ? "created" : "configured"}${c.rolls.length > 0 ? ` (rolls ${c.rolls.join(", ")})` : ""}`,
     );
+  };
+  for (const c of first) await apply(c);
+  if (last.some((c) => c.action !== "unchanged")) {
+    const rendered = new Set(first.filter((c) => c.action !== "unchanged").flatMap((c) => c.rolls));
+    for (const pool of plan.pools.filter((x) => rendered.has(x.name)))
+      await waitForRender(kube, pool.name, before.get(pool.name) ?? "", o);
   }
+  for (const c of last) await apply(c);
 
   const pools: PoolResult[] = [];
   for (const ps of plan.pools) {

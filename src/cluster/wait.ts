@@ -33,7 +33,13 @@ export async function waitFor(o: WaitOptions): Promise<Observation> {
   const start = o.clock.now();
   o.progress.step(o.what);
   for (;;) {
-    const obs = await o.poll();
+    let obs: Observation;
+    try {
+      obs = await o.poll();
+    } catch (e) {
+      o.progress.end();
+      throw e;
+    }
     o.progress.update(obs.status);
     if (obs.done) return obs;
     if (obs.failed) {

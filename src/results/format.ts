@@ -22,8 +22,19 @@ export interface SeriesSummary extends Partial<Summary> {
 }
 
 export function summarizeSeries(s: Series): SeriesSummary {
-  if (s.sample && s.sample.total > 0)
-    return { series: s.name, source: "samples", ...summarize(s.sample), notes: s.notes };
+  if (s.sample && s.sample.total > 0) {
+    const sum: SeriesSummary = { series: s.name, source: "samples", ...summarize(s.sample), notes: s.notes };
+    // Overflowed samples sit at the maximum, which would inflate a histogram mean: the tool's own
+    // average (over every sample) is the right one then.
+    if ((s.overflow ?? 0) > 0 && typeof s.reported?.avg === "number") {
+      return {
+        ...sum,
+        mean: s.reported.avg,
+        notes: [...s.notes, "mean as reported by the tool (the histogram overflowed)"],
+      };
+    }
+    return sum;
+  }
   return {
     series: s.name,
     source: "tool",

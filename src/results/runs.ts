@@ -28,6 +28,8 @@ export interface Series {
   name: string;
   sample?: Sample;
   reported?: { count?: number; min?: number; avg?: number; max?: number };
+  /** Samples beyond a histogram's last bucket (counted at the maximum). */
+  overflow?: number;
   notes: string[];
 }
 
@@ -70,11 +72,23 @@ export function seriesFromJitter(j: JitterResult): Series[] {
     name: s.name,
     sample: s.sample,
     reported: s.reported,
+    overflow: s.overflow,
     notes: s.overflow > 0 ? [`${s.overflow} beyond the histogram`] : [],
   }));
   const withSamples = j.series.filter((s) => s.sample);
   if (withSamples.length > 1) {
-    out.unshift({ name: "all CPUs", sample: mergeSamples(withSamples.map((s) => s.sample!)), notes: [] });
+    const overflow = withSamples.reduce((t, s) => t + s.overflow, 0);
+    const weighted = withSamples.every((s) => typeof s.reported.avg === "number")
+      ? withSamples.reduce((t, s) => t + s.reported.avg! * s.sample!.total, 0) /
+        withSamples.reduce((t, s) => t + s.sample!.total, 0)
+      : undefined;
+    out.unshift({
+      name: "all CPUs",
+      sample: mergeSamples(withSamples.map((s) => s.sample!)),
+      overflow,
+      reported: { avg: weighted },
+      notes: overflow > 0 ? [`${overflow} beyond the histogram`] : [],
+    });
   }
   return out;
 }

@@ -108,7 +108,7 @@ describe("fake API server: llw doctor", () => {
     assert.match(
       nc.evidence,
       new RegExp(
-        `${W1.replace(/\./g, "\\.")}: missing rcu_nocbs=2-47,50-95 nohz_full=2-47,50-95 default_hugepagesz=1G`,
+        `${W1.replace(/\./g, "\\.")}: missing rcu_nocbs=2-47,50-95 nohz_full=2-47,50-95 systemd.cpu_affinity=0-1,48-49 default_hugepagesz=1G`,
       ),
     );
   });
@@ -365,6 +365,33 @@ describe("doctor checks (pure)", () => {
       ],
     });
     assert.equal(byId(f, "node-cpus").status, "PASS");
+  });
+
+  it("with balanceIsolated: false the isolated CPUs must show in sysfs", () => {
+    const prof = {
+      metadata: { name: "p" },
+      spec: {
+        cpu: { isolated: "2-5", reserved: "0-1", balanceIsolated: false },
+        nodeSelector: { "node-role.kubernetes.io/worker": "" },
+      },
+    };
+    const probe = (isolated: string) => [
+      { node: "n-c5.metal", cmdline: "rcu_nocbs=2-5 nohz_full=2-5 systemd.cpu_affinity=0,1", isolated },
+    ];
+    assert.equal(
+      byId(
+        facts({ performanceProfiles: [prof], nodes: [worker("c5.metal")], probes: probe("2-5") }),
+        "node-cpus",
+      ).status,
+      "PASS",
+    );
+    assert.match(
+      byId(
+        facts({ performanceProfiles: [prof], nodes: [worker("c5.metal")], probes: probe("") }),
+        "node-cpus",
+      ).evidence,
+      /isolated is "", profile isolates 2-5/,
+    );
   });
 
   it("parses probe output and quantities", () => {

@@ -161,6 +161,26 @@ describe("fake API server: kube.ts against the real @kubernetes/client-node", ()
     );
   });
 
+  it("maps an unknown host name to a DNS error", async () => {
+    const file = join(dir, "dns-kubeconfig");
+    writeFileSync(
+      file,
+      "apiVersion: v1\nkind: Config\ncurrent-context: x\nclusters: [{name: x, cluster: {server: 'https://api.no-such-cluster.invalid:6443'}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: x, user: u}}]\n",
+    );
+    await assert.rejects(
+      Kube.connect({ kubeconfig: file }, {}).list("v1", "Node"),
+      (e: Error) =>
+        e instanceof EnvironmentError &&
+        /cannot resolve the API server's host name \(https:\/\/api\.no-such-cluster\.invalid:6443\)/.test(
+          e.message,
+        ),
+    );
+  });
+
+  it("reads /version", async () => {
+    assert.deepEqual(await kube.version(), { gitVersion: "v1.32.5", major: "1", minor: "32" });
+  });
+
   it("maps a certificate the kubeconfig's CA did not sign to a TLS error", async () => {
     const wrong = Kube.connect({ kubeconfig: join(dir, "kubeconfig"), context: "wrong-ca" }, {});
     await assert.rejects(

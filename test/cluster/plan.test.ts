@@ -467,6 +467,23 @@ describe("waiting with an injected clock (no real sleeps)", () => {
   });
 });
 
+describe("progress on a terminal", () => {
+  it("redraws one line in place with a spinner and clears it before the step's result", () => {
+    const clock = testClock();
+    let out = "";
+    const p = new Progress({ write: (s: string) => (out += s), isTTY: true }, makeColors(false), clock);
+    p.step("CSV of x");
+    p.update("Installing");
+    p.update("Installing");
+    p.ok("x installed");
+    p.end();
+    const lines = out.split("\r\x1b[2K").filter(Boolean);
+    assert.match(lines[0] ?? "", /^. CSV of x: Installing \(0s\)$/);
+    assert.equal(lines.at(-1), "  ✓ x installed (0s)\n");
+    assert.ok(!out.includes("\n    "), "no plain progress lines on a terminal");
+  });
+});
+
 describe("durations", () => {
   it("parses and formats", () => {
     assert.equal(parseDuration("90s"), 90_000);

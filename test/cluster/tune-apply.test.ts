@@ -43,6 +43,23 @@ describe("fake API server: llw tune apply", () => {
     );
   });
 
+  it("applies SR-IOV policies after the MCO rendered the other changes (the SR-IOV operator leaves such a pool paused)", async () => {
+    const dir = writeChangeSet(w, "tuning", [sriovPolicy(), profile()]);
+    const r = await w.llw("tune", "apply", dir, ...FAST);
+    assert.equal(r.code, 0, r.err);
+    const paths = w.api.requests.map((q) => `${q.method} ${q.path.split("?")[0]}`);
+    const profileAt = paths.findIndex((p) => p.startsWith("PATCH") && p.includes("/performanceprofiles/"));
+    const policyAt = paths.findIndex(
+      (p) => p.startsWith("PATCH") && p.includes("/sriovnetworknodepolicies/"),
+    );
+    const renderCheck = paths.findIndex(
+      (p, i) =>
+        i > profileAt && p === "GET /apis/machineconfiguration.openshift.io/v1/machineconfigpools/worker",
+    );
+    assert.ok(profileAt >= 0 && profileAt < renderCheck && renderCheck < policyAt, paths.join("\n"));
+    assert.equal(mco.rollouts, 1);
+  });
+
   it("running twice changes nothing the second time (no pause, no reboot)", async () => {
     const dir = writeChangeSet(w, "tuning", [profile(), sriovPolicy()]);
     assert.equal((await w.llw("tune", "apply", dir, ...FAST)).code, 0);

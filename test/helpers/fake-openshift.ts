@@ -671,7 +671,7 @@ export function simulateOlm(
   }
   api.onRead({ resource: "clusterserviceversions", namespace: pkg.namespace }, () => {
     const c = api.get("operators.coreos.com/v1alpha1", "ClusterServiceVersion", pkg.csv, pkg.namespace);
-    if (!c || c.status.phase !== "Installing") return;
+    if (c?.status.phase !== "Installing") return;
     if (++reads < (pkg.polls ?? 2)) return;
     const phase = pkg.finalPhase ?? "Succeeded";
     api.update(c.apiVersion, c.kind, pkg.csv, pkg.namespace, {
@@ -734,7 +734,7 @@ export function simulatePods(
       if (req.name && req.name !== name) continue;
       seen.set(key, n + 1);
       const pod = api.get("v1", "Pod", name, podNs);
-      if (!pod || pod.status?.phase !== "Pending" || n + 1 < polls) continue;
+      if (pod?.status?.phase !== "Pending" || n + 1 < polls) continue;
       const r = run(pod);
       api.setLog(podNs, name, r.log);
       api.update("v1", "Pod", name, podNs, {

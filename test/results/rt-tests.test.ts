@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { UserError } from "../../src/lib/errors.ts";
+import { summarizeSeries } from "../../src/results/format.ts";
 import {
   parseCyclictestText,
   parseHwlatdetect,
@@ -13,6 +14,7 @@ import {
   parseOslatText,
   parseRtTestsJson,
 } from "../../src/results/rt-tests.ts";
+import { seriesFromJitter } from "../../src/results/runs.ts";
 import { quantile } from "../../src/results/stats.ts";
 import { ROOT, requireTool } from "../helpers/tools.ts";
 
@@ -174,6 +176,31 @@ ts: 1764273600.123456789, inner:12, outer:11
 ts: 1764273601.123456789, inner:9, outer:22
 ts: 1764273602.123456789, inner:15, outer:0
 `;
+
+describe("summaries of overflowed histograms", () => {
+  it("use the tool's own average for the mean (overflow counted at the maximum would inflate it)", () => {
+    const text = [
+      "        Core:\t 2 3",
+      "    001 (us):\t 1000000 1000000",
+      "    002 (us):\t 10 10",
+      "    003 (us):\t 5 0 (including overflows)",
+      "     Minimum:\t 1 1 (us)",
+      "     Average:\t 1.000 1.000 (us)",
+      "     Maximum:\t 5000 2 (us)",
+    ].join("\n");
+    const series = seriesFromJitter(parseOslatText(text, "o")).map(summarizeSeries);
+    const cpu2 = series.find((x) => x.series === "cpu 2")!;
+    assert.equal(cpu2.max, 5000);
+    assert.equal(cpu2.mean, 1);
+    assert.match(cpu2.notes.join(), /reported by the tool/);
+    assert.equal(series.find((x) => x.series === "all CPUs")!.mean, 1);
+    assert.equal(
+      series.find((x) => x.series === "cpu 3")!.max,
+      2,
+      "cpu 3 stayed below the last bucket: nothing overflowed",
+    );
+  });
+});
 
 describe("hwlatdetect output", () => {
   it("reads the spikes, the maximum and the run parameters", () => {

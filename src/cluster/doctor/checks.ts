@@ -185,7 +185,12 @@ function sriovCheck(f: ClusterFacts): CheckResult {
   );
 }
 
-/** Kernel arguments a PerformanceProfile puts on the command line (openshift-node-performance tuned profile). */
+/**
+ * Kernel arguments a PerformanceProfile puts on the command line, as the Node Tuning Operator's
+ * openshift-node-performance TuneD profile writes them: rcu_nocbs and (realTime hint, the
+ * default) nohz_full on the isolated CPUs, systemd.cpu_affinity on every CPU not isolated
+ * (reserved and offlined), the default hugepage size and the profile's extra arguments.
+ */
 export function expectedKernelArgs(p: KubeObject): string[] {
   const s = p.spec ?? {};
   const isolated = s.cpu?.isolated as string | undefined;
@@ -194,9 +199,23 @@ export function expectedKernelArgs(p: KubeObject): string[] {
     args.push(`rcu_nocbs=${isolated}`);
     if (s.workloadHints?.realTime !== false) args.push(`nohz_full=${isolated}`);
   }
+  if (s.cpu?.reserved) {
+    const notIsolated = [s.cpu.reserved, s.cpu.offlined].filter(Boolean).join(",");
+    args.push(`systemd.cpu_affinity=${formatCpuList(parseCpuList(notIsolated))}`);
+  }
   if (s.hugepages?.defaultHugepagesSize) args.push(`default_hugepagesz=${s.hugepages.defaultHugepagesSize}`);
   for (const a of s.additionalKernelArgs ?? []) args.push(a);
   return args;
+}
+
+/**
+ * With balanceIsolated: false the profile adds isolcpus=domain,..., so the kernel lists the
+ * isolated CPUs in /sys/devices/system/cpu/isolated; otherwise (managed_irq only) that file is empty.
+ */
+export function expectedSysfsIsolated(p: KubeObject): string | undefined {
+  return p.spec?.cpu?.balanceIsolated === false && p.spec?.cpu?.isolated
+    ? formatCpuList(parseCpuList(p.spec.cpu.isolated))
+    : undefined;
 }
 
 /** Compares CPU-list arguments as sets (the kernel may print "2-47" where the profile said "2-10,11-47"). */
@@ -463,8 +482,17 @@ export const CHECKS: Check[] = [
             continue;
           }
           const missing = want.filter((a) => !argPresent(probe.cmdline!, a));
+          const sysfs = expectedSysfsIsolated(p);
+          const seen = probe.isolated?.trim() ? formatCpuList(parseCpuList(probe.isolated.trim())) : "";
           if (missing.length > 0) bad.push(`${n.metadata.name}: missing ${missing.join(" ")}`);
-          else good.push(`${n.metadata.name}: isolated ${probe.isolated?.trim() || p.spec?.cpu?.isolated}`);
+          else if (sysfs !== undefined && seen !== sysfs)
+            bad.push(
+              `${n.metadata.name}: /sys/devices/system/cpu/isolated is "${seen}", profile isolates ${sysfs}`,
+            );
+          else
+            good.push(
+              `${n.metadata.name}: isolated ${p.spec?.cpu?.isolated}, reserved ${p.spec?.cpu?.reserved}`,
+            );
         }
       }
       if (bad.length > 0)
