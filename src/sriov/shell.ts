@@ -124,6 +124,7 @@ export async function detect(
     maxAttempts: settings.maxAttempts,
     nodeNames,
     ...(settings.endpoint !== undefined && { endpoint: settings.endpoint }),
+    ...(settings.profile !== undefined && { profile: settings.profile }),
     ...(instanceIds !== undefined && { instanceIds }),
     ...(clusterTag !== undefined && { clusterTag }),
   });
