@@ -74,7 +74,12 @@ export async function startMoto(): Promise<Moto> {
     // (stop(), or this process dying however it dies), `cat` returns and moto_server is killed.
     const child = spawn(
       "sh",
-      ["-c", '"$0" -H 127.0.0.1 -p "$1" & m=$!; cat >/dev/null; kill "$m" 2>/dev/null; wait "$m"', bin, String(port)],
+      [
+        "-c",
+        '"$0" -H 127.0.0.1 -p "$1" & m=$!; cat >/dev/null; kill "$m" 2>/dev/null; wait "$m"',
+        bin,
+        String(port),
+      ],
       { stdio: ["pipe", "pipe", "pipe"] },
     );
     child.stdout?.on("data", (d) => (output = (output + d).slice(-4000)));
