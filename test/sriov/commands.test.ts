@@ -270,11 +270,15 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
         return;
       const repo = tmp();
       cpSync(join(ROOT, "gitops"), join(repo, "gitops"), { recursive: true });
-      const placeholders = readdirSync(join(repo, OUT)).filter((f) => f !== "kustomization.yaml");
+      const placeholders = readdirSync(join(repo, OUT)).filter(
+        (f) => f.endsWith(".yaml") && f !== "kustomization.yaml",
+      );
       assert.ok(placeholders.length > 0, "the tree ships placeholders");
       const r = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, ...variant], repo);
       assert.equal(r.code, 0, r.err);
       for (const p of placeholders) assert.equal(existsSync(join(repo, OUT, p)), false, `${p} removed`);
+      if (existsSync(join(ROOT, OUT, "README.md")))
+        assert.ok(existsSync(join(repo, OUT, "README.md")), "the README stays");
       const lint = bufferContext({ cwd: repo, env: { ...process.env, PATH: toolPath() } });
       const code = await main(
         ["lint", join(repo, OUT), "--schemas", join(SHARED, "crds"), "-o", "json"],
