@@ -42,10 +42,13 @@ export function cfnError(err: unknown, call: AwsCallContext): unknown {
     s
       ?.replace(/\bec2:/g, "cloudformation:")
       .replace(/^EC2 /, "CloudFormation ")
-      .replace("EC2 kept", "CloudFormation kept");
+      .replace("EC2 kept", "CloudFormation kept")
+      .replace("the EC2 endpoint", "the CloudFormation endpoint")
+      .replace("AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL_CLOUDFORMATION");
   for (const p of e.problems as Problem[]) {
     p.what = fix(p.what)!;
     if (p.where) p.where = fix(p.where)!;
+    if (p.next) p.next = fix(p.next)!;
   }
   return e;
 }

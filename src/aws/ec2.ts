@@ -134,6 +134,8 @@ export interface AwsCallContext {
   maxAttempts?: number;
   /** Instance ids the call was about, if any. */
   instanceIds?: string[];
+  /** The AWS profile in use, if one was chosen. */
+  profile?: string;
   /** Command that prints the IAM policy to attach, for UnauthorizedOperation. */
   policyCommand?: string;
 }
@@ -196,14 +198,14 @@ export function awsError(err: unknown, call: AwsCallContext): unknown {
     kind === "user" ? new UserError(p) : new EnvironmentError(p);
 
   if (name === "CredentialsProviderError" || /Could not load credentials/i.test(message)) {
-    if (/profile .* could not be found/i.test(message) || /Profile .* not found/i.test(message)) {
+    if (call.profile) {
       return fail(
         {
-          what: `AWS profile not found: ${message}`,
+          what: `no credentials for the AWS profile "${call.profile}": it is not in ~/.aws/config or ~/.aws/credentials, or it has none`,
           where: "--profile / AWS_PROFILE",
-          next: "check the name against `aws configure list-profiles`, or create it with `aws configure --profile <name>`",
+          next: "check the name with `aws configure list-profiles`; for SSO run `aws sso login --profile <name>`; or create it with `aws configure --profile <name>`",
         },
-        "user",
+        "env",
       );
     }
     return fail(

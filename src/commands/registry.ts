@@ -650,7 +650,7 @@ export const COMMANDS: CommandSpec[] = [
       "Compare runs or labels (first = baseline) per condition with deltas, intervals, tests and verdicts",
     description:
       "Percentiles are recomputed from the raw samples. With repeated runs on both sides each run is one observation " +
-      "(exact Mann-Whitney test, 95% t-intervals); with single runs, distribution-free quantile intervals and a z-test " +
+      "(Welch's t-test, 95% t-intervals, exact Mann-Whitney p in JSON); with single runs, distribution-free quantile intervals and a z-test " +
       "on means. A metric is regressed/improved only if the evidence is significant and the change exceeds both " +
       "--threshold and --min-delta. Exits 1 if any metric regressed.",
     args: [

@@ -33,11 +33,12 @@ export async function run(opts: ReportOptions, ctx: Context): Promise<number> {
   const groups: Group[] = [];
   for (const r of opts.runs) groups.push(await loadGroup(r, ctx.cwd));
   const comparisons: Comparison[] = [];
-  const [base, ...cands] = groups;
-  for (const c of cands) {
-    if (c.runs[0]?.unit === base!.runs[0]?.unit)
-      comparisons.push(compareGroups(base!, c, { thresholdPct: opts.threshold ?? 5 }));
-  }
+  // Each group is compared with the first group of the same kind (start-up ms or jitter us).
+  groups.forEach((g, i) => {
+    const base = groups.find((b) => b.runs[0]?.unit === g.runs[0]?.unit);
+    if (base && groups.indexOf(base) < i)
+      comparisons.push(compareGroups(base, g, { thresholdPct: opts.threshold ?? 5 }));
+  });
   const model = buildReport(
     opts.title ?? "Low-latency workshop: test, change, re-test",
     groups,

@@ -1,12 +1,14 @@
 /**
  * Runs a real kustomize: `oc kustomize`, `kubectl kustomize` or `kustomize build`, whichever is
- * found first on PATH (LLW_KUSTOMIZE=/path/to/tool picks one). Builds run concurrently: each is a
- * separate process that spends most of its time starting up, and all of them are started at
- * once (up to 32) because forking gets slower as this process's heap grows with the schemas.
+ * found first on PATH (LLW_KUSTOMIZE=/path/to/tool picks one). Builds run concurrently (up to 32
+ * at once): each is a separate process that spends most of its time starting up.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { basename, delimiter, join } from "node:path";
+import { createInterface } from "node:readline";
 import { EnvironmentError } from "../lib/errors.ts";
 
 export interface KustomizeTool {
@@ -82,7 +84,13 @@ export function buildOne(tool: KustomizeTool, dir: string, env: NodeJS.ProcessEn
   });
 }
 
-/** Builds every directory, at most `concurrency` at a time; results in input order. */
+/**
+ * Runs every build from one small shell process rather than forking this (large) Node process
+ * once per build: each fork copies the parent's page tables, which with the schemas loaded costs
+ * more than a kustomize build itself. The shell starts `concurrency` builds at a time, writes
+ * each one's output to a temp file and reports "<index> <exit code>" as each one finishes, so
+ * results are processed while the others still run. Results are returned in input order.
+ */
 export async function buildAll(
   tool: KustomizeTool,
   dirs: string[],
@@ -90,15 +98,63 @@ export async function buildAll(
   concurrency = 32,
   onResult?: (r: BuildResult) => void,
 ): Promise<BuildResult[]> {
+  if (dirs.length === 0) return [];
+  const out = await mkdtemp(join(tmpdir(), "llw-kustomize-"));
+  const script = [
+    'T="$1"; A="$2"; O="$3"; N="$4"; shift 4; i=0',
+    'for d in "$@"; do',
+    '  ( "$T" $A "$d" >"$O/$i.out" 2>"$O/$i.err"; echo "$i $?" ) &',
+    "  i=$((i + 1))",
+    "  if [ $((i % N)) -eq 0 ]; then wait; fi",
+    "done",
+    "wait",
+  ].join("\n");
   const results: BuildResult[] = new Array(dirs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < dirs.length) {
-      const i = next++;
-      results[i] = await buildOne(tool, dirs[i]!, env);
-      onResult?.(results[i]!);
+  try {
+    const child = spawn(
+      "sh",
+      ["-c", script, "sh", tool.path, tool.args.join(" "), out, String(Math.max(1, concurrency)), ...dirs],
+      {
+        env,
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    const pending: Promise<void>[] = [];
+    const lines = createInterface({ input: child.stdout });
+    lines.on("line", (line) => {
+      const [i, rc] = line.split(" ").map(Number) as [number, number];
+      pending.push(
+        (async () => {
+          const dir = dirs[i]!;
+          const r: BuildResult =
+            rc === 0
+              ? { dir, ok: true, yaml: await readFile(join(out, `${i}.out`), "utf8") }
+              : {
+                  dir,
+                  ok: false,
+                  error: (await readFile(join(out, `${i}.err`), "utf8")).trim().replace(/^Error: /, ""),
+                };
+          results[i] = r;
+          onResult?.(r);
+        })(),
+      );
+    });
+    const code = await new Promise<number | null>((res, rej) => {
+      child.on("error", rej);
+      child.on("close", res);
+    });
+    await Promise.all(pending);
+    // new Array(n) has holes: count the results that arrived.
+    const arrived = results.filter(Boolean).length;
+    if (code !== 0 || arrived !== dirs.length) {
+      throw new EnvironmentError({
+        what: `the build shell exited ${code} before every kustomization was built`,
+        where: "sh",
+        next: "check that /bin/sh works and that the temp directory is writable",
+      });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, dirs.length) }, worker));
-  return results;
+    return results;
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
 }

@@ -72,19 +72,23 @@ function histogramOf(s: Sample, buckets: number[]): number[] {
   return counts;
 }
 
-function seriesNames(groups: Group[]): string[] {
-  const names: string[] = [];
+/** Every series with samples, once, with the unit and kind of the runs it comes from. */
+function seriesNames(groups: Group[]): { name: string; unit: string; jitter: boolean }[] {
+  const out: { name: string; unit: string; jitter: boolean }[] = [];
   for (const g of groups)
     for (const r of g.runs)
       for (const s of r.series)
-        if (s.sample && s.sample.total > 0 && !names.includes(s.name)) names.push(s.name);
-  return names;
+        if (s.sample && s.sample.total > 0 && !out.some((o) => o.name === s.name && o.unit === r.unit))
+          out.push({ name: s.name, unit: r.unit, jitter: r.kind === "jitter" });
+  return out;
 }
 
-function pooled(g: Group, name: string): Sample | undefined {
-  const samples = g.runs.flatMap((r) =>
-    r.series.filter((s) => s.name === name && s.sample && s.sample.total > 0).map((s) => s.sample!),
-  );
+function pooled(g: Group, name: string, unit: string): Sample | undefined {
+  const samples = g.runs
+    .filter((r) => r.unit === unit)
+    .flatMap((r) =>
+      r.series.filter((s) => s.name === name && s.sample && s.sample.total > 0).map((s) => s.sample!),
+    );
   return samples.length ? mergeSamples(samples) : undefined;
 }
 
@@ -96,11 +100,12 @@ export function buildReport(
   compareRow: (r: Comparison["rows"][number]) => string[],
 ): ReportModel {
   const charts: Chart[] = [];
-  const unit = groups[0]?.runs[0]?.unit ?? "";
-  const jitter = groups.some((g) => g.runs.some((r) => r.kind === "jitter"));
   let n = 0;
-  for (const name of seriesNames(groups)) {
-    const perGroup = groups.map((g) => ({ label: g.label, sample: pooled(g, name) })).filter((x) => x.sample);
+  // Start-up latency (ms) and jitter (us) runs may share a report; each series keeps its own unit.
+  for (const { name, unit, jitter } of seriesNames(groups)) {
+    const perGroup = groups
+      .map((g) => ({ label: g.label, sample: pooled(g, name, unit) }))
+      .filter((x) => x.sample);
     charts.push({
       id: `c${n++}`,
       title: `${name}: latency CDF`,

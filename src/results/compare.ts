@@ -5,8 +5,9 @@
  * "significant", and with three pods almost nothing is.
  *
  * Evidence:
- * - both sides repeated (>= 2 runs): the metric of each run is one observation; exact
- *   Mann-Whitney test on those, and a 95% t-interval of their mean per side;
+ * - both sides repeated (>= 2 runs): the metric of each run is one observation; Welch's t-test
+ *   on those (the verdict) with the exact Mann-Whitney p alongside (distribution-free, but it
+ *   cannot go below 0.1 with 3 runs per side), and a 95% t-interval of their mean per side;
  * - otherwise (one run on a side): samples pooled per side; quantiles get distribution-free
  *   95% intervals from order statistics and count as different when the intervals do not
  *   overlap; the mean gets a two-sample z-test; the maximum of a single run cannot be tested.
@@ -22,6 +23,7 @@ import {
   quantileCI,
   type Sample,
   sampleMean,
+  welchTest,
 } from "./stats.ts";
 
 export const METRICS = ["P50", "P95", "P99", "max", "mean"] as const;
@@ -52,6 +54,8 @@ export interface MetricRow {
   candidateCI?: [number, number];
   /** p-value when the test yields one. */
   p?: number;
+  /** With repeated runs: the exact Mann-Whitney p on the per-run values, for comparison. */
+  rankP?: number;
   test: string;
   verdict: Verdict;
 }
@@ -149,6 +153,7 @@ export function compareGroups(base: Group, cand: Group, options: Partial<Compare
       let baselineCI: [number, number] | undefined;
       let candidateCI: [number, number] | undefined;
       let p: number | undefined;
+      let rankP: number | undefined;
       let significant: boolean | undefined;
       let test: string;
       if (repeated) {
@@ -158,10 +163,11 @@ export function compareGroups(base: Group, cand: Group, options: Partial<Compare
         candidate = vb.reduce((x, y) => x + y, 0) / vb.length;
         baselineCI = meanCI(va);
         candidateCI = meanCI(vb);
-        const t = mannWhitneyExact(vb, va);
-        p = t.p;
-        significant = p < o.alpha;
-        test = `Mann-Whitney (${t.method}) on ${va.length}+${vb.length} runs`;
+        const w = welchTest(vb, va);
+        p = w.p;
+        rankP = mannWhitneyExact(vb, va).p;
+        significant = Number.isFinite(p) ? p < o.alpha : undefined;
+        test = `Welch's t on ${va.length}+${vb.length} per-run values`;
       } else {
         baseline = metricOf(pooledA, metric);
         candidate = metricOf(pooledB, metric);
@@ -190,6 +196,7 @@ export function compareGroups(base: Group, cand: Group, options: Partial<Compare
         baselineCI,
         candidateCI,
         p,
+        rankP,
         test,
         verdict: verdictOf(significant, delta, deltaPct, o),
       });

@@ -10,7 +10,18 @@
  * holds our figure against kube-burner's log. They differ by at most one gap between adjacent
  * order statistics.
  */
-import { errorFunction, sampleStandardDeviation, mean as ssMean } from "simple-statistics";
+import { createRequire } from "node:module";
+
+// jstat (CommonJS, no type declarations): its distributions are well-tested numerical code we
+// do not re-derive here.
+const { jStat } = createRequire(import.meta.url)("jstat") as {
+  jStat: {
+    mean(v: number[]): number;
+    stdev(v: number[], sample: boolean): number;
+    normal: { cdf(x: number, mean: number, sd: number): number };
+    studentt: { cdf(x: number, df: number): number; inv(p: number, df: number): number };
+  };
+};
 
 /** A distribution: sorted distinct-or-repeated values with optional weights (histogram counts). */
 export interface Sample {
@@ -76,7 +87,7 @@ export function kubeBurnerPercentile(sorted: ArrayLike<number>, percent: number)
 
 export function sampleMean(s: Sample): number {
   if (s.total === 0) return Number.NaN;
-  if (!s.counts) return ssMean(Array.from(s.values));
+  if (!s.counts) return jStat.mean(Array.from(s.values));
   let sum = 0;
   for (let i = 0; i < s.values.length; i++) sum += s.values[i]! * s.counts[i]!;
   return sum / s.total;
@@ -84,7 +95,7 @@ export function sampleMean(s: Sample): number {
 
 export function sampleVariance(s: Sample): number {
   if (s.total < 2) return Number.NaN;
-  if (!s.counts) return sampleStandardDeviation(Array.from(s.values)) ** 2;
+  if (!s.counts) return jStat.stdev(Array.from(s.values), true) ** 2;
   const m = sampleMean(s);
   let ss = 0;
   for (let i = 0; i < s.values.length; i++) ss += s.counts[i]! * (s.values[i]! - m) ** 2;
@@ -118,7 +129,7 @@ export function summarize(s: Sample): Summary {
 
 /** Standard normal CDF. */
 export function normalCdf(z: number): number {
-  return 0.5 * (1 + errorFunction(z / Math.SQRT2));
+  return jStat.normal.cdf(z, 0, 1);
 }
 
 const Z95 = 1.959964;
@@ -137,22 +148,30 @@ export function quantileCI(s: Sample, p: number): [number, number] {
   return [atRank(s, lo), atRank(s, hi)];
 }
 
-/** Two-sided 97.5% quantiles of Student's t for df 1..30; beyond that the normal value. */
-const T975 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
-  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
-];
-
-export function t975(df: number): number {
-  return df >= 1 && df <= 30 ? T975[df - 1]! : Z95;
-}
-
 /** 95% t-interval for the mean of a few values (per-run statistics). */
 export function meanCI(values: number[]): [number, number] {
   if (values.length < 2) return [Number.NaN, Number.NaN];
-  const m = ssMean(values);
-  const half = (t975(values.length - 1) * sampleStandardDeviation(values)) / Math.sqrt(values.length);
+  const m = jStat.mean(values);
+  const half =
+    (jStat.studentt.inv(0.975, values.length - 1) * jStat.stdev(values, true)) / Math.sqrt(values.length);
   return [m - half, m + half];
+}
+
+/**
+ * Welch's two-sample t-test on per-run statistics (each run's P99, say, is a mean-like summary
+ * of many pods, so close to normal): two-sided p with Welch-Satterthwaite degrees of freedom.
+ * Unlike a rank test it can show a difference with 3 runs per side.
+ */
+export function welchTest(a: number[], b: number[]): { t: number; df: number; p: number } {
+  if (a.length < 2 || b.length < 2) return { t: Number.NaN, df: Number.NaN, p: Number.NaN };
+  const va = jStat.stdev(a, true) ** 2 / a.length;
+  const vb = jStat.stdev(b, true) ** 2 / b.length;
+  const diff = jStat.mean(a) - jStat.mean(b);
+  if (va + vb === 0)
+    return { t: diff === 0 ? 0 : Math.sign(diff) * Infinity, df: Infinity, p: diff === 0 ? 1 : 0 };
+  const t = diff / Math.sqrt(va + vb);
+  const df = (va + vb) ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1));
+  return { t, df, p: Math.min(1, 2 * (1 - jStat.studentt.cdf(Math.abs(t), df))) };
 }
 
 export interface RankTest {

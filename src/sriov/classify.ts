@@ -133,7 +133,7 @@ export function classifyAttachedEni(
     return {
       ...b,
       role: "shared-subnet",
-      reason: `on the cluster's own subnet ${eni.subnetId}: a netFilter on that subnet would also match the primary interface; attach it from a dedicated subnet`,
+      reason: `on the cluster's own subnet ${eni.subnetId}: the operator tags every ENA device with its subnet, so a netFilter on it could also select the primary interface; attach it from a dedicated subnet`,
     };
   }
   return {

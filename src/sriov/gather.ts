@@ -36,6 +36,8 @@ export interface GatherOptions {
   region: string;
   endpoint?: string;
   maxAttempts?: number;
+  /** The AWS profile in use (for messages). */
+  profile?: string;
   /** Explicit instance ids (from --instance-ids or the cluster's nodes). */
   instanceIds?: string[];
   /** Cluster tag key `kubernetes.io/cluster/<infra-id>`, used when no ids are given. */
@@ -107,6 +109,7 @@ export async function gatherInventory(client: EC2Client, opts: GatherOptions): P
     region: opts.region,
     ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
     ...(opts.maxAttempts !== undefined && { maxAttempts: opts.maxAttempts }),
+    ...(opts.profile !== undefined && { profile: opts.profile }),
   };
   if (!opts.instanceIds?.length && !opts.clusterTag) {
     throw new UserError({

@@ -117,6 +117,8 @@ export async function detect(
       next: "pass --infra-id <id> (`oc get infrastructure cluster -o jsonpath='{.status.infrastructureName}'`) or --instance-ids i-...",
     });
   }
+  // Progress for people at a terminal: real accounts answer in seconds, not milliseconds.
+  if (ctx.interactive) ctx.stderr.write(`Reading the workers' network interfaces from EC2 in ${region}...\n`);
   const nodeNames = new Map((facts?.workers ?? []).map((w) => [w.instanceId, w.nodeName]));
   const inventory = await gatherInventory(client, {
     region,
@@ -124,6 +126,7 @@ export async function detect(
     maxAttempts: settings.maxAttempts,
     nodeNames,
     ...(settings.endpoint !== undefined && { endpoint: settings.endpoint }),
+    ...(settings.profile !== undefined && { profile: settings.profile }),
     ...(instanceIds !== undefined && { instanceIds }),
     ...(clusterTag !== undefined && { clusterTag }),
   });

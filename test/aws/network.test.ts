@@ -325,6 +325,31 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
       assert.ok(read.has(a), `${a} (llw aws network status) is not in llw-read-policy.json`);
   });
 
+  it("bad input: no --cluster, a malformed infra id, a cluster with no instances, an unreachable endpoint (exit 2/3, saying what to do)", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const none = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "up"], none), 2);
+    assert.match(none.err(), /is not a cluster infra id[\s\S]*infrastructureName/);
+    const bad = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "status", "--cluster", "Not_An_Id"], bad), 2);
+    const empty = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "up", "--cluster", "nobody-abcde"], empty), 2);
+    assert.match(
+      empty.err(),
+      /no running EC2 instances are tagged kubernetes\.io\/cluster\/nobody-abcde in us-east-1/,
+    );
+    const status = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "status", "--cluster", "nobody-abcde"], status), 0);
+    assert.match(status.out(), /no data network for nobody-abcde/);
+    const closed = bufferContext({
+      env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: "http://127.0.0.1:9" },
+    });
+    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA], closed), 3, closed.err());
+    assert.match(closed.err(), /cannot reach the CloudFormation endpoint \(ECONNREFUSED\)/);
+  });
+
   it("a --cidr that overlaps a cluster subnet is refused before anything is created", async (t) => {
     const m = moto(t);
     if (!m) return;

@@ -70,16 +70,27 @@ export async function startMoto(): Promise<Moto> {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
     let output = "";
-    const child = spawn(bin, ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+    // A small shell keeps moto_server tied to this process: when our end of its stdin closes
+    // (stop(), or this process dying however it dies), `cat` returns and moto_server is killed.
+    const child = spawn(
+      "sh",
+      [
+        "-c",
+        '"$0" -H 127.0.0.1 -p "$1" & m=$!; cat >/dev/null; kill "$m" 2>/dev/null; wait "$m"',
+        bin,
+        String(port),
+      ],
+      { stdio: ["pipe", "pipe", "pipe"] },
+    );
     child.stdout?.on("data", (d) => (output = (output + d).slice(-4000)));
     child.stderr?.on("data", (d) => (output = (output + d).slice(-4000)));
-    const killOnExit = () => child.kill("SIGKILL");
+    const killOnExit = () => child.stdin?.end();
     process.once("exit", killOnExit);
     try {
       await waitReady(endpoint, child, () => output);
     } catch (e) {
       lastError = e;
-      child.kill("SIGKILL");
+      child.stdin?.end();
       process.off("exit", killOnExit);
       continue; // e.g. the port was taken between freePort() and bind: try another
     }
@@ -95,8 +106,8 @@ export async function startMoto(): Promise<Moto> {
       async stop() {
         process.off("exit", killOnExit);
         if (child.exitCode === null) {
-          child.kill("SIGTERM");
-          const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+          child.stdin?.end();
+          const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
           await exited;
           clearTimeout(timer);
         }

@@ -136,6 +136,32 @@ describe("llw report in a real headless Chromium", () => {
     await o.page.close();
   });
 
+  it("a report mixing start-up and jitter runs keeps each series in its own unit and compares like with like", async () => {
+    const out = join(results, "mixed.html");
+    const ctx = bufferContext({ cwd: results });
+    assert.equal(
+      await main(["report", "baseline", "tuned", "jitter-baseline", "jitter-tuned", "-o", out], ctx),
+      0,
+      ctx.err(),
+    );
+    const html = readFileSync(out, "utf8");
+    const data = JSON.parse(
+      /<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!,
+    );
+    const byTitle = new Map(data.charts.map((c: { title: string; unit: string }) => [c.title, c]));
+    assert.equal((byTitle.get("latency-pod Ready: latency CDF") as { unit: string }).unit, "ms");
+    assert.equal((byTitle.get("cpu 2: latency CDF") as { unit: string }).unit, "us");
+    assert.ok(byTitle.has("cpu 2: histogram (log scale)"));
+    assert.ok(
+      !byTitle.has("latency-pod Ready: histogram (log scale)"),
+      "no per-CPU histogram for start-up latency",
+    );
+    assert.deepEqual(
+      data.verdicts.map((v: { baseline: string; candidate: string }) => `${v.candidate} vs ${v.baseline}`),
+      ["tuned vs baseline", "jitter-tuned vs jitter-baseline"],
+    );
+  });
+
   it("refuses to overwrite an existing report without --force", async () => {
     const out = join(results, "exists.html");
     writeFileSync(out, "mine");

@@ -13,6 +13,7 @@ import {
   quantileCI,
   sampleMean,
   summarize,
+  welchTest,
 } from "../../src/results/stats.ts";
 
 const values = fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 300 });
@@ -108,6 +109,16 @@ describe("significance", () => {
         assert.ok(Math.abs(x.p - y.p) < 1e-9 || (Number.isNaN(x.p) && Number.isNaN(y.p)));
       }),
     );
+  });
+
+  it("Welch's t-test: textbook values", () => {
+    // t = -10 / sqrt(4/3 + 4/3) = -6.12, df = 4; two-sided p = 0.0036
+    const w = welchTest([10, 12, 14], [20, 22, 24]);
+    assert.ok(Math.abs(w.t + 6.1237) < 1e-3);
+    assert.ok(Math.abs(w.df - 4) < 1e-9);
+    assert.ok(Math.abs(w.p - 0.00362) < 1e-4, String(w.p));
+    assert.equal(welchTest([5, 5], [5, 5]).p, 1);
+    assert.equal(welchTest([5, 5], [6, 6]).p, 0);
   });
 
   it("t-interval of per-run means", () => {

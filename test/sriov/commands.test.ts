@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -261,11 +270,15 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
         return;
       const repo = tmp();
       cpSync(join(ROOT, "gitops"), join(repo, "gitops"), { recursive: true });
-      const placeholders = readdirSync(join(repo, OUT)).filter((f) => f !== "kustomization.yaml");
+      const placeholders = readdirSync(join(repo, OUT)).filter(
+        (f) => f.endsWith(".yaml") && f !== "kustomization.yaml",
+      );
       assert.ok(placeholders.length > 0, "the tree ships placeholders");
       const r = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, ...variant], repo);
       assert.equal(r.code, 0, r.err);
       for (const p of placeholders) assert.equal(existsSync(join(repo, OUT, p)), false, `${p} removed`);
+      if (existsSync(join(ROOT, OUT, "README.md")))
+        assert.ok(existsSync(join(repo, OUT, "README.md")), "the README stays");
       const lint = bufferContext({ cwd: repo, env: { ...process.env, PATH: toolPath() } });
       const code = await main(
         ["lint", join(repo, OUT), "--schemas", join(SHARED, "crds"), "-o", "json"],
@@ -451,38 +464,85 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
     assert.equal(existsSync(join(r.cwd, OUT)), false);
   });
 
+  /**
+   * Runs the CLI as a user would, in a fresh process with only the given environment. Async: the
+   * loopback proxies live in this process, so a blocking spawn would deadlock.
+   */
+  function cliProcess(
+    cwd: string,
+    env: Record<string, string>,
+    args: string[],
+  ): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolvePromise) => {
+      const child = spawn(
+        join(ROOT, "node_modules", ".bin", "node"),
+        [
+          "--input-type=module",
+          "-e",
+          `import { main } from "${join(ROOT, "src", "cli.ts")}"; process.exitCode = await main(process.argv.slice(1));`,
+          ...args,
+        ],
+        { cwd, env: { PATH: process.env.PATH ?? "", HOME: cwd, AWS_EC2_METADATA_DISABLED: "true", ...env } },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("close", (status) => resolvePromise({ status, stdout, stderr }));
+    });
+  }
+
   it("fault: no credentials anywhere gives an environment error saying how to log in (a real CLI process)", async (t) => {
     if (!moto(t)) return;
     const home = tmp();
-    const r = spawnSync(
-      join(ROOT, "node_modules", ".bin", "node"),
-      [
-        "--input-type=module",
-        "-e",
-        `import { main } from "${join(ROOT, "src", "cli.ts")}"; process.exitCode = await main(process.argv.slice(1));`,
-        "sriov",
-        "generate",
-        "--infra-id",
-        INFRA_ID,
-        "--ocp-version",
-        "4.22",
-      ],
-      {
-        cwd: home,
-        encoding: "utf8",
-        env: {
-          PATH: process.env.PATH ?? "",
-          HOME: home,
-          AWS_ENDPOINT_URL: m.endpoint,
-          AWS_REGION: "us-east-1",
-          AWS_EC2_METADATA_DISABLED: "true",
-        },
-      },
-    );
+    const r = await cliProcess(home, { AWS_ENDPOINT_URL: m.endpoint, AWS_REGION: "us-east-1" }, [
+      "sriov",
+      "generate",
+      "--infra-id",
+      INFRA_ID,
+      "--ocp-version",
+      "4.22",
+    ]);
     assert.equal(r.status, 3, r.stderr);
     assert.match(r.stderr, /no AWS credentials found/);
     assert.match(r.stderr, /aws configure|aws sso login/);
     assert.equal(existsSync(join(home, OUT)), false);
+  });
+
+  it("--profile reads credentials and region from ~/.aws like the aws CLI; an unknown profile says so (real CLI processes)", async (t) => {
+    if (!moto(t)) return;
+    const home = tmp();
+    mkdirSync(join(home, ".aws"));
+    writeFileSync(join(home, ".aws", "config"), "[profile workshop]\nregion = us-east-1\n");
+    writeFileSync(
+      join(home, ".aws", "credentials"),
+      "[workshop]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    );
+    const ok = await cliProcess(home, { AWS_ENDPOINT_URL: efaProxy!.endpoint }, [
+      "sriov",
+      "detect",
+      "--infra-id",
+      INFRA_ID,
+      "--profile",
+      "workshop",
+      "-o",
+      "json",
+    ]);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout).region, "us-east-1");
+    const bad = await cliProcess(home, { AWS_ENDPOINT_URL: m.endpoint }, [
+      "sriov",
+      "detect",
+      "--infra-id",
+      INFRA_ID,
+      "--profile",
+      "nope",
+      "--region",
+      "us-east-1",
+    ]);
+    assert.equal(bad.status, 3, bad.stderr);
+    assert.match(bad.stderr, /no credentials for the AWS profile "nope"/);
+    assert.match(bad.stderr, /aws configure list-profiles/);
   });
 });
 

@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { braceAlternatives } from "../../src/gitops/checks/argocd.ts";
+import { parseQuantity, profilePageSize } from "../../src/gitops/checks/quantity.ts";
+import { checkWorkloads } from "../../src/gitops/checks/workloads.ts";
+import type { CheckContext, LintObject } from "../../src/gitops/model.ts";
+
+const ctx: CheckContext = { repoRoot: "/", root: "/", unitsByDir: new Map() };
+const at = (obj: Record<string, unknown>): LintObject => ({ obj, unit: "u" });
+
+describe("quantity parser", () => {
+  it("reads Kubernetes quantities as numbers", () => {
+    assert.equal(parseQuantity("500m"), 0.5);
+    assert.equal(parseQuantity("4"), 4);
+    assert.equal(parseQuantity(4), 4);
+    assert.equal(parseQuantity("1Gi"), 2 ** 30);
+    assert.equal(parseQuantity("2e3"), 2000);
+    assert.equal(parseQuantity("1.5k"), 1500);
+    assert.equal(parseQuantity("four"), undefined);
+    assert.equal(profilePageSize("1Gi"), "1G");
+    assert.equal(profilePageSize("2Mi"), "2M");
+  });
+
+  it("property: n<suffix> is n times the suffix, and requests equal limits compare equal across spellings", () => {
+    const mult: Record<string, number> = { "": 1, m: 1e-3, k: 1e3, Ki: 1024, Mi: 2 ** 20, Gi: 2 ** 30 };
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 100000 }), fc.constantFrom(...Object.keys(mult)), (n, s) => {
+        assert.equal(parseQuantity(`${n}${s}`), n * mult[s]!);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 64 }), (n) => {
+        assert.equal(parseQuantity(`${n * 1000}m`), parseQuantity(String(n)));
+      }),
+    );
+  });
+});
+
+describe("Argo CD directory include globs", () => {
+  it("splits brace alternatives", () => {
+    assert.deepEqual(braceAlternatives("{machine-config-pool.yaml,c5.metal.yaml}"), [
+      "machine-config-pool.yaml",
+      "c5.metal.yaml",
+    ]);
+    assert.deepEqual(braceAlternatives("*.yaml"), ["*.yaml"]);
+  });
+});
+
+describe("workload checks (pure)", () => {
+  const profile = {
+    apiVersion: "performance.openshift.io/v2",
+    kind: "PerformanceProfile",
+    metadata: { name: "p" },
+    spec: {
+      hugepages: { pages: [{ size: "1G", count: 4 }] },
+      nodeSelector: { "node-role.kubernetes.io/worker-rt": "" },
+    },
+  };
+  const tunedDeployment = (resources: Record<string, unknown>) => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "d", namespace: "n" },
+    spec: {
+      template: {
+        metadata: {
+          annotations: {
+            "cpu-load-balancing.crio.io": "disable",
+            "cpu-quota.crio.io": "disable",
+            "irq-load-balancing.crio.io": "disable",
+          },
+        },
+        spec: { runtimeClassName: "performance-p", containers: [{ name: "c", resources }] },
+      },
+    },
+  });
+
+  it("accepts a Guaranteed pod template with whole CPUs and the profile's hugepage size", () => {
+    const ok = tunedDeployment({
+      requests: { cpu: "2", memory: "1Gi", "hugepages-1Gi": "1Gi" },
+      limits: { cpu: "2000m", memory: "1024Mi", "hugepages-1Gi": "1Gi" },
+    });
+    assert.deepEqual(checkWorkloads([at(profile), at(ok)], ctx), []);
+  });
+
+  it("finds missing limits in a Deployment's pod template, with the template's JSON path", () => {
+    const f = checkWorkloads([at(profile), at(tunedDeployment({ requests: { cpu: "2" } }))], ctx);
+    assert.deepEqual(
+      f.map((x) => x.path),
+      [
+        "spec.template.spec.containers[0].resources.limits.cpu",
+        "spec.template.spec.containers[0].resources.limits.memory",
+      ],
+    );
+  });
+
+  it("wants a performance runtime class wherever the CRI-O annotations are set", () => {
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "x", annotations: { "cpu-quota.crio.io": "disable" } },
+      spec: { containers: [] },
+    };
+    const f = checkWorkloads([at(pod)], ctx);
+    assert.ok(
+      f.some(
+        (x) =>
+          x.severity === "error" &&
+          /only take effect under a PerformanceProfile's runtime class/.test(x.message),
+      ),
+    );
+  });
+
+  it("matches a VM's hugepages against the profiles for its nodes only", () => {
+    const vm = (nodeSelector: Record<string, string>) => ({
+      apiVersion: "kubevirt.io/v1",
+      kind: "VirtualMachine",
+      metadata: { name: "vm" },
+      spec: {
+        template: {
+          spec: {
+            nodeSelector,
+            domain: {
+              cpu: { dedicatedCpuPlacement: true },
+              memory: { hugepages: { pageSize: "1Gi" } },
+              devices: { disks: [{ name: "d" }] },
+            },
+            volumes: [{ name: "d", containerDisk: { image: "quay.io/containerdisks/fedora:41" } }],
+          },
+        },
+      },
+    });
+    assert.deepEqual(
+      checkWorkloads([at(profile), at(vm({ "node-role.kubernetes.io/worker-rt": "" }))], ctx),
+      [],
+    );
+    const other = checkWorkloads([at(profile), at(vm({ "node-role.kubernetes.io/worker-rt": "x" }))], ctx);
+    assert.match(
+      other[0]?.message ?? "",
+      /no PerformanceProfile in the tree for this VM's nodes allocates 1G pages/,
+    );
+  });
+});
