@@ -8,7 +8,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire, enableCompileCache } from "node:module";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import type { ValidateFunction } from "ajv";
 
@@ -17,12 +16,13 @@ const FORMAT = "llw-validators-1";
 const require = createRequire(import.meta.url);
 const AJV_VERSION = (require("ajv/package.json") as { version: string }).version;
 
-/** $LLW_CACHE_DIR, else $XDG_CACHE_HOME/llw, else ~/.cache/llw; LLW_NO_CACHE=1 turns it off. */
+/** $LLW_CACHE_DIR, else $XDG_CACHE_HOME/llw, else $HOME/.cache/llw; LLW_NO_CACHE=1 turns it off. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv): string | undefined {
   if (env.LLW_NO_CACHE === "1") return undefined;
   if (env.LLW_CACHE_DIR) return env.LLW_CACHE_DIR;
-  const base = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, ".cache") : join(homedir(), ".cache"));
-  return join(base, "llw");
+  // Only from the given environment (commands get it injected): no HOME, no cache.
+  const base = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, ".cache") : undefined);
+  return base ? join(base, "llw") : undefined;
 }
 
 export function cacheKey(...parts: string[]): string {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { jsonPath, SchemaRegistry, scanCrd } from "../../src/gitops/schemas.ts";
+import { defaultCacheDir } from "../../src/gitops/validator-cache.ts";
 import { SCHEMAS } from "./helpers.ts";
 
 describe("schema registry (real upstream schemas)", () => {
@@ -143,5 +144,15 @@ describe("schema registry (real upstream schemas)", () => {
       'metadata.annotations["k8s.v1.cni.cncf.io/resourceName"]',
     );
     assert.equal(jsonPath(""), "");
+  });
+});
+
+describe("validator cache location", () => {
+  it("follows LLW_CACHE_DIR, XDG_CACHE_HOME, HOME; off with LLW_NO_CACHE=1 or without a home", () => {
+    assert.equal(defaultCacheDir({ LLW_CACHE_DIR: "/c", HOME: "/h" }), "/c");
+    assert.equal(defaultCacheDir({ XDG_CACHE_HOME: "/x", HOME: "/h" }), "/x/llw");
+    assert.equal(defaultCacheDir({ HOME: "/h" }), "/h/.cache/llw");
+    assert.equal(defaultCacheDir({ HOME: "/h", LLW_NO_CACHE: "1" }), undefined);
+    assert.equal(defaultCacheDir({}), undefined);
   });
 });
