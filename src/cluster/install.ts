@@ -213,9 +213,31 @@ export async function loadTreeByWave(
     if (ns)
       for (const o of objects)
         if (!o.object.metadata.namespace && o.object.kind !== "Namespace") o.object.metadata.namespace = ns;
+    // syncOptions CreateNamespace=true: Argo CD creates the destination namespace first.
+    const createNs = (a.object.spec?.syncPolicy?.syncOptions ?? []).includes("CreateNamespace=true");
+    if (
+      ns &&
+      createNs &&
+      !objects.some((o) => o.object.kind === "Namespace" && o.object.metadata.name === ns)
+    ) {
+      objects.unshift({
+        object: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
+        source: `${a.source} (CreateNamespace=true)`,
+      });
+    }
     sources.push({ wave: syncWave(a.object), name: a.object.metadata.name!, objects });
   }
-  return sources.sort((x, y) => x.wave - y.wave || x.name.localeCompare(y.name));
+  // One group per wave, as Argo CD syncs a wave together: the tuning of several Applications in
+  // one wave (profile, SR-IOV policies) then becomes one paused rollout instead of one each.
+  const byWave = new Map<number, WaveSource>();
+  for (const src of sources.sort((x, y) => x.wave - y.wave || x.name.localeCompare(y.name))) {
+    const w = byWave.get(src.wave);
+    if (w) {
+      w.name = `${w.name}, ${src.name}`;
+      w.objects.push(...src.objects);
+    } else byWave.set(src.wave, { ...src, objects: [...src.objects] });
+  }
+  return [...byWave.values()];
 }
 
 /** The repository root: the nearest directory upwards holding gitops/. */

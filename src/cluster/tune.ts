@@ -294,6 +294,9 @@ export async function followPool(
           },
         };
       }
+      // A pool no node has joined yet has nothing to roll out.
+      if (nodes.length === 0 && st.machineCount === 0)
+        return { done: true, status: "no node in the pool yet" };
       return {
         done: poolDone(pool) && nodes.every((n) => n.currentConfig === target && n.state === "Done"),
         status,

@@ -61,7 +61,14 @@ const DRAW = `
     var el = document.getElementById(c.id);
     var unit = " (" + c.unit + ")";
     var cfg;
-    if (c.kind === "cdf") {
+    if (c.kind === "cdf" && c.tail) {
+      cfg = { type: "scatter", data: { datasets: c.lines.map(function (l, i) {
+        return { label: l.label, showLine: true, pointRadius: 0, borderWidth: 2, borderColor: palette[i % palette.length],
+          backgroundColor: palette[i % palette.length], stepped: "before",
+          data: l.points.map(function (p) { return { x: p[0], y: Math.max((1 - p[1]) * 100, c.tail.minPct) }; }) };
+      }) }, options: { scales: { x: { title: { display: true, text: "latency" + unit } },
+        y: { type: "logarithmic", max: 100, title: { display: true, text: "% of samples above (log)" } } } } };
+    } else if (c.kind === "cdf") {
       cfg = { type: "scatter", data: { datasets: c.lines.map(function (l, i) {
         return { label: l.label, showLine: true, pointRadius: 0, borderWidth: 2, borderColor: palette[i % palette.length],
           backgroundColor: palette[i % palette.length], stepped: "before",

@@ -20,6 +20,11 @@ export interface Chart {
   unit: string;
   /** cdf: one line per group; percentiles: bars per group; histogram: counts per bucket per group. */
   lines?: CdfLine[];
+  /**
+   * Jitter: plot the tail, the share of samples above each latency on a log axis; nearly every
+   * sample sits at 1-2 us, so a linear CDF hides exactly the spikes that matter.
+   */
+  tail?: { minPct: number };
   bars?: { labels: string[]; groups: { label: string; values: number[] }[] };
   histogram?: { buckets: number[]; groups: { label: string; counts: number[] }[] };
 }
@@ -46,6 +51,16 @@ export interface ReportModel {
 export function cdfPoints(s: Sample, max = 300): [number, number][] {
   const out: [number, number][] = [];
   if (s.total === 0) return out;
+  // Histograms (jitter tools) have few distinct values: every step of the CDF, exactly, so the
+  // rare spikes far beyond P99.99 are drawn where they are.
+  if (s.counts && s.values.length <= max * 4) {
+    let acc = 0;
+    for (let i = 0; i < s.values.length; i++) {
+      acc += s.counts[i]!;
+      out.push([s.values[i]!, acc / s.total]);
+    }
+    return out;
+  }
   // Evenly spaced in the body, denser towards P99.9 and the maximum.
   const ps = new Set<number>();
   for (let i = 0; i <= max * 0.6; i++) ps.add(i / (max * 0.6));
@@ -106,12 +121,14 @@ export function buildReport(
     const perGroup = groups
       .map((g) => ({ label: g.label, sample: pooled(g, name, unit) }))
       .filter((x) => x.sample);
+    const largest = Math.max(...perGroup.map((x) => x.sample!.total));
     charts.push({
       id: `c${n++}`,
-      title: `${name}: latency CDF`,
+      title: jitter ? `${name}: latency tail (share of samples above, log scale)` : `${name}: latency CDF`,
       kind: "cdf",
       unit,
       lines: perGroup.map((x) => ({ label: x.label, points: cdfPoints(x.sample!) })),
+      ...(jitter ? { tail: { minPct: 100 / largest } } : {}),
     });
     charts.push({
       id: `c${n++}`,

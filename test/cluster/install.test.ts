@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { stringify } from "yaml";
+import { main } from "../../src/cli.ts";
+import { bufferContext } from "../../src/lib/context.ts";
 import {
   ARGO_RESOURCES,
   CNV_RESOURCES,
@@ -12,7 +14,7 @@ import {
   simulateMco,
   simulateOlm,
 } from "../helpers/fake-openshift.ts";
-import { requireTool, toolPath } from "../helpers/tools.ts";
+import { ROOT, requireTool, toolPath } from "../helpers/tools.ts";
 import { profile, startWorld, type World } from "./world.ts";
 
 const OLM = "operators.coreos.com/v1alpha1";
@@ -320,4 +322,42 @@ describe("fake API server: llw install --direct (real kustomize)", () => {
   });
 });
 
-void CNV_RESOURCES;
+describe("fake API server: llw install --direct of the workshop's own GitOps tree", () => {
+  it("installs every wave of gitops/bootstrap: both operators, their CRs, the tuning as one rollout, the workloads", async (t) => {
+    if (!requireTool(t, "kubectl", "npm run tools")) return;
+    if (!existsSync(join(ROOT, "gitops", "bootstrap"))) return t.skip("no gitops/bootstrap in this checkout");
+    const w = await startWorld({ sriov: false });
+    t.after(() => w.stop());
+    simulateOlm(w.api, {
+      name: "sriov-network-operator",
+      namespace: "openshift-sriov-network-operator",
+      csv: "sriov-network-operator.v4.19.0",
+      provides: SRIOV_RESOURCES,
+    });
+    simulateOlm(w.api, {
+      name: "kubevirt-hyperconverged",
+      namespace: "openshift-cnv",
+      csv: "kubevirt-hyperconverged-operator.v4.19.3",
+      provides: CNV_RESOURCES,
+    });
+    simulateMco(w.api, { pool: "worker-rt" });
+    const ctx = bufferContext({
+      cwd: ROOT,
+      env: { PATH: toolPath(), HOME: w.dir, KUBECONFIG: w.kubeconfig },
+    });
+    const code = await main(["install", "--direct", ...FAST], ctx);
+    assert.equal(code, 0, ctx.err());
+    assert.match(ctx.err(), /==> wave 2: sriov-networks, tuning/);
+    assert.match(ctx.out(), /Installed \(direct\)/);
+    assert.ok(
+      w.api.get("hco.kubevirt.io/v1beta1", "HyperConverged", "kubevirt-hyperconverged", "openshift-cnv"),
+    );
+    assert.ok(w.api.get("performance.openshift.io/v2", "PerformanceProfile", "workshop-c5-metal"));
+    assert.equal(
+      w.api.get("machineconfiguration.openshift.io/v1", "MachineConfigPool", "worker-rt")?.spec.paused,
+      false,
+      "the new pool is left unpaused",
+    );
+    assert.ok(w.api.list("kubevirt.io/v1", "VirtualMachine", "low-latency-workshop").length > 0);
+  });
+});

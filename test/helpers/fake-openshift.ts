@@ -513,13 +513,13 @@ export function simulateMco(api: FakeApiServer, opts: { pool?: string } = {}): M
         n.metadata.annotations?.["machineconfiguration.openshift.io/currentConfig"] === target &&
         n.metadata.annotations?.["machineconfiguration.openshift.io/state"] === "Done",
     );
-    const degraded = (p.status.conditions ?? []).some(
+    const degraded = (p.status?.conditions ?? []).some(
       (c: Obj) => c.type === "Degraded" && c.status === "True",
     );
     if (degraded) return;
     if (p.spec.paused || updated.length === nodes.length) {
       const done = updated.length === nodes.length;
-      if (done && p.status.configuration?.name !== target) {
+      if (done && p.status?.configuration?.name !== target) {
         api.update(p.apiVersion, p.kind, poolName, undefined, {
           status: {
             configuration: { name: target },
@@ -541,7 +541,7 @@ export function simulateMco(api: FakeApiServer, opts: { pool?: string } = {}): M
     const working = nodes.find(
       (n) => n.metadata.annotations?.["machineconfiguration.openshift.io/state"] === "Working",
     );
-    if (p.status.conditions?.find((c: Obj) => c.type === "Updating")?.status !== "True") {
+    if (p.status?.conditions?.find((c: Obj) => c.type === "Updating")?.status !== "True") {
       stats.rollouts++;
       stats.log.push(`rollout ${stats.rollouts} to ${target}`);
     }

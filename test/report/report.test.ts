@@ -8,7 +8,7 @@ import { type Browser, chromium } from "playwright-core";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { cdfPoints } from "../../src/report/model.ts";
-import { fromValues } from "../../src/results/stats.ts";
+import { fromHistogram, fromValues } from "../../src/results/stats.ts";
 import { ROOT, requireTool } from "../helpers/tools.ts";
 import { rng, writeLabeledRun } from "../results/fixtures.ts";
 
@@ -122,7 +122,10 @@ describe("llw report in a real headless Chromium", () => {
     if (!o) return;
     const titles = await o.page.locator("figcaption").allInnerTexts();
     assert.ok(titles.includes("cpu 2: histogram (log scale)"), titles.join(" | "));
-    assert.ok(titles.includes("all CPUs: latency CDF"));
+    assert.ok(
+      titles.includes("all CPUs: latency tail (share of samples above, log scale)"),
+      titles.join(" | "),
+    );
     const logScale = await o.page.evaluate(() => {
       const g = globalThis as unknown as {
         Chart: { instances: Record<string, { config: { options: { scales: { y: { type?: string } } } } }> };
@@ -130,7 +133,7 @@ describe("llw report in a real headless Chromium", () => {
       const charts = Object.values(g.Chart.instances);
       return charts.filter((c) => c.config.options.scales.y.type === "logarithmic").length;
     });
-    assert.equal(logScale, 3);
+    assert.equal(logScale, 6, "3 histograms and 3 tail plots on a log axis");
     assert.deepEqual(o.requests, []);
     assert.deepEqual(o.errors, []);
     await o.page.close();
@@ -150,7 +153,10 @@ describe("llw report in a real headless Chromium", () => {
     );
     const byTitle = new Map(data.charts.map((c: { title: string; unit: string }) => [c.title, c]));
     assert.equal((byTitle.get("latency-pod Ready: latency CDF") as { unit: string }).unit, "ms");
-    assert.equal((byTitle.get("cpu 2: latency CDF") as { unit: string }).unit, "us");
+    assert.equal(
+      (byTitle.get("cpu 2: latency tail (share of samples above, log scale)") as { unit: string }).unit,
+      "us",
+    );
     assert.ok(byTitle.has("cpu 2: histogram (log scale)"));
     assert.ok(
       !byTitle.has("latency-pod Ready: histogram (log scale)"),
@@ -181,5 +187,16 @@ describe("llw report in a real headless Chromium", () => {
     for (let i = 1; i < pts.length; i++)
       assert.ok(pts[i]![0] >= pts[i - 1]![0] && pts[i]![1] >= pts[i - 1]![1]);
     assert.deepEqual(pts.at(-1), [976, 1]);
+    // A histogram's CDF is drawn exactly, step by step, down to its single largest sample.
+    const h = fromHistogram([
+      [1, 1_000_000],
+      [2, 10],
+      [40, 1],
+    ]);
+    assert.deepEqual(cdfPoints(h), [
+      [1, 1_000_000 / 1_000_011],
+      [2, 1_000_010 / 1_000_011],
+      [40, 1],
+    ]);
   });
 });
