@@ -285,7 +285,8 @@ export const COMMANDS: CommandSpec[] = [
       "target, runtime classes with a matching profile, Guaranteed tuned pods with whole CPUs, hugepage sizes, " +
       "VM CPU and memory settings, SR-IOV resource names, Subscriptions with an OperatorGroup and a channel, " +
       "sync waves that put operators before their custom resources, and Application paths that exist. " +
-      "Exit 1 on any error.",
+      "Exit 1 on any error. Compiled schema validators are cached in ~/.cache/llw (LLW_CACHE_DIR to move it, " +
+      "LLW_NO_CACHE=1 to turn it off).",
     args: [{ name: "path", description: "directory to lint (default: gitops)" }],
     options: [
       {
