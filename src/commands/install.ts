@@ -17,7 +17,7 @@ import {
   waitCrds,
   waitOperators,
 } from "../cluster/install.ts";
-import { httpsRepoUrl, planDirectInstall } from "../cluster/install-plan.ts";
+import { childSourcePatch, httpsRepoUrl, planDirectInstall } from "../cluster/install-plan.ts";
 import { Kube, type KubeObject } from "../cluster/kube.ts";
 import { loadManifests } from "../cluster/manifests.ts";
 import { Progress } from "../cluster/progress.ts";
@@ -74,7 +74,10 @@ export function gitopsOperatorObjects(): KubeObject[] {
   ];
 }
 
-/** The app of apps, pointing Argo CD at the repository and revision. */
+/**
+ * The app of apps, pointing Argo CD at the repository and revision. Its Kustomize patch points
+ * every child Application at the same repository and revision, so a fork deploys itself.
+ */
 export function rootApplication(
   repo: string,
   revision: string,
@@ -95,9 +98,23 @@ export function rootApplication(
       },
     },
   };
+  const source = base.spec.source ?? {};
+  const kustomize = source.kustomize ?? {};
   return {
     ...base,
-    spec: { ...base.spec, source: { ...base.spec.source, repoURL: repo, targetRevision: revision, path } },
+    spec: {
+      ...base.spec,
+      source: {
+        ...source,
+        repoURL: repo,
+        targetRevision: revision,
+        path,
+        kustomize: {
+          ...kustomize,
+          patches: [...(kustomize.patches ?? []), childSourcePatch(repo, revision)],
+        },
+      },
+    },
   };
 }
 
@@ -208,7 +225,7 @@ export async function run(opts: InstallOptions, ctx: Context): Promise<number> {
     if (instanceObjs.length > 0)
       ctx.stdout.write(`3. apply ${instanceObjs.map((o) => `${o.kind}/${o.metadata.name}`).join(", ")}\n`);
     ctx.stdout.write(
-      `4. apply Application ${app.metadata.namespace}/${app.metadata.name}: ${repo} @ ${revision}, path ${appsDir}\n`,
+      `4. apply Application ${app.metadata.namespace}/${app.metadata.name}: ${repo} @ ${revision}, path ${appsDir} (its child Applications patched to the same repository and revision)\n`,
     );
     ctx.stdout.write("5. follow every Application until Synced and Healthy\n");
     return 0;

@@ -69,7 +69,20 @@ describe("fake API server: llw install (GitOps mode)", () => {
       repoURL: "https://github.com/me/low-latency-workshop.git",
       targetRevision: "lab-1",
       path: "gitops/bootstrap",
+      kustomize: {
+        patches: [
+          {
+            target: { group: "argoproj.io", kind: "Application" },
+            patch: root.spec.source.kustomize?.patches?.[0]?.patch,
+          },
+        ],
+      },
     });
+    // The children follow the root: the patch sets their repository and revision to the fork's.
+    assert.deepEqual(JSON.parse(root.spec.source.kustomize.patches[0].patch), [
+      { op: "add", path: "/spec/source/repoURL", value: "https://github.com/me/low-latency-workshop.git" },
+      { op: "add", path: "/spec/source/targetRevision", value: "lab-1" },
+    ]);
     const sub = w.api.get(OLM, "Subscription", "openshift-gitops-operator", "openshift-gitops-operator")!;
     assert.equal(sub.spec.channel, "latest");
     assert.equal(
@@ -112,6 +125,11 @@ describe("fake API server: llw install (GitOps mode)", () => {
     )!;
     assert.equal(root.spec.source.repoURL, "https://github.com/someone/low-latency-workshop.git");
     assert.equal(root.spec.source.targetRevision, "workshop-42");
+    assert.deepEqual(
+      JSON.parse(root.spec.source.kustomize.patches[0].patch).map((op: { value: string }) => op.value),
+      ["https://github.com/someone/low-latency-workshop.git", "workshop-42"],
+      "the children follow the defaulted repository and revision too",
+    );
   });
 
   it("a CSV that fails: exit 3 with the CSV's phase, reason and message", async () => {
