@@ -17,7 +17,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import standaloneCodeModule from "ajv/dist/standalone/index.js";
 import { parse as parseYaml } from "yaml";
 import { UserError } from "../lib/errors.ts";
-import { closeObjects, crdVersionSchema } from "./schema-transform.ts";
+import { closeObjects, crdVersionSchema } from "../schema/transform.ts";
 import { cacheKey, ValidatorCache } from "./validator-cache.ts";
 
 // ajv's standalone module is CommonJS; under NodeNext its default export is the module object.

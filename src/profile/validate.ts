@@ -5,7 +5,7 @@
  * every CPU is in a set, siblings are not split, hugepages fit). Schema validity against the
  * CRD is checked separately (src/schema/crd.ts). Pure: returns every finding.
  */
-import { formatCpuList, intersectCpus, parseCpuList, subtractCpus } from "../lib/cpuset.ts";
+import { intersectCpus, parseCpuList } from "../lib/cpuset.ts";
 import { LlwError } from "../lib/errors.ts";
 import type { Topology } from "../topology/model.ts";
 import { validateAgainstTopology } from "./validate-topology.ts";

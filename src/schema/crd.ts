@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import AjvModule from "ajv";
 import { parseAllDocuments } from "yaml";
 import { UserError } from "../lib/errors.ts";
+import { crdVersionSchema } from "./transform.ts";
 
 // ajv is CommonJS; under NodeNext its default export is the module object.
 const Ajv = AjvModule.default ?? (AjvModule as unknown as typeof AjvModule.default);
@@ -62,31 +63,6 @@ const OPENAPI_FORMATS = [
   "date-time",
 ];
 
-/**
- * Makes properties strict the way the API server's field validation is: an object schema that
- * lists properties rejects others unless it says x-kubernetes-preserve-unknown-fields.
- */
-function strictCopy(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(strictCopy);
-  if (typeof schema !== "object" || schema === null) return schema;
-  const s = schema as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(s)) {
-    out[k] =
-      k === "properties"
-        ? Object.fromEntries(Object.entries(v as object).map(([p, ps]) => [p, strictCopy(ps)]))
-        : strictCopy(v);
-  }
-  if (
-    s.properties &&
-    s.additionalProperties === undefined &&
-    s["x-kubernetes-preserve-unknown-fields"] !== true
-  ) {
-    out.additionalProperties = false;
-  }
-  return out;
-}
-
 export type CrdValidator = (obj: unknown) => SchemaFinding[];
 
 const cache = new WeakMap<Crd, Map<string, CrdValidator>>();
@@ -109,7 +85,7 @@ export function compileCrdValidator(crd: Crd, version: string): CrdValidator {
   // strict off: x-kubernetes-* keywords are not JSON Schema keywords.
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
   for (const f of OPENAPI_FORMATS) ajv.addFormat(f, true);
-  const validate = ajv.compile(strictCopy(schema) as object);
+  const validate = ajv.compile(crdVersionSchema(crd as unknown as Record<string, unknown>, version));
   const fn: CrdValidator = (obj) => {
     if (validate(obj)) return [];
     return (validate.errors ?? []).map((e) => {

@@ -13,11 +13,10 @@ import {
   resolveVariables,
 } from "../../src/bench/workloads.ts";
 import { ROOT } from "../helpers/tools.ts";
-import { podValidator, virtualMachineValidator } from "./k8s-schemas.ts";
+import { upstreamValidator } from "./k8s-schemas.ts";
 
 const BENCH = join(ROOT, "benchmarks");
-const pod = podValidator();
-const vm = virtualMachineValidator();
+const validate = await upstreamValidator();
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are navigated freely in assertions
 type Obj = Record<string, any>;
@@ -84,7 +83,7 @@ describe("benchmarks/ workloads (rendered and checked against the real Kubernete
         for (const t of m.thresholds ?? []) assert.equal(t.metric, "P99");
         assert.ok(objects.length > 0);
         for (const o of objects) {
-          const errs = o.object.kind === "VirtualMachine" ? vm(o.object) : pod(o.object);
+          const errs = await validate(o.object);
           assert.deepEqual(errs, [], `${o.template}: ${errs.join("; ")}`);
           assert.match(
             (o.object as Obj).metadata.name,
@@ -96,16 +95,21 @@ describe("benchmarks/ workloads (rendered and checked against the real Kubernete
     });
   }
 
-  it("the schema checks bite: an unknown or mistyped field is rejected", () => {
+  it("the schema checks bite: an unknown or mistyped field is rejected", async () => {
     const badPod = {
       apiVersion: "v1",
       kind: "Pod",
       metadata: { name: "x" },
       spec: { containers: [{ name: "c", image: "i", resource: {} }] },
     };
-    assert.match(pod(badPod).join(), /resource/);
+    assert.match((await validate(badPod)).join(), /resource/);
     assert.notDeepEqual(
-      pod({ apiVersion: "v1", kind: "Pod", metadata: { name: "x" }, spec: { containers: "nope" } }),
+      await validate({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "x" },
+        spec: { containers: "nope" },
+      }),
       [],
     );
     const badVm = {
@@ -114,7 +118,7 @@ describe("benchmarks/ workloads (rendered and checked against the real Kubernete
       metadata: { name: "v" },
       spec: { template: { spec: { domain: { cpu: { dedicatedCpus: true }, devices: {} } } } },
     };
-    assert.match(vm(badVm).join(), /dedicatedCpus/);
+    assert.match((await validate(badVm)).join(), /dedicatedCpus/);
   });
 
   it("tuned-pod is Guaranteed with whole CPUs, on the profile's runtime class, with the CRI-O annotations; hugepages only when asked", async () => {

@@ -65,3 +65,23 @@ describe("CRD schema validation against the real upstream PerformanceProfile CRD
     );
   });
 });
+
+describe("CRD schema validation: the fields every custom resource has", () => {
+  const nad = readCrd(
+    join(SHARED, "crds", "network-attachment-definitions.k8s.cni.cncf.io.upstream-main.yaml"),
+  );
+  const obj = {
+    apiVersion: "k8s.cni.cncf.io/v1",
+    kind: "NetworkAttachmentDefinition",
+    metadata: { name: "data", namespace: "low-latency-workshop", annotations: { a: "b" } },
+    spec: { config: '{"cniVersion":"1.0.0","type":"host-device"}' },
+  };
+  it("accepts apiVersion, kind and metadata even where the CRD's schema declares only spec", () => {
+    assert.deepEqual(validateAgainstCrd(obj, nad), []);
+  });
+  it("still rejects an unknown top-level field", () => {
+    assert.deepEqual(validateAgainstCrd({ ...obj, extra: 1 }, nad), [
+      { path: "extra", message: 'unknown field "extra"' },
+    ]);
+  });
+});

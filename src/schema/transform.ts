@@ -83,10 +83,13 @@ export function crdVersionSchema(crd: Json, version: string): Json {
   // A version without a schema accepts anything (apiextensions v1 requires one, so this is rare).
   if (!isObj(schema)) return {};
   const closed = close(schema) as Json;
-  // metadata is ObjectMeta, validated by the API server itself; CRDs may only restrict name.
-  if (isObj(closed.properties) && isObj(closed.properties.metadata)) {
-    const { additionalProperties: _, ...metadata } = closed.properties.metadata;
-    closed.properties = { ...closed.properties, metadata };
+  // apiVersion, kind and metadata are accepted on every custom resource, whether its schema
+  // lists them or not (some CRDs declare only spec). metadata is ObjectMeta, validated by the API
+  // server itself; CRDs may only restrict name.
+  if (isObj(closed.properties)) {
+    const declared: Json = isObj(closed.properties.metadata) ? closed.properties.metadata : {};
+    const { additionalProperties: _, ...metadata }: Json = { type: "object", ...declared };
+    closed.properties = { ...EMBEDDED_FIELDS, ...closed.properties, metadata };
   }
   return hoist(closed);
 }
