@@ -70,6 +70,8 @@ export function buildProgram(ctx: Context, onRun: (code: number) => void): Comma
   for (const spec of COMMANDS) {
     const parent = findOrCreateGroup(program, spec.path.slice(0, -1));
     const cmd = parent.command(spec.path.at(-1)!).description(spec.summary);
+    // The summary is what command lists show; the full description is for `llw <command> --help`.
+    cmd.summary(spec.summary);
     if (spec.description) cmd.description(`${spec.summary}\n\n${spec.description}`);
     for (const a of spec.args ?? []) {
       const name = a.variadic ? `${a.name}...` : a.name;

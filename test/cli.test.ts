@@ -41,6 +41,26 @@ describe("llw CLI shell", () => {
     }
   });
 
+  it("lists commands by their one-line summary; the long description shows only in the command's own help", async () => {
+    const withDescription = COMMANDS.filter((s) => s.description);
+    assert.ok(withDescription.length > 0);
+    for (const spec of withDescription) {
+      const list = bufferContext();
+      await main([...spec.path.slice(0, -1), "--help"], list);
+      const firstLine = spec.description!.split("\n")[0]!.slice(0, 30);
+      assert.ok(
+        !list.out().includes(firstLine),
+        `${spec.path.join(" ")}: description leaked into the command list`,
+      );
+      const own = bufferContext();
+      await main([...spec.path, "--help"], own);
+      assert.ok(
+        own.out().replace(/\s+/g, " ").includes(firstLine.replace(/\s+/g, " ")),
+        `${spec.path.join(" ")}: description missing from its help`,
+      );
+    }
+  });
+
   it("runs as a user would: the built bin under Node 24", () => {
     const r = spawnSync(
       join(ROOT, "node_modules", ".bin", "node"),
