@@ -45,7 +45,7 @@ export function allowedActions(doc: PolicyDocument): Set<string> {
   return new Set(doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => s.Action));
 }
 
-// --- aws (issue 8): the data network ---
+// --- aws: the data network ---
 
 const DATA_NETWORK_STACKS = "arn:aws:cloudformation:*:*:stack/*-llw-data-network/*";
 

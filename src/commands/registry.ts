@@ -6,7 +6,7 @@ import { UserError } from "../lib/errors.ts";
 import { intOption, listOption } from "./parse.ts";
 import type { CommandSpec, GroupSpec, OptionSpec } from "./types.ts";
 
-// --- topology and profile (issue 2): shared option specs ---
+// --- topology and profile: shared option specs ---
 /** PPC-style booleans: `--rt-kernel`, `--rt-kernel=true` and `--rt-kernel=false` all work. */
 function boolOption(flags: string, description: string): OptionSpec {
   return {
@@ -36,14 +36,14 @@ const TOPOLOGY_SOURCE_OPTIONS: OptionSpec[] = [
   },
 ];
 
-// --- cluster (issue 5): shared option specs ---
+// --- cluster: shared option specs ---
 /** Cluster access as with oc/kubectl: KUBECONFIG and the current context unless overridden. */
 const KUBE_OPTIONS: OptionSpec[] = [
   { flags: "--kubeconfig <file>", description: "kubeconfig file (default: KUBECONFIG, then ~/.kube/config)" },
   { flags: "--context <name>", description: "kubeconfig context to use (default: the current context)" },
 ];
 
-// --- bench, latency, report (issue 6): shared option parsers ---
+// --- bench, latency, report: shared option parsers ---
 function numberOption(flag: string, min: number, max = Number.POSITIVE_INFINITY): (v: string) => number {
   return (v: string) => {
     const n = Number(v.replace(/%$/, ""));
@@ -54,7 +54,7 @@ function numberOption(flag: string, min: number, max = Number.POSITIVE_INFINITY)
   };
 }
 
-// --- aws (issue 8): shared options ---
+// --- aws: shared options ---
 const AWS_OPTIONS: OptionSpec[] = [
   { flags: "--region <code>", description: "AWS region (default: AWS_REGION or the profile's region)" },
   { flags: "--profile <name>", description: "AWS profile (default: AWS_PROFILE)" },
@@ -64,7 +64,7 @@ const AWS_OPTIONS: OptionSpec[] = [
   },
 ];
 
-// --- sriov (issue 4): shared option specs ---
+// --- sriov: shared option specs ---
 const SRIOV_AWS_OPTIONS: OptionSpec[] = [
   {
     flags: "--region <region>",
@@ -99,13 +99,13 @@ const SRIOV_AWS_OPTIONS: OptionSpec[] = [
 
 export const GROUPS: GroupSpec[] = [
   // --- groups: add yours in your area's block below ---
-  // --- bench, latency (issue 6) ---
+  // --- bench, latency ---
   { name: "bench", summary: "Run kube-burner workloads and analyse their results (start-up latency)" },
   {
     name: "latency",
     summary: "Run and analyse jitter tests (oslat, cyclictest, hwlatdetect) on isolated CPUs",
   },
-  // --- aws (issue 8) ---
+  // --- aws ---
   { name: "aws", summary: "AWS side of the workshop: metal worker MachineSets and the SR-IOV data network" },
   {
     name: "aws network",
@@ -125,7 +125,7 @@ export const GROUPS: GroupSpec[] = [
 ];
 
 export const COMMANDS: CommandSpec[] = [
-  // --- topology and profile (issue 2) ---
+  // --- topology and profile ---
   {
     path: ["topology", "show"],
     summary: "Print the CPU map of an instance type, an lscpu capture or a sysfs snapshot",
@@ -272,7 +272,7 @@ export const COMMANDS: CommandSpec[] = [
     ],
     load: () => import("./profile-validate.ts"),
   },
-  // --- gitops tree and lint (issue 3) ---
+  // --- gitops tree and lint ---
   {
     path: ["lint"],
     summary: "Build every kustomization of the GitOps tree with a real kustomize and validate every object",
@@ -344,7 +344,7 @@ export const COMMANDS: CommandSpec[] = [
     ],
     load: () => import("./generate.ts"),
   },
-  // --- sriov (issue 4) ---
+  // --- sriov ---
   {
     path: ["sriov", "detect"],
     summary: "Find the metal workers' network interfaces (EC2 API, read-only) and classify each for SR-IOV",
@@ -447,7 +447,7 @@ export const COMMANDS: CommandSpec[] = [
     ],
     load: () => import("./sriov/iam-policy.ts"),
   },
-  // --- cluster: install, tune, doctor (issue 5) ---
+  // --- cluster: install, tune, doctor ---
   {
     path: ["install"],
     summary: "Install the workshop's operators and configuration on a cluster, through GitOps or directly",
@@ -572,7 +572,7 @@ export const COMMANDS: CommandSpec[] = [
     ],
     load: () => import("./doctor.ts"),
   },
-  // --- bench, latency, report (issue 6) ---
+  // --- bench, latency, report ---
   {
     path: ["bench", "run"],
     summary: "Run a kube-burner workload from benchmarks/ and store the results under results/<label>/<run>/",
@@ -797,7 +797,7 @@ export const COMMANDS: CommandSpec[] = [
     examples: [{ cmd: "llw report baseline tuned -o report.html", what: "baseline vs tuned report" }],
     load: () => import("./report.ts"),
   },
-  // --- aws (issue 8) ---
+  // --- aws ---
   {
     path: ["aws", "machineset"],
     summary:
