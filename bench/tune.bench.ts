@@ -14,39 +14,14 @@ import { Progress } from "../src/cluster/progress.ts";
 import { applyTuning } from "../src/cluster/tune.ts";
 import { poolDone } from "../src/cluster/tune-plan.ts";
 import { makeColors } from "../src/lib/color.ts";
+import { profile, sriovPolicy } from "../test/cluster/world.ts";
 import { FakeApiServer } from "../test/helpers/fake-apiserver.ts";
 import { SRIOV_RESOURCES, seedOpenShift, simulateMco } from "../test/helpers/fake-openshift.ts";
 
 const MCP = "machineconfiguration.openshift.io/v1";
-/** A metal node's drain + reboot + rejoin: 10 to 20 minutes (issue text); 15 used for the estimate. */
+/** A metal node's drain + reboot + rejoin: 10 to 20 minutes; 15 used for the estimate. */
 const MINUTES_PER_REBOOT = 15;
 const WORKERS = 3;
-
-const profile = (withHugepages: boolean): KubeObject => ({
-  apiVersion: "performance.openshift.io/v2",
-  kind: "PerformanceProfile",
-  metadata: { name: "workshop-c5-metal" },
-  spec: {
-    cpu: { reserved: "0-1,48-49", isolated: "2-47,50-95" },
-    ...(withHugepages
-      ? { hugepages: { defaultHugepagesSize: "1G", pages: [{ size: "1G", count: 16 }] } }
-      : {}),
-    machineConfigPoolSelector: { "pools.operator.machineconfiguration.openshift.io/worker": "" },
-    nodeSelector: { "node-role.kubernetes.io/worker": "" },
-  },
-});
-const policy: KubeObject = {
-  apiVersion: "sriovnetwork.openshift.io/v1",
-  kind: "SriovNetworkNodePolicy",
-  metadata: { name: "ena-dataplane", namespace: "openshift-sriov-network-operator" },
-  spec: {
-    resourceName: "ena_dataplane",
-    nodeSelector: { "node-role.kubernetes.io/worker": "" },
-    numVfs: 1,
-    deviceType: "netdevice",
-    nicSelector: { netFilter: "aws/NetworkID:0a1b2c3d" },
-  },
-};
 
 async function world() {
   const api = await FakeApiServer.start();
@@ -69,7 +44,7 @@ async function world() {
 async function oneByOne(): Promise<{ rollouts: number; reboots: number; ms: number }> {
   const { api, mco, kube } = await world();
   const t0 = performance.now();
-  for (const obj of [profile(false), profile(true), policy]) {
+  for (const obj of [profile(0), profile(), sriovPolicy()] as KubeObject[]) {
     await kube.apply(obj);
     for (let i = 0; i < 1000; i++) {
       const p = await kube.get(MCP, "MachineConfigPool", "worker");
@@ -85,7 +60,7 @@ async function llwTuneApply(): Promise<{ rollouts: number; reboots: number; ms: 
   const { api, mco, kube } = await world();
   const clock = testClock();
   const t0 = performance.now();
-  const r = await applyTuning(kube, [profile(true), policy], {
+  const r = await applyTuning(kube, [profile(), sriovPolicy()] as KubeObject[], {
     timeoutMs: 3_600_000,
     intervalMs: 10_000,
     settleMs: 30_000,

@@ -9,36 +9,16 @@ import { colorEnabled, makeColors } from "../lib/color.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed } from "../lib/errors.ts";
 import { emitPlainYaml } from "../profile/emit-yaml.ts";
-import type {
-  HugepageSize,
-  PlanOptions,
-  PowerConsumptionMode,
-  ProfilePlan,
-  TopologyManagerPolicy,
-} from "../profile/plan.ts";
+import type { PlanOptions, ProfilePlan } from "../profile/plan.ts";
 import { planProfile } from "../profile/plan.ts";
 import { loadTopology } from "../topology/load.ts";
 import type { Topology } from "../topology/model.ts";
 import { renderCpuMap } from "../topology/render.ts";
 
-export interface ProfileGenerateOptions {
-  instanceType?: string;
+/** The planner's options plus where the topology comes from and how the result is written. */
+export interface ProfileGenerateOptions extends PlanOptions {
   lscpu?: string;
   sysfs?: string;
-  reservedCpuCount?: number;
-  offlinedCpuCount?: number;
-  splitReservedCpusAcrossNuma?: boolean;
-  disableHt?: boolean;
-  powerConsumptionMode?: PowerConsumptionMode;
-  perPodPowerManagement?: boolean;
-  rtKernel?: boolean;
-  topologyManagerPolicy?: TopologyManagerPolicy;
-  userLevelNetworking?: boolean;
-  mcpName?: string;
-  singleNode?: boolean;
-  profileName?: string;
-  hugepagesSize?: HugepageSize;
-  hugepagesPerNode?: number;
   out?: string;
   force?: boolean;
   check?: boolean;

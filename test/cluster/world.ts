@@ -42,7 +42,10 @@ export async function startWorld(o: WorldOptions & { sriov?: boolean } = {}): Pr
   };
 }
 
-/** The workshop tuning for c5.metal workers: profile (with 1G hugepages) + an SR-IOV policy. */
+/**
+ * The workshop tuning for c5.metal workers: profile (with 1G hugepages; 0 pages leaves them out)
+ * + an SR-IOV policy.
+ */
 export function profile(hugepages = 16): Obj {
   return {
     apiVersion: "performance.openshift.io/v2",
@@ -50,7 +53,9 @@ export function profile(hugepages = 16): Obj {
     metadata: { name: "workshop-c5-metal" },
     spec: {
       cpu: { reserved: "0-1,48-49", isolated: "2-47,50-95" },
-      hugepages: { defaultHugepagesSize: "1G", pages: [{ size: "1G", count: hugepages }] },
+      ...(hugepages > 0
+        ? { hugepages: { defaultHugepagesSize: "1G", pages: [{ size: "1G", count: hugepages }] } }
+        : {}),
       machineConfigPoolSelector: { "pools.operator.machineconfiguration.openshift.io/worker": "" },
       nodeSelector: { "node-role.kubernetes.io/worker": "" },
       numa: { topologyPolicy: "restricted" },
