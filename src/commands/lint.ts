@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { lintTree } from "../gitops/lint.ts";
 import { renderLint } from "../gitops/report.ts";
 import { SchemaRegistry } from "../gitops/schemas.ts";
-import { defaultCacheDir } from "../gitops/validator-cache.ts";
+import { defaultCacheDir, shippedValidatorDir } from "../gitops/validator-cache.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, UserError } from "../lib/errors.ts";
 import { toJson } from "../lib/output.ts";
@@ -37,7 +37,11 @@ export function defaultSchemaDir(cwd: string, env: NodeJS.ProcessEnv): string | 
 export async function run(opts: LintCommandOptions, ctx: Context): Promise<number> {
   const path = resolve(ctx.cwd, opts.path ?? "gitops");
   const cacheDir = defaultCacheDir(ctx.env);
-  const registry = new SchemaRegistry(cacheDir ? { cacheDir } : {});
+  const shippedDir = shippedValidatorDir(ctx.env);
+  const registry = new SchemaRegistry({
+    ...(cacheDir ? { cacheDir } : {}),
+    ...(shippedDir ? { shippedDir } : {}),
+  });
   const dir = opts.schemas ? resolve(ctx.cwd, opts.schemas) : defaultSchemaDir(ctx.cwd, ctx.env);
   if (opts.schemasFromCluster) {
     const kube = {

@@ -285,8 +285,9 @@ export const COMMANDS: CommandSpec[] = [
       "target, runtime classes with a matching profile, Guaranteed tuned pods with whole CPUs, hugepage sizes, " +
       "VM CPU and memory settings, SR-IOV resource names, Subscriptions with an OperatorGroup and a channel, " +
       "sync waves that put operators before their custom resources, and Application paths that exist. " +
-      "Exit 1 on any error. Compiled schema validators are cached in ~/.cache/llw (LLW_CACHE_DIR to move it, " +
-      "LLW_NO_CACHE=1 to turn it off).",
+      "Exit 1 on any error. Validators for the workshop's own tree come compiled with the build " +
+      "(dist/validators); others are compiled on first use and cached in ~/.cache/llw " +
+      "(LLW_CACHE_DIR to move it, LLW_NO_CACHE=1 to use neither).",
     args: [{ name: "path", description: "directory to lint (default: gitops)" }],
     options: [
       {

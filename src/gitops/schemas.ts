@@ -46,6 +46,10 @@ export function gvkKey(apiVersion: string, kind: string): string {
 export interface RegistryOptions {
   /** Directory for compiled validators (see validator-cache.ts); none: compile every run. */
   cacheDir?: string;
+  /** Read-only validators compiled ahead (`dist/validators`), looked up after cacheDir. */
+  shippedDir?: string;
+  /** Keep each validator's source, for standaloneOf() (the build's precompile step). */
+  emitSource?: boolean;
 }
 
 const digestOf = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -56,13 +60,21 @@ export class SchemaRegistry {
   private readonly docs = new Map<string, Json>();
   private readonly compiled = new Map<string, Promise<ValidateFunction>>();
   private ajv: Ajv | undefined;
+  private readonly emitSource: boolean;
   /** Files that were read, for messages ("validated against ..."). */
   readonly sources: string[] = [];
   /** How many validators were compiled, and how many came from the cache. */
   readonly stats = { compiled: 0, cached: 0 };
 
   constructor(opts: RegistryOptions = {}) {
-    this.cache = opts.cacheDir ? new ValidatorCache(opts.cacheDir) : undefined;
+    this.cache =
+      opts.cacheDir || opts.shippedDir
+        ? new ValidatorCache({
+            ...(opts.cacheDir ? { dir: opts.cacheDir } : {}),
+            readOnly: opts.shippedDir ? [opts.shippedDir] : [],
+          })
+        : undefined;
+    this.emitSource = (opts.emitSource ?? false) || (this.cache?.writable ?? false);
   }
 
   private getAjv(): Ajv {
@@ -74,7 +86,7 @@ export class SchemaRegistry {
       validateFormats: false,
       logger: false,
       inlineRefs: false,
-      code: { source: this.cache !== undefined },
+      code: { source: this.emitSource },
     });
     return this.ajv;
   }
@@ -224,8 +236,21 @@ export class SchemaRegistry {
     return summarize(validate.errors ?? []);
   }
 
+  /**
+   * Compiles the validator of a kind and returns it as standalone code with its cache key, for
+   * the validators shipped with the build; undefined when no schema source has the kind.
+   */
+  async standaloneOf(apiVersion: string, kind: string): Promise<{ key: string; code: string } | undefined> {
+    const gvk = gvkKey(apiVersion, kind);
+    const entry = this.entries.get(gvk);
+    if (!entry) return undefined;
+    if (!this.emitSource) throw new Error("standaloneOf needs a registry created with emitSource: true");
+    const fn = await this.compile(entry);
+    return { key: keyOf(gvk, entry), code: standaloneCode(this.getAjv(), fn) };
+  }
+
   private async compileCached(gvk: string, entry: Entry): Promise<ValidateFunction> {
-    const key = cacheKey(entry.digest, gvk, entry.type === "openapi" ? entry.ref : entry.version);
+    const key = keyOf(gvk, entry);
     const hit = this.cache?.load(key);
     if (hit) {
       this.stats.cached++;
@@ -233,7 +258,7 @@ export class SchemaRegistry {
     }
     const fn = await this.compile(entry);
     this.stats.compiled++;
-    if (this.cache) this.cache.save(key, standaloneCode(this.getAjv(), fn));
+    if (this.cache?.writable) this.cache.save(key, standaloneCode(this.getAjv(), fn));
     return fn;
   }
 
@@ -250,6 +275,9 @@ export class SchemaRegistry {
     return ajv.compile(crdVersionSchema(crd, entry.version));
   }
 }
+
+const keyOf = (gvk: string, entry: Entry) =>
+  cacheKey(entry.digest, gvk, entry.type === "openapi" ? entry.ref : entry.version);
 
 /**
  * The group, kind and versions of a CRD file, without parsing its (large) schema. Returns

@@ -5,7 +5,11 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { jsonPath, SchemaRegistry, scanCrd } from "../../src/gitops/schemas.ts";
-import { defaultCacheDir } from "../../src/gitops/validator-cache.ts";
+import {
+  defaultCacheDir,
+  SHIPPED_VALIDATORS,
+  shippedValidatorDir,
+} from "../../src/gitops/validator-cache.ts";
 import { SCHEMAS } from "./helpers.ts";
 
 describe("schema registry (real upstream schemas)", () => {
@@ -154,5 +158,11 @@ describe("validator cache location", () => {
     assert.equal(defaultCacheDir({ HOME: "/h" }), "/h/.cache/llw");
     assert.equal(defaultCacheDir({ HOME: "/h", LLW_NO_CACHE: "1" }), undefined);
     assert.equal(defaultCacheDir({}), undefined);
+  });
+
+  it("uses the validators shipped with the build unless LLW_NO_CACHE=1", () => {
+    assert.equal(shippedValidatorDir({}), SHIPPED_VALIDATORS);
+    assert.ok(SHIPPED_VALIDATORS.endsWith(join("dist", "validators")), SHIPPED_VALIDATORS);
+    assert.equal(shippedValidatorDir({ LLW_NO_CACHE: "1" }), undefined);
   });
 });

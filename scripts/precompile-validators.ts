@@ -1,0 +1,22 @@
+// Part of `npm run build`: compiles the validators of the workshop's GitOps tree into
+// dist/validators, so the first `llw lint` after an install does not compile them.
+// Without a schema directory (LLW_CRDS_DIR, or ../shared/crds beside the checkout) there is
+// nothing to compile against: lint then compiles on first use, as before, and this says so.
+import { join } from "node:path";
+import { defaultSchemaDir } from "../src/commands/lint.ts";
+import { precompileValidators } from "../src/gitops/precompile.ts";
+import { SHIPPED_VALIDATORS } from "../src/gitops/validator-cache.ts";
+
+const root = join(import.meta.dirname, "..");
+const schemas = defaultSchemaDir(process.cwd(), process.env);
+if (!schemas) {
+  console.log("precompile-validators: no schema directory (LLW_CRDS_DIR or ../shared/crds); skipped");
+} else {
+  const t0 = performance.now();
+  const r = await precompileValidators({ tree: join(root, "gitops"), schemas, out: SHIPPED_VALIDATORS });
+  const ms = Math.round(performance.now() - t0);
+  console.log(
+    `precompile-validators: ${r.written.length} validators for the gitops tree in ${ms} ms -> dist/validators` +
+      (r.unknown.length ? ` (no schema: ${r.unknown.join(", ")})` : ""),
+  );
+}
