@@ -63,8 +63,8 @@ export async function run(opts: BenchCompareOptions, ctx: Context): Promise<numb
         ctx.stdout.write(`**${comparisonHeadline(c)}**\n\n${markdownTable(COMPARE_HEAD, rows)}\n`);
       } else {
         const colored = rows.map((r) => {
-          const v = r[6]!;
-          r[6] = v === "regressed" ? ctx.colors.red(v) : v === "improved" ? ctx.colors.green(v) : v;
+          const v = r[7]!;
+          r[7] = v === "regressed" ? ctx.colors.red(v) : v === "improved" ? ctx.colors.green(v) : v;
           return r;
         });
         ctx.stdout.write(`${comparisonHeadline(c)}\n${renderTable(ctx, COMPARE_HEAD, colored)}`);
