@@ -241,6 +241,10 @@ describe("llw bench compare / bench show (result directories on disk)", () => {
     assert.equal(await main(["bench", "compare", "baseline", "tuned", "-o", "markdown"], md), 0);
     assert.match(md.out(), /^\*\*tuned \(5 runs\) vs baseline \(5 runs\)/);
     assert.match(md.out(), /\| series \| metric \|/);
+    // Both sides' 95% intervals next to the raw and Holm-adjusted p, in table and markdown.
+    assert.match(md.out(), /\| 95% CI baseline vs candidate \| p \(Holm\) \|/);
+    assert.match(md.out(), /\| \[\d+(\.\d)?, \d+(\.\d)?\] vs \[\d+(\.\d)?, \d+(\.\d)?\] \| (<0\.001|\d\.\d{3}) \((<0\.001|\d\.\d{3})\) \|/);
+    assert.match(ctx.out(), /\[\d+(\.\d)?, \d+(\.\d)?\] vs \[\d+(\.\d)?, \d+(\.\d)?\]/);
     const js = bufferContext({ cwd: results });
     assert.equal(await main(["bench", "compare", "baseline", "tuned", "-o", "json"], js), 0);
     const data = JSON.parse(js.out());
