@@ -3,7 +3,7 @@ import { ChecksFailed, UserError } from "../lib/errors.ts";
 import { renderTable, toJson } from "../lib/output.ts";
 import { type Comparison, compareGroups, METRICS, type Metric } from "../results/compare.ts";
 import { COMPARE_HEAD, compareRow, comparisonHeadline, markdownTable } from "../results/format.ts";
-import { loadGroup } from "../results/runs.ts";
+import { incomparable, loadGroup } from "../results/runs.ts";
 
 export interface BenchCompareOptions {
   runs: string[];
@@ -12,6 +12,7 @@ export interface BenchCompareOptions {
   minDelta?: number;
   alpha?: number;
   metric?: string[];
+  force?: boolean;
 }
 
 export async function run(opts: BenchCompareOptions, ctx: Context): Promise<number> {
@@ -43,6 +44,14 @@ export async function run(opts: BenchCompareOptions, ctx: Context): Promise<numb
         what: `cannot compare ${base!.label} with ${c.label}: one holds start-up latencies (ms), the other jitter (us)`,
         where: opts.runs.join(" "),
         next: "compare kube-burner runs with kube-burner runs and jitter runs with jitter runs",
+      });
+    }
+    const why = incomparable(base!, c);
+    if (why && !opts.force) {
+      throw new UserError({
+        what: `cannot compare ${base!.label} with ${c.label}: they measured different things (${why})`,
+        where: opts.runs.join(" "),
+        next: "compare runs of the same tool or workload (before and after tuning); --force compares the series they share anyway",
       });
     }
     comparisons.push(

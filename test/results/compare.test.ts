@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { compareGroups } from "../../src/results/compare.ts";
-import { type Group, loadGroup } from "../../src/results/runs.ts";
+import { type Group, incomparable, loadGroup } from "../../src/results/runs.ts";
 import { fromValues } from "../../src/results/stats.ts";
 import { writeLabeledRun } from "./fixtures.ts";
 import { mulberry32, normal } from "./prng.ts";
@@ -243,7 +243,10 @@ describe("llw bench compare / bench show (result directories on disk)", () => {
     assert.match(md.out(), /\| series \| metric \|/);
     // Both sides' 95% intervals next to the raw and Holm-adjusted p, in table and markdown.
     assert.match(md.out(), /\| 95% CI baseline vs candidate \| p \(Holm\) \|/);
-    assert.match(md.out(), /\| \[\d+(\.\d)?, \d+(\.\d)?\] vs \[\d+(\.\d)?, \d+(\.\d)?\] \| (<0\.001|\d\.\d{3}) \((<0\.001|\d\.\d{3})\) \|/);
+    assert.match(
+      md.out(),
+      /\| \[\d+(\.\d)?, \d+(\.\d)?\] vs \[\d+(\.\d)?, \d+(\.\d)?\] \| (<0\.001|\d\.\d{3}) \((<0\.001|\d\.\d{3})\) \|/,
+    );
     assert.match(ctx.out(), /\[\d+(\.\d)?, \d+(\.\d)?\] vs \[\d+(\.\d)?, \d+(\.\d)?\]/);
     const js = bufferContext({ cwd: results });
     assert.equal(await main(["bench", "compare", "baseline", "tuned", "-o", "json"], js), 0);
@@ -257,6 +260,66 @@ describe("llw bench compare / bench show (result directories on disk)", () => {
     assert.equal(await main(["bench", "compare", "tuned", "baseline"], ctx), 1);
     assert.match(ctx.out(), /regressed/);
     assert.match(ctx.err(), /metrics? regressed beyond the threshold/);
+  });
+
+  it("refuses (exit 2) to compare oslat with cyclictest runs unless --force", async () => {
+    const write = (label: string, tool: string, file: string, text: string) => {
+      const d = join(results, label, "run-1");
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, file), text);
+      writeFileSync(
+        join(d, "metadata.json"),
+        JSON.stringify({ kind: "jitter", tool, label, outputFile: file }),
+      );
+    };
+    const oslat = (max: number) =>
+      [
+        "oslat V 2.40",
+        "        Core:\t 2 3",
+        "    001 (us):\t 1000000 1000000",
+        "    002 (us):\t 100 90",
+        `    003 (us):\t ${max} 4`,
+        "     Minimum:\t 1 1 (us)",
+        "     Average:\t 1.000 1.000 (us)",
+        "     Maximum:\t 3 3 (us)",
+        "",
+      ].join("\n");
+    write("oslat-before", "oslat", "oslat.log", oslat(50));
+    write("oslat-after", "oslat", "oslat.log", oslat(5));
+    write(
+      "cyclic-after",
+      "cyclictest",
+      "cyclictest.log",
+      "T: 0 ( 1001) P:95 I:1000 C:  60000 Min:      1 Act:    2 Avg:    2 Max:      9\n",
+    );
+    const ok = bufferContext({ cwd: results });
+    assert.equal(await main(["bench", "compare", "oslat-before", "oslat-after"], ok), 0, ok.err());
+    assert.match(ok.out(), /oslat all CPUs\s+P50/);
+    const ctx = bufferContext({ cwd: results });
+    assert.equal(await main(["bench", "compare", "oslat-before", "cyclic-after"], ctx), 2);
+    assert.match(
+      ctx.err(),
+      /measured different things \(oslat-before measured oslat; cyclic-after measured cyclictest\)/,
+    );
+    const forced = bufferContext({ cwd: results });
+    assert.equal(
+      await main(["bench", "compare", "oslat-before", "cyclic-after", "--force"], forced),
+      0,
+      forced.err(),
+    );
+    assert.match(forced.out(), /only on one side \(not compared\): oslat all CPUs/);
+  });
+
+  it("pod and VM start-up runs are different measurements (kube-burner job names)", () => {
+    const pods = group("a", [range(1, 10)]);
+    const vms = group("b", [range(1, 10)]);
+    pods.runs[0]!.kubeBurner = { measurements: [{ job: "latency-pod" }] } as never;
+    vms.runs[0]!.kubeBurner = { measurements: [{ job: "latency-vm" }] } as never;
+    assert.equal(incomparable(pods, pods), undefined);
+    assert.equal(
+      incomparable(pods, vms),
+      "a measured kube-burner job latency-pod; b measured kube-burner job latency-vm",
+    );
   });
 
   it("exits 2 naming the argument for an unknown label", async () => {
