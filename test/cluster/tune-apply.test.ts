@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { after, afterEach, beforeEach, describe, it } from "node:test";
 import { join } from "node:path";
+import { after, afterEach, beforeEach, describe, it } from "node:test";
 import { run as tuneApply } from "../../src/commands/tune-apply.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { statusBody } from "../helpers/fake-apiserver.ts";
