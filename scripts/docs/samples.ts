@@ -310,8 +310,13 @@ if (import.meta.main) {
     }
   }
   if (!check && !process.argv.includes("--no-emulator")) {
-    for (const [file, text] of [...(await emulatorSamples()), ...(await fakeClusterSamples())]) {
-      writeFileSync(join(SAMPLES, file), text);
+    const emulated = await emulatorSamples();
+    for (const [file, text] of [...emulated, ...(await fakeClusterSamples())]) {
+      const path = join(SAMPLES, file);
+      const old = readFileSync(path, { encoding: "utf8", flag: "a+" });
+      // Fresh emulator IDs alone are no change: keep the file (and the diff) as it was.
+      if (old === text || (emulated.has(file) && normaliseIds(old) === normaliseIds(text))) continue;
+      writeFileSync(path, text);
       process.stdout.write(`samples: wrote ${file} (emulated AWS or cluster)\n`);
     }
   }
