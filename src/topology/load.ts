@@ -71,6 +71,7 @@ export async function loadTopology(opts: TopologySourceOptions, cwd: string): Pr
         source: topology.source,
         memoryMiB: it.memoryGiB * 1024,
         ...(topology.offlineCpus ? { offlineCpus: topology.offlineCpus } : {}),
+        ...(topology.onlineOnly ? { onlineOnly: true } : {}),
       });
       notes.push(`memory: ${it.memoryGiB} GiB from the ${it.name} catalog entry`);
     }
