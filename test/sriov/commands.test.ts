@@ -53,7 +53,8 @@ function readTree(dir: string): Map<string, Obj> {
 async function llw(m: Moto, args: string[], cwd = tmp(), env: Record<string, string> = {}) {
   const ctx = bufferContext({
     cwd,
-    env: { ...m.env(), ...(efaProxy && { AWS_ENDPOINT_URL: efaProxy.endpoint }), ...env },
+    // HOME without ~/.kube: no cluster is configured unless a test says so.
+    env: { ...m.env(), HOME: cwd, ...(efaProxy && { AWS_ENDPOINT_URL: efaProxy.endpoint }), ...env },
   });
   const code = await main(args, ctx);
   return { code, out: ctx.out(), err: ctx.err(), cwd };

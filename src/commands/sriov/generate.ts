@@ -12,7 +12,7 @@ import type { Context } from "../../lib/context.ts";
 import { ChecksFailed, UserError } from "../../lib/errors.ts";
 import { type PlannedFile, readIfExists, withGeneratedHeader, writeGeneratedFiles } from "../../lib/files.ts";
 import { emit, toYaml } from "../../lib/output.ts";
-import { crossCheck } from "../../sriov/crosscheck.ts";
+import { crossCheckCluster } from "../../sriov/crosscheck.ts";
 import {
   type DeviceType,
   kustomizationFor,
@@ -149,9 +149,7 @@ export async function run(opts: SriovGenerateOptions, ctx: Context): Promise<num
   if (!opts.check) {
     for (const s of stale) await rm(s, { force: true });
   }
-  const findings = cluster?.nodeStates?.length
-    ? crossCheck(detection, cluster.nodeStates, plan.mechanism)
-    : [];
+  const findings = cluster ? crossCheckCluster(detection, cluster.nodeStates, plan.mechanism) : [];
   const rel = (p: string) => relative(ctx.cwd, p) || p;
   const changes = [
     ...results.map((r) => ({ file: rel(r.path), action: r.action })),
@@ -165,6 +163,7 @@ export async function run(opts: SriovGenerateOptions, ctx: Context): Promise<num
       mechanism: plan.mechanism,
       explanation: plan.explanation,
       files: changes,
+      crossChecked: cluster !== undefined,
       crossCheck: findings,
     },
     () => {
@@ -180,9 +179,12 @@ export async function run(opts: SriovGenerateOptions, ctx: Context): Promise<num
           ? [
               "",
               c.bold("Cross-check against SriovNetworkNodeState"),
-              ...findings.map((f) => `  ${f.severity}: ${f.node}: ${f.message}`),
+              ...findings.map((f) => `  ${f.severity}: ${f.node ? `${f.node}: ` : ""}${f.message}`),
             ]
           : []),
+        ...(cluster
+          ? []
+          : ["", "Not cross-checked against SriovNetworkNodeState: no cluster was read (log in to check)."]),
       ];
       return `${lines.join("\n")}\n`;
     },
