@@ -15,7 +15,7 @@ import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { FakeApiServer, type Obj } from "../helpers/fake-apiserver.ts";
 import { node, SRIOV_RESOURCES, seedOpenShift } from "../helpers/fake-openshift.ts";
-import { type Moto, useMoto } from "../helpers/moto.ts";
+import { type Moto, startProxy, useMoto } from "../helpers/moto.ts";
 import { addEni, createVpc, runInstance } from "./fixture.ts";
 
 const OUT = "gitops/overlays/aws/sriov";
@@ -97,10 +97,14 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
   }
 
   /** A fake OpenShift 4.22 cluster with the two metal nodes, the operator optional, no node states. */
-  async function otherCluster(t: { after: (fn: () => Promise<void>) => void }, withOperator: boolean) {
+  async function otherCluster(
+    t: { after: (fn: () => Promise<void>) => void },
+    withOperator: boolean,
+    version = "4.22.1",
+  ) {
     const other = await FakeApiServer.start();
     t.after(() => other.stop());
-    seedOpenShift(other, { version: "4.22.1", workers: [] });
+    seedOpenShift(other, { version, workers: [] });
     if (withOperator) other.addResources(SRIOV_RESOURCES);
     for (const [name, id, type] of [
       ["metal-a.example.internal", w.metalA, "c5.metal"],
@@ -204,6 +208,26 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
       warnings.slice(1).map((f: Obj) => f.node),
       ["metal-a.example.internal", "metal-b.example.internal"],
     );
+  });
+
+  it("fake API server: options the cluster's version cannot do are rejected before any EC2 call", async (t) => {
+    if (!moto(t)) return;
+    const cfg = await otherCluster(t, false, "4.20.5");
+    const proxy = await startProxy(m.endpoint);
+    t.after(() => proxy.close());
+    const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
+    const ctx = bufferContext({
+      cwd,
+      env: { ...env(), AWS_ENDPOINT_URL: proxy.endpoint, KUBECONFIG: cfg },
+    });
+    const code = await main(
+      ["sriov", "generate", "--instance-ids", w.metalA, "--region", REGION, "--device-type", "vfio-pci"],
+      ctx,
+    );
+    assert.equal(code, 2, ctx.err());
+    assert.match(ctx.err(), /vfio-pci needs the operator's AWS support, which OpenShift 4\.20 lacks/);
+    assert.equal(proxy.passed(), 0, "EC2 was not called");
+    assert.equal(existsSync(join(cwd, OUT)), false);
   });
 
   it("fake API server: an unreachable logged-in cluster is a warning when --instance-ids name the workers", async (t) => {

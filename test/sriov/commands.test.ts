@@ -551,6 +551,39 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
     assert.equal(existsSync(join(home, OUT)), false);
   });
 
+  it("fault: bad options are bad input (exit 2) before any AWS call, even without credentials (real CLI processes)", async (t) => {
+    if (!moto(t)) return;
+    // A proxy in front of the emulator counts the requests that reach EC2: none may.
+    const proxy = await startProxy(m.endpoint);
+    t.after(() => proxy.close());
+    const cases: [string[], RegExp][] = [
+      [["--ocp-version", "4.18"], /OpenShift 4\.18 is older than the workshop supports/],
+      [["--ocp-version", "four"], /"four" is not an OpenShift version/],
+      [["--device-type", "vfio-pci", "--ocp-version", "4.19"], /vfio-pci needs the operator's AWS support/],
+      [
+        ["--network-kind", "sriovnetwork", "--device-type", "vfio-pci", "--ocp-version", "4.21"],
+        /SriovNetwork needs[\s\S]*vfio-pci needs/,
+      ],
+      [["--ocp-version", "4.22", "--namespace", "Bad_NS"], /"Bad_NS" is not a valid namespace name/],
+      [["--ocp-version", "4.22", "--mcp-name", "worker rt"], /"worker rt" cannot be a MachineConfigPool/],
+    ];
+    for (const [args, message] of cases) {
+      const home = tmp();
+      const r = await cliProcess(home, { AWS_ENDPOINT_URL: proxy.endpoint, AWS_REGION: "us-east-1" }, [
+        "sriov",
+        "generate",
+        "--infra-id",
+        INFRA_ID,
+        ...args,
+      ]);
+      assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /credentials/);
+      assert.equal(existsSync(join(home, OUT)), false);
+    }
+    assert.equal(proxy.passed(), 0, "no request reached EC2");
+  });
+
   it("--profile reads credentials and region from ~/.aws like the aws CLI; an unknown profile says so (real CLI processes)", async (t) => {
     if (!moto(t)) return;
     const home = tmp();

@@ -14,8 +14,10 @@ import { type PlannedFile, readIfExists, withGeneratedHeader, writeGeneratedFile
 import { emit, toYaml } from "../../lib/output.ts";
 import { crossCheckCluster } from "../../sriov/crosscheck.ts";
 import {
+  checkNameOptions,
   type DeviceType,
   kustomizationFor,
+  mechanismForOptions,
   type NetworkKind,
   planSriov,
   type SriovPlan,
@@ -120,17 +122,30 @@ async function staleFiles(
 }
 
 export async function run(opts: SriovGenerateOptions, ctx: Context): Promise<number> {
-  const { detection, cluster } = await detect(opts, ctx);
-  const ocpVersion = opts.ocpVersion ?? cluster?.ocpVersion;
-  if (!ocpVersion) {
-    throw new UserError({
-      what: "the OpenShift version is not known: no --ocp-version and no cluster to read ClusterVersion from",
-      where: "--ocp-version",
-      next: "pass --ocp-version 4.19 (or 4.20, 4.21, 4.22...); `oc get clusterversion` shows it",
-    });
-  }
+  // Bad options fail before any cluster or AWS call (no credentials needed to be told).
+  const shape = {
+    deviceType: opts.deviceType ?? "netdevice",
+    networkKind: opts.networkKind ?? "nad",
+  } as const;
+  if (opts.ocpVersion !== undefined) mechanismForOptions({ ...shape, ocpVersion: opts.ocpVersion });
+  checkNameOptions(opts);
+  let ocpVersion = opts.ocpVersion;
+  const { detection, cluster } = await detect(opts, ctx, (facts) => {
+    ocpVersion ??= facts?.ocpVersion;
+    if (!ocpVersion) {
+      throw new UserError({
+        what: facts
+          ? "the OpenShift version is not known: the cluster's ClusterVersion has no version"
+          : "the OpenShift version is not known: no --ocp-version and no cluster to read ClusterVersion from",
+        where: "--ocp-version",
+        next: "pass --ocp-version 4.19 (or 4.20, 4.21, 4.22...); `oc get clusterversion` shows it",
+      });
+    }
+    // The cluster's own version must suit the options too, before EC2 is asked anything.
+    mechanismForOptions({ ...shape, ocpVersion });
+  });
   const plan = planSriov(detection, {
-    ocpVersion,
+    ocpVersion: ocpVersion!,
     deviceType: opts.deviceType ?? "netdevice",
     networkKind: opts.networkKind ?? "nad",
     nodeSelectorLabel: `node-role.kubernetes.io/${opts.mcpName ?? DEFAULT_MCP}`,
