@@ -259,20 +259,24 @@ export async function emulatorSamples(): Promise<Map<string, string>> {
 
 /**
  * `llw doctor` against the in-process fake API server the cluster tests use (it speaks the real
- * Kubernetes HTTP protocol to the real client), seeded as a fully installed and tuned cluster.
+ * Kubernetes HTTP protocol to the real client), seeded as a fully installed cluster tuned as the
+ * guide tunes it: the repository's worker-rt pool and c5.metal profile, rolled out, each node
+ * booted with the kernel arguments the Node Tuning Operator writes for that profile.
  */
 export async function fakeClusterSamples(): Promise<Map<string, string>> {
   const { startWorld } = await import("../../test/cluster/world.ts");
-  const { seedWorkshopInstalled, simulatePods, TUNED_CMDLINE } = await import(
+  const { seedRepositoryTuning, seedWorkshopInstalled, simulatePods, tunedCmdline } = await import(
     "../../test/helpers/fake-openshift.ts"
   );
-  const { PROBE_MARK } = await import("../../src/cluster/doctor/node-probe.ts");
+  const { PRESENT_MARK, PROBE_MARK } = await import("../../src/cluster/doctor/node-probe.ts");
   const w = await startWorld({ sriov: false });
   try {
     seedWorkshopInstalled(w.api);
+    const profile = seedRepositoryTuning(w.api, "c5.metal");
     simulatePods(w.api, { namespace: "default" }, () => ({
       phase: "Succeeded",
-      log: `${TUNED_CMDLINE}\n${PROBE_MARK}\n2-47,50-95\n`,
+      // balanceIsolated is left true (managed_irq only): the kernel's isolated list is empty.
+      log: `${tunedCmdline(profile, 96)}\n${PROBE_MARK}\n\n${PRESENT_MARK}\n0-95\n`,
     }));
     const r = await w.llw("doctor", "--interval", "0s");
     if (r.code !== 0) throw new Error(`llw doctor exited ${r.code}:\n${r.err}`);

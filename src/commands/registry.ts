@@ -663,10 +663,13 @@ export const COMMANDS: CommandSpec[] = [
     summary:
       "Compare runs or labels (first = baseline) per condition with deltas, intervals, tests and verdicts",
     description:
-      "Percentiles are recomputed from the raw samples. With repeated runs on both sides each run is one observation " +
-      "(Welch's t-test, 95% t-intervals, exact Mann-Whitney p in JSON); with single runs, distribution-free quantile intervals and a z-test " +
-      "on means. A metric is regressed/improved only if the evidence is significant and the change exceeds both " +
-      "--threshold and --min-delta. Exits 1 if any metric regressed.",
+      "Percentiles are recomputed from the raw samples; pods of different runs are never pooled. With repeated runs on both " +
+      "sides each run is one observation (Welch's t-test, 95% t-intervals, exact Mann-Whitney p in JSON); with repeated runs on " +
+      "one side, a t prediction test of the single run; with one run per side, exact order-statistic intervals and Fisher's " +
+      "exact test for quantiles ('too few samples' when a run is too small for the percentile: P99 needs 368) and Welch's t " +
+      "for means. p-values are Holm-adjusted across all rows. A metric is regressed/improved only if the adjusted p is below " +
+      "--alpha and the change exceeds both --threshold and --min-delta. Exits 1 if any metric regressed. Refuses groups " +
+      "that measured different things (oslat vs cyclictest, pods vs VMs) unless --force.",
     args: [
       {
         name: "runs",
@@ -699,6 +702,11 @@ export const COMMANDS: CommandSpec[] = [
         description: "metrics to compare (repeatable): P50, P95, P99, max, mean",
         parse: listOption,
       },
+      {
+        flags: "--force",
+        description:
+          "compare groups that measured different things (tools, workloads): only the series they share",
+      },
     ],
     output: ["table", "markdown", "json"],
     examples: [
@@ -716,7 +724,13 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ["latency", "run"],
     summary:
-      "Run oslat, cyclictest or hwlatdetect in a pod on the tuned node and store its output like a run",
+      "Run oslat, cyclictest or hwlatdetect in a pod on the tuned node (or, with --baseline, an untuned one) and store its output like a run",
+    description:
+      "By default the pod is the tuned one: the PerformanceProfile's runtime class (performance-<name>) and the CRI-O " +
+      "annotations that take its CPUs out of load balancing, CFS quota and IRQ handling, on the profile's nodes. " +
+      "--baseline records the figures before tuning: the same privileged Guaranteed pod (tool, duration, CPU count) " +
+      "without runtime class and annotations, on --node or a node with the --node-selector label (default " +
+      "node-role.kubernetes.io/worker); it needs no PerformanceProfile. Compare: llw bench compare latency-baseline latency.",
     options: [
       {
         flags: "--tool <tool>",
@@ -735,8 +749,24 @@ export const COMMANDS: CommandSpec[] = [
         flags: "--profile <name>",
         description: "PerformanceProfile name (runtime class performance-<name>)",
       },
-      { flags: "--node <name>", description: "node to run on (default: any node of the profile's pool)" },
-      { flags: "--label <name>", description: "results label", default: "latency" },
+      {
+        flags: "--baseline",
+        description:
+          "before tuning: the same Guaranteed pod without the runtime class and CRI-O annotations; no PerformanceProfile needed",
+      },
+      {
+        flags: "--node <name>",
+        description: "node to run on (default: any node of the profile's pool, or of --node-selector)",
+      },
+      {
+        flags: "--node-selector <key>",
+        description:
+          "node label key to select (default: the profile's nodeSelector; with --baseline node-role.kubernetes.io/worker)",
+      },
+      {
+        flags: "--label <name>",
+        description: "results label (default: latency; with --baseline latency-baseline)",
+      },
       {
         flags: "--image <ref>",
         description: "cnf-tests image",
@@ -757,6 +787,10 @@ export const COMMANDS: CommandSpec[] = [
       {
         cmd: "llw latency run --tool oslat --duration 5m --cpus 4 --profile workshop-c5-metal",
         what: "five minutes of oslat on 4 isolated CPUs",
+      },
+      {
+        cmd: "llw latency run --baseline --tool oslat --duration 5m --cpus 4 --node ip-10-0-1-10.us-east-2.compute.internal",
+        what: "the same test before tuning (label latency-baseline), to compare with: llw bench compare latency-baseline latency",
       },
     ],
     load: () => import("./latency-run.ts"),
@@ -805,9 +839,19 @@ export const COMMANDS: CommandSpec[] = [
         default: 5,
         parse: numberOption("--threshold", 0),
       },
-      { flags: "--force", description: "overwrite an existing file" },
+      {
+        flags: "--force",
+        description:
+          "overwrite an existing file; also compare groups that measured different things (tools, workloads)",
+      },
     ],
-    examples: [{ cmd: "llw report baseline tuned -o report.html", what: "baseline vs tuned report" }],
+    examples: [
+      { cmd: "llw report baseline tuned -o report.html", what: "baseline vs tuned report" },
+      {
+        cmd: "llw report baseline tuned latency-baseline latency -o report.html",
+        what: "start-up latency and jitter, each before vs after tuning",
+      },
+    ],
     load: () => import("./report.ts"),
   },
   // --- aws ---

@@ -55,6 +55,18 @@ describe("llw report in a real headless Chromium", () => {
     await browser?.close();
   });
 
+  /** A cyclictest run (plain output of 2 threads) with its metadata. */
+  function writeCyclictestRun(label: string): void {
+    const d = join(results, label, "run-1");
+    mkdirSync(d, { recursive: true });
+    writeFileSync(
+      join(d, "cyclictest.log"),
+      "T: 0 ( 1001) P:95 I:1000 C:  60000 Min:      1 Act:    2 Avg:    2 Max:      9\n" +
+        "T: 1 ( 1002) P:95 I:1000 C:  60000 Min:      1 Act:    2 Avg:    2 Max:     11\n",
+    );
+    writeFileSync(join(d, "metadata.json"), JSON.stringify({ kind: "jitter", tool: "cyclictest", label }));
+  }
+
   async function open(
     t: { skip: (m: string) => void } & Parameters<typeof requireTool>[0],
     file: string,
@@ -121,9 +133,9 @@ describe("llw report in a real headless Chromium", () => {
     const o = await open(t, out, "jitter-report.png");
     if (!o) return;
     const titles = await o.page.locator("figcaption").allInnerTexts();
-    assert.ok(titles.includes("cpu 2: histogram (log scale)"), titles.join(" | "));
+    assert.ok(titles.includes("oslat cpu 2: histogram (log scale)"), titles.join(" | "));
     assert.ok(
-      titles.includes("all CPUs: latency tail (share of samples above, log scale)"),
+      titles.includes("oslat all CPUs: latency tail (share of samples above, log scale)"),
       titles.join(" | "),
     );
     const logScale = await o.page.evaluate(() => {
@@ -154,10 +166,10 @@ describe("llw report in a real headless Chromium", () => {
     const byTitle = new Map(data.charts.map((c: { title: string; unit: string }) => [c.title, c]));
     assert.equal((byTitle.get("latency-pod Ready: latency CDF") as { unit: string }).unit, "ms");
     assert.equal(
-      (byTitle.get("cpu 2: latency tail (share of samples above, log scale)") as { unit: string }).unit,
+      (byTitle.get("oslat cpu 2: latency tail (share of samples above, log scale)") as { unit: string }).unit,
       "us",
     );
-    assert.ok(byTitle.has("cpu 2: histogram (log scale)"));
+    assert.ok(byTitle.has("oslat cpu 2: histogram (log scale)"));
     assert.ok(
       !byTitle.has("latency-pod Ready: histogram (log scale)"),
       "no per-CPU histogram for start-up latency",
@@ -165,6 +177,41 @@ describe("llw report in a real headless Chromium", () => {
     assert.deepEqual(
       data.verdicts.map((v: { baseline: string; candidate: string }) => `${v.candidate} vs ${v.baseline}`),
       ["tuned vs baseline", "jitter-tuned vs jitter-baseline"],
+    );
+  });
+
+  it("never compares oslat with cyclictest: the jitter group is paired with the earlier group of the same tool", async () => {
+    writeCyclictestRun("cyclic-tuned");
+    const out = join(results, "tools.html");
+    const ctx = bufferContext({ cwd: results });
+    assert.equal(
+      await main(["report", "jitter-baseline", "cyclic-tuned", "jitter-tuned", "-o", out], ctx),
+      0,
+      ctx.err(),
+    );
+    assert.match(
+      ctx.err(),
+      /cyclic-tuned not compared: jitter-baseline measured oslat; cyclic-tuned measured cyclictest/,
+    );
+    const html = readFileSync(out, "utf8");
+    const data = JSON.parse(
+      /<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!,
+    );
+    assert.deepEqual(
+      data.verdicts.map((v: { baseline: string; candidate: string }) => `${v.candidate} vs ${v.baseline}`),
+      ["jitter-tuned vs jitter-baseline"],
+    );
+    const titles: string[] = data.charts.map((c: { title: string }) => c.title);
+    assert.ok(
+      !titles.some((t) => t.startsWith("thread ") || t.startsWith("cpu ")),
+      "every jitter series names its tool",
+    );
+    assert.match(html, /cyclic-tuned not compared/);
+    const forced = bufferContext({ cwd: results });
+    assert.equal(
+      await main(["report", "jitter-baseline", "cyclic-tuned", "-o", out, "--force"], forced),
+      0,
+      forced.err(),
     );
   });
 
