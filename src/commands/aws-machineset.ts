@@ -51,12 +51,36 @@ function crdDir(cwd: string, env: NodeJS.ProcessEnv): string | undefined {
   return dirs.find((d) => existsSync(join(d, CRDS.MachineSet)));
 }
 
+/** The catalog's instance type; this command has no --lscpu/--sysfs, so its hint is its own. */
+function catalogType(name: string) {
+  try {
+    return getInstanceType(name);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    throw new UserError({
+      what: e.problems[0]!.what,
+      where: "--instance-type",
+      next: "choose one of the catalog's metal types (the workshop's PerformanceProfiles and data network are planned for them), e.g. --instance-type c5.metal",
+    });
+  }
+}
+
 function readMachineSets(file: string): Obj[] {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new UserError({ what: `cannot read: ${(e as Error).message}`, where: file });
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError({
+      what:
+        code === "ENOENT"
+          ? "no such file"
+          : code === "EISDIR"
+            ? "is a directory, not a MachineSet file"
+            : `cannot read it: ${(e as Error).message}`,
+      where: `--from ${file}`,
+      next: "export the cluster's MachineSets with `oc get machinesets -n openshift-machine-api -o yaml > machinesets.yaml` and pass that file, or leave --from out to read them from the cluster",
+    });
   }
   const docs = parseAllDocuments(text);
   const out: Obj[] = [];
@@ -115,7 +139,7 @@ export async function run(opts: MachineSetCommandOptions, ctx: Context): Promise
       next: "e.g. --instance-type c5.metal",
     });
   }
-  const type = getInstanceType(opts.instanceType);
+  const type = catalogType(opts.instanceType);
   const where = opts.from ? resolve(ctx.cwd, opts.from) : "the cluster (namespace openshift-machine-api)";
   const objects = opts.from ? readMachineSets(where) : await machineSetsFromCluster(opts, ctx);
   const source = chooseSource(
