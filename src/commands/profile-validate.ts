@@ -3,12 +3,12 @@
  * rules, the real CRD schema (when the CRD file is found) and, given a topology, the host's CPUs
  * and memory. All findings are reported together, with file and line; exit 1 on any error.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from "yaml";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, UserError } from "../lib/errors.ts";
+import { findSchemaDir } from "../lib/schema-dir.ts";
 import { type Finding, validateProfile } from "../profile/validate.ts";
 import { loadTopology } from "../topology/load.ts";
 
@@ -24,16 +24,11 @@ export interface ProfileValidateOptions {
 
 export const CRD_FILE = "performanceprofiles.performance.openshift.io.yaml";
 
-/** The upstream CRD: --crd, $LLW_CRDS_DIR, or the shared crds/ folder beside the checkout. */
+/** The upstream CRD: --crd, $LLW_CRDS_DIR, or the workshop's bundled schemas/. */
 export function findCrd(cwd: string, env: NodeJS.ProcessEnv, explicit?: string): string | undefined {
   if (explicit) return resolve(cwd, explicit);
-  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-  const candidates = [
-    ...(env.LLW_CRDS_DIR ? [join(env.LLW_CRDS_DIR, CRD_FILE)] : []),
-    join(root, "..", "shared", "crds", CRD_FILE),
-    join(cwd, "..", "shared", "crds", CRD_FILE),
-  ];
-  return candidates.find((p) => existsSync(p));
+  const dir = findSchemaDir(cwd, env, CRD_FILE);
+  return dir ? join(dir, CRD_FILE) : undefined;
 }
 
 interface Located extends Omit<Finding, "source"> {

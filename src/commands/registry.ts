@@ -246,7 +246,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: "Check a PerformanceProfile against the webhook's rules, the CRD schema and a host topology",
     description:
       "Reports every problem together, with file and line: the Node Tuning Operator admission webhook's rules " +
-      "(same wording), the upstream CRD schema (found in ../shared/crds, or --crd), and with a topology: CPU ids " +
+      "(same wording), the upstream CRD schema (the workshop's schemas/, or --crd), and with a topology: CPU ids " +
       "exist, every CPU is in a set, SMT siblings are not split between reserved and isolated, hugepages fit " +
       "in each NUMA node's memory. Exit 1 if any error.",
     args: [{ name: "file", description: "YAML file with one or more PerformanceProfiles", required: true }],
@@ -293,7 +293,7 @@ export const COMMANDS: CommandSpec[] = [
       {
         flags: "--schemas <dir>",
         description:
-          "directory of CRD YAML and Kubernetes OpenAPI v3 / Swagger JSON files (default: $LLW_CRDS_DIR, or ../shared/crds beside the checkout)",
+          "directory of CRD YAML and Kubernetes OpenAPI v3 / Swagger JSON files (default: $LLW_CRDS_DIR, else the workshop's schemas/)",
       },
       {
         flags: "--schemas-from-cluster",
@@ -312,10 +312,10 @@ export const COMMANDS: CommandSpec[] = [
     ],
     output: ["text", "json"],
     examples: [
-      { cmd: "llw lint gitops", what: "lint the whole tree against the schemas beside the checkout" },
+      { cmd: "llw lint gitops", what: "lint the whole tree against the workshop's schemas/" },
       {
-        cmd: "llw lint gitops/overlays/aws --schemas ../shared/crds -o json",
-        what: "lint the AWS overlays, findings as JSON",
+        cmd: "llw lint gitops/overlays/aws --schemas ~/crds-4.20 -o json",
+        what: "lint the AWS overlays against another release's schemas, findings as JSON",
       },
       {
         cmd: "llw lint gitops --schemas-from-cluster --context attendee-01",
@@ -537,7 +537,7 @@ export const COMMANDS: CommandSpec[] = [
       {
         flags: "--schemas <dir>",
         description:
-          "schemas to lint the change set against, as llw lint (default: $LLW_CRDS_DIR, else the folder beside the checkout)",
+          "schemas to lint the change set against, as llw lint (default: $LLW_CRDS_DIR, else the workshop's schemas/)",
       },
       {
         flags: "--schemas-from-cluster",
