@@ -181,7 +181,10 @@ describe("fake API server: llw tune apply", () => {
       (e: Error & { exitCode?: number; problems?: { what: string; next?: string }[] }) => {
         assert.equal(e.exitCode, 2);
         assert.match(e.problems![0]!.what, /no schemas to lint the change set against/);
-        assert.match(e.problems![0]!.next!, /--schemas DIR .* LLW_CRDS_DIR; --no-lint/);
+        assert.match(
+          e.problems![0]!.next!,
+          /--schemas DIR .*LLW_CRDS_DIR.*--schemas-from-cluster .*; --no-lint/,
+        );
         return true;
       },
     );
