@@ -247,9 +247,18 @@ export const COMMANDS: CommandSpec[] = [
     description:
       "Reports every problem together, with file and line: the Node Tuning Operator admission webhook's rules " +
       "(same wording), the upstream CRD schema (the workshop's schemas/, or --crd), and with a topology: CPU ids " +
-      "exist, every CPU is in a set, SMT siblings are not split between reserved and isolated, hugepages fit " +
-      "in each NUMA node's memory. Exit 1 if any error.",
-    args: [{ name: "file", description: "YAML file with one or more PerformanceProfiles", required: true }],
+      "exist (CPUs a tuned node lists as offline may be in offlined), every CPU is in a set, SMT siblings are not " +
+      "split between reserved and isolated, hugepages fit in each NUMA node's memory. Profiles given together " +
+      "(several files or documents) are checked as the set one cluster gets, in that order: a profile with the " +
+      "same nodeSelector as an earlier one is an error, as the webhook refuses it. Exit 1 if any error.",
+    args: [
+      {
+        name: "file",
+        description: "YAML files with one or more PerformanceProfiles, applied to one cluster together",
+        required: true,
+        variadic: true,
+      },
+    ],
     options: [
       ...TOPOLOGY_SOURCE_OPTIONS,
       { flags: "--crd <file>", description: "the PerformanceProfile CRD to check the schema against" },
@@ -268,6 +277,10 @@ export const COMMANDS: CommandSpec[] = [
       {
         cmd: "llw profile validate profile.yaml --lscpu node-lscpu.txt -o json",
         what: "against a real node, as JSON",
+      },
+      {
+        cmd: "llw profile validate worker-rt.yaml worker-dpdk.yaml",
+        what: "two profiles for one cluster: also checks that their nodeSelectors differ",
       },
     ],
     load: () => import("./profile-validate.ts"),
