@@ -528,7 +528,8 @@ export const COMMANDS: CommandSpec[] = [
       "Pauses the pools the change set rolls, applies every object with server-side apply, waits for the new " +
       "rendered config, unpauses once and follows each pool until Updated, node by node (one reboot per node instead " +
       "of one per object). Refuses a degraded pool or a change set that fails llw lint (files, directories and " +
-      "kustomizations alike are validated against their schemas; without schemas it refuses unless --no-lint). " +
+      "kustomizations alike are validated against their schemas: --schemas, LLW_CRDS_DIR or --schemas-from-cluster; " +
+      "without schemas it refuses unless --no-lint). " +
       "--dry-run prints the plan.",
     args: [
       {
@@ -557,6 +558,11 @@ export const COMMANDS: CommandSpec[] = [
           "schemas to lint the change set against, as llw lint (default: $LLW_CRDS_DIR, else the workshop's schemas/)",
       },
       {
+        flags: "--schemas-from-cluster",
+        description:
+          "lint the custom resources against the cluster's CRDs (the operator versions installed there)",
+      },
+      {
         flags: "--no-lint",
         description:
           "apply without validating the change set against its schemas (the admission webhook rules still run)",
@@ -565,12 +571,12 @@ export const COMMANDS: CommandSpec[] = [
     output: ["table", "json", "yaml"],
     examples: [
       {
-        cmd: "llw tune apply gitops/overlays/aws/performance-profiles --dry-run",
+        cmd: "llw tune apply gitops/overlays/aws/performance-profiles/machine-config-pool.yaml gitops/overlays/aws/performance-profiles/c5.metal.yaml --dry-run",
         what: "show what would roll and how many reboots",
       },
       {
-        cmd: "llw tune apply gitops/overlays/aws/performance-profiles gitops/overlays/aws/sriov",
-        what: "profile, hugepages and SR-IOV in one rollout",
+        cmd: "llw tune apply gitops/overlays/aws/performance-profiles/machine-config-pool.yaml gitops/overlays/aws/performance-profiles/c5.metal.yaml gitops/overlays/aws/sriov --schemas-from-cluster",
+        what: "pool, profile, hugepages and SR-IOV in one rollout, linted against the cluster's CRDs",
       },
     ],
     load: () => import("./tune-apply.ts"),
