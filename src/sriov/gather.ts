@@ -59,9 +59,21 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-/** OpenShift names control-plane and bootstrap machines `<infra-id>-master-N` / `<infra-id>-bootstrap`. */
-export function isControlPlaneName(name: string | undefined): boolean {
-  return name !== undefined && (/-master-\d+$/.test(name) || /-bootstrap$/.test(name));
+/** The role tag cluster-api-provider-aws puts on the machines it creates (the installer's control plane since 4.16). */
+export const CAPA_ROLE_TAG = "sigs.k8s.io/cluster-api-provider-aws/role";
+const CONTROL_PLANE_CAPA_ROLES = new Set(["control-plane", "bastion"]);
+
+/**
+ * Whether an instance tagged for the cluster is not a worker: the installer's masters
+ * (`<infra-id>-master-0`), their replacements by the control-plane machine set
+ * (`<infra-id>-master-<random>-0`), the bootstrap machine (`<infra-id>-bootstrap`), or anything
+ * cluster-api-provider-aws tagged with a control-plane or bastion role.
+ */
+export function isControlPlane(tags: Record<string, string>): boolean {
+  const role = tags[CAPA_ROLE_TAG];
+  if (role !== undefined && CONTROL_PLANE_CAPA_ROLES.has(role)) return true;
+  const name = tags.Name;
+  return name !== undefined && /-(master|bootstrap)(-|$)/.test(name);
 }
 
 export function toInstanceFacts(i: Instance, nodeName?: string): InstanceFacts {
@@ -118,7 +130,7 @@ export async function gatherInventory(client: EC2Client, opts: GatherOptions): P
     });
   }
 
-  // 1. Instances, by id or by cluster tag (control plane excluded by name).
+  // 1. Instances, by id or by cluster tag (control plane excluded by name or role tag).
   const instances: InstanceFacts[] = [];
   const byIds = Boolean(opts.instanceIds?.length);
   const input = byIds
@@ -136,7 +148,7 @@ export async function gatherInventory(client: EC2Client, opts: GatherOptions): P
         for (const r of page.Reservations ?? []) {
           for (const i of r.Instances ?? []) {
             const facts = toInstanceFacts(i, i.InstanceId ? opts.nodeNames?.get(i.InstanceId) : undefined);
-            if (!byIds && isControlPlaneName(facts.tags.Name)) continue;
+            if (!byIds && isControlPlane(facts.tags)) continue;
             instances.push(facts);
           }
         }

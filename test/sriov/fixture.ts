@@ -24,6 +24,10 @@ export interface World {
   dataA: string;
   dataB: string;
   master: string;
+  /** A control-plane machine set's replacement master: `<infra-id>-master-<random>-0`. */
+  replacementMaster: string;
+  /** A master known by cluster-api-provider-aws's role tag only. */
+  capaMaster: string;
   /** c5n.metal: ENIs on data A (dev 1) and data B (dev 2), an EFA interface (dev 3). */
   metal1: string;
   /** c5.metal: ENI on data A (dev 1), ENI on the cluster subnet (dev 2). */
@@ -136,5 +140,11 @@ export async function buildWorld(ec2: EC2Client): Promise<World> {
   await addEni(ec2, w, net.clusterSubnet, { instanceId: w.metal2, deviceIndex: 2 });
   await addEni(ec2, w, net.dataA, { instanceId: w.small, deviceIndex: 1 });
   w.detachedEni = await addEni(ec2, w, net.dataA);
+  // Created last so that the workers' addresses (and the docs samples) do not move.
+  w.replacementMaster = await runInstance(ec2, net.clusterSubnet, "m5.xlarge", `${INFRA_ID}-master-k2x9p-0`);
+  w.capaMaster = await runInstance(ec2, net.clusterSubnet, "m5.xlarge", "cp-2", {
+    [CLUSTER_TAG]: "owned",
+    "sigs.k8s.io/cluster-api-provider-aws/role": "control-plane",
+  });
   return w;
 }
