@@ -62,7 +62,9 @@ export interface DataSubnet {
 export interface Detection {
   region: string;
   nodes: NodeReport[];
-  /** Cluster ENIs attached to nothing. */
+  /** The clusters (infra ids) whose detached ENIs were looked for. */
+  infraIds: string[];
+  /** ENIs of those clusters attached to nothing. */
   detached: EniClassification[];
   dataSubnets: DataSubnet[];
   totals: { nodes: number; metalNodes: number; usable: number; efa: number; detached: number };
@@ -273,6 +275,7 @@ export function classifyInventory(inv: Inventory): Detection {
   };
   return {
     region: inv.region,
+    infraIds: inv.infraIds,
     nodes,
     detached,
     dataSubnets,

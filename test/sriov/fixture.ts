@@ -39,6 +39,10 @@ export interface World {
   /** Created as InterfaceType efa; moto records it as "interface" (see markEfa in the moto helper). */
   efaEni: string;
   detachedEni: string;
+  /** Detached, tagged only `llw:infra-id: <infra-id>` (as a hand-made data interface might be). */
+  llwDetachedEni: string;
+  /** Detached in the same VPC but another cluster's, and one with no tags at all: not ours. */
+  foreignEnis: string[];
   /** ENI id -> MAC and private IP, for the manifests. */
   enis: Map<string, { mac: string; ip: string; subnet: string; instance?: string; deviceIndex?: number }>;
 }
@@ -76,12 +80,13 @@ export async function addEni(
   subnetId: string,
   attach?: { instanceId: string; deviceIndex: number },
   interfaceType?: "efa",
+  tags: Record<string, string> = { [CLUSTER_TAG]: "owned" },
 ): Promise<string> {
   const out = await ec2.send(
     new CreateNetworkInterfaceCommand({
       SubnetId: subnetId,
       ...(interfaceType && { InterfaceType: interfaceType }),
-      TagSpecifications: tagSpec("network-interface", { [CLUSTER_TAG]: "owned" }),
+      ...(Object.keys(tags).length > 0 && { TagSpecifications: tagSpec("network-interface", tags) }),
     }),
   );
   const eni = out.NetworkInterface!;
@@ -146,5 +151,10 @@ export async function buildWorld(ec2: EC2Client): Promise<World> {
     [CLUSTER_TAG]: "owned",
     "sigs.k8s.io/cluster-api-provider-aws/role": "control-plane",
   });
+  w.llwDetachedEni = await addEni(ec2, w, net.dataB, undefined, undefined, { "llw:infra-id": INFRA_ID });
+  w.foreignEnis = [
+    await addEni(ec2, w, net.dataA, undefined, undefined, { "kubernetes.io/cluster/other-a1b2c": "owned" }),
+    await addEni(ec2, w, net.dataB, undefined, undefined, {}),
+  ];
   return w;
 }
