@@ -157,6 +157,11 @@ export function classifyAttachedEni(
   };
 }
 
+/** Nodes are listed by the name they are shown with (stable across runs, unlike instance ids). */
+function nodeKey(i: InstanceFacts): string {
+  return i.nodeName ?? i.privateDnsName ?? i.instanceId;
+}
+
 function typeFactsOf({ instanceType: _name, ...facts }: InstanceTypeFacts): TypeFacts {
   return facts;
 }
@@ -185,7 +190,7 @@ export function classifyInventory(inv: Inventory): Detection {
   }
 
   const nodes: NodeReport[] = [...inv.instances]
-    .sort((a, b) => (a.nodeName ?? a.instanceId).localeCompare(b.nodeName ?? b.instanceId))
+    .sort((a, b) => nodeKey(a).localeCompare(nodeKey(b)))
     .map((inst) => {
       const type = types.get(inst.instanceType);
       const interfaces = (byInstance.get(inst.instanceId) ?? [])

@@ -154,6 +154,22 @@ describe("classify: each interface gets a role and a reason", () => {
     assert.ok(det.advice.some((a) => /attach-network-interface/.test(a)));
   });
 
+  it("lists nodes by the name they are shown with (node name, else private DNS name), not by instance id", () => {
+    const b = instance("c5.metal", {
+      instanceId: "i-00000000000000001",
+      privateDnsName: "ip-10-0-0-2.ec2.internal",
+    });
+    const a = instance("c5.metal", {
+      instanceId: "i-00000000000000002",
+      privateDnsName: "ip-10-0-0-1.ec2.internal",
+    });
+    const det = classifyInventory(inventory([b, a], []));
+    assert.deepEqual(
+      det.nodes.map((n) => n.privateDnsName),
+      ["ip-10-0-0-1.ec2.internal", "ip-10-0-0-2.ec2.internal"],
+    );
+  });
+
   it("orders interfaces by network card, then device index", () => {
     const w = instance("c5.metal");
     const det = classifyInventory(
