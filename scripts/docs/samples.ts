@@ -1,9 +1,12 @@
 /**
  * The "Sample output" blocks of the lab guides are real output: this script runs the llw commands
  * below (in-process, as a non-interactive terminal would see them) and writes what they print into
- * content/modules/ROOT/examples/samples/. `npm run docs:samples` regenerates them; `--check` reports
- * drift without writing (the docs tests run it).
+ * content/modules/ROOT/examples/samples/. `npm run docs:samples` regenerates them (also the
+ * emulated-AWS and fake-cluster samples; `--no-emulator` skips those); `--check` reports drift of
+ * the command samples without writing; `--record-rt` re-records the rt-tests runs (RECORDED_RUNS).
+ * The docs tests compare every sample with what its generator makes today (test/docs/samples.test.ts).
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -135,11 +138,86 @@ function tidy(text: string): string {
 }
 
 /**
+ * Output of real rt-tests runs on the machine that made the samples (an ordinary, untuned virtual
+ * machine: the guides say so). Timings differ on every run, so `npm run docs:samples --record-rt`
+ * re-records them on purpose only; the tests re-run each command briefly and compare the shape.
+ * cyclictest.json (the input of the `llw latency show` sample) carries its command line inside.
+ */
+export const RECORDED_RUNS: { file: string; command: string[] }[] = [
+  {
+    // Module 3.2's in-guest command, 10 s instead of 60 s.
+    file: "cyclictest-quiet.txt",
+    command: [
+      "cyclictest",
+      "--mlockall",
+      "--priority",
+      "95",
+      "--interval",
+      "1000",
+      "--duration",
+      "10",
+    ].concat(["--threads", "1", "--affinity", "1", "--quiet"]),
+  },
+  {
+    // As the cnf-tests runner invokes it: 30 one-microsecond buckets.
+    file: "cyclictest-histogram.txt",
+    command: [
+      "cyclictest",
+      "--mlockall",
+      "--priority",
+      "95",
+      "--interval",
+      "1000",
+      "--histogram",
+      "30",
+    ].concat(["--duration", "5", "--threads", "2", "--affinity", "0,1", "--quiet"]),
+  },
+];
+
+/** Runs one recorded command for real (with another --duration, for the tests' shape check). */
+export function recordRun(command: string[], duration?: string): string {
+  const args = command.slice(1);
+  if (duration) args[args.indexOf("--duration") + 1] = duration;
+  const r = spawnSync(command[0]!, args, { encoding: "utf8", timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`${command.join(" ")} exited ${r.status}: ${r.stderr || r.error}`);
+  return r.stdout;
+}
+
+/** The files the emulated-AWS and fake-cluster generators below write. */
+export const EMULATOR_FILES = [
+  "sriov-detect.txt",
+  "sriov-generate-420.txt",
+  "sriov-420-nad.yaml",
+  "sriov-generate-422.txt",
+  "sriov-422-policy.yaml",
+  "sriov-422-nad.yaml",
+];
+export const FAKE_CLUSTER_FILES = ["doctor-fake-cluster.txt"];
+/** Inputs recorded once, with their provenance inside (cyclictest.json: its cmdline field). */
+export const RECORDED_INPUTS = ["cyclictest.json"];
+
+/**
+ * What differs between two runs of the emulator: the IDs it draws (VPC, subnets, ENIs, instances,
+ * security groups), MAC and IP addresses, file digests, the widths of columns holding them, and
+ * the order of blocks (one per instance) that follows the random instance IDs.
+ */
+export function normaliseIds(text: string): string {
+  const normalised = text
+    .replace(/\b(vpc|subnet|eni|i|sg|rtb|igw|ami)-[0-9a-f]{8,17}\b/g, "$1-<id>")
+    .replace(/aws\/NetworkID:[0-9a-f]+/g, "aws/NetworkID:<id>")
+    .replace(/\b([0-9a-f]{2}:){5}[0-9a-f]{2}\b/g, "<mac>")
+    .replace(/\b\d{1,3}(\.\d{1,3}){3}(\/\d+)?\b/g, "<ip>")
+    .replace(/digest=[0-9a-f]+/g, "digest=<digest>")
+    .replace(/[ \t]+/g, " ");
+  return normalised.split(/\n\n+/).sort().join("\n\n");
+}
+
+/**
  * SR-IOV samples come from the EC2 emulator world the sriov tests build (moto_server: a VPC, data
  * subnets, metal workers with dedicated, EFA, shared-subnet and detached ENIs), so they show every
- * classification. IDs are random per run, so these are only regenerated, never compared.
+ * classification. IDs are random per run: the tests compare them after normaliseIds.
  */
-async function emulatorSamples(): Promise<Map<string, string>> {
+export async function emulatorSamples(): Promise<Map<string, string>> {
   const { markEfa, startMoto, startProxy } = await import("../../test/helpers/moto.ts");
   const { buildWorld, INFRA_ID } = await import("../../test/sriov/fixture.ts");
   const out = new Map<string, string>();
@@ -181,20 +259,24 @@ async function emulatorSamples(): Promise<Map<string, string>> {
 
 /**
  * `llw doctor` against the in-process fake API server the cluster tests use (it speaks the real
- * Kubernetes HTTP protocol to the real client), seeded as a fully installed and tuned cluster.
+ * Kubernetes HTTP protocol to the real client), seeded as a fully installed cluster tuned as the
+ * guide tunes it: the repository's worker-rt pool and c5.metal profile, rolled out, each node
+ * booted with the kernel arguments the Node Tuning Operator writes for that profile.
  */
-async function fakeClusterSamples(): Promise<Map<string, string>> {
+export async function fakeClusterSamples(): Promise<Map<string, string>> {
   const { startWorld } = await import("../../test/cluster/world.ts");
-  const { seedWorkshopInstalled, simulatePods, TUNED_CMDLINE } = await import(
+  const { seedRepositoryTuning, seedWorkshopInstalled, simulatePods, tunedCmdline } = await import(
     "../../test/helpers/fake-openshift.ts"
   );
-  const { PROBE_MARK } = await import("../../src/cluster/doctor/node-probe.ts");
+  const { PRESENT_MARK, PROBE_MARK } = await import("../../src/cluster/doctor/node-probe.ts");
   const w = await startWorld({ sriov: false });
   try {
     seedWorkshopInstalled(w.api);
+    const profile = seedRepositoryTuning(w.api, "c5.metal");
     simulatePods(w.api, { namespace: "default" }, () => ({
       phase: "Succeeded",
-      log: `${TUNED_CMDLINE}\n${PROBE_MARK}\n2-47,50-95\n`,
+      // balanceIsolated is left true (managed_irq only): the kernel's isolated list is empty.
+      log: `${tunedCmdline(profile, 96)}\n${PROBE_MARK}\n\n${PRESENT_MARK}\n0-95\n`,
     }));
     const r = await w.llw("doctor", "--interval", "0s");
     if (r.code !== 0) throw new Error(`llw doctor exited ${r.code}:\n${r.err}`);
@@ -225,9 +307,20 @@ if (import.meta.main) {
       }
     }
   }
+  if (!check && process.argv.includes("--record-rt")) {
+    for (const run of RECORDED_RUNS) {
+      writeFileSync(join(SAMPLES, run.file), recordRun(run.command));
+      process.stdout.write(`samples: recorded ${run.file} (${run.command.join(" ")})\n`);
+    }
+  }
   if (!check && !process.argv.includes("--no-emulator")) {
-    for (const [file, text] of [...(await emulatorSamples()), ...(await fakeClusterSamples())]) {
-      writeFileSync(join(SAMPLES, file), text);
+    const emulated = await emulatorSamples();
+    for (const [file, text] of [...emulated, ...(await fakeClusterSamples())]) {
+      const path = join(SAMPLES, file);
+      const old = readFileSync(path, { encoding: "utf8", flag: "a+" });
+      // Fresh emulator IDs alone are no change: keep the file (and the diff) as it was.
+      if (old === text || (emulated.has(file) && normaliseIds(old) === normaliseIds(text))) continue;
+      writeFileSync(path, text);
       process.stdout.write(`samples: wrote ${file} (emulated AWS or cluster)\n`);
     }
   }

@@ -2,9 +2,8 @@
  * `llw aws machineset`: a MachineSet for metal workers (and its MachineConfigPool), derived from
  * one of the cluster's worker MachineSets, read from a file or from the cluster.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 import {
   awsWorkerMachineSets,
@@ -18,6 +17,7 @@ import type { Context } from "../lib/context.ts";
 import { UserError } from "../lib/errors.ts";
 import { withGeneratedHeader, writeGeneratedFiles } from "../lib/files.ts";
 import { toYaml } from "../lib/output.ts";
+import { findSchemaDir } from "../lib/schema-dir.ts";
 import { getInstanceType } from "../topology/catalog.ts";
 
 export interface MachineSetCommandOptions {
@@ -40,15 +40,9 @@ const CRDS = {
   MachineConfigPool: "machineconfigpools.machineconfiguration.openshift.io.yaml",
 } as const;
 
-/** The upstream CRDs: $LLW_CRDS_DIR, or the shared crds/ folder beside the checkout. */
+/** The upstream CRDs: $LLW_CRDS_DIR, or the workshop's bundled schemas/. */
 function crdDir(cwd: string, env: NodeJS.ProcessEnv): string | undefined {
-  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-  const dirs = [
-    ...(env.LLW_CRDS_DIR ? [env.LLW_CRDS_DIR] : []),
-    join(root, "..", "shared", "crds"),
-    join(cwd, "..", "shared", "crds"),
-  ];
-  return dirs.find((d) => existsSync(join(d, CRDS.MachineSet)));
+  return findSchemaDir(cwd, env, CRDS.MachineSet);
 }
 
 /** The catalog's instance type; this command has no --lscpu/--sysfs, so its hint is its own. */

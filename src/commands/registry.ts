@@ -246,10 +246,19 @@ export const COMMANDS: CommandSpec[] = [
     summary: "Check a PerformanceProfile against the webhook's rules, the CRD schema and a host topology",
     description:
       "Reports every problem together, with file and line: the Node Tuning Operator admission webhook's rules " +
-      "(same wording), the upstream CRD schema (found in ../shared/crds, or --crd), and with a topology: CPU ids " +
-      "exist, every CPU is in a set, SMT siblings are not split between reserved and isolated, hugepages fit " +
-      "in each NUMA node's memory. Exit 1 if any error.",
-    args: [{ name: "file", description: "YAML file with one or more PerformanceProfiles", required: true }],
+      "(same wording), the upstream CRD schema (the workshop's schemas/, or --crd), and with a topology: CPU ids " +
+      "exist (CPUs a tuned node lists as offline may be in offlined), every CPU is in a set, SMT siblings are not " +
+      "split between reserved and isolated, hugepages fit in each NUMA node's memory. Profiles given together " +
+      "(several files or documents) are checked as the set one cluster gets, in that order: a profile with the " +
+      "same nodeSelector as an earlier one is an error, as the webhook refuses it. Exit 1 if any error.",
+    args: [
+      {
+        name: "file",
+        description: "YAML files with one or more PerformanceProfiles, applied to one cluster together",
+        required: true,
+        variadic: true,
+      },
+    ],
     options: [
       ...TOPOLOGY_SOURCE_OPTIONS,
       { flags: "--crd <file>", description: "the PerformanceProfile CRD to check the schema against" },
@@ -268,6 +277,10 @@ export const COMMANDS: CommandSpec[] = [
       {
         cmd: "llw profile validate profile.yaml --lscpu node-lscpu.txt -o json",
         what: "against a real node, as JSON",
+      },
+      {
+        cmd: "llw profile validate worker-rt.yaml worker-dpdk.yaml",
+        what: "two profiles for one cluster: also checks that their nodeSelectors differ",
       },
     ],
     load: () => import("./profile-validate.ts"),
@@ -293,7 +306,7 @@ export const COMMANDS: CommandSpec[] = [
       {
         flags: "--schemas <dir>",
         description:
-          "directory of CRD YAML and Kubernetes OpenAPI v3 / Swagger JSON files (default: $LLW_CRDS_DIR, or ../shared/crds beside the checkout)",
+          "directory of CRD YAML and Kubernetes OpenAPI v3 / Swagger JSON files (default: $LLW_CRDS_DIR, else the workshop's schemas/)",
       },
       {
         flags: "--schemas-from-cluster",
@@ -312,10 +325,10 @@ export const COMMANDS: CommandSpec[] = [
     ],
     output: ["text", "json"],
     examples: [
-      { cmd: "llw lint gitops", what: "lint the whole tree against the schemas beside the checkout" },
+      { cmd: "llw lint gitops", what: "lint the whole tree against the workshop's schemas/" },
       {
-        cmd: "llw lint gitops/overlays/aws --schemas ../shared/crds -o json",
-        what: "lint the AWS overlays, findings as JSON",
+        cmd: "llw lint gitops/overlays/aws --schemas ~/crds-4.20 -o json",
+        what: "lint the AWS overlays against another release's schemas, findings as JSON",
       },
       {
         cmd: "llw lint gitops --schemas-from-cluster --context attendee-01",
@@ -512,7 +525,8 @@ export const COMMANDS: CommandSpec[] = [
       "Pauses the pools the change set rolls, applies every object with server-side apply, waits for the new " +
       "rendered config, unpauses once and follows each pool until Updated, node by node (one reboot per node instead " +
       "of one per object). Refuses a degraded pool or a change set that fails llw lint (files, directories and " +
-      "kustomizations alike are validated against their schemas; without schemas it refuses unless --no-lint). " +
+      "kustomizations alike are validated against their schemas: --schemas, LLW_CRDS_DIR or --schemas-from-cluster; " +
+      "without schemas it refuses unless --no-lint). " +
       "--dry-run prints the plan.",
     args: [
       {
@@ -538,7 +552,12 @@ export const COMMANDS: CommandSpec[] = [
       {
         flags: "--schemas <dir>",
         description:
-          "schemas to lint the change set against, as llw lint (default: $LLW_CRDS_DIR, else the folder beside the checkout)",
+          "schemas to lint the change set against, as llw lint (default: $LLW_CRDS_DIR, else the workshop's schemas/)",
+      },
+      {
+        flags: "--schemas-from-cluster",
+        description:
+          "lint the custom resources against the cluster's CRDs (the operator versions installed there)",
       },
       {
         flags: "--no-lint",
@@ -549,12 +568,12 @@ export const COMMANDS: CommandSpec[] = [
     output: ["table", "json", "yaml"],
     examples: [
       {
-        cmd: "llw tune apply gitops/overlays/aws/performance-profiles --dry-run",
+        cmd: "llw tune apply gitops/overlays/aws/performance-profiles/machine-config-pool.yaml gitops/overlays/aws/performance-profiles/c5.metal.yaml --dry-run",
         what: "show what would roll and how many reboots",
       },
       {
-        cmd: "llw tune apply gitops/overlays/aws/performance-profiles gitops/overlays/aws/sriov",
-        what: "profile, hugepages and SR-IOV in one rollout",
+        cmd: "llw tune apply gitops/overlays/aws/performance-profiles/machine-config-pool.yaml gitops/overlays/aws/performance-profiles/c5.metal.yaml gitops/overlays/aws/sriov --schemas-from-cluster",
+        what: "pool, profile, hugepages and SR-IOV in one rollout, linted against the cluster's CRDs",
       },
     ],
     load: () => import("./tune-apply.ts"),

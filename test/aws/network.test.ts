@@ -158,6 +158,15 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
         assert.equal(byIndex.get(i)!.Attachment!.Status, "attached");
       }
     }
+    // The data subnets carry llw:infra-id but not the cluster tag, so the cloud provider does not
+    // take them for load-balancer subnets (the emulator applies the stack's tags to every resource).
+    const subnetTags = (
+      await ec2.send(new DescribeSubnetsCommand({ SubnetIds: Object.values(dataSubnet) as string[] }))
+    ).Subnets!.map((s) => Object.fromEntries((s.Tags ?? []).map((t) => [t.Key, t.Value])));
+    for (const tags of subnetTags) {
+      assert.equal(tags["llw:infra-id"], INFRA);
+      assert.equal(tags[CLUSTER_TAG], undefined, "no kubernetes.io/cluster tag on a data subnet");
+    }
     const normalEnis = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [c.normal.InstanceId!] })))
       .Reservations![0]!.Instances![0]!.NetworkInterfaces!;
     assert.equal(normalEnis.length, 1, "the non-metal worker is left alone");

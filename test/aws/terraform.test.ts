@@ -295,7 +295,7 @@ describe("data-network Terraform module", () => {
     }
   });
 
-  it("keeps the details that matter: device index from 1, source/dest check off, the cluster tag", async () => {
+  it("keeps the details that matter: device index from 1, source/dest check off, llw:infra-id and no kubernetes.io/cluster tag", async () => {
     const tf = await parseModule(MODULE);
     const attach = tf.resource.aws_network_interface_attachment!.data![0] as Record<string, string>;
     // hcl2json renders HCL expressions as "${...}" strings.
@@ -305,7 +305,9 @@ describe("data-network Terraform module", () => {
     assert.match(main, /range\(1, var\.interfaces_per_worker \+ 1\)/, "device indexes start at 1");
     const eni = tf.resource.aws_network_interface!.data![0] as Record<string, unknown>;
     assert.equal(eni.source_dest_check, false);
-    assert.match(main, /"kubernetes\.io\/cluster\/\$\{var\.cluster_infra_id\}" = "owned"/);
+    // The llw tag, and not the cluster's: that would make the data subnets load-balancer candidates.
+    assert.match(main, /"llw:infra-id" = var\.cluster_infra_id/);
+    assert.doesNotMatch(main, /"kubernetes\.io\/cluster\//);
   });
 
   it("the comparison fails when the module drifts (a dropped output is noticed)", async () => {

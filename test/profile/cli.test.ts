@@ -91,3 +91,16 @@ describe("llw profile generate on a terminal", () => {
     assert.match(ctx.err(), /expected true or false, got "maybe"/);
   });
 });
+
+describe("llw profile generate: hugepages must fit", () => {
+  it("--hugepages-per-node 1000 on c5.metal: exit 2 with the reason, no profile on stdout", async () => {
+    const ctx = bufferContext();
+    assert.equal(
+      await main(["profile", "generate", "--instance-type", "c5.metal", "--hugepages-per-node", "1000"], ctx),
+      2,
+    );
+    assert.equal(ctx.out(), "");
+    assert.match(ctx.err(), /NUMA node 0 has 96 GiB/);
+    assert.match(ctx.err(), /where: --hugepages-per-node/);
+  });
+});

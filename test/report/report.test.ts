@@ -7,7 +7,10 @@ import { pathToFileURL } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
-import { cdfPoints } from "../../src/report/model.ts";
+import { buildReport, cdfPoints } from "../../src/report/model.ts";
+import { compareGroups } from "../../src/results/compare.ts";
+import { compareRow } from "../../src/results/format.ts";
+import type { Group } from "../../src/results/runs.ts";
 import { fromHistogram, fromValues } from "../../src/results/stats.ts";
 import { ROOT, requireTool } from "../helpers/tools.ts";
 import { rng, writeLabeledRun } from "../results/fixtures.ts";
@@ -225,6 +228,44 @@ describe("llw report in a real headless Chromium", () => {
       await main(["report", "baseline", "-o", out, "--force"], bufferContext({ cwd: results })),
       0,
     );
+  });
+
+  it("percentile bars show the figures the verdict table uses (mean of per-run values), labelled so", () => {
+    const runOf = (label: string, id: string, v: number[]) => ({
+      dir: `/r/${label}/${id}`,
+      label,
+      id,
+      kind: "kube-burner" as const,
+      unit: "ms" as const,
+      metadata: {},
+      series: [{ name: "latency-pod Ready", sample: fromValues(v), notes: [] }],
+      warnings: [],
+    });
+    const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+    // Two runs whose P99s differ a lot: pooled P99 (1395) != mean of per-run P99s (1247.5).
+    const base: Group = {
+      label: "baseline",
+      runs: [runOf("baseline", "1", range(1000, 100)), runOf("baseline", "2", range(1300, 100))],
+    };
+    const tuned: Group = {
+      label: "tuned",
+      runs: [runOf("tuned", "1", range(900, 100)), runOf("tuned", "2", range(950, 100))],
+    };
+    const c = compareGroups(base, tuned);
+    const model = buildReport("t", [base, tuned], [c], new Date(0), compareRow);
+    const bars = model.charts.find((x) => x.kind === "percentiles")!;
+    assert.match(bars.title, /mean of the per-run values, as in the verdicts/);
+    assert.deepEqual(
+      bars.bars!.groups.map((g) => g.label),
+      ["baseline (mean of 2 runs)", "tuned (mean of 2 runs)"],
+    );
+    const p99 = c.rows.find((r) => r.metric === "P99")!;
+    assert.equal(bars.bars!.groups[0]!.values[2], p99.baseline);
+    assert.equal(bars.bars!.groups[1]!.values[2], p99.candidate);
+    assert.equal(bars.bars!.groups[0]!.values[0], c.rows.find((r) => r.metric === "P50")!.baseline);
+    assert.equal(bars.bars!.groups[0]!.values[4], c.rows.find((r) => r.metric === "max")!.baseline);
+    const cdf = model.charts.find((x) => x.kind === "cdf")!;
+    assert.equal(cdf.lines![0]!.label, "baseline (2 runs' samples)");
   });
 
   it("CDF points are monotone, end at the maximum with 100%, and stay few", () => {

@@ -11,7 +11,7 @@ import { UserError } from "../../lib/errors.ts";
 import { parseCfnYaml } from "../cfn-yaml.ts";
 import { cloudFormationSettings, createCloudFormationClient } from "../cloudformation.ts";
 import { createEc2Client, type Ec2Options, resolveAwsSettings } from "../ec2.ts";
-import { clusterTagKey, dataNetworkStackName, INFRA_ID_TAG, STACK_NAME_TAG } from "../tags.ts";
+import { dataNetworkStackName, INFRA_ID_TAG, STACK_NAME_TAG } from "../tags.ts";
 import {
   attachWithEc2,
   describeEnis,
@@ -258,7 +258,8 @@ export async function networkUp(
       stackName,
       templateBody: body,
       parameters: plan.parameters,
-      tags: { [clusterTagKey(infraId)]: "owned", [INFRA_ID_TAG]: infraId },
+      // Stack tags reach every resource: no kubernetes.io/cluster tag here either (see template.ts).
+      tags: { [INFRA_ID_TAG]: infraId },
     },
     ctx.now,
   );
