@@ -160,7 +160,12 @@ export const COMMANDS: CommandSpec[] = [
       "--explain prints them when stderr is not a terminal, --quiet never. CPU sets, workload hints, kernel " +
       "arguments, topology policy and selectors match PPC for the same flags. Defaults: one physical core per " +
       "NUMA node reserved for housekeeping, power mode low-latency, 1G hugepages on each NUMA node (half its " +
-      "memory), the worker-rt MachineConfigPool (--single-node: master), name workshop-<instance type>.",
+      "memory), the worker-rt MachineConfigPool (--single-node: master), name workshop-<instance type>. " +
+      "Two departures from PPC on purpose: (1) the default power mode is low-latency, so workloadHints.realTime " +
+      "is true, where PPC's default mode writes realTime: false (pass --power-consumption-mode default for PPC's); " +
+      "(2) with --split-reserved-cpus-across-numa on 3 or more NUMA nodes, when the count does not divide evenly, " +
+      "PPC's formula can reserve more CPUs than asked; llw reserves exactly the count (one extra CPU on each of the " +
+      "lowest nodes) and warns that PPC would differ. On 1 and 2 NUMA nodes (every catalog type) the sets are PPC's.",
     options: [
       ...TOPOLOGY_SOURCE_OPTIONS,
       {
