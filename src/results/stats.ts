@@ -229,6 +229,22 @@ export function fisherExact(a: number, na: number, b: number, nb: number): numbe
   return Math.min(1, p);
 }
 
+/** Nearest-rank p-quantile of two samples taken together, by walking both (no merge, no sort). */
+export function pooledQuantile(a: Sample, b: Sample, p: number): number {
+  const rank = Math.max(1, Math.ceil(p * (a.total + b.total) - 1e-9));
+  let i = 0;
+  let j = 0;
+  let acc = 0;
+  for (;;) {
+    const va = i < a.values.length ? a.values[i]! : Infinity;
+    const vb = j < b.values.length ? b.values[j]! : Infinity;
+    if (va === Infinity && vb === Infinity) return Number.NaN;
+    if (va <= vb) acc += a.counts ? a.counts[i++]! : (i++, 1);
+    else acc += b.counts ? b.counts[j++]! : (j++, 1);
+    if (acc >= rank) return Math.min(va, vb);
+  }
+}
+
 /**
  * Distribution-free test that two samples share their p-quantile (Mood's median test
  * generalised): split the pooled samples at their pooled p-quantile and test the 2x2 table of
@@ -237,7 +253,7 @@ export function fisherExact(a: number, na: number, b: number, nb: number): numbe
  */
 export function quantileTest(a: Sample, b: Sample, p: number): number {
   if (a.total === 0 || b.total === 0) return Number.NaN;
-  const q = quantile(mergeSamples([a, b]), p);
+  const q = pooledQuantile(a, b, p);
   return fisherExact(countAtMost(a, q), a.total, countAtMost(b, q), b.total);
 }
 
