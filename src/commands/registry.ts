@@ -160,7 +160,12 @@ export const COMMANDS: CommandSpec[] = [
       "--explain prints them when stderr is not a terminal, --quiet never. CPU sets, workload hints, kernel " +
       "arguments, topology policy and selectors match PPC for the same flags. Defaults: one physical core per " +
       "NUMA node reserved for housekeeping, power mode low-latency, 1G hugepages on each NUMA node (half its " +
-      "memory), the worker-rt MachineConfigPool (--single-node: master), name workshop-<instance type>.",
+      "memory), the worker-rt MachineConfigPool (--single-node: master), name workshop-<instance type>. " +
+      "Two departures from PPC on purpose: (1) the default power mode is low-latency, so workloadHints.realTime " +
+      "is true, where PPC's default mode writes realTime: false (pass --power-consumption-mode default for PPC's); " +
+      "(2) with --split-reserved-cpus-across-numa on 3 or more NUMA nodes, when the count does not divide evenly, " +
+      "PPC's formula can reserve more CPUs than asked; llw reserves exactly the count (one extra CPU on each of the " +
+      "lowest nodes) and warns that PPC would differ. On 1 and 2 NUMA nodes (every catalog type) the sets are PPC's.",
     options: [
       ...TOPOLOGY_SOURCE_OPTIONS,
       {
@@ -247,9 +252,18 @@ export const COMMANDS: CommandSpec[] = [
     description:
       "Reports every problem together, with file and line: the Node Tuning Operator admission webhook's rules " +
       "(same wording), the upstream CRD schema (the workshop's schemas/, or --crd), and with a topology: CPU ids " +
-      "exist, every CPU is in a set, SMT siblings are not split between reserved and isolated, hugepages fit " +
-      "in each NUMA node's memory. Exit 1 if any error.",
-    args: [{ name: "file", description: "YAML file with one or more PerformanceProfiles", required: true }],
+      "exist (CPUs a tuned node lists as offline may be in offlined), every CPU is in a set, SMT siblings are not " +
+      "split between reserved and isolated, hugepages fit in each NUMA node's memory. Profiles given together " +
+      "(several files or documents) are checked as the set one cluster gets, in that order: a profile with the " +
+      "same nodeSelector as an earlier one is an error, as the webhook refuses it. Exit 1 if any error.",
+    args: [
+      {
+        name: "file",
+        description: "YAML files with one or more PerformanceProfiles, applied to one cluster together",
+        required: true,
+        variadic: true,
+      },
+    ],
     options: [
       ...TOPOLOGY_SOURCE_OPTIONS,
       { flags: "--crd <file>", description: "the PerformanceProfile CRD to check the schema against" },
@@ -268,6 +282,10 @@ export const COMMANDS: CommandSpec[] = [
       {
         cmd: "llw profile validate profile.yaml --lscpu node-lscpu.txt -o json",
         what: "against a real node, as JSON",
+      },
+      {
+        cmd: "llw profile validate worker-rt.yaml worker-dpdk.yaml",
+        what: "two profiles for one cluster: also checks that their nodeSelectors differ",
       },
     ],
     load: () => import("./profile-validate.ts"),
@@ -510,7 +528,8 @@ export const COMMANDS: CommandSpec[] = [
       "Pauses the pools the change set rolls, applies every object with server-side apply, waits for the new " +
       "rendered config, unpauses once and follows each pool until Updated, node by node (one reboot per node instead " +
       "of one per object). Refuses a degraded pool or a change set that fails llw lint (files, directories and " +
-      "kustomizations alike are validated against their schemas; without schemas it refuses unless --no-lint). " +
+      "kustomizations alike are validated against their schemas: --schemas, LLW_CRDS_DIR or --schemas-from-cluster; " +
+      "without schemas it refuses unless --no-lint). " +
       "--dry-run prints the plan.",
     args: [
       {
@@ -539,6 +558,11 @@ export const COMMANDS: CommandSpec[] = [
           "schemas to lint the change set against, as llw lint (default: $LLW_CRDS_DIR, else the workshop's schemas/)",
       },
       {
+        flags: "--schemas-from-cluster",
+        description:
+          "lint the custom resources against the cluster's CRDs (the operator versions installed there)",
+      },
+      {
         flags: "--no-lint",
         description:
           "apply without validating the change set against its schemas (the admission webhook rules still run)",
@@ -547,12 +571,12 @@ export const COMMANDS: CommandSpec[] = [
     output: ["table", "json", "yaml"],
     examples: [
       {
-        cmd: "llw tune apply gitops/overlays/aws/performance-profiles --dry-run",
+        cmd: "llw tune apply gitops/overlays/aws/performance-profiles/machine-config-pool.yaml gitops/overlays/aws/performance-profiles/c5.metal.yaml --dry-run",
         what: "show what would roll and how many reboots",
       },
       {
-        cmd: "llw tune apply gitops/overlays/aws/performance-profiles gitops/overlays/aws/sriov",
-        what: "profile, hugepages and SR-IOV in one rollout",
+        cmd: "llw tune apply gitops/overlays/aws/performance-profiles/machine-config-pool.yaml gitops/overlays/aws/performance-profiles/c5.metal.yaml gitops/overlays/aws/sriov --schemas-from-cluster",
+        what: "pool, profile, hugepages and SR-IOV in one rollout, linted against the cluster's CRDs",
       },
     ],
     load: () => import("./tune-apply.ts"),

@@ -36,13 +36,20 @@ export interface FakeCloudFormation {
   close: () => Promise<void>;
 }
 
+/**
+ * Plays `script` after CreateStack, or after UpdateStack when `existing` gives the parameters of
+ * a stack that is already there (CREATE_COMPLETE, no resources listed).
+ */
 export async function fakeCloudFormation(
   stackName: string,
   script: ScriptStep[],
+  existing?: Record<string, string>,
 ): Promise<FakeCloudFormation> {
   const calls: string[] = [];
   const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/${stackName}/0f1e2d3c-aaaa-bbbb-cccc-000000000001`;
+  /** When the scripted operation started (CreateStack or UpdateStack). */
   let created: Date | undefined;
+  const exists = existing !== undefined;
   let step = -1;
   const shown: (ScriptedEvent & { at: Date; id: string })[] = [];
   const reveal = () => {
@@ -73,22 +80,38 @@ export async function fakeCloudFormation(
         created = new Date();
         return send(200, reply(action, `<StackId>${stackId}</StackId>`));
       }
+      if (action === "UpdateStack") {
+        if (!exists) return notFound();
+        created = new Date();
+        return send(200, reply(action, `<StackId>${stackId}</StackId>`));
+      }
+      if (action === "ListStackResources") {
+        if (!exists && !created) return notFound();
+        return send(200, reply(action, "<StackResourceSummaries/>"));
+      }
       if (action === "DescribeStacks") {
         const asked = form.get("StackName");
         // Before the create, the stack does not exist; after deletion it is found by id only.
-        if (!created || (asked !== stackId && script[step]?.status === "DELETE_COMPLETE")) return notFound();
-        const status = script[Math.max(step, 0)]!.status;
+        if ((!created && !exists) || (asked !== stackId && script[step]?.status === "DELETE_COMPLETE"))
+          return notFound();
+        const status = created ? script[Math.max(step, 0)]!.status : "CREATE_COMPLETE";
+        const params = Object.entries(existing ?? {})
+          .map(
+            ([k, v]) =>
+              `<member><ParameterKey>${k}</ParameterKey><ParameterValue>${esc(v)}</ParameterValue></member>`,
+          )
+          .join("");
         return send(
           200,
           reply(
             action,
-            `<Stacks><member><StackName>${stackName}</StackName><StackId>${stackId}</StackId><CreationTime>${created.toISOString()}</CreationTime><StackStatus>${status}</StackStatus></member></Stacks>`,
+            `<Stacks><member><StackName>${stackName}</StackName><StackId>${stackId}</StackId><CreationTime>2026-01-01T00:00:00.000Z</CreationTime><StackStatus>${status}</StackStatus><Parameters>${params}</Parameters></member></Stacks>`,
           ),
         );
       }
       if (action === "DescribeStackEvents") {
-        if (!created) return notFound();
-        reveal();
+        if (!created && !exists) return notFound();
+        if (created) reveal();
         const members = [...shown]
           .reverse()
           .map(

@@ -94,7 +94,54 @@ const SCRIPT: ScriptStep[] = [
   },
 ];
 
-describe("llw aws network up: a resource fails to create (fake CloudFormation endpoint speaking the real query protocol; EC2 emulator for discovery)", () => {
+/** An update that adds a second interface per worker, whose attachment EC2 refuses; CloudFormation rolls back. */
+const UPDATE_REFUSED =
+  'Resource handler returned message: "Interface count 16 exceeds the limit for c5.metal (Service: Ec2, Status Code: 400, Request ID: 77aa)" (HandlerErrorCode: ServiceLimitExceeded)';
+const updating = [
+  {
+    logicalId: STACK,
+    type: "AWS::CloudFormation::Stack",
+    status: "UPDATE_IN_PROGRESS",
+    reason: "User Initiated",
+  },
+  { logicalId: "Worker1Interface2", type: "AWS::EC2::NetworkInterface", status: "CREATE_IN_PROGRESS" },
+  { logicalId: "Worker1Interface2", type: "AWS::EC2::NetworkInterface", status: "CREATE_COMPLETE" },
+  {
+    logicalId: "Worker1Interface2Attachment",
+    type: "AWS::EC2::NetworkInterfaceAttachment",
+    status: "CREATE_IN_PROGRESS",
+  },
+  {
+    logicalId: "Worker1Interface2Attachment",
+    type: "AWS::EC2::NetworkInterfaceAttachment",
+    status: "CREATE_FAILED",
+    reason: UPDATE_REFUSED,
+  },
+  {
+    logicalId: STACK,
+    type: "AWS::CloudFormation::Stack",
+    status: "UPDATE_ROLLBACK_IN_PROGRESS",
+    reason: "The following resource(s) failed to create: [Worker1Interface2Attachment]. ",
+  },
+];
+const UPDATE_SCRIPT: ScriptStep[] = [
+  { status: "UPDATE_ROLLBACK_IN_PROGRESS", events: updating },
+  {
+    status: "UPDATE_ROLLBACK_COMPLETE",
+    events: [
+      ...updating,
+      {
+        logicalId: STACK,
+        type: "AWS::CloudFormation::Stack",
+        status: "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+      },
+      { logicalId: "Worker1Interface2", type: "AWS::EC2::NetworkInterface", status: "DELETE_COMPLETE" },
+      { logicalId: STACK, type: "AWS::CloudFormation::Stack", status: "UPDATE_ROLLBACK_COMPLETE" },
+    ],
+  },
+];
+
+describe("llw aws network up: a resource fails to create or update (fake CloudFormation endpoint speaking the real query protocol; EC2 emulator for discovery)", () => {
   const moto = useMoto();
 
   it("names the failing resource and CloudFormation's reason from the stack events, says the stack was rolled back and deleted, exits 3", async (t) => {
@@ -133,6 +180,39 @@ describe("llw aws network up: a resource fails to create (fake CloudFormation en
       assert.match(err, /pick another --cidr/);
       // The stack was already deleted by CloudFormation (OnFailure=DELETE): llw did not delete it again.
       assert.ok(!cfn.calls.includes("DeleteStack"), cfn.calls.join(" "));
+    } finally {
+      await cfn.close();
+    }
+  });
+
+  it("an update that fails is rolled back: the failing resource and reason are named, and the stack is said to be as before (not deleted), exits 3", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    await oneMetalWorker(m.ec2());
+    const cfn = await fakeCloudFormation(STACK, UPDATE_SCRIPT, {
+      InterfacesPerWorker: "1",
+      AttachInterfaces: "true",
+    });
+    try {
+      const ctx = bufferContext({
+        env: {
+          AWS_REGION: MOTO_REGION,
+          AWS_ENDPOINT_URL: m.endpoint,
+          AWS_ENDPOINT_URL_CLOUDFORMATION: cfn.endpoint,
+        },
+      });
+      const code = await main(["aws", "network", "up", "--cluster", INFRA, "--interfaces", "2"], ctx);
+      const err = ctx.err();
+      assert.equal(code, 3, err);
+      assert.ok(cfn.calls.includes("UpdateStack") && !cfn.calls.includes("CreateStack"), cfn.calls.join(" "));
+      assert.match(err, /updating stack lab-f4il5-llw-data-network failed \(UPDATE_ROLLBACK_COMPLETE\)/);
+      assert.match(
+        err,
+        /Worker1Interface2Attachment \(AWS::EC2::NetworkInterfaceAttachment\) CREATE_FAILED: Resource handler returned message: "Interface count 16 exceeds the limit/,
+      );
+      assert.match(err, /the update was rolled back: the stack is as it was before/);
+      assert.ok(!cfn.calls.includes("DeleteStack"), "a failed update never deletes the stack");
     } finally {
       await cfn.close();
     }

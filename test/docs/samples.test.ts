@@ -7,11 +7,14 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
+  BENCH_FILES,
+  benchSamples,
   EMULATOR_FILES,
   emulatorSamples,
   FAKE_CLUSTER_FILES,
   fakeClusterSamples,
   normaliseIds,
+  normaliseUuids,
   RECORDED_INPUTS,
   RECORDED_RUNS,
   recordRun,
@@ -24,6 +27,7 @@ import { componentAttributes, includes, pages, substitute } from "./guide.ts";
 const generated = new Set([
   ...SAMPLE_COMMANDS.flatMap((s) => [s.file, ...Object.values(s.writes ?? {})]),
   ...EMULATOR_FILES,
+  ...BENCH_FILES,
   ...FAKE_CLUSTER_FILES,
   ...RECORDED_RUNS.map((r) => r.file),
   ...RECORDED_INPUTS,
@@ -70,6 +74,19 @@ describe("lab guides: where samples come from", () => {
       assert.equal(
         normaliseIds(kept),
         normaliseIds(text),
+        `${file} is out of date: run npm run docs:samples`,
+      );
+    }
+  });
+
+  it("the kube-burner samples are what llw bench run/show/compare and report print today with the stand-in kube-burner (run UUIDs normalised)", async () => {
+    const fresh = await benchSamples();
+    assert.deepEqual([...fresh.keys()].sort(), [...BENCH_FILES].sort());
+    for (const [file, text] of fresh) {
+      const kept = readFileSync(join(SAMPLES, file), "utf8");
+      assert.equal(
+        normaliseUuids(kept),
+        normaliseUuids(text),
         `${file} is out of date: run npm run docs:samples`,
       );
     }
