@@ -242,8 +242,13 @@ export function pooledQuantile(a: Sample, b: Sample, p: number): number {
     const va = i < a.values.length ? a.values[i]! : Infinity;
     const vb = j < b.values.length ? b.values[j]! : Infinity;
     if (va === Infinity && vb === Infinity) return Number.NaN;
-    if (va <= vb) acc += a.counts ? a.counts[i++]! : (i++, 1);
-    else acc += b.counts ? b.counts[j++]! : (j++, 1);
+    if (va <= vb) {
+      acc += a.counts ? a.counts[i]! : 1;
+      i++;
+    } else {
+      acc += b.counts ? b.counts[j]! : 1;
+      j++;
+    }
     if (acc >= rank) return Math.min(va, vb);
   }
 }
