@@ -114,11 +114,23 @@ describe("lab guides: sources", () => {
     assert.equal(a("git-revision"), root.spec.source.targetRevision);
   });
 
+  it("commands for a VM's console are not run in the terminal: role=guest, titled where they run", () => {
+    const guest = allPages.flatMap(sourceBlocks).filter((b) => b.attrlist.includes("role=guest"));
+    assert.ok(guest.length >= 1, "the in-guest cyclictest block is not marked role=guest");
+    for (const b of guest) {
+      assert.doesNotMatch(b.attrlist, /role=execute/, `${b.page}:${b.line}`);
+      const page = allPages.find((p) => p.name === b.page)!;
+      const title = page.lines.slice(Math.max(0, b.line - 4), b.line - 1).find((l) => /^\.[^.\s]/.test(l));
+      assert.match(title ?? "", /console/i, `${b.page}:${b.line}: say where the commands run`);
+    }
+  });
+
   it("every command block is marked for execution, and substitutes the attributes it uses", () => {
     const problems: string[] = [];
     for (const b of allPages.flatMap(sourceBlocks)) {
       if (b.lang !== "bash") continue;
-      if (!b.attrlist.includes("role=execute")) problems.push(`${b.page}:${b.line}: not role=execute`);
+      // role=execute: Showroom runs it in the attendee's terminal; role=guest: typed in a VM's console.
+      if (!/role=(execute|guest)\b/.test(b.attrlist)) problems.push(`${b.page}:${b.line}: not role=execute`);
       const uses = b.body.some((l) =>
         [...l.matchAll(/(?<!\\)\{([A-Za-z0-9_-]+)\}/g)].some((m) => m[1]! in attrs),
       );
