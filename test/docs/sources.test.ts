@@ -231,6 +231,37 @@ describe("lab guides: sources", () => {
     assert.deepEqual(problems, []);
   });
 
+  it("module 3 says which runtime class the VM's pod gets, as the HyperConverged in the tree sets it", () => {
+    const hcFile = "gitops/operators/kubevirt-hyperconverged/instance/hyperconverged.yaml";
+    const hc = parseAllDocuments(readFileSync(join(ROOT, hcFile), "utf8"))
+      .map((d) => d.toJS() as { kind?: string; spec?: { defaultRuntimeClass?: string } })
+      .find((o) => o.kind === "HyperConverged");
+    assert.ok(hc, `${hcFile} has no HyperConverged`);
+    const page = allPages.find((p) => p.name === "03-virtualization.adoc")!.lines.join("\n");
+    assert.match(
+      page,
+      new RegExp(`include::example\\$${hcFile.replaceAll(".", "\\.")}\\[`),
+      "show the HyperConverged",
+    );
+    assert.match(page, /defaultRuntimeClass/);
+    const value = hc.spec?.defaultRuntimeClass;
+    if (value) {
+      assert.equal(
+        value,
+        attrs["runtime-class"],
+        "the HyperConverged names another runtime class than the guide",
+      );
+      assert.doesNotMatch(page, /does not set `spec\.defaultRuntimeClass`/);
+    } else {
+      assert.match(
+        page,
+        /does not set `spec\.defaultRuntimeClass`/,
+        "the guide must say the VM's pod gets no runtime class",
+      );
+      assert.doesNotMatch(page, /same runtime class/);
+    }
+  });
+
   it("the c5.metal CPU map picture shows the CPU sets the planner chooses", async () => {
     const svg = readFileSync(join(EXAMPLES, "..", "assets", "images", "c5-metal-cpu-map.svg"), "utf8");
     const plan = await runSample(SAMPLE_COMMANDS.find((s) => s.file === "profile-generate-c5.metal.txt")!);
