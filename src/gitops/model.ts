@@ -40,6 +40,12 @@ export interface CheckContext {
   root: string;
   /** Objects of each unit by its absolute directory, for following Application paths. */
   unitsByDir: Map<string, LintObject[]>;
+  /**
+   * Objects of the repository outside the linted path that state facts other objects rely on
+   * (PerformanceProfiles, HyperConverged runtime classes), read from the source files. Checks
+   * use them to look things up, never report findings on them.
+   */
+  repoObjects?: LintObject[];
 }
 
 export function meta(o: Json): Json {

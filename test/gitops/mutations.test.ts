@@ -4,7 +4,7 @@
  * location, and nothing else may turn into an error. Real kubectl kustomize, real upstream schemas.
  */
 import assert from "node:assert/strict";
-import { rmSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { LintFinding } from "../../src/gitops/model.ts";
@@ -109,6 +109,38 @@ const MUTATIONS: Mutation[] = [
       message: /"workshop", which is not in the tree/,
       file: "base/tuned-pod.yaml",
       path: "spec.runtimeClassName",
+    },
+  },
+  {
+    name: "a low-latency VM's CRI-O annotations without a HyperConverged default runtime class",
+    apply: (g) => {
+      // Every generated HyperConverged overlay loses its runtime class (spec: {} patches nothing).
+      for (const d of readdirSync(join(g, "overlays/aws"))) {
+        const patch = join(g, "overlays/aws", d, "hyperconverged/default-runtime-class.yaml");
+        if (d.includes(".metal"))
+          edit(patch, (s) => s.replace(/spec:\n {2}defaultRuntimeClass: .*\n/, "spec: {}\n"));
+      }
+    },
+    expect: {
+      rule: "runtime-class",
+      message:
+        /its CRI-O annotations take effect only under a PerformanceProfile's runtime class.*no HyperConverged in the tree sets it/,
+      file: "base/low-latency-vm.yaml",
+      path: "spec.template.metadata.annotations",
+    },
+  },
+  {
+    name: "a HyperConverged default runtime class whose PerformanceProfile is not in the tree",
+    apply: (g) =>
+      edit(join(g, "overlays/aws/m5.metal/hyperconverged/default-runtime-class.yaml"), (s) =>
+        s.replace("performance-workshop-m5-metal", "performance-workshop-m5"),
+      ),
+    expect: {
+      rule: "runtime-class",
+      message:
+        /runtime class performance-workshop-m5 belongs to a PerformanceProfile named "workshop-m5", which is not in the tree/,
+      file: "overlays/aws/m5.metal/hyperconverged/default-runtime-class.yaml",
+      path: "spec.defaultRuntimeClass",
     },
   },
   {

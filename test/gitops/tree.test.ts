@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { main } from "../../src/cli.ts";
 import { planGeneratedTree } from "../../src/gitops/generate.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { ROOT } from "../helpers/tools.ts";
-import { copyTree, kustomizeTool, lintRepo } from "./helpers.ts";
+import { copyTree, edit, kustomizeTool, lintRepo } from "./helpers.ts";
 
 describe("the GitOps tree as committed (real kubectl kustomize, real upstream schemas)", () => {
   it("builds every kustomization and passes lint with zero errors and zero warnings", async (t) => {
@@ -39,6 +40,29 @@ describe("the GitOps tree as committed (real kubectl kustomize, real upstream sc
       "components/skip-dry-run",
       "operators/sriov-network-operator/components/single-node",
     ]);
+  });
+
+  it("a folder of the tree linted alone finds the profiles and runtime classes elsewhere in the repository", async (t) => {
+    const tool = kustomizeTool(t);
+    if (!tool) return;
+    const repo = copyTree();
+    const base = await lintRepo(repo, tool, "gitops/base");
+    assert.deepEqual(
+      base.findings.map((f) => `${f.severity} ${f.rule} ${f.file ?? f.unit}: ${f.message}`),
+      [],
+    );
+    assert.equal(base.units.length, 1, "only base/ itself was linted");
+    // The lookup does not hide a real defect: a runtime class no profile in the repository has.
+    edit(join(repo, "gitops/base/tuned-pod.yaml"), (s) =>
+      s.replace("performance-workshop-c5-metal", "performance-workshop-c9-metal"),
+    );
+    const bad = await lintRepo(repo, tool, "gitops/base");
+    assert.ok(
+      bad.findings.some(
+        (f) => f.rule === "runtime-class" && /"workshop-c9-metal", which is not in the tree/.test(f.message),
+      ),
+      bad.findings.map((f) => f.message).join("\n"),
+    );
   });
 
   it("has one generated profile and workload overlay per catalog instance type, and they are up to date", async () => {
