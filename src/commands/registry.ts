@@ -309,10 +309,19 @@ export const COMMANDS: CommandSpec[] = [
         flags: "--repo-root <dir>",
         description: "directory Argo CD Application paths are relative to (default: the git top level)",
       },
+      {
+        flags: "--ocp-version <x.y>",
+        description:
+          "OpenShift version the tree targets, for version-dependent checks (e.g. the SR-IOV webhook rejects Amazon ENA policies before 4.22); without it they warn",
+      },
     ],
     output: ["text", "json"],
     examples: [
       { cmd: "llw lint gitops", what: "lint the whole tree against the schemas beside the checkout" },
+      {
+        cmd: "llw lint gitops --ocp-version 4.20",
+        what: "also fail on what OpenShift 4.20 rejects (an ENA SR-IOV policy)",
+      },
       {
         cmd: "llw lint gitops/overlays/aws --schemas ../shared/crds -o json",
         what: "lint the AWS overlays, findings as JSON",

@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { UserError } from "../lib/errors.ts";
+import { parseOcpVersion } from "../sriov/generate.ts";
 import { checkArgo } from "./checks/argocd.ts";
 import { checkVmRuntimeClass } from "./checks/kubevirt.ts";
 import { checkOlm } from "./checks/olm.ts";
@@ -43,6 +44,8 @@ export interface LintOptions {
   /** The kustomize to use; default: found on PATH. */
   tool?: KustomizeTool;
   concurrency?: number;
+  /** OpenShift version the tree targets ("4.20"), for version-dependent checks. */
+  ocpVersion?: string;
   /** Extra checks, run with the built-in ones. */
   checks?: Check[];
 }
@@ -76,10 +79,10 @@ export const BUILTIN_CHECKS: Check[] = [
 ];
 
 /** Kinds whose objects other objects rely on, looked up in the rest of the repository too. */
-const FACT_KINDS = /^kind:\s*(PerformanceProfile|HyperConverged)\s*$/m;
+const FACT_KINDS = /^kind:\s*(PerformanceProfile|HyperConverged|SriovOperatorConfig)\s*$/m;
 
 /**
- * PerformanceProfiles and HyperConverged objects of the repository outside the linted path, read
+ * PerformanceProfiles, HyperConverged and SriovOperatorConfig objects of the repository outside the linted path, read
  * from the source files of the repository's top-level folder that holds the path (gitops/ when
  * linting gitops/base), so that linting part of the tree does not report what another part
  * provides. Nothing when the linted path is that folder, the root, or outside the repository.
@@ -96,7 +99,7 @@ async function repositoryFacts(root: string, repoRoot: string): Promise<LintObje
     const text = await readFile(f, "utf8");
     if (!FACT_KINDS.test(text)) continue;
     for (const obj of parseObjects(text).objects)
-      if (obj.kind === "PerformanceProfile" || obj.kind === "HyperConverged")
+      if (FACT_KINDS.test(`kind: ${String(obj.kind)}`))
         out.push({ obj, unit: "(repository)", file: relative(root, f).split(sep).join("/") });
   }
   return out;
@@ -159,6 +162,8 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
       next: "pass --schemas DIR (CRD YAML and Kubernetes OpenAPI JSON files) or --schemas-from-cluster",
     });
   }
+  // Parsed first: a bad version is a usage error before any build starts.
+  const ocpVersion = options.ocpVersion ? parseOcpVersion(options.ocpVersion) : undefined;
   const tool = options.tool ?? findKustomize(env);
   const rel = (p: string) => relative(root, p).split(sep).join("/") || ".";
   const { units, yamlFiles } = await discover(root);
@@ -299,6 +304,7 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
     root,
     unitsByDir,
     repoObjects: await repositoryFacts(root, repoRoot),
+    ...(ocpVersion ? { ocpVersion } : {}),
   };
   for (const check of [...BUILTIN_CHECKS, ...(options.checks ?? [])]) findings.push(...check(all, ctx));
 

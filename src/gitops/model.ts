@@ -46,6 +46,8 @@ export interface CheckContext {
    * use them to look things up, never report findings on them.
    */
   repoObjects?: LintObject[];
+  /** OpenShift version the tree targets, when the user said (llw lint --ocp-version). */
+  ocpVersion?: { major: number; minor: number };
 }
 
 export function meta(o: Json): Json {
