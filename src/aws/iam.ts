@@ -73,11 +73,28 @@ export const LLW_READ_POLICY: PolicyDocument = {
   ],
 };
 
+/** The EC2 actions that create what the data-network template and Terraform module declare. */
+export const DATA_NETWORK_CREATE_ACTIONS = [
+  "CreateNetworkInterface",
+  "CreateRouteTable",
+  "CreateSecurityGroup",
+  "CreateSubnet",
+] as const;
+
+const arn = (type: string) => `arn:aws:ec2:*:*:${type}/*`;
+/** The resource carries the tag the template and module put on everything they create. */
+const TAGGED_BY_LLW = { Null: { "aws:ResourceTag/llw:infra-id": "false" } };
+
 /**
  * What deploying and removing the data network needs, whether through `llw aws network up|down`
  * or by hand with the CloudFormation template or the Terraform module (CloudFormation calls EC2
- * with the caller's permissions). Deletions are limited to resources carrying the llw:infra-id
- * tag the template puts on everything it creates. Written to infra/aws/iam/data-network-policy.json.
+ * with the caller's permissions). Everything that changes an existing resource is limited to
+ * resources carrying the llw:infra-id tag; tags can be written only while creating one of the
+ * template's resources (ec2:CreateAction), by CloudFormation on the stack's resources
+ * (aws:CalledVia: its security-group handler tags after creating), or on resources already
+ * tagged, so nobody can tag a foreign resource into reach. Actions that act on an instance and an
+ * ENI (attach, detach) are split by resource so that only tagged ENIs qualify.
+ * Written to infra/aws/iam/data-network-policy.json.
  */
 export const DATA_NETWORK_POLICY: PolicyDocument = {
   Version: "2012-10-17",
@@ -117,34 +134,59 @@ export const DATA_NETWORK_POLICY: PolicyDocument = {
       Sid: "DataNetworkCreate",
       Effect: "Allow",
       Action: [
+        ...DATA_NETWORK_CREATE_ACTIONS.map((a) => `ec2:${a}`),
         "ec2:AssociateRouteTable",
-        "ec2:AttachNetworkInterface",
-        "ec2:AuthorizeSecurityGroupIngress",
-        "ec2:CreateNetworkInterface",
-        "ec2:CreateRouteTable",
-        "ec2:CreateSecurityGroup",
-        "ec2:CreateSubnet",
-        "ec2:CreateTags",
-        "ec2:DetachNetworkInterface",
         "ec2:DisassociateRouteTable",
+        // Called right after the create, possibly before CloudFormation has tagged the resource.
         "ec2:ModifyNetworkInterfaceAttribute",
         "ec2:ModifySubnetAttribute",
       ],
       Resource: "*",
     },
     {
-      Sid: "DataNetworkDeleteOnlyTagged",
+      Sid: "DataNetworkTagOnCreate",
+      Effect: "Allow",
+      Action: ["ec2:CreateTags"],
+      Resource: "*",
+      Condition: { StringEquals: { "ec2:CreateAction": [...DATA_NETWORK_CREATE_ACTIONS] } },
+    },
+    {
+      Sid: "DataNetworkTagByCloudFormation",
+      Effect: "Allow",
+      Action: ["ec2:CreateTags"],
+      Resource: [arn("network-interface"), arn("route-table"), arn("security-group"), arn("subnet")],
+      Condition: { "ForAnyValue:StringEquals": { "aws:CalledVia": ["cloudformation.amazonaws.com"] } },
+    },
+    {
+      Sid: "DataNetworkChangeOnlyTagged",
       Effect: "Allow",
       Action: [
+        "ec2:AuthorizeSecurityGroupEgress",
+        "ec2:AuthorizeSecurityGroupIngress",
+        "ec2:CreateTags",
         "ec2:DeleteNetworkInterface",
         "ec2:DeleteRouteTable",
         "ec2:DeleteSecurityGroup",
         "ec2:DeleteSubnet",
         "ec2:DeleteTags",
+        "ec2:RevokeSecurityGroupEgress",
         "ec2:RevokeSecurityGroupIngress",
       ],
       Resource: "*",
-      Condition: { Null: { "aws:ResourceTag/llw:infra-id": "false" } },
+      Condition: TAGGED_BY_LLW,
+    },
+    {
+      Sid: "DataNetworkAttachOnlyTaggedInterfaces",
+      Effect: "Allow",
+      Action: ["ec2:AttachNetworkInterface", "ec2:DetachNetworkInterface"],
+      Resource: arn("network-interface"),
+      Condition: TAGGED_BY_LLW,
+    },
+    {
+      Sid: "DataNetworkAttachToInstances",
+      Effect: "Allow",
+      Action: ["ec2:AttachNetworkInterface", "ec2:DetachNetworkInterface"],
+      Resource: arn("instance"),
     },
   ],
 };

@@ -114,64 +114,79 @@ export async function applyTuning(
     await followPool(kube, ps, o);
   }
 
-  p.phase(`pausing ${plan.pools.map((x) => x.name).join(", ") || "no pool"}`);
-  for (const c of plan.poolObjects) {
-    const paused = plan.pools.some((x) => x.name === c.object.metadata.name);
-    const obj =
-      c.action === "create" && paused
-        ? {
-            ...c.object,
-            metadata: {
-              ...c.object.metadata,
-              annotations: { ...c.object.metadata.annotations, [PAUSED_BY]: "llw" },
-            },
-            spec: { ...c.object.spec, paused: true },
-          }
-        : c.object;
-    if (c.action !== "unchanged") await kube.apply(obj);
-    applied.push({ kind: "MachineConfigPool", name: c.object.metadata.name!, action: c.action });
-    if (c.action !== "unchanged")
-      p.ok(
-        `MachineConfigPool ${c.object.metadata.name} ${c.action === "create" ? "created" : "updated"}${c.action === "create" && paused ? " (paused)" : ""}`,
-      );
-  }
   const before = new Map<string, string>();
-  for (const ps of plan.pools) {
-    const pool = await kube.mergePatch(MCP, "MachineConfigPool", ps.name, {
-      metadata: { annotations: { [PAUSED_BY]: "llw" } },
-      spec: { paused: true },
-    });
-    before.set(ps.name, pool.spec?.configuration?.name ?? "");
-    p.ok(`MachineConfigPool ${ps.name} paused (${ps.machineCount} node${ps.machineCount === 1 ? "" : "s"})`);
-  }
-
-  p.phase("applying the change set (server-side apply)");
-  // SR-IOV policies last, once the Machine Config Operator has rendered the other changes: on
-  // OpenShift the SR-IOV operator pauses a pool to drain a node and unpauses it when done, but it
-  // leaves alone a pool whose rendered config is not yet rolled out (spec != status). Applied
-  // first, it could unpause the pool under us and start a rollout before the change set is complete.
-  const sriovLast = (c: (typeof plan.changes)[number]) => c.object.kind === "SriovNetworkNodePolicy";
-  const first = plan.changes.filter((c) => !sriovLast(c));
-  const last = plan.changes.filter(sriovLast);
-  const apply = async (c: (typeof plan.changes)[number]) => {
-    const label = `${c.object.kind} ${c.object.metadata.namespace ? `${c.object.metadata.namespace}/` : ""}${c.object.metadata.name}`;
-    applied.push({ kind: c.object.kind, name: c.object.metadata.name!, action: c.action });
-    if (c.action === "unchanged") {
-      p.info(`${label} unchanged`);
-      return;
+  /** Pools this run paused (or created paused): the ones a failure must unpause. */
+  const pausedNow = new Set<string>();
+  try {
+    p.phase(`pausing ${plan.pools.map((x) => x.name).join(", ") || "no pool"}`);
+    for (const c of plan.poolObjects) {
+      const paused = plan.pools.some((x) => x.name === c.object.metadata.name);
+      const obj =
+        c.action === "create" && paused
+          ? {
+              ...c.object,
+              metadata: {
+                ...c.object.metadata,
+                annotations: { ...c.object.metadata.annotations, [PAUSED_BY]: "llw" },
+              },
+              spec: { ...c.object.spec, paused: true },
+            }
+          : c.object;
+      if (c.action !== "unchanged") await kube.apply(obj);
+      if (c.action === "create" && paused) pausedNow.add(c.object.metadata.name!);
+      applied.push({ kind: "MachineConfigPool", name: c.object.metadata.name!, action: c.action });
+      if (c.action !== "unchanged")
+        p.ok(
+          `MachineConfigPool ${c.object.metadata.name} ${c.action === "create" ? "created" : "updated"}${c.action === "create" && paused ? " (paused)" : ""}`,
+        );
     }
-    await kube.apply(c.object);
-    p.ok(
-      `${label} ${c.action === "create" ? "created" : "configured"}${c.rolls.length > 0 ? ` (rolls ${c.rolls.join(", ")})` : ""}`,
-    );
-  };
-  for (const c of first) await apply(c);
-  if (last.some((c) => c.action !== "unchanged")) {
-    const rendered = new Set(first.filter((c) => c.action !== "unchanged").flatMap((c) => c.rolls));
-    for (const pool of plan.pools.filter((x) => rendered.has(x.name)))
-      await waitForRender(kube, pool.name, before.get(pool.name) ?? "", o);
+    for (const ps of plan.pools) {
+      const pool = await kube.mergePatch(MCP, "MachineConfigPool", ps.name, {
+        metadata: { annotations: { [PAUSED_BY]: "llw" } },
+        spec: { paused: true },
+      });
+      pausedNow.add(ps.name);
+      before.set(ps.name, pool.spec?.configuration?.name ?? "");
+      p.ok(
+        `MachineConfigPool ${ps.name} paused (${ps.machineCount} node${ps.machineCount === 1 ? "" : "s"})`,
+      );
+    }
+
+    p.phase("applying the change set (server-side apply)");
+    // SR-IOV policies last, once the Machine Config Operator has rendered the other changes: on
+    // OpenShift the SR-IOV operator pauses a pool to drain a node and unpauses it when done, but it
+    // leaves alone a pool whose rendered config is not yet rolled out (spec != status). Applied
+    // first, it could unpause the pool under us and start a rollout before the change set is complete.
+    const sriovLast = (c: (typeof plan.changes)[number]) => c.object.kind === "SriovNetworkNodePolicy";
+    const first = plan.changes.filter((c) => !sriovLast(c));
+    const last = plan.changes.filter(sriovLast);
+    const apply = async (c: (typeof plan.changes)[number]) => {
+      const label = `${c.object.kind} ${c.object.metadata.namespace ? `${c.object.metadata.namespace}/` : ""}${c.object.metadata.name}`;
+      if (c.action === "unchanged") {
+        applied.push({ kind: c.object.kind, name: c.object.metadata.name!, action: c.action });
+        p.info(`${label} unchanged`);
+        return;
+      }
+      await kube.apply(c.object);
+      applied.push({ kind: c.object.kind, name: c.object.metadata.name!, action: c.action });
+      p.ok(
+        `${label} ${c.action === "create" ? "created" : "configured"}${c.rolls.length > 0 ? ` (rolls ${c.rolls.join(", ")})` : ""}`,
+      );
+    };
+    for (const c of first) await apply(c);
+    if (last.some((c) => c.action !== "unchanged")) {
+      const rendered = new Set(first.filter((c) => c.action !== "unchanged").flatMap((c) => c.rolls));
+      for (const pool of plan.pools.filter((x) => rendered.has(x.name)))
+        await waitForRender(kube, pool.name, before.get(pool.name) ?? "", o);
+    }
+    for (const c of last) await apply(c);
+  } catch (e) {
+    // A rejected object (422, a webhook, RBAC) must not leave the pools paused for nothing: a
+    // paused pool also holds back certificate rotation and upgrades. Each pool goes back to how
+    // it was before this run; what was already applied then rolls out as usual.
+    await restorePools(kube, plan, pausedNow, applied, p);
+    throw e;
   }
-  for (const c of last) await apply(c);
 
   const pools: PoolResult[] = [];
   for (const ps of plan.pools) {
@@ -186,6 +201,44 @@ export async function applyTuning(
     pools.push(await followPool(kube, ps, o, initial));
   }
   return result(pools);
+}
+
+/**
+ * After a failed apply: unpauses every pool this run paused (a pool someone else had paused
+ * stays paused, without llw's annotation), and says what was applied before the failure.
+ */
+async function restorePools(
+  kube: Kube,
+  plan: TuningPlan,
+  pausedNow: Set<string>,
+  applied: TuneResult["applied"],
+  p: Progress,
+): Promise<void> {
+  const written = applied.filter((x) => x.action !== "unchanged" && x.kind !== "MachineConfigPool");
+  for (const ps of plan.pools.filter((x) => pausedNow.has(x.name) || x.pausedByLlw)) {
+    const keepPaused = ps.paused && !ps.pausedByLlw;
+    try {
+      const live = await kube.get(MCP, "MachineConfigPool", ps.name);
+      if (!live) continue;
+      await kube.mergePatch(MCP, "MachineConfigPool", ps.name, {
+        metadata: { annotations: { [PAUSED_BY]: null } },
+        spec: { paused: keepPaused },
+      });
+      p.fail(
+        keepPaused
+          ? `the change set failed: MachineConfigPool ${ps.name} left paused, as it was before`
+          : `the change set failed: MachineConfigPool ${ps.name} unpaused${
+              written.length > 0
+                ? ` (it now rolls out what was applied: ${written.map((x) => `${x.kind} ${x.name}`).join(", ")})`
+                : " (nothing of the change set was applied)"
+            }`,
+      );
+    } catch {
+      p.fail(
+        `the change set failed and MachineConfigPool ${ps.name} could not be unpaused: re-run llw tune apply once the cause is fixed (it resumes the paused pool), or \`oc patch mcp ${ps.name} --type merge -p '{"spec":{"paused":false}}'\``,
+      );
+    }
+  }
 }
 
 /** Waits until the pool's rendered config has changed and stayed the same for the settle time. */

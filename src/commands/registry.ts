@@ -518,7 +518,9 @@ export const COMMANDS: CommandSpec[] = [
     description:
       "Pauses the pools the change set rolls, applies every object with server-side apply, waits for the new " +
       "rendered config, unpauses once and follows each pool until Updated, node by node (one reboot per node instead " +
-      "of one per object). Refuses a degraded pool or a change set that fails lint. --dry-run prints the plan.",
+      "of one per object). Refuses a degraded pool or a change set that fails llw lint (files, directories and " +
+      "kustomizations alike are validated against their schemas; without schemas it refuses unless --no-lint). " +
+      "--dry-run prints the plan.",
     args: [
       {
         name: "paths",
@@ -539,6 +541,16 @@ export const COMMANDS: CommandSpec[] = [
         flags: "--settle <duration>",
         description: "how long the rendered config must stay unchanged before unpausing",
         default: "30s",
+      },
+      {
+        flags: "--schemas <dir>",
+        description:
+          "schemas to lint the change set against, as llw lint (default: $LLW_CRDS_DIR, else the folder beside the checkout)",
+      },
+      {
+        flags: "--no-lint",
+        description:
+          "apply without validating the change set against its schemas (the admission webhook rules still run)",
       },
     ],
     output: ["table", "json", "yaml"],

@@ -1,16 +1,17 @@
 /**
  * `llw tune apply`: a tuning change set as one MachineConfigPool rollout.
  */
-import { existsSync, statSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 
 import { checkChangeSet } from "../cluster/changeset-check.ts";
 import { type Clock, formatDuration, parseDuration, realClock } from "../cluster/clock.ts";
 import { Kube, type KubeObject } from "../cluster/kube.ts";
-import { loadManifests } from "../cluster/manifests.ts";
+import { type LoadedObject, loadManifests } from "../cluster/manifests.ts";
 import { Progress } from "../cluster/progress.ts";
 import { applyTuning, readAndPlan, type TuneResult } from "../cluster/tune.ts";
 import type { TuningPlan } from "../cluster/tune-plan.ts";
+import { defaultCacheDir, shippedValidatorDir } from "../gitops/validator-cache.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, type Problem, UserError } from "../lib/errors.ts";
 import { emit, renderTable } from "../lib/output.ts";
@@ -25,44 +26,72 @@ export interface TuneApplyOptions {
   interval?: string;
   settle?: string;
   output?: string;
+  /** --schemas: the schema directory for lint (default: LLW_CRDS_DIR, else the one `llw lint` finds). */
+  schemas?: string;
+  /** false with --no-lint. */
+  lint?: boolean;
   /** Injected by tests. */
   clock?: Clock;
+  /** Injected by tests: where a schema directory is looked for when none is given. */
+  findSchemaDir?: (cwd: string, env: NodeJS.ProcessEnv) => string | undefined;
 }
 
 /**
- * `llw lint` on every directory of the change set (schemas from the folder `llw lint` uses, when
- * present); its errors refuse the change set like the offline rules above.
+ * Where the schemas for lint come from: --schemas, else LLW_CRDS_DIR (which must exist when
+ * set), else the folder `llw lint` finds beside the checkout. Undefined when there is none.
  */
-async function lintDirectories(paths: string[], ctx: Context): Promise<Problem[]> {
-  const dirs = paths
-    .map((p) => resolve(ctx.cwd, p))
-    .filter((p) => existsSync(p) && statSync(p).isDirectory());
-  const schemaDir = defaultSchemaDir(ctx.cwd, ctx.env);
-  if (dirs.length === 0) return [];
-  if (!schemaDir) {
-    ctx.stderr.write(
-      "note: schema validation skipped (no schema folder; set LLW_CRDS_DIR to the CRD and OpenAPI files llw lint uses)\n",
-    );
-    return [];
-  }
-  const [{ lintTree }, { SchemaRegistry }] = await Promise.all([
-    import("../gitops/lint.ts"),
-    import("../gitops/schemas.ts"),
-  ]);
-  const registry = new SchemaRegistry();
-  await registry.addDirectory(schemaDir);
-  const out: Problem[] = [];
-  for (const dir of dirs) {
-    const r = await lintTree(dir, { registry, env: ctx.env });
-    for (const f of r.findings.filter((x) => x.severity === "error")) {
-      out.push({
-        what: `${f.rule}: ${f.message}`,
-        where: `${relative(ctx.cwd, dir) || "."}/${f.file ?? f.unit}${f.object ? `: ${f.object}` : ""}${f.path ? ` ${f.path}` : ""}`,
+function schemaDirFor(opts: TuneApplyOptions, ctx: Context): string | undefined {
+  const explicit = opts.schemas ?? ctx.env.LLW_CRDS_DIR;
+  if (explicit !== undefined) {
+    const dir = resolve(ctx.cwd, explicit);
+    if (!existsSync(dir))
+      throw new UserError({
+        what: "the schema directory does not exist",
+        where: opts.schemas !== undefined ? `--schemas ${explicit}` : `LLW_CRDS_DIR=${explicit}`,
+        next: "point it at the CRD YAML and Kubernetes OpenAPI JSON files `llw lint` uses",
       });
-    }
+    return dir;
   }
-  // The offline rules and lint may both flag the same webhook rule: report it once.
-  return out.filter((p, i) => out.findIndex((q) => q.what === p.what && q.where === p.where) === i);
+  return (opts.findSchemaDir ?? defaultSchemaDir)(ctx.cwd, ctx.env);
+}
+
+/**
+ * `llw lint` of the change set (files, directories and kustomizations alike), merged with the
+ * offline webhook rules. Without schemas the change set is refused unless --no-lint: a schema
+ * error found by the API server after the pool is paused costs a paused pool for nothing.
+ */
+async function lintProblems(
+  opts: TuneApplyOptions,
+  loaded: LoadedObject[],
+  ctx: Context,
+): Promise<Problem[]> {
+  const offline = checkChangeSet(loaded);
+  if (opts.lint === false) {
+    ctx.stderr.write(
+      `${ctx.colors.yellow("warning:")} --no-lint: the change set is not validated against its schemas (only the admission webhook rules are checked)\n`,
+    );
+    return offline;
+  }
+  const schemaDir = schemaDirFor(opts, ctx);
+  if (!schemaDir)
+    throw new UserError({
+      what: "no schemas to lint the change set against: llw tune apply validates it as `llw lint` does before pausing a pool",
+      where: "--schemas",
+      next: "pass --schemas DIR (CRD YAML and Kubernetes OpenAPI JSON files) or set LLW_CRDS_DIR; --no-lint applies without schema validation",
+    });
+  const cacheDir = defaultCacheDir(ctx.env);
+  const shippedDir = shippedValidatorDir(ctx.env);
+  const { lintChangeSet, mergeProblems } = await import("../cluster/changeset-lint.ts");
+  const lint = await lintChangeSet(opts.paths, loaded, {
+    cwd: ctx.cwd,
+    env: ctx.env,
+    schemaDir,
+    ...(cacheDir ? { cacheDir } : {}),
+    ...(shippedDir ? { shippedDir } : {}),
+  });
+  for (const w of lint.warnings)
+    ctx.stderr.write(`${ctx.colors.yellow("warning:")} ${w.what}\n  where: ${w.where}\n`);
+  return mergeProblems(offline, lint.errors);
 }
 
 export function durationOption(flag: string, value: string | undefined, fallback: string): number {
@@ -115,7 +144,7 @@ export async function run(opts: TuneApplyOptions, ctx: Context): Promise<number>
       where: opts.paths.join(" "),
       next: "pass the files or kustomization of the tuning (e.g. gitops/overlays/aws/performance-profiles)",
     });
-  const problems = [...checkChangeSet(loaded), ...(await lintDirectories(opts.paths, ctx))];
+  const problems = await lintProblems(opts, loaded, ctx);
   if (problems.length > 0) {
     for (const p of problems)
       ctx.stderr.write(`${ctx.colors.red("error:")} ${p.what}\n  where: ${p.where}\n`);

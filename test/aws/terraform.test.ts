@@ -55,6 +55,118 @@ const RESOURCE_KINDS: Record<string, string> = {
   "AWS::EC2::NetworkInterfaceAttachment": "aws_network_interface_attachment",
 };
 
+/**
+ * Terraform kinds with no CloudFormation resource of their own: the egress rules CloudFormation's
+ * security group gets without declaring them (compared below, rule by rule).
+ */
+const TF_ONLY_KINDS = ["aws_vpc_security_group_egress_rule"];
+
+/** A security-group rule in a form both tools can be reduced to. */
+interface Rule {
+  direction: "ingress" | "egress";
+  protocol: string;
+  /** A literal CIDR, or the Terraform variable it comes from ("var.subnet_cidrs[per zone]"). */
+  peer: string;
+  ports: string;
+}
+
+const ruleKey = (r: Rule) => `${r.direction} ${r.protocol} ${r.peer} ports ${r.ports}`;
+
+/**
+ * AWS::EC2::SecurityGroup without SecurityGroupEgress keeps the egress rules EC2 adds to a new
+ * group: "all outbound IPv4 and IPv6 traffic" (CloudFormation's AWS::EC2::SecurityGroup reference).
+ */
+const CFN_DEFAULT_EGRESS: Rule[] = [
+  { direction: "egress", protocol: "-1", peer: "0.0.0.0/0", ports: "all" },
+  { direction: "egress", protocol: "-1", peer: "::/0", ports: "all" },
+];
+
+type CfnResource = { Type: string; Condition?: string; Properties: Record<string, unknown> };
+
+/** A CloudFormation rule's peer: a literal, or the parameter it refers to mapped to its Terraform variable. */
+function cfnPeer(value: unknown): string {
+  if (typeof value === "string") return value;
+  const name = (value as { Ref?: string }).Ref;
+  const row = INPUTS.find(([re]) => name !== undefined && re.test(name));
+  if (!row) return `unmapped ${JSON.stringify(value)}`;
+  // A numbered parameter is one slot of a per-zone (or per-worker) list.
+  return /\d$/.test(name!) ? `var.${row[1]}[per zone]` : `var.${row[1]}`;
+}
+
+function ports(from: unknown, to: unknown): string {
+  return from === undefined && to === undefined ? "all" : `${from}-${to}`;
+}
+
+/** The rules of the template's one security group, CloudFormation's implicit egress included. */
+function cfnRules(resources: Record<string, CfnResource>): string[] {
+  const rules: Rule[] = [];
+  let sgDeclaresEgress = false;
+  const fromProps = (direction: Rule["direction"], p: Record<string, unknown>): Rule => ({
+    direction,
+    protocol: String(p.IpProtocol),
+    peer: cfnPeer(p.CidrIp ?? p.CidrIpv6 ?? p.SourceSecurityGroupId ?? p.DestinationSecurityGroupId),
+    ports: ports(p.FromPort, p.ToPort),
+  });
+  for (const r of Object.values(resources)) {
+    if (r.Type === "AWS::EC2::SecurityGroup") {
+      for (const p of (r.Properties.SecurityGroupIngress ?? []) as Record<string, unknown>[])
+        rules.push(fromProps("ingress", p));
+      const egress = r.Properties.SecurityGroupEgress as Record<string, unknown>[] | undefined;
+      if (egress) sgDeclaresEgress = true;
+      for (const p of egress ?? []) rules.push(fromProps("egress", p));
+    }
+    if (r.Type === "AWS::EC2::SecurityGroupIngress") rules.push(fromProps("ingress", r.Properties));
+    if (r.Type === "AWS::EC2::SecurityGroupEgress") rules.push(fromProps("egress", r.Properties));
+  }
+  if (!sgDeclaresEgress) rules.push(...CFN_DEFAULT_EGRESS);
+  return [...new Set(rules.map(ruleKey))].sort();
+}
+
+/** A Terraform rule's peer: a literal, or "${var.x}" / "${var.x[count.index]}" under a per-zone count. */
+function tfPeer(value: unknown, count: unknown): string {
+  if (typeof value !== "string") return `unmapped ${JSON.stringify(value)}`;
+  const m = /^\$\{var\.([a-z_]+)(\[count\.index\])?\}$/.exec(value);
+  if (!m) return value;
+  if (!m[2]) return `var.${m[1]}`;
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: an HCL interpolation, not a JS template
+  return count === "${length(var.availability_zones)}" ? `var.${m[1]}[per zone]` : `unmapped count ${count}`;
+}
+
+/** The module's security-group rules: inline blocks and standalone rule resources (Terraform adds no default egress). */
+function tfRules(resource: Record<string, Record<string, unknown[]>>): string[] {
+  const rules: Rule[] = [];
+  const block = (direction: Rule["direction"], b: Record<string, unknown>): Rule => ({
+    direction,
+    protocol: String(b.ip_protocol ?? b.protocol),
+    peer: tfPeer(
+      b.cidr_ipv4 ??
+        b.cidr_ipv6 ??
+        (b.cidr_blocks as unknown[] | undefined)?.[0] ??
+        (b.ipv6_cidr_blocks as unknown[] | undefined)?.[0] ??
+        b.referenced_security_group_id,
+      b.count,
+    ),
+    ports:
+      String(b.ip_protocol ?? b.protocol) === "-1" && (b.from_port ?? 0) === 0
+        ? "all"
+        : ports(b.from_port, b.to_port),
+  });
+  for (const sg of Object.values(resource.aws_security_group ?? {}).flat() as Record<string, unknown>[]) {
+    for (const b of (sg.ingress ?? []) as Record<string, unknown>[]) rules.push(block("ingress", b));
+    for (const b of (sg.egress ?? []) as Record<string, unknown>[]) rules.push(block("egress", b));
+  }
+  for (const [kind, direction] of [
+    ["aws_vpc_security_group_ingress_rule", "ingress"],
+    ["aws_vpc_security_group_egress_rule", "egress"],
+  ] as const) {
+    for (const b of Object.values(resource[kind] ?? {}).flat() as Record<string, unknown>[])
+      rules.push(block(direction, b));
+  }
+  for (const b of Object.values(resource.aws_security_group_rule ?? {}).flat() as Record<string, unknown>[])
+    rules.push(block(b.type === "egress" ? "egress" : "ingress", b));
+  return [...new Set(rules.map(ruleKey))].sort();
+}
+
 /** CloudFormation parameter (slots numbered) -> Terraform variable (a list where CloudFormation has slots). */
 const INPUTS: [RegExp, string][] = [
   [/^ClusterInfraId$/, "cluster_infra_id"],
@@ -103,9 +215,44 @@ describe("data-network Terraform module", () => {
       Object.keys(RESOURCE_KINDS).sort(),
       "the table covers every CloudFormation kind",
     );
-    assert.deepEqual(Object.keys(tf.resource).sort(), cfnKinds.map((k) => RESOURCE_KINDS[k]!).sort());
+    assert.deepEqual(
+      Object.keys(tf.resource).sort(),
+      [...cfnKinds.map((k) => RESOURCE_KINDS[k]!), ...TF_ONLY_KINDS].sort(),
+    );
     assertCorrespond(Object.keys(cfn.Parameters), Object.keys(tf.variable), INPUTS, "input");
     assertCorrespond(Object.keys(cfn.Outputs), Object.keys(tf.output), OUTPUTS, "output");
+  });
+
+  it("the security group lets the same traffic in and out (ingress and egress rules compared, CloudFormation's implicit egress included)", async () => {
+    const tf = await parseModule(MODULE);
+    const cfn = dataNetworkTemplate() as { Resources: Record<string, CfnResource> };
+    const expected = cfnRules(cfn.Resources);
+    assert.deepEqual(expected, [
+      "egress -1 0.0.0.0/0 ports all",
+      "egress -1 ::/0 ports all",
+      "ingress -1 var.subnet_cidrs[per zone] ports all",
+    ]);
+    assert.deepEqual(tfRules(tf.resource), expected);
+  });
+
+  it("the rule comparison fails when Terraform drops the egress rules (aws_security_group removes AWS's default ones)", async () => {
+    mkdirSync(join(ROOT, "test-artifacts"), { recursive: true });
+    const dir = mkdtempSync(join(ROOT, "test-artifacts", "tf-"));
+    try {
+      cpSync(MODULE, dir, { recursive: true });
+      const main = readFileSync(join(MODULE, "main.tf"), "utf8");
+      const without = main.replace(
+        /resource "aws_vpc_security_group_egress_rule" "[a-z0-9_]+" \{[^}]*\}\n/g,
+        "",
+      );
+      assert.notEqual(without, main, "the copy lost its egress rules");
+      writeFileSync(join(dir, "main.tf"), without);
+      const tf = await parseModule(dir);
+      const cfn = dataNetworkTemplate() as { Resources: Record<string, CfnResource> };
+      assert.throws(() => assert.deepEqual(tfRules(tf.resource), cfnRules(cfn.Resources)), /egress/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("keeps the details that matter: device index from 1, source/dest check off, the cluster tag", async () => {

@@ -8,7 +8,7 @@ import {
   runChecks,
 } from "../../src/cluster/doctor/checks.ts";
 import type { ClusterFacts } from "../../src/cluster/doctor/facts.ts";
-import { PROBE_MARK, parseProbeOutput } from "../../src/cluster/doctor/node-probe.ts";
+import { PRESENT_MARK, PROBE_MARK, parseProbeOutput } from "../../src/cluster/doctor/node-probe.ts";
 import type { KubeObject } from "../../src/cluster/kube.ts";
 import type { Obj } from "../helpers/fake-apiserver.ts";
 import { cond, csv, seedWorkshopInstalled, simulatePods, TUNED_CMDLINE } from "../helpers/fake-openshift.ts";
@@ -111,6 +111,33 @@ describe("fake API server: llw doctor", () => {
         `${W1.replace(/\./g, "\\.")}: missing rcu_nocbs=2-47,50-95 nohz_full=2-47,50-95 systemd.cpu_affinity=0-1,48-49 default_hugepagesz=1G`,
       ),
     );
+  });
+
+  it("node-cpus: a profile whose reserved CPUs are not every non-isolated CPU passes when NTO's systemd.cpu_affinity (all CPUs minus isolated) is booted", async () => {
+    // Reserved 0-1 only: CPUs 48-49 are neither reserved nor isolated; NTO's TuneD profile
+    // still puts them in systemd.cpu_affinity (cpulist_invert of the isolated CPUs), as TUNED_CMDLINE shows.
+    w.api.update("performance.openshift.io/v2", "PerformanceProfile", "workshop-c5-metal", undefined, {
+      spec: { cpu: { reserved: "0-1", isolated: "2-47,50-95" } },
+    });
+    const r = await w.llw("doctor", "--interval", "0s", "-o", "json");
+    const nc = (JSON.parse(r.out) as { results: Obj[] }).results.find((x) => x.id === "node-cpus")!;
+    assert.equal(nc.status, "PASS", nc.evidence);
+    assert.match(nc.evidence, /reserved 0-1/);
+  });
+
+  it("node-cpus: hugepagesz/hugepages must match the profile's pages (a node booted with 8 of 16 pages FAILs)", async () => {
+    await w.stop();
+    w = await startWorld({ sriov: false });
+    seedWorkshopInstalled(w.api);
+    simulatePods(w.api, { namespace: "default" }, () => ({
+      phase: "Succeeded",
+      log: `${TUNED_CMDLINE.replace("hugepages=16", "hugepages=8")}\n${PROBE_MARK}\n2-47,50-95\n${PRESENT_MARK}\n0-95\n`,
+    }));
+    const r = await w.llw("doctor", "--interval", "0s", "-o", "json");
+    assert.equal(r.code, 1);
+    const nc = (JSON.parse(r.out) as { results: Obj[] }).results.find((x) => x.id === "node-cpus")!;
+    assert.equal(nc.status, "FAIL");
+    assert.match(nc.evidence, new RegExp(`${W1.replace(/\./g, "\\.")}: missing hugepagesz=1G hugepages=16`));
   });
 
   it("--list-checks lists every check, one per line, with what it proves", async () => {
@@ -394,11 +421,107 @@ describe("doctor checks (pure)", () => {
     );
   });
 
+  it("node-cpus: systemd.cpu_affinity is every CPU of the node but the isolated ones (NTO's cpulist_invert), not reserved only", () => {
+    const prof = (cpu: Obj): Obj => ({
+      metadata: { name: "p" },
+      spec: {
+        cpu,
+        nodeSelector: { "node-role.kubernetes.io/worker": "" },
+        workloadHints: { realTime: false },
+      },
+    });
+    const node = { ...worker("c5.metal"), status: { capacity: { cpu: "8" } } };
+    const run = (cpu: Obj, cmdline: string, present?: string) =>
+      byId(
+        facts({
+          performanceProfiles: [prof(cpu)],
+          nodes: [node],
+          probes: [{ node: "n-c5.metal", cmdline, isolated: "", ...(present ? { present } : {}) }],
+        }),
+        "node-cpus",
+      );
+    const cpu = { reserved: "0-1", isolated: "2-5" };
+    // 6-7 are neither reserved nor isolated: NTO still gives them to systemd.
+    assert.equal(run(cpu, "rcu_nocbs=2-5 systemd.cpu_affinity=0,1,6,7").status, "PASS");
+    const short = run(cpu, "rcu_nocbs=2-5 systemd.cpu_affinity=0-1");
+    assert.equal(short.status, "FAIL");
+    assert.match(short.evidence, /missing systemd\.cpu_affinity=0-1,6-7/);
+    // The node's present CPUs, read by the debug pod, win over its capacity.
+    assert.equal(run(cpu, "rcu_nocbs=2-5 systemd.cpu_affinity=0-1,6-11", "0-11").status, "PASS");
+    // Offlined CPUs: TuneD inverts against the online CPUs, so either form is what NTO wrote.
+    const off = { reserved: "0-1", isolated: "2-5", offlined: "6-7" };
+    assert.equal(run(off, "rcu_nocbs=2-5 systemd.cpu_affinity=0-1,6-7").status, "PASS");
+    assert.equal(run(off, "rcu_nocbs=2-5 systemd.cpu_affinity=0-1").status, "PASS");
+    assert.equal(run(off, "rcu_nocbs=2-5 systemd.cpu_affinity=0").status, "FAIL");
+  });
+
+  it("node-cpus: hugepage arguments as NTO writes them (pages pinned to a NUMA node are not kernel arguments)", () => {
+    const hp = (pages: Obj[], def = "1G"): KubeObject =>
+      ({
+        spec: { hugepages: { defaultHugepagesSize: def, pages }, workloadHints: { realTime: false } },
+      }) as unknown as KubeObject;
+    assert.deepEqual(expectedKernelArgs(hp([{ size: "1G", count: 16 }])), [
+      "default_hugepagesz=1G",
+      "hugepagesz=1G hugepages=16",
+    ]);
+    assert.deepEqual(
+      expectedKernelArgs(
+        hp([
+          { size: "1G", count: 48, node: 0 },
+          { size: "1G", count: 48, node: 1 },
+        ]),
+      ),
+      ["default_hugepagesz=1G"],
+    );
+    assert.deepEqual(expectedKernelArgs(hp([{ size: "2M", count: 512, node: 0 }])), [
+      "default_hugepagesz=1G",
+      "hugepagesz=2M hugepages=0",
+    ]);
+    const f = (cmdline: string) =>
+      byId(
+        facts({
+          performanceProfiles: [
+            {
+              metadata: { name: "p" },
+              spec: {
+                nodeSelector: { "node-role.kubernetes.io/worker": "" },
+                hugepages: {
+                  defaultHugepagesSize: "1G",
+                  pages: [
+                    { size: "1G", count: 16 },
+                    { size: "2M", count: 256 },
+                  ],
+                },
+              },
+            },
+          ],
+          nodes: [worker("c5.metal")],
+          probes: [{ node: "n-c5.metal", cmdline, isolated: "" }],
+        }),
+        "node-cpus",
+      );
+    assert.equal(
+      f("default_hugepagesz=1G hugepagesz=1G hugepages=16 hugepagesz=2M hugepages=256").status,
+      "PASS",
+    );
+    // The count must follow its own size: 16 pages of 2M and 256 of 1G is not the profile.
+    const swapped = f("default_hugepagesz=1G hugepagesz=1G hugepages=256 hugepagesz=2M hugepages=16");
+    assert.equal(swapped.status, "FAIL");
+    assert.match(swapped.evidence, /missing hugepagesz=1G hugepages=16 hugepagesz=2M hugepages=256/);
+    assert.match(f("default_hugepagesz=1G").evidence, /missing hugepagesz=1G hugepages=16/);
+  });
+
   it("parses probe output and quantities", () => {
     assert.deepEqual(parseProbeOutput("n", `a=b c\n${PROBE_MARK}\n2-5\n`), {
       node: "n",
       cmdline: "a=b c",
       isolated: "2-5",
+    });
+    assert.deepEqual(parseProbeOutput("n", `a=b\n${PROBE_MARK}\n\n${PRESENT_MARK}\n0-95\n`), {
+      node: "n",
+      cmdline: "a=b",
+      isolated: "",
+      present: "0-95",
     });
     assert.match(parseProbeOutput("n", "chroot: cannot run").error ?? "", /unexpected output/);
     assert.equal(parseQuantity("16Gi"), 16 * 2 ** 30);

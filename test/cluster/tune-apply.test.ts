@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { after, afterEach, beforeEach, describe, it } from "node:test";
+import { run as tuneApply } from "../../src/commands/tune-apply.ts";
+import { bufferContext } from "../../src/lib/context.ts";
+import { statusBody } from "../helpers/fake-apiserver.ts";
 import { cond, type McoStats, simulateMco } from "../helpers/fake-openshift.ts";
 import { requireTool, toolPath } from "../helpers/tools.ts";
 import { profile, sriovPolicy, startWorld, type World, writeChangeSet } from "./world.ts";
@@ -127,6 +131,118 @@ describe("fake API server: llw tune apply", () => {
       /schema: must be one of "netdevice", "vfio-pci"\n {2}where: tuning\/01-sriovnetworknodepolicy\.yaml: SriovNetworkNodePolicy .*spec\.deviceType/,
     );
     assert.equal(w.api.requests.length, 0);
+  });
+
+  it("refuses a profile FILE that fails llw lint's schema validation as it refuses the directory (unknown field, string count)", async () => {
+    const bad = profile();
+    bad.spec.hugepages.pages[0].count = "sixteen";
+    bad.spec.cpu.isolatedd = "2-47";
+    const dir = writeChangeSet(w, "tuning", [bad]);
+    const file = join(dir, "00-performanceprofile.yaml");
+    for (const target of [dir, file]) {
+      const r = await w.llw("tune", "apply", target, ...FAST);
+      assert.equal(r.code, 1, `${target}: ${r.err}`);
+      assert.match(
+        r.err,
+        /schema: must be integer\n {2}where: tuning\/00-performanceprofile\.yaml: PerformanceProfile workshop-c5-metal spec\.hugepages\.pages\[0\]\.count/,
+      );
+      assert.match(r.err, /schema: .*isolatedd/);
+      assert.match(r.err, /nothing was applied/);
+    }
+    assert.equal(w.api.requests.length, 0, "the cluster was not contacted");
+  });
+
+  it("lints files with the tree checks too (a profile whose CPUs do not fit its instance type)", async () => {
+    const bad = profile();
+    bad.spec.cpu = { reserved: "0-1", isolated: "2-200" };
+    const dir = writeChangeSet(w, "tuning", [bad, sriovPolicy()]);
+    const r = await w.llw(
+      "tune",
+      "apply",
+      join(dir, "00-performanceprofile.yaml"),
+      join(dir, "01-sriovnetworknodepolicy.yaml"),
+      ...FAST,
+    );
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /performance-profile: .*\(on c5\.metal\)/);
+    assert.equal(w.api.requests.length, 0);
+  });
+
+  it("without schemas it refuses (exit 2) unless --no-lint, which applies without schema validation", async () => {
+    const dir = writeChangeSet(w, "tuning", [profile()]);
+    const ctx = () =>
+      bufferContext({ cwd: w.dir, env: { PATH: process.env.PATH, HOME: w.dir, KUBECONFIG: w.kubeconfig } });
+    const base = { paths: [dir], interval: "0s", settle: "0s", findSchemaDir: () => undefined };
+    const c1 = ctx();
+    await assert.rejects(
+      tuneApply(base, c1),
+      (e: Error & { exitCode?: number; problems?: { what: string; next?: string }[] }) => {
+        assert.equal(e.exitCode, 2);
+        assert.match(e.problems![0]!.what, /no schemas to lint the change set against/);
+        assert.match(e.problems![0]!.next!, /--schemas DIR .* LLW_CRDS_DIR; --no-lint/);
+        return true;
+      },
+    );
+    assert.equal(w.api.requests.length, 0);
+    const c2 = ctx();
+    assert.equal(await tuneApply({ ...base, lint: false }, c2), 0, c2.err());
+    assert.match(c2.err(), /--no-lint: the change set is not validated against its schemas/);
+    assert.equal(mco.rollouts, 1);
+    // A schema directory named but missing is bad input, not a silent skip.
+    const r = await w.llw("tune", "apply", dir, "--schemas", "no-such-dir", ...FAST);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /the schema directory does not exist/);
+  });
+
+  it("fake API server returns 422 after the pool is paused: the pool is unpaused, the error is the server's", async () => {
+    w.api.react({ verb: "patch", resource: "performanceprofiles" }, (req) => ({
+      code: 422,
+      body: statusBody(
+        422,
+        "Invalid",
+        `PerformanceProfile.performance.openshift.io "${req.name}" is invalid: spec.cpu.isolated: Invalid value: "2-47,50-95": admission webhook denied the request`,
+        { name: req.name, group: req.group, kind: "PerformanceProfile" },
+      ),
+    }));
+    const dir = writeChangeSet(w, "tuning", [profile(), sriovPolicy()]);
+    const r = await w.llw("tune", "apply", dir, ...FAST);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /admission webhook denied the request/);
+    assert.match(r.err, /MachineConfigPool worker unpaused \(nothing of the change set was applied\)/);
+    const pool = w.api.get(MCP, "MachineConfigPool", "worker")!;
+    assert.equal(pool.spec.paused, false);
+    assert.equal(pool.metadata.annotations?.["llw.openshift.io/paused-by"], undefined);
+    const patches = w.api.requests.filter((q) => q.method === "PATCH").map((q) => q.path.split("?")[0]);
+    assert.equal(
+      patches.filter((p) => p?.endsWith("/machineconfigpools/worker")).length,
+      2,
+      "paused, then unpaused",
+    );
+    assert.equal(mco.rollouts, 0, "nothing was applied: nothing rolls");
+    assert.equal(
+      w.api.get(
+        "sriovnetwork.openshift.io/v1",
+        "SriovNetworkNodePolicy",
+        "ena-dataplane",
+        "openshift-sriov-network-operator",
+      ),
+      undefined,
+    );
+  });
+
+  it("a pool someone else had paused stays paused after a failed apply (without llw's annotation)", async () => {
+    w.api.update(MCP, "MachineConfigPool", "worker", undefined, { spec: { paused: true } });
+    w.api.react({ verb: "patch", resource: "sriovnetworknodepolicies" }, () => ({
+      code: 422,
+      body: statusBody(422, "Invalid", "SriovNetworkNodePolicy is invalid: spec.numVfs: Invalid value: 1"),
+    }));
+    const dir = writeChangeSet(w, "tuning", [profile(), sriovPolicy()]);
+    const r = await w.llw("tune", "apply", dir, ...FAST);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /MachineConfigPool worker left paused, as it was before/);
+    const pool = w.api.get(MCP, "MachineConfigPool", "worker")!;
+    assert.equal(pool.spec.paused, true);
+    assert.equal(pool.metadata.annotations?.["llw.openshift.io/paused-by"], undefined);
   });
 
   it("resumes a run interrupted while the pool was paused: unpauses and follows it", async () => {

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
-import { componentAttributes, llwUses, pages, shellCommands } from "./guide.ts";
+import { commandsInOrder, option, positionals, type ShellCommand } from "./commands-in-order.ts";
+import { componentAttributes, EXAMPLES, llwUses, pages, shellCommands } from "./guide.ts";
 import { checkLlw } from "./llw-check.ts";
 
 const attrs = componentAttributes();
@@ -66,5 +69,67 @@ describe("the llw command checker itself", () => {
       ["oc", "get", "x", "-o", "jsonpath={.a} {.b}"],
       ["sort"],
     ]);
+  });
+});
+
+describe("lab guides: generated configuration is applied and verified", () => {
+  const page = pages().find((p) => p.name === "03-virtualization.adoc")!;
+  const cmds = commandsInOrder([page], componentAttributes());
+  const text = page.lines;
+
+  it("module 3.3 applies every file `llw sriov generate` writes, after generating it", () => {
+    const gen = cmds.find((c) => c.words.slice(0, 3).join(" ") === "llw sriov generate");
+    assert.ok(gen, "no llw sriov generate step");
+    const written = ["sriov-generate-420.txt", "sriov-generate-422.txt"].flatMap((f) =>
+      [...readFileSync(join(EXAMPLES, "samples", f), "utf8").matchAll(/^create\s+(\S+)$/gm)].map(
+        (m) => m[1]!,
+      ),
+    );
+    assert.ok(written.length >= 4, "the samples list no generated files");
+    const applies = cmds.filter(
+      (c) =>
+        c.line > gen.line &&
+        ((c.words[0] === "llw" &&
+          c.words[1] === "tune" &&
+          c.words[2] === "apply" &&
+          !c.words.includes("--dry-run")) ||
+          (c.words[0] === "oc" && c.words[1] === "apply")),
+    );
+    const applied = applies.flatMap((c) =>
+      c.words[0] === "llw"
+        ? positionals(c.words, 3)
+        : [option(c.words, "-f", "-k", "--filename", "--kustomize")!],
+    );
+    const missing = written.filter(
+      (f) => !applied.some((p) => f === p || f.startsWith(`${p.replace(/\/$/, "")}/`)),
+    );
+    assert.deepEqual(missing, [], "generated but never applied");
+  });
+
+  it("module 3.3 verifies the result on the cluster: node state, allocatable resource, a pod's interface, each with what to expect", () => {
+    const apply = cmds.find((c) => c.words.slice(0, 3).join(" ") === "llw tune apply");
+    assert.ok(apply);
+    const after = cmds.filter((c) => c.line > apply.line);
+    const expectAfter = (c: ShellCommand | undefined, what: string) => {
+      assert.ok(c, `no command that checks ${what}`);
+      const rest = text.slice(c.line).join("\n");
+      assert.match(
+        rest.slice(0, rest.indexOf("\n. ") > 0 ? rest.indexOf("\n. ") : undefined),
+        /You should see/,
+        `${what}: no "You should see"`,
+      );
+    };
+    expectAfter(
+      after.find((c) => c.words[1] === "get" && c.words[2] === "sriovnetworknodestates"),
+      "SriovNetworkNodeState",
+    );
+    expectAfter(
+      after.find((c) => c.words[1] === "get" && c.words.some((w) => w.includes(".status.allocatable"))),
+      "allocatable",
+    );
+    expectAfter(
+      after.find((c) => c.words[1] === "exec" && c.words.some((w) => w.startsWith("/sys/class/net"))),
+      "the pod's interface",
+    );
   });
 });

@@ -8,6 +8,9 @@ import type { KubeObject } from "../kube.ts";
 import { condition } from "../olm.ts";
 import { selectorMatches } from "../tune-plan.ts";
 import type { ClusterFacts } from "./facts.ts";
+import { expectedSysfsIsolated, missingKernelArgs, nodeCpus } from "./kernel-args.ts";
+
+export { expectedKernelArgs } from "./kernel-args.ts";
 
 export type Status = "PASS" | "WARN" | "FAIL" | "SKIP";
 
@@ -183,55 +186,6 @@ function sriovCheck(f: ClusterFacts): CheckResult {
   return pass(
     `${f.sriovNodeStates.length} node state(s) synced; ${f.sriovPolicies.length} policy resource(s) allocatable`,
   );
-}
-
-/**
- * Kernel arguments a PerformanceProfile puts on the command line, as the Node Tuning Operator's
- * openshift-node-performance TuneD profile writes them: rcu_nocbs and (realTime hint, the
- * default) nohz_full on the isolated CPUs, systemd.cpu_affinity on every CPU not isolated
- * (reserved and offlined), the default hugepage size and the profile's extra arguments.
- */
-export function expectedKernelArgs(p: KubeObject): string[] {
-  const s = p.spec ?? {};
-  const isolated = s.cpu?.isolated as string | undefined;
-  const args: string[] = [];
-  if (isolated) {
-    args.push(`rcu_nocbs=${isolated}`);
-    if (s.workloadHints?.realTime !== false) args.push(`nohz_full=${isolated}`);
-  }
-  if (s.cpu?.reserved) {
-    const notIsolated = [s.cpu.reserved, s.cpu.offlined].filter(Boolean).join(",");
-    args.push(`systemd.cpu_affinity=${formatCpuList(parseCpuList(notIsolated))}`);
-  }
-  if (s.hugepages?.defaultHugepagesSize) args.push(`default_hugepagesz=${s.hugepages.defaultHugepagesSize}`);
-  for (const a of s.additionalKernelArgs ?? []) args.push(a);
-  return args;
-}
-
-/**
- * With balanceIsolated: false the profile adds isolcpus=domain,..., so the kernel lists the
- * isolated CPUs in /sys/devices/system/cpu/isolated; otherwise (managed_irq only) that file is empty.
- */
-export function expectedSysfsIsolated(p: KubeObject): string | undefined {
-  return p.spec?.cpu?.balanceIsolated === false && p.spec?.cpu?.isolated
-    ? formatCpuList(parseCpuList(p.spec.cpu.isolated))
-    : undefined;
-}
-
-/** Compares CPU-list arguments as sets (the kernel may print "2-47" where the profile said "2-10,11-47"). */
-function argPresent(cmdline: string, arg: string): boolean {
-  const [key, value] = arg.split("=", 2) as [string, string | undefined];
-  const tokens = cmdline.trim().split(/\s+/);
-  return tokens.some((t) => {
-    const [k, v] = t.split("=", 2) as [string, string | undefined];
-    if (k !== key) return false;
-    if (value === undefined || v === value) return true;
-    try {
-      return formatCpuList(parseCpuList(v ?? "")) === formatCpuList(parseCpuList(value));
-    } catch {
-      return false;
-    }
-  });
 }
 
 export const CHECKS: Check[] = [
@@ -467,21 +421,20 @@ export const CHECKS: Check[] = [
     id: "node-cpus",
     title: "Isolated/reserved CPUs and kernel arguments in effect",
     proves:
-      "on each node a PerformanceProfile selects, the booted kernel command line carries the profile's CPU isolation (rcu_nocbs, nohz_full), hugepage and extra arguments, read through a debug pod",
+      "on each node a PerformanceProfile selects, read through a debug pod: the booted kernel command line carries the profile's CPU isolation (rcu_nocbs, nohz_full, systemd.cpu_affinity on every CPU not isolated), default_hugepagesz and hugepagesz/hugepages for each page size not pinned to a NUMA node, and the extra arguments; with balanceIsolated false, the kernel's isolated CPUs",
     run(f) {
       if (!f.probes) return skip("node access skipped (--no-node-access)");
       if (f.performanceProfiles.length === 0) return skip("no PerformanceProfile");
       const bad: string[] = [];
       const good: string[] = [];
       for (const p of f.performanceProfiles) {
-        const want = expectedKernelArgs(p);
         for (const n of profileNodes(p, f.nodes)) {
           const probe = f.probes.find((x) => x.node === n.metadata.name);
           if (!probe || probe.error || probe.cmdline === undefined) {
             bad.push(`${n.metadata.name}: could not read (${probe?.error ?? "not probed"})`);
             continue;
           }
-          const missing = want.filter((a) => !argPresent(probe.cmdline!, a));
+          const missing = missingKernelArgs(p, probe.cmdline, nodeCpus(n, probe.present));
           const sysfs = expectedSysfsIsolated(p);
           const seen = probe.isolated?.trim() ? formatCpuList(parseCpuList(probe.isolated.trim())) : "";
           if (missing.length > 0) bad.push(`${n.metadata.name}: missing ${missing.join(" ")}`);

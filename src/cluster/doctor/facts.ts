@@ -10,6 +10,8 @@ export interface NodeProbe {
   cmdline?: string;
   /** /sys/devices/system/cpu/isolated. */
   isolated?: string;
+  /** /sys/devices/system/cpu/present: every CPU of the node (what systemd.cpu_affinity is the rest of). */
+  present?: string;
   /** Why the probe could not run. */
   error?: string;
 }

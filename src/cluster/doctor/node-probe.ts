@@ -8,6 +8,7 @@ import type { Kube, KubeObject } from "../kube.ts";
 import type { NodeProbe } from "./facts.ts";
 
 export const PROBE_MARK = "---llw-isolated---";
+export const PRESENT_MARK = "---llw-present---";
 
 export function debugPod(node: string, namespace: string, image: string, suffix: string): KubeObject {
   return {
@@ -37,7 +38,7 @@ export function debugPod(node: string, namespace: string, image: string, suffix:
             "/host",
             "sh",
             "-c",
-            `cat /proc/cmdline; echo ${PROBE_MARK}; cat /sys/devices/system/cpu/isolated`,
+            `cat /proc/cmdline; echo ${PROBE_MARK}; cat /sys/devices/system/cpu/isolated; echo ${PRESENT_MARK}; cat /sys/devices/system/cpu/present`,
           ],
           securityContext: { privileged: true, runAsUser: 0 },
           resources: { requests: { cpu: "10m", memory: "16Mi" } },
@@ -49,11 +50,18 @@ export function debugPod(node: string, namespace: string, image: string, suffix:
   };
 }
 
-/** Splits the probe's output into the command line and the isolated CPU list. */
+/** Splits the probe's output into the command line, the isolated and the present CPU lists. */
 export function parseProbeOutput(node: string, log: string): NodeProbe {
   const i = log.indexOf(PROBE_MARK);
   if (i < 0) return { node, error: `unexpected output: ${log.slice(0, 120).trim() || "(empty)"}` };
-  return { node, cmdline: log.slice(0, i).trim(), isolated: log.slice(i + PROBE_MARK.length).trim() };
+  const rest = log.slice(i + PROBE_MARK.length);
+  const j = rest.indexOf(PRESENT_MARK);
+  return {
+    node,
+    cmdline: log.slice(0, i).trim(),
+    isolated: (j < 0 ? rest : rest.slice(0, j)).trim(),
+    ...(j < 0 ? {} : { present: rest.slice(j + PRESENT_MARK.length).trim() }),
+  };
 }
 
 export interface ProbeOptions {

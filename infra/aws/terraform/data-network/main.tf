@@ -46,6 +46,22 @@ resource "aws_vpc_security_group_ingress_rule" "data" {
   description       = "All traffic from data subnet ${count.index + 1}"
 }
 
+# CloudFormation keeps the allow-all egress rules AWS gives every new security group (IPv4 and
+# IPv6); Terraform's aws_security_group removes them. Declare them so both deploy the same rules.
+resource "aws_vpc_security_group_egress_rule" "all_ipv4" {
+  security_group_id = aws_security_group.data.id
+  ip_protocol       = "-1"
+  cidr_ipv4         = "0.0.0.0/0"
+  description       = "All outbound IPv4 traffic (the rule AWS adds to every new security group)"
+}
+
+resource "aws_vpc_security_group_egress_rule" "all_ipv6" {
+  security_group_id = aws_security_group.data.id
+  ip_protocol       = "-1"
+  cidr_ipv6         = "::/0"
+  description       = "All outbound IPv6 traffic (the rule AWS adds to every new security group)"
+}
+
 # Local routes only: the data subnets are private and never chosen for load balancers.
 resource "aws_route_table" "data" {
   vpc_id = var.vpc_id
