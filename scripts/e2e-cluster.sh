@@ -33,13 +33,14 @@ $LLW doctor $CTX -o json > test-artifacts/e2e-doctor.json 2>/dev/null || [ $? -e
 echo "wrote test-artifacts/e2e-doctor.json"
 step "llw install --dry-run"
 $LLW install $CTX --repo "$REPO" --dry-run
-step "llw tune apply --dry-run $TUNING"
-$LLW tune apply $CTX --dry-run $TUNING
+# The change set is linted against the cluster's CRDs (a clone has no schema directory).
+step "llw tune apply --dry-run --schemas-from-cluster $TUNING"
+$LLW tune apply $CTX --dry-run --schemas-from-cluster $TUNING
 if [ "${LLW_E2E_APPLY:-0}" = "1" ]; then
   step "llw install"
   $LLW install $CTX --repo "$REPO"
-  step "llw tune apply $TUNING"
-  $LLW tune apply $CTX $TUNING
+  step "llw tune apply --schemas-from-cluster $TUNING"
+  $LLW tune apply $CTX --schemas-from-cluster $TUNING
   step "llw doctor"
   $LLW doctor $CTX
 fi

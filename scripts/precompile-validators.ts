@@ -1,7 +1,7 @@
 // Part of `npm run build`: compiles the validators of the workshop's GitOps tree into
 // dist/validators, so the first `llw lint` after an install does not compile them.
-// Without a schema directory (LLW_CRDS_DIR, or ../shared/crds beside the checkout) there is
-// nothing to compile against: lint then compiles on first use, as before, and this says so.
+// Against the schemas lint uses by default (LLW_CRDS_DIR, else the workshop's schemas/); without
+// them there is nothing to compile against: lint then compiles on first use, and this says so.
 import { join } from "node:path";
 import { defaultSchemaDir } from "../src/commands/lint.ts";
 import { precompileValidators } from "../src/gitops/precompile.ts";
@@ -10,7 +10,7 @@ import { SHIPPED_VALIDATORS } from "../src/gitops/validator-cache.ts";
 const root = join(import.meta.dirname, "..");
 const schemas = defaultSchemaDir(process.cwd(), process.env);
 if (!schemas) {
-  console.log("precompile-validators: no schema directory (LLW_CRDS_DIR or ../shared/crds); skipped");
+  console.log("precompile-validators: no schema directory (LLW_CRDS_DIR or schemas/); skipped");
 } else {
   const t0 = performance.now();
   const r = await precompileValidators({ tree: join(root, "gitops"), schemas, out: SHIPPED_VALIDATORS });

@@ -1,9 +1,12 @@
 /**
  * The "Sample output" blocks of the lab guides are real output: this script runs the llw commands
  * below (in-process, as a non-interactive terminal would see them) and writes what they print into
- * content/modules/ROOT/examples/samples/. `npm run docs:samples` regenerates them; `--check` reports
- * drift without writing (the docs tests run it).
+ * content/modules/ROOT/examples/samples/. `npm run docs:samples` regenerates them (also the
+ * emulated-AWS and fake-cluster samples; `--no-emulator` skips those); `--check` reports drift of
+ * the command samples without writing; `--record-rt` re-records the rt-tests runs (RECORDED_RUNS).
+ * The docs tests compare every sample with what its generator makes today (test/docs/samples.test.ts).
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -135,11 +138,102 @@ function tidy(text: string): string {
 }
 
 /**
+ * Output of real rt-tests runs on the machine that made the samples (an ordinary, untuned virtual
+ * machine: the guides say so). Timings differ on every run, so `npm run docs:samples --record-rt`
+ * re-records them on purpose only; the tests re-run each command briefly and compare the shape.
+ * cyclictest.json (the input of the `llw latency show` sample) carries its command line inside.
+ */
+export const RECORDED_RUNS: { file: string; command: string[] }[] = [
+  {
+    // Module 3.2's in-guest command, 10 s instead of 60 s.
+    file: "cyclictest-quiet.txt",
+    command: [
+      "cyclictest",
+      "--mlockall",
+      "--priority",
+      "95",
+      "--interval",
+      "1000",
+      "--duration",
+      "10",
+    ].concat(["--threads", "1", "--affinity", "1", "--quiet"]),
+  },
+  {
+    // As the cnf-tests runner invokes it: 30 one-microsecond buckets.
+    file: "cyclictest-histogram.txt",
+    command: [
+      "cyclictest",
+      "--mlockall",
+      "--priority",
+      "95",
+      "--interval",
+      "1000",
+      "--histogram",
+      "30",
+    ].concat(["--duration", "5", "--threads", "2", "--affinity", "0,1", "--quiet"]),
+  },
+];
+
+/** Runs one recorded command for real (with another --duration, for the tests' shape check). */
+export function recordRun(command: string[], duration?: string): string {
+  const args = command.slice(1);
+  if (duration) args[args.indexOf("--duration") + 1] = duration;
+  const r = spawnSync(command[0]!, args, { encoding: "utf8", timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`${command.join(" ")} exited ${r.status}: ${r.stderr || r.error}`);
+  return r.stdout;
+}
+
+/** The files the emulated-AWS and fake-cluster generators below write. */
+export const EMULATOR_FILES = [
+  "sriov-detect.txt",
+  "sriov-generate-420.txt",
+  "sriov-420-nad.yaml",
+  "sriov-generate-422.txt",
+  "sriov-422-policy.yaml",
+  "sriov-422-nad.yaml",
+];
+export const FAKE_CLUSTER_FILES = ["doctor-fake-cluster.txt"];
+/** Inputs recorded once, with their provenance inside (cyclictest.json: its cmdline field). */
+export const RECORDED_INPUTS = ["cyclictest.json"];
+
+/**
+ * What differs between two runs of the emulator: the IDs it draws (VPC, subnets, ENIs, instances,
+ * security groups), MAC and IP addresses, file digests, the widths of columns holding them, and
+ * the order of blocks (one per instance) and of rows (one per subnet) that follows the random IDs.
+ */
+export function normaliseIds(text: string): string {
+  const normalised = text
+    .replace(/\b(vpc|subnet|eni|i|sg|rtb|igw|ami)-[0-9a-f]{8,17}\b/g, "$1-<id>")
+    .replace(/aws\/NetworkID:[0-9a-f]+/g, "aws/NetworkID:<id>")
+    .replace(/\b([0-9a-f]{2}:){5}[0-9a-f]{2}\b/g, "<mac>")
+    .replace(/\b\d{1,3}(\.\d{1,3}){3}(\/\d+)?\b/g, "<ip>")
+    .replace(/digest=[0-9a-f]+/g, "digest=<digest>")
+    .replace(/[ \t]+/g, " ");
+  return normalised
+    .split(/\n\n+/)
+    .map((block) => block.split("\n").sort().join("\n"))
+    .sort()
+    .join("\n\n");
+}
+
+/** Run UUIDs (random per `llw bench run`): the only thing that differs between two sample runs. */
+export function normaliseUuids(text: string): string {
+  return text.replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, "<uuid>");
+}
+
+/** How a regenerated sample is compared with the kept one. */
+export function normaliserFor(file: string): (text: string) => string {
+  if (EMULATOR_FILES.includes(file)) return normaliseIds;
+  if (BENCH_FILES.includes(file)) return normaliseUuids;
+  return (text) => text;
+}
+
+/**
  * SR-IOV samples come from the EC2 emulator world the sriov tests build (moto_server: a VPC, data
  * subnets, metal workers with dedicated, EFA, shared-subnet and detached ENIs), so they show every
- * classification. IDs are random per run, so these are only regenerated, never compared.
+ * classification. IDs are random per run: the tests compare them after normaliseIds.
  */
-async function emulatorSamples(): Promise<Map<string, string>> {
+export async function emulatorSamples(): Promise<Map<string, string>> {
   const { markEfa, startMoto, startProxy } = await import("../../test/helpers/moto.ts");
   const { buildWorld, INFRA_ID } = await import("../../test/sriov/fixture.ts");
   const out = new Map<string, string>();
@@ -179,22 +273,98 @@ async function emulatorSamples(): Promise<Map<string, string>> {
   return out;
 }
 
+/** The files benchSamples writes. */
+export const BENCH_FILES = ["bench-run-baseline.txt", "bench-show.txt", "bench-compare.txt", "report.txt"];
+
+/**
+ * Module 5.2's loop with the tests' stand-in kube-burner (test/results/bin/kube-burner: not the real
+ * tool; it writes kube-burner's real local-indexer output format with synthetic latencies), in a
+ * scratch directory with a fixed clock. Run UUIDs are random: the tests compare after normaliseIds.
+ */
+export async function benchSamples(): Promise<Map<string, string>> {
+  const cwd = mkdtempSync(join(tmpdir(), "llw-samples-bench-"));
+  let t = Date.parse("2026-11-27T10:00:00Z");
+  const out = new Map<string, string>();
+  const run = async (file: string, args: string[], env: Record<string, string> = {}, exits = [0]) => {
+    const ctx = bufferContext({
+      cwd,
+      env: {
+        PATH: `${join(ROOT, "test", "results", "bin")}:${process.env.PATH}`,
+        HOME: cwd,
+        NO_COLOR: "1",
+        ...env,
+      },
+      now: () => {
+        t += 1000;
+        return new Date(t);
+      },
+    });
+    const code = await main(args, ctx);
+    if (!exits.includes(code)) throw new Error(`llw ${args.join(" ")} exited ${code}:\n${ctx.err()}`);
+    out.set(file, tidy(`${ctx.err()}${ctx.out()}`.replaceAll(`${cwd}/`, "")));
+  };
+  try {
+    const node = ["--set", "NODE_SELECTOR=node-role.kubernetes.io/worker-rt"];
+    await run("bench-run-baseline.txt", [
+      "bench",
+      "run",
+      "baseline-pod",
+      "--label",
+      "startup-baseline",
+      "--repeat",
+      "3",
+      ...node,
+    ]);
+    // The stand-in's tuned pods start 3% later: fewer housekeeping CPUs for the kubelet and CRI-O.
+    await run(
+      "bench-run-tuned.txt",
+      [
+        "bench",
+        "run",
+        "tuned-pod",
+        "--label",
+        "startup-tuned",
+        "--repeat",
+        "3",
+        ...node,
+        "--set",
+        "PROFILE=workshop-c5-metal",
+      ],
+      { FAKE_READY_MS: "2060" },
+    );
+    out.delete("bench-run-tuned.txt"); // the same shape as the baseline's, which the guide shows
+    const last = readdirSync(join(cwd, "results", "startup-tuned"))
+      .sort()
+      .at(-1)!;
+    await run("bench-show.txt", ["bench", "show", `results/startup-tuned/${last}`]);
+    await run("bench-compare.txt", ["bench", "compare", "startup-baseline", "startup-tuned"], {}, [0, 1]);
+    await run("report.txt", ["report", "startup-baseline", "startup-tuned", "-o", "report.html"]);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+  return out;
+}
+
 /**
  * `llw doctor` against the in-process fake API server the cluster tests use (it speaks the real
- * Kubernetes HTTP protocol to the real client), seeded as a fully installed and tuned cluster.
+ * Kubernetes HTTP protocol to the real client), seeded as a fully installed cluster tuned as the
+ * guide tunes it: the repository's worker-rt pool and c5.metal profile, rolled out, each node
+ * booted with the kernel arguments the Node Tuning Operator writes for that profile.
  */
-async function fakeClusterSamples(): Promise<Map<string, string>> {
+export async function fakeClusterSamples(): Promise<Map<string, string>> {
   const { startWorld } = await import("../../test/cluster/world.ts");
-  const { seedWorkshopInstalled, simulatePods, TUNED_CMDLINE } = await import(
+  const { seedRepositoryTuning, seedWorkshopInstalled, simulatePods, tunedCmdline } = await import(
     "../../test/helpers/fake-openshift.ts"
   );
-  const { PROBE_MARK } = await import("../../src/cluster/doctor/node-probe.ts");
+  const { PRESENT_MARK, PROBE_MARK } = await import("../../src/cluster/doctor/node-probe.ts");
   const w = await startWorld({ sriov: false });
   try {
     seedWorkshopInstalled(w.api);
+    const profile = seedRepositoryTuning(w.api, "c5.metal");
     simulatePods(w.api, { namespace: "default" }, () => ({
       phase: "Succeeded",
-      log: `${TUNED_CMDLINE}\n${PROBE_MARK}\n2-47,50-95\n`,
+      // balanceIsolated is left true (managed_irq only): the kernel's isolated list is empty.
+      log: `${tunedCmdline(profile, 96)}\n${PROBE_MARK}\n\n${PRESENT_MARK}\n0-95\n`,
     }));
     const r = await w.llw("doctor", "--interval", "0s");
     if (r.code !== 0) throw new Error(`llw doctor exited ${r.code}:\n${r.err}`);
@@ -225,10 +395,26 @@ if (import.meta.main) {
       }
     }
   }
+  if (!check && process.argv.includes("--record-rt")) {
+    for (const run of RECORDED_RUNS) {
+      writeFileSync(join(SAMPLES, run.file), recordRun(run.command));
+      process.stdout.write(`samples: recorded ${run.file} (${run.command.join(" ")})\n`);
+    }
+  }
   if (!check && !process.argv.includes("--no-emulator")) {
-    for (const [file, text] of [...(await emulatorSamples()), ...(await fakeClusterSamples())]) {
-      writeFileSync(join(SAMPLES, file), text);
-      process.stdout.write(`samples: wrote ${file} (emulated AWS or cluster)\n`);
+    const generated = [
+      ...(await emulatorSamples()),
+      ...(await benchSamples()),
+      ...(await fakeClusterSamples()),
+    ];
+    for (const [file, text] of generated) {
+      const path = join(SAMPLES, file);
+      const old = readFileSync(path, { encoding: "utf8", flag: "a+" });
+      // Fresh random IDs alone are no change: keep the file (and the diff) as it was.
+      const same = normaliserFor(file);
+      if (same(old) === same(text)) continue;
+      writeFileSync(path, text);
+      process.stdout.write(`samples: wrote ${file} (emulated AWS, stand-in kube-burner or fake cluster)\n`);
     }
   }
   process.exitCode = check && drift ? 1 : 0;

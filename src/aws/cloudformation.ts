@@ -16,12 +16,17 @@ function cfnEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     : rest;
 }
 
+/** Region and endpoint the CloudFormation client uses (for messages that name them). */
+export function cloudFormationSettings(opts: Ec2Options = {}, env: NodeJS.ProcessEnv = process.env) {
+  return resolveAwsSettings(opts, cfnEnv(env));
+}
+
 /** Builds a CloudFormation client. No network traffic happens until the first call. */
 export function createCloudFormationClient(
   opts: Ec2Options = {},
   env: NodeJS.ProcessEnv = process.env,
 ): CloudFormationClient {
-  const s = resolveAwsSettings(opts, cfnEnv(env));
+  const s = cloudFormationSettings(opts, env);
   const config: CloudFormationClientConfig = { retryMode: "standard", maxAttempts: s.maxAttempts };
   if (s.region) config.region = s.region;
   if (s.profile) config.profile = s.profile;

@@ -9,6 +9,7 @@
 import { existsSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { LintFinding, LintObject } from "../gitops/model.ts";
+import type { SchemaRegistry } from "../gitops/schemas.ts";
 import type { Problem } from "../lib/errors.ts";
 import type { LoadedObject } from "./manifests.ts";
 
@@ -24,24 +25,17 @@ function describeObject(o: { kind?: unknown; metadata?: { name?: unknown; namesp
 }
 
 /**
- * Lints the change set against the schemas in `schemaDir`. `loaded` are the objects read from
+ * Lints the change set against the schemas of `registry`. `loaded` are the objects read from
  * `paths` (loadManifests); those whose source is a plain file are linted here, directories
  * through lintTree.
  */
 export async function lintChangeSet(
   paths: string[],
   loaded: LoadedObject[],
-  o: { cwd: string; env: NodeJS.ProcessEnv; schemaDir: string; cacheDir?: string; shippedDir?: string },
+  o: { cwd: string; env: NodeJS.ProcessEnv; registry: SchemaRegistry },
 ): Promise<ChangeSetLint> {
-  const [{ BUILTIN_CHECKS, lintTree }, { SchemaRegistry }] = await Promise.all([
-    import("../gitops/lint.ts"),
-    import("../gitops/schemas.ts"),
-  ]);
-  const registry = new SchemaRegistry({
-    ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
-    ...(o.shippedDir ? { shippedDir: o.shippedDir } : {}),
-  });
-  await registry.addDirectory(o.schemaDir);
+  const { BUILTIN_CHECKS, lintTree } = await import("../gitops/lint.ts");
+  const registry = o.registry;
   const errors: Problem[] = [];
   const warnings: Problem[] = [];
   const report = (f: LintFinding, where: string) => {

@@ -2,9 +2,8 @@
  * `llw aws machineset`: a MachineSet for metal workers (and its MachineConfigPool), derived from
  * one of the cluster's worker MachineSets, read from a file or from the cluster.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 import {
   awsWorkerMachineSets,
@@ -18,6 +17,7 @@ import type { Context } from "../lib/context.ts";
 import { UserError } from "../lib/errors.ts";
 import { withGeneratedHeader, writeGeneratedFiles } from "../lib/files.ts";
 import { toYaml } from "../lib/output.ts";
+import { findSchemaDir } from "../lib/schema-dir.ts";
 import { getInstanceType } from "../topology/catalog.ts";
 
 export interface MachineSetCommandOptions {
@@ -40,15 +40,23 @@ const CRDS = {
   MachineConfigPool: "machineconfigpools.machineconfiguration.openshift.io.yaml",
 } as const;
 
-/** The upstream CRDs: $LLW_CRDS_DIR, or the shared crds/ folder beside the checkout. */
+/** The upstream CRDs: $LLW_CRDS_DIR, or the workshop's bundled schemas/. */
 function crdDir(cwd: string, env: NodeJS.ProcessEnv): string | undefined {
-  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-  const dirs = [
-    ...(env.LLW_CRDS_DIR ? [env.LLW_CRDS_DIR] : []),
-    join(root, "..", "shared", "crds"),
-    join(cwd, "..", "shared", "crds"),
-  ];
-  return dirs.find((d) => existsSync(join(d, CRDS.MachineSet)));
+  return findSchemaDir(cwd, env, CRDS.MachineSet);
+}
+
+/** The catalog's instance type; this command has no --lscpu/--sysfs, so its hint is its own. */
+function catalogType(name: string) {
+  try {
+    return getInstanceType(name);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    throw new UserError({
+      what: e.problems[0]!.what,
+      where: "--instance-type",
+      next: "choose one of the catalog's metal types (the workshop's PerformanceProfiles and data network are planned for them), e.g. --instance-type c5.metal",
+    });
+  }
 }
 
 function readMachineSets(file: string): Obj[] {
@@ -56,7 +64,17 @@ function readMachineSets(file: string): Obj[] {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new UserError({ what: `cannot read: ${(e as Error).message}`, where: file });
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError({
+      what:
+        code === "ENOENT"
+          ? "no such file"
+          : code === "EISDIR"
+            ? "is a directory, not a MachineSet file"
+            : `cannot read it: ${(e as Error).message}`,
+      where: `--from ${file}`,
+      next: "export the cluster's MachineSets with `oc get machinesets -n openshift-machine-api -o yaml > machinesets.yaml` and pass that file, or leave --from out to read them from the cluster",
+    });
   }
   const docs = parseAllDocuments(text);
   const out: Obj[] = [];
@@ -115,7 +133,7 @@ export async function run(opts: MachineSetCommandOptions, ctx: Context): Promise
       next: "e.g. --instance-type c5.metal",
     });
   }
-  const type = getInstanceType(opts.instanceType);
+  const type = catalogType(opts.instanceType);
   const where = opts.from ? resolve(ctx.cwd, opts.from) : "the cluster (namespace openshift-machine-api)";
   const objects = opts.from ? readMachineSets(where) : await machineSetsFromCluster(opts, ctx);
   const source = chooseSource(

@@ -3,7 +3,7 @@ import { ChecksFailed, UserError } from "../lib/errors.ts";
 import { renderTable, toJson } from "../lib/output.ts";
 import { type Comparison, compareGroups, METRICS, type Metric } from "../results/compare.ts";
 import { COMPARE_HEAD, compareRow, comparisonHeadline, markdownTable } from "../results/format.ts";
-import { loadGroup } from "../results/runs.ts";
+import { incomparable, loadGroup } from "../results/runs.ts";
 
 export interface BenchCompareOptions {
   runs: string[];
@@ -12,6 +12,7 @@ export interface BenchCompareOptions {
   minDelta?: number;
   alpha?: number;
   metric?: string[];
+  force?: boolean;
 }
 
 export async function run(opts: BenchCompareOptions, ctx: Context): Promise<number> {
@@ -45,6 +46,14 @@ export async function run(opts: BenchCompareOptions, ctx: Context): Promise<numb
         next: "compare kube-burner runs with kube-burner runs and jitter runs with jitter runs",
       });
     }
+    const why = incomparable(base!, c);
+    if (why && !opts.force) {
+      throw new UserError({
+        what: `cannot compare ${base!.label} with ${c.label}: they measured different things (${why})`,
+        where: opts.runs.join(" "),
+        next: "compare runs of the same tool or workload (before and after tuning); --force compares the series they share anyway",
+      });
+    }
     comparisons.push(
       compareGroups(base!, c, {
         thresholdPct: opts.threshold ?? 5,
@@ -63,8 +72,8 @@ export async function run(opts: BenchCompareOptions, ctx: Context): Promise<numb
         ctx.stdout.write(`**${comparisonHeadline(c)}**\n\n${markdownTable(COMPARE_HEAD, rows)}\n`);
       } else {
         const colored = rows.map((r) => {
-          const v = r[6]!;
-          r[6] = v === "regressed" ? ctx.colors.red(v) : v === "improved" ? ctx.colors.green(v) : v;
+          const v = r[7]!;
+          r[7] = v === "regressed" ? ctx.colors.red(v) : v === "improved" ? ctx.colors.green(v) : v;
           return r;
         });
         ctx.stdout.write(`${comparisonHeadline(c)}\n${renderTable(ctx, COMPARE_HEAD, colored)}`);

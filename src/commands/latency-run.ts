@@ -15,7 +15,10 @@ export interface LatencyRunOptions {
   duration?: string;
   cpus?: number;
   profile?: string;
+  /** Before tuning: no runtime class, no CRI-O annotations, no PerformanceProfile needed. */
+  baseline?: boolean;
   node?: string;
+  nodeSelector?: string;
   label?: string;
   image?: string;
   maxLatency?: number;
@@ -68,6 +71,21 @@ async function pickProfile(kube: Kube, name: string | undefined): Promise<KubeOb
   });
 }
 
+/** CRI-O annotations of the tuned pod (cpu-load-balancing, cpu-quota, irq-load-balancing). */
+const CRIO_ANNOTATION = /\.crio\.io$/;
+
+/**
+ * The untuned twin of a jitter pod: the same container, command, CPUs and QoS (Guaranteed),
+ * without the performance runtime class and the CRI-O annotations that only a tuned node honours.
+ */
+export function untune(pod: KubeObject): void {
+  delete pod.spec.runtimeClassName;
+  const annotations = (pod.metadata.annotations ?? {}) as Record<string, string>;
+  for (const k of Object.keys(annotations)) if (CRIO_ANNOTATION.test(k)) delete annotations[k];
+  if (Object.keys(annotations).length === 0) delete pod.metadata.annotations;
+  pod.metadata.labels = { ...(pod.metadata.labels ?? {}), "llw.workshop/mode": "baseline" };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number> {
@@ -82,15 +100,23 @@ export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number
   const namespace = opts.namespace ?? "llw-latency";
   const { Kube } = await import("../cluster/kube.ts");
   const kube = Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd);
-  const profile = await pickProfile(kube, opts.profile);
-  const profileName = profile.metadata.name!;
+  if (opts.baseline && opts.profile) {
+    throw new UserError({
+      what: "--baseline runs without a PerformanceProfile: --profile does not apply",
+      where: "--baseline --profile",
+      next: "drop --profile for the before-tuning run, or drop --baseline for the tuned one",
+    });
+  }
+  const profile = opts.baseline ? undefined : await pickProfile(kube, opts.profile);
+  const profileName = profile?.metadata.name;
   const selectorKey =
-    Object.keys((profile.spec?.nodeSelector ?? {}) as Record<string, string>)[0] ??
+    opts.nodeSelector ??
+    Object.keys((profile?.spec?.nodeSelector ?? {}) as Record<string, string>)[0] ??
     "node-role.kubernetes.io/worker";
 
   const workload = await findWorkload(tool, ctx.cwd, await benchmarksDir(ctx.cwd));
   const vars = resolveVariables(workload, {
-    PROFILE: profileName,
+    ...(profileName ? { PROFILE: profileName } : {}),
     LATENCY_TEST_CPUS: String(cpus),
     LATENCY_TEST_RUNTIME: String(seconds),
     NODE_SELECTOR: selectorKey,
@@ -99,13 +125,14 @@ export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number
   });
   const { objects } = await renderWorkload(workload, vars);
   const pod = objects[0]!.object as KubeObject;
+  if (opts.baseline) untune(pod);
   const id = runId(ctx.now(), 1);
-  const podName = `${tool}-${id.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`;
+  const podName = `${tool}${opts.baseline ? "-baseline" : ""}-${id.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`;
   pod.metadata.name = podName;
   pod.metadata.namespace = namespace;
   if (opts.node) pod.spec.nodeSelector = { "kubernetes.io/hostname": opts.node };
 
-  const label = opts.label ?? "latency";
+  const label = opts.label ?? (opts.baseline ? "latency-baseline" : "latency");
   const dir = join(resolve(ctx.cwd, opts.results ?? "results"), label, id);
   if (await stat(dir).catch(() => undefined))
     throw new UserError({ what: "the run directory already exists", where: dir });
@@ -113,7 +140,11 @@ export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number
   await kube.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
   await kube.create(pod);
   ctx.stderr.write(
-    `created pod ${namespace}/${podName} (${tool}, ${cpus} CPUs, ${seconds}s, runtime class performance-${profileName})\n`,
+    `created pod ${namespace}/${podName} (${tool}, ${cpus} CPUs, ${seconds}s, ${
+      profileName
+        ? `runtime class performance-${profileName}`
+        : "baseline: no runtime class, no CRI-O annotations"
+    })\n`,
   );
   const poll = opts.pollMs ?? 5000;
   // Image pull and scheduling get ten minutes on top of the test itself.
@@ -149,7 +180,9 @@ export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number
       outputFile: `${tool}.log`,
       pod: `${namespace}/${podName}`,
       node: current?.spec?.nodeName,
+      mode: opts.baseline ? "baseline" : "tuned",
       profile: profileName,
+      runtimeClassName: pod.spec.runtimeClassName,
       cpus,
       durationSec: seconds,
       image: vars.LATENCY_IMAGE,

@@ -2,9 +2,7 @@
  * `llw lint [PATH]`: builds and validates every kustomization of the GitOps tree. Exit 0 when
  * clean (warnings allowed), 1 on any error.
  */
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import { lintTree } from "../gitops/lint.ts";
 import { renderLint } from "../gitops/report.ts";
 import { SchemaRegistry } from "../gitops/schemas.ts";
@@ -12,6 +10,7 @@ import { defaultCacheDir, shippedValidatorDir } from "../gitops/validator-cache.
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, UserError } from "../lib/errors.ts";
 import { toJson } from "../lib/output.ts";
+import { findSchemaDir } from "../lib/schema-dir.ts";
 
 export interface LintCommandOptions {
   path?: string;
@@ -24,15 +23,9 @@ export interface LintCommandOptions {
   output?: string;
 }
 
-/** --schemas, else $LLW_CRDS_DIR, else the shared schema folder beside the checkout. */
+/** --schemas, else $LLW_CRDS_DIR, else the workshop's bundled schemas/ (src/lib/schema-dir.ts). */
 export function defaultSchemaDir(cwd: string, env: NodeJS.ProcessEnv): string | undefined {
-  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-  const candidates = [
-    ...(env.LLW_CRDS_DIR ? [resolve(cwd, env.LLW_CRDS_DIR)] : []),
-    join(root, "..", "shared", "crds"),
-    join(cwd, "..", "shared", "crds"),
-  ];
-  return candidates.find((p) => existsSync(p));
+  return findSchemaDir(cwd, env);
 }
 
 export async function run(opts: LintCommandOptions, ctx: Context): Promise<number> {

@@ -7,7 +7,7 @@
 import { resolve } from "node:path";
 import { colorEnabled, makeColors } from "../lib/color.ts";
 import type { Context } from "../lib/context.ts";
-import { ChecksFailed } from "../lib/errors.ts";
+import { ChecksFailed, UserError } from "../lib/errors.ts";
 import { emitPlainYaml } from "../profile/emit-yaml.ts";
 import type { PlanOptions, ProfilePlan } from "../profile/plan.ts";
 import { planProfile } from "../profile/plan.ts";
@@ -54,6 +54,14 @@ export function explainPlan(
 }
 
 export async function run(opts: ProfileGenerateOptions, ctx: Context): Promise<number> {
+  if (!opts.out && (opts.check || opts.force)) {
+    const flags = [...(opts.check ? ["--check"] : []), ...(opts.force ? ["--force"] : [])].join(" and ");
+    throw new UserError({
+      what: `${flags} only ${opts.check && opts.force ? "apply" : "applies"} to a file written with --out`,
+      where: flags.replace(" and ", ", "),
+      next: "add --out FILE (e.g. --out gitops/overlays/aws/performance-profiles/c5.metal.yaml), or drop the flag to print the profile on stdout",
+    });
+  }
   const { topology, instanceType, notes } = await loadTopology(opts, ctx.cwd);
   const planOpts: PlanOptions = {};
   for (const k of [
@@ -108,6 +116,7 @@ export async function run(opts: ProfileGenerateOptions, ctx: Context): Promise<n
     force: opts.force ?? false,
     check: opts.check ?? false,
     cwd: ctx.cwd,
+    flag: "--out",
   });
   const verb = opts.check
     ? { create: "would create", update: "would update", unchanged: "up to date", conflict: "edited by hand" }

@@ -1,19 +1,23 @@
 /**
- * `llw profile validate FILE`: every PerformanceProfile in FILE against the admission webhook's
- * rules, the real CRD schema (when the CRD file is found) and, given a topology, the host's CPUs
- * and memory. All findings are reported together, with file and line; exit 1 on any error.
+ * `llw profile validate FILE...`: every PerformanceProfile in the files against the admission
+ * webhook's rules, the real CRD schema (when the CRD file is found) and, given a topology, the
+ * host's CPUs and memory. Profiles given together are checked as one cluster's set (the webhook
+ * refuses a second profile with the same nodeSelector). All findings are reported together, with
+ * file and line; exit 1 on any error.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from "yaml";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, UserError } from "../lib/errors.ts";
-import { type Finding, validateProfile } from "../profile/validate.ts";
+import { pathError } from "../lib/files.ts";
+import { findSchemaDir } from "../lib/schema-dir.ts";
+import { type Finding, validateNodeSelectorDuplication, validateProfile } from "../profile/validate.ts";
 import { loadTopology } from "../topology/load.ts";
 
 export interface ProfileValidateOptions {
-  file: string;
+  /** One file or several (the registry's variadic argument): checked as one cluster's set. */
+  file: string | string[];
   instanceType?: string;
   lscpu?: string;
   sysfs?: string;
@@ -24,20 +28,16 @@ export interface ProfileValidateOptions {
 
 export const CRD_FILE = "performanceprofiles.performance.openshift.io.yaml";
 
-/** The upstream CRD: --crd, $LLW_CRDS_DIR, or the shared crds/ folder beside the checkout. */
+/** The upstream CRD: --crd, $LLW_CRDS_DIR, or the workshop's bundled schemas/. */
 export function findCrd(cwd: string, env: NodeJS.ProcessEnv, explicit?: string): string | undefined {
   if (explicit) return resolve(cwd, explicit);
-  const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-  const candidates = [
-    ...(env.LLW_CRDS_DIR ? [join(env.LLW_CRDS_DIR, CRD_FILE)] : []),
-    join(root, "..", "shared", "crds", CRD_FILE),
-    join(cwd, "..", "shared", "crds", CRD_FILE),
-  ];
-  return candidates.find((p) => existsSync(p));
+  const dir = findSchemaDir(cwd, env, CRD_FILE);
+  return dir ? join(dir, CRD_FILE) : undefined;
 }
 
 interface Located extends Omit<Finding, "source"> {
   source: Finding["source"] | "schema";
+  file: string;
   line?: number;
   document: number;
   name: string;
@@ -51,48 +51,42 @@ function keyPath(path: string): (string | number)[] {
     .map((k) => (/^\d+$/.test(k) ? Number(k) : k));
 }
 
-export async function run(opts: ProfileValidateOptions, ctx: Context): Promise<number> {
-  const file = resolve(ctx.cwd, opts.file);
+interface ProfileDoc {
+  file: string;
+  /** Document number in its file, from 1. */
+  document: number;
+  name: string;
+  obj: Record<string, unknown>;
+  /** The line of the deepest key of a path present in the document. */
+  locate: (path: string) => number | undefined;
+}
+
+/** Every PerformanceProfile in a YAML file, each with a way to find the line of a field. */
+function readProfiles(shown: string, cwd: string): ProfileDoc[] {
+  const file = resolve(cwd, shown);
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new UserError({ what: `cannot read: ${(e as Error).message}`, where: opts.file });
+    throw pathError(e, "read", file, { shown });
   }
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter });
-  if (!Array.isArray(docs)) throw new UserError({ what: "empty file", where: opts.file });
+  if (!Array.isArray(docs)) throw new UserError({ what: "empty file", where: shown });
   const yamlErrors = docs.flatMap((d) => d.errors);
   if (yamlErrors.length > 0) {
     throw new UserError(
       yamlErrors.map((e) => ({
         what: `not valid YAML: ${e.message.split("\n")[0]}`,
-        where: `${opts.file}:${e.linePos?.[0]?.line ?? "?"}`,
+        where: `${shown}:${e.linePos?.[0]?.line ?? "?"}`,
       })),
     );
   }
-  const profiles = docs
-    .map((d, i) => ({ doc: d, obj: d.toJS() as Record<string, unknown> | null, index: i }))
-    .filter((d) => d.obj && typeof d.obj === "object" && d.obj.kind === "PerformanceProfile");
-  if (profiles.length === 0) {
-    throw new UserError({ what: "no PerformanceProfile in the file", where: opts.file });
-  }
-  const hasTopology = Boolean(opts.instanceType || opts.lscpu || opts.sysfs);
-  const loaded = hasTopology ? await loadTopology(opts, ctx.cwd) : undefined;
-  const crdPath = findCrd(ctx.cwd, ctx.env, opts.crd);
-  const notes: string[] = [];
-  let schemaCheck: ((o: unknown) => { path: string; message: string }[]) | undefined;
-  if (crdPath) {
-    const { readCrd, validateAgainstCrd } = await import("../schema/crd.ts");
-    const crd = readCrd(crdPath);
-    schemaCheck = (o) => validateAgainstCrd(o, crd);
-  } else {
-    notes.push(`schema not checked: ${CRD_FILE} not found (pass --crd FILE or set LLW_CRDS_DIR)`);
-  }
-
-  const all: Located[] = [];
-  for (const { doc, obj, index } of profiles) {
-    const name = String((obj!.metadata as { name?: string } | undefined)?.name ?? `(document ${index + 1})`);
+  const out: ProfileDoc[] = [];
+  docs.forEach((doc, index) => {
+    const obj = doc.toJS() as Record<string, unknown> | null;
+    if (!obj || typeof obj !== "object" || obj.kind !== "PerformanceProfile") return;
+    const name = String((obj.metadata as { name?: string } | undefined)?.name ?? `(document ${index + 1})`);
     const locate = (path: string): number | undefined => {
       // The line of the deepest key of `path` present in the document (the key, not its value).
       let node: unknown = doc.contents;
@@ -110,22 +104,64 @@ export async function run(opts: ProfileValidateOptions, ctx: Context): Promise<n
       }
       return start === undefined ? undefined : lineCounter.linePos(start).line;
     };
-    const push = (f: Omit<Located, "document" | "name" | "line">) => {
-      const line = locate(f.path);
-      all.push({ ...f, document: index + 1, name, ...(line !== undefined ? { line } : {}) });
-    };
-    for (const f of validateProfile(obj, loaded?.topology, {
+    out.push({ file: shown, document: index + 1, name, obj, locate });
+  });
+  if (out.length === 0) throw new UserError({ what: "no PerformanceProfile in the file", where: shown });
+  return out;
+}
+
+export async function run(opts: ProfileValidateOptions, ctx: Context): Promise<number> {
+  const files = Array.isArray(opts.file) ? opts.file : [opts.file];
+  const profiles = files.flatMap((f) => readProfiles(f, ctx.cwd));
+  const shownFiles = files.join(", ");
+  const hasTopology = Boolean(opts.instanceType || opts.lscpu || opts.sysfs);
+  const loaded = hasTopology ? await loadTopology(opts, ctx.cwd) : undefined;
+  const crdPath = findCrd(ctx.cwd, ctx.env, opts.crd);
+  const notes: string[] = [];
+  let schemaCheck: ((o: unknown) => { path: string; message: string }[]) | undefined;
+  if (crdPath) {
+    const { readCrd, validateAgainstCrd } = await import("../schema/crd.ts");
+    const crd = readCrd(crdPath);
+    schemaCheck = (o) => validateAgainstCrd(o, crd);
+  } else {
+    notes.push(`schema not checked: ${CRD_FILE} not found (pass --crd FILE or set LLW_CRDS_DIR)`);
+  }
+
+  const all: Located[] = [];
+  const push = (p: ProfileDoc, f: Omit<Located, "document" | "name" | "line" | "file">) => {
+    const line = p.locate(f.path);
+    all.push({
+      ...f,
+      file: p.file,
+      document: p.document,
+      name: p.name,
+      ...(line !== undefined ? { line } : {}),
+    });
+  };
+  for (const p of profiles) {
+    for (const f of validateProfile(p.obj, loaded?.topology, {
       allowSplitCores: opts.allowSplitCores ?? false,
     })) {
-      push(f);
+      push(p, f);
     }
-    for (const f of schemaCheck?.(obj) ?? [])
-      push({ severity: "error", path: f.path, message: f.message, source: "schema" });
+    for (const f of schemaCheck?.(p.obj) ?? [])
+      push(p, { severity: "error", path: f.path, message: f.message, source: "schema" });
   }
-  all.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  // Profiles given together are one cluster's set, created in the order given.
+  for (const f of validateNodeSelectorDuplication(profiles.map((p) => p.obj))) {
+    push(profiles[f.index]!, f);
+  }
+  const order = new Map(files.map((f, i) => [f, i]));
+  all.sort((a, b) => order.get(a.file)! - order.get(b.file)! || (a.line ?? 0) - (b.line ?? 0));
   const errors = all.filter((f) => f.severity === "error");
   if (opts.output === "json" || opts.output === "yaml") {
-    const data = { file: opts.file, valid: errors.length === 0, findings: all, notes };
+    const data = {
+      ...(files.length === 1 ? { file: files[0] } : {}),
+      files,
+      valid: errors.length === 0,
+      findings: all,
+      notes,
+    };
     if (opts.output === "json") ctx.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
     else ctx.stdout.write((await import("yaml")).stringify(data));
   } else {
@@ -133,7 +169,7 @@ export async function run(opts: ProfileValidateOptions, ctx: Context): Promise<n
     for (const f of all) {
       const sev = f.severity === "error" ? c.red("error") : c.yellow("warning");
       ctx.stdout.write(
-        `${opts.file}:${f.line ?? "?"}: ${sev} ${f.path || "(root)"}: ${f.message} [${f.source}]\n`,
+        `${f.file}:${f.line ?? "?"}: ${sev} ${f.path || "(root)"}: ${f.message} [${f.source}]\n`,
       );
     }
     for (const n of notes) ctx.stdout.write(`note: ${n}\n`);
@@ -142,7 +178,7 @@ export async function run(opts: ProfileValidateOptions, ctx: Context): Promise<n
       ...(crdPath ? ["CRD schema"] : []),
       ...(loaded ? [`topology (${loaded.topology.source})`] : []),
     ].join(", ");
-    const names = profiles.map((p) => (p.obj!.metadata as { name?: string } | undefined)?.name).join(", ");
+    const names = profiles.map((p) => p.name).join(", ");
     ctx.stdout.write(
       errors.length === 0
         ? `${c.green("valid")}: ${names} (${checked}${all.length ? `; ${all.length} warning${all.length === 1 ? "" : "s"}` : ""})\n`
@@ -151,7 +187,7 @@ export async function run(opts: ProfileValidateOptions, ctx: Context): Promise<n
   }
   if (errors.length > 0) {
     throw new ChecksFailed(
-      `${opts.file}: ${errors.length} error${errors.length === 1 ? "" : "s"} in ${profiles.length} PerformanceProfile${profiles.length === 1 ? "" : "s"}`,
+      `${shownFiles}: ${errors.length} error${errors.length === 1 ? "" : "s"} in ${profiles.length} PerformanceProfile${profiles.length === 1 ? "" : "s"}`,
       "fix the fields above; `llw profile generate` writes a profile that passes",
     );
   }

@@ -160,7 +160,12 @@ export const COMMANDS: CommandSpec[] = [
       "--explain prints them when stderr is not a terminal, --quiet never. CPU sets, workload hints, kernel " +
       "arguments, topology policy and selectors match PPC for the same flags. Defaults: one physical core per " +
       "NUMA node reserved for housekeeping, power mode low-latency, 1G hugepages on each NUMA node (half its " +
-      "memory), the worker-rt MachineConfigPool (--single-node: master), name workshop-<instance type>.",
+      "memory), the worker-rt MachineConfigPool (--single-node: master), name workshop-<instance type>. " +
+      "Two departures from PPC on purpose: (1) the default power mode is low-latency, so workloadHints.realTime " +
+      "is true, where PPC's default mode writes realTime: false (pass --power-consumption-mode default for PPC's); " +
+      "(2) with --split-reserved-cpus-across-numa on 3 or more NUMA nodes, when the count does not divide evenly, " +
+      "PPC's formula can reserve more CPUs than asked; llw reserves exactly the count (one extra CPU on each of the " +
+      "lowest nodes) and warns that PPC would differ. On 1 and 2 NUMA nodes (every catalog type) the sets are PPC's.",
     options: [
       ...TOPOLOGY_SOURCE_OPTIONS,
       {
@@ -246,10 +251,19 @@ export const COMMANDS: CommandSpec[] = [
     summary: "Check a PerformanceProfile against the webhook's rules, the CRD schema and a host topology",
     description:
       "Reports every problem together, with file and line: the Node Tuning Operator admission webhook's rules " +
-      "(same wording), the upstream CRD schema (found in ../shared/crds, or --crd), and with a topology: CPU ids " +
-      "exist, every CPU is in a set, SMT siblings are not split between reserved and isolated, hugepages fit " +
-      "in each NUMA node's memory. Exit 1 if any error.",
-    args: [{ name: "file", description: "YAML file with one or more PerformanceProfiles", required: true }],
+      "(same wording), the upstream CRD schema (the workshop's schemas/, or --crd), and with a topology: CPU ids " +
+      "exist (CPUs a tuned node lists as offline may be in offlined), every CPU is in a set, SMT siblings are not " +
+      "split between reserved and isolated, hugepages fit in each NUMA node's memory. Profiles given together " +
+      "(several files or documents) are checked as the set one cluster gets, in that order: a profile with the " +
+      "same nodeSelector as an earlier one is an error, as the webhook refuses it. Exit 1 if any error.",
+    args: [
+      {
+        name: "file",
+        description: "YAML files with one or more PerformanceProfiles, applied to one cluster together",
+        required: true,
+        variadic: true,
+      },
+    ],
     options: [
       ...TOPOLOGY_SOURCE_OPTIONS,
       { flags: "--crd <file>", description: "the PerformanceProfile CRD to check the schema against" },
@@ -268,6 +282,10 @@ export const COMMANDS: CommandSpec[] = [
       {
         cmd: "llw profile validate profile.yaml --lscpu node-lscpu.txt -o json",
         what: "against a real node, as JSON",
+      },
+      {
+        cmd: "llw profile validate worker-rt.yaml worker-dpdk.yaml",
+        what: "two profiles for one cluster: also checks that their nodeSelectors differ",
       },
     ],
     load: () => import("./profile-validate.ts"),
@@ -293,7 +311,7 @@ export const COMMANDS: CommandSpec[] = [
       {
         flags: "--schemas <dir>",
         description:
-          "directory of CRD YAML and Kubernetes OpenAPI v3 / Swagger JSON files (default: $LLW_CRDS_DIR, or ../shared/crds beside the checkout)",
+          "directory of CRD YAML and Kubernetes OpenAPI v3 / Swagger JSON files (default: $LLW_CRDS_DIR, else the workshop's schemas/)",
       },
       {
         flags: "--schemas-from-cluster",
@@ -317,14 +335,14 @@ export const COMMANDS: CommandSpec[] = [
     ],
     output: ["text", "json"],
     examples: [
-      { cmd: "llw lint gitops", what: "lint the whole tree against the schemas beside the checkout" },
+      { cmd: "llw lint gitops", what: "lint the whole tree against the workshop's schemas/" },
       {
         cmd: "llw lint gitops --ocp-version 4.20",
         what: "also fail on what OpenShift 4.20 rejects (an ENA SR-IOV policy)",
       },
       {
-        cmd: "llw lint gitops/overlays/aws --schemas ../shared/crds -o json",
-        what: "lint the AWS overlays, findings as JSON",
+        cmd: "llw lint gitops/overlays/aws --schemas ~/crds-4.20 -o json",
+        what: "lint the AWS overlays against another release's schemas, findings as JSON",
       },
       {
         cmd: "llw lint gitops --schemas-from-cluster --context attendee-01",
@@ -340,7 +358,9 @@ export const COMMANDS: CommandSpec[] = [
     description:
       "Writes gitops/overlays/aws/performance-profiles/<type>.yaml (one PerformanceProfile per supported EC2 metal " +
       "type, planned as `llw profile generate --instance-type <type>` does, named workshop-<type with dots as dashes>) " +
-      "and gitops/overlays/aws/<type>/kustomization.yaml (the base pods and VMs patched to that profile). Files a user " +
+      "gitops/overlays/aws/<type>/kustomization.yaml (the base pods and VMs patched to that profile) and " +
+      "gitops/overlays/aws/<type>/hyperconverged/ (HyperConverged with that profile's runtime class as every VM's default). " +
+      "It refuses a directory without base/kustomization.yaml (not the GitOps tree). Files a user " +
       "edited are kept unless --force; --check writes nothing and exits 1 if any file is missing or out of date.",
     args: [{ name: "dir", description: "the GitOps tree (default: gitops)" }],
     options: [
@@ -519,7 +539,8 @@ export const COMMANDS: CommandSpec[] = [
       "Pauses the pools the change set rolls, applies every object with server-side apply, waits for the new " +
       "rendered config, unpauses once and follows each pool until Updated, node by node (one reboot per node instead " +
       "of one per object). Refuses a degraded pool or a change set that fails llw lint (files, directories and " +
-      "kustomizations alike are validated against their schemas; without schemas it refuses unless --no-lint). " +
+      "kustomizations alike are validated against their schemas: --schemas, LLW_CRDS_DIR or --schemas-from-cluster; " +
+      "without schemas it refuses unless --no-lint). " +
       "--dry-run prints the plan.",
     args: [
       {
@@ -545,7 +566,12 @@ export const COMMANDS: CommandSpec[] = [
       {
         flags: "--schemas <dir>",
         description:
-          "schemas to lint the change set against, as llw lint (default: $LLW_CRDS_DIR, else the folder beside the checkout)",
+          "schemas to lint the change set against, as llw lint (default: $LLW_CRDS_DIR, else the workshop's schemas/)",
+      },
+      {
+        flags: "--schemas-from-cluster",
+        description:
+          "lint the custom resources against the cluster's CRDs (the operator versions installed there)",
       },
       {
         flags: "--no-lint",
@@ -556,12 +582,12 @@ export const COMMANDS: CommandSpec[] = [
     output: ["table", "json", "yaml"],
     examples: [
       {
-        cmd: "llw tune apply gitops/overlays/aws/performance-profiles --dry-run",
+        cmd: "llw tune apply gitops/overlays/aws/performance-profiles/machine-config-pool.yaml gitops/overlays/aws/performance-profiles/c5.metal.yaml --dry-run",
         what: "show what would roll and how many reboots",
       },
       {
-        cmd: "llw tune apply gitops/overlays/aws/performance-profiles gitops/overlays/aws/sriov",
-        what: "profile, hugepages and SR-IOV in one rollout",
+        cmd: "llw tune apply gitops/overlays/aws/performance-profiles/machine-config-pool.yaml gitops/overlays/aws/performance-profiles/c5.metal.yaml gitops/overlays/aws/sriov --schemas-from-cluster",
+        what: "pool, profile, hugepages and SR-IOV in one rollout, linted against the cluster's CRDs",
       },
     ],
     load: () => import("./tune-apply.ts"),
@@ -672,10 +698,13 @@ export const COMMANDS: CommandSpec[] = [
     summary:
       "Compare runs or labels (first = baseline) per condition with deltas, intervals, tests and verdicts",
     description:
-      "Percentiles are recomputed from the raw samples. With repeated runs on both sides each run is one observation " +
-      "(Welch's t-test, 95% t-intervals, exact Mann-Whitney p in JSON); with single runs, distribution-free quantile intervals and a z-test " +
-      "on means. A metric is regressed/improved only if the evidence is significant and the change exceeds both " +
-      "--threshold and --min-delta. Exits 1 if any metric regressed.",
+      "Percentiles are recomputed from the raw samples; pods of different runs are never pooled. With repeated runs on both " +
+      "sides each run is one observation (Welch's t-test, 95% t-intervals, exact Mann-Whitney p in JSON); with repeated runs on " +
+      "one side, a t prediction test of the single run; with one run per side, exact order-statistic intervals and Fisher's " +
+      "exact test for quantiles ('too few samples' when a run is too small for the percentile: P99 needs 368) and Welch's t " +
+      "for means. p-values are Holm-adjusted across all rows. A metric is regressed/improved only if the adjusted p is below " +
+      "--alpha and the change exceeds both --threshold and --min-delta. Exits 1 if any metric regressed. Refuses groups " +
+      "that measured different things (oslat vs cyclictest, pods vs VMs) unless --force.",
     args: [
       {
         name: "runs",
@@ -708,6 +737,11 @@ export const COMMANDS: CommandSpec[] = [
         description: "metrics to compare (repeatable): P50, P95, P99, max, mean",
         parse: listOption,
       },
+      {
+        flags: "--force",
+        description:
+          "compare groups that measured different things (tools, workloads): only the series they share",
+      },
     ],
     output: ["table", "markdown", "json"],
     examples: [
@@ -725,7 +759,13 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ["latency", "run"],
     summary:
-      "Run oslat, cyclictest or hwlatdetect in a pod on the tuned node and store its output like a run",
+      "Run oslat, cyclictest or hwlatdetect in a pod on the tuned node (or, with --baseline, an untuned one) and store its output like a run",
+    description:
+      "By default the pod is the tuned one: the PerformanceProfile's runtime class (performance-<name>) and the CRI-O " +
+      "annotations that take its CPUs out of load balancing, CFS quota and IRQ handling, on the profile's nodes. " +
+      "--baseline records the figures before tuning: the same privileged Guaranteed pod (tool, duration, CPU count) " +
+      "without runtime class and annotations, on --node or a node with the --node-selector label (default " +
+      "node-role.kubernetes.io/worker); it needs no PerformanceProfile. Compare: llw bench compare latency-baseline latency.",
     options: [
       {
         flags: "--tool <tool>",
@@ -744,8 +784,24 @@ export const COMMANDS: CommandSpec[] = [
         flags: "--profile <name>",
         description: "PerformanceProfile name (runtime class performance-<name>)",
       },
-      { flags: "--node <name>", description: "node to run on (default: any node of the profile's pool)" },
-      { flags: "--label <name>", description: "results label", default: "latency" },
+      {
+        flags: "--baseline",
+        description:
+          "before tuning: the same Guaranteed pod without the runtime class and CRI-O annotations; no PerformanceProfile needed",
+      },
+      {
+        flags: "--node <name>",
+        description: "node to run on (default: any node of the profile's pool, or of --node-selector)",
+      },
+      {
+        flags: "--node-selector <key>",
+        description:
+          "node label key to select (default: the profile's nodeSelector; with --baseline node-role.kubernetes.io/worker)",
+      },
+      {
+        flags: "--label <name>",
+        description: "results label (default: latency; with --baseline latency-baseline)",
+      },
       {
         flags: "--image <ref>",
         description: "cnf-tests image",
@@ -766,6 +822,10 @@ export const COMMANDS: CommandSpec[] = [
       {
         cmd: "llw latency run --tool oslat --duration 5m --cpus 4 --profile workshop-c5-metal",
         what: "five minutes of oslat on 4 isolated CPUs",
+      },
+      {
+        cmd: "llw latency run --baseline --tool oslat --duration 5m --cpus 4 --node ip-10-0-1-10.us-east-2.compute.internal",
+        what: "the same test before tuning (label latency-baseline), to compare with: llw bench compare latency-baseline latency",
       },
     ],
     load: () => import("./latency-run.ts"),
@@ -814,9 +874,19 @@ export const COMMANDS: CommandSpec[] = [
         default: 5,
         parse: numberOption("--threshold", 0),
       },
-      { flags: "--force", description: "overwrite an existing file" },
+      {
+        flags: "--force",
+        description:
+          "overwrite an existing file; also compare groups that measured different things (tools, workloads)",
+      },
     ],
-    examples: [{ cmd: "llw report baseline tuned -o report.html", what: "baseline vs tuned report" }],
+    examples: [
+      { cmd: "llw report baseline tuned -o report.html", what: "baseline vs tuned report" },
+      {
+        cmd: "llw report baseline tuned latency-baseline latency -o report.html",
+        what: "start-up latency and jitter, each before vs after tuning",
+      },
+    ],
     load: () => import("./report.ts"),
   },
   // --- aws ---

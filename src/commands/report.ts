@@ -7,7 +7,7 @@ import { renderHtml } from "../report/html.ts";
 import { buildReport } from "../report/model.ts";
 import { type Comparison, compareGroups } from "../results/compare.ts";
 import { compareRow } from "../results/format.ts";
-import { type Group, loadGroup } from "../results/runs.ts";
+import { type Group, incomparable, loadGroup } from "../results/runs.ts";
 
 export interface ReportOptions {
   runs: string[];
@@ -33,11 +33,15 @@ export async function run(opts: ReportOptions, ctx: Context): Promise<number> {
   const groups: Group[] = [];
   for (const r of opts.runs) groups.push(await loadGroup(r, ctx.cwd));
   const comparisons: Comparison[] = [];
-  // Each group is compared with the first group of the same kind (start-up ms or jitter us).
+  const notCompared: string[] = [];
+  // Each group is compared with the first earlier group that measured the same thing (the same
+  // jitter tools, or the same kube-burner jobs): "latency-baseline latency" pairs up even after
+  // "baseline tuned". With --force, with the first earlier group of the same unit.
   groups.forEach((g, i) => {
-    const base = groups.find((b) => b.runs[0]?.unit === g.runs[0]?.unit);
-    if (base && groups.indexOf(base) < i)
-      comparisons.push(compareGroups(base, g, { thresholdPct: opts.threshold ?? 5 }));
+    const sameUnit = groups.slice(0, i).filter((b) => b.runs[0]?.unit === g.runs[0]?.unit);
+    const base = opts.force ? sameUnit[0] : sameUnit.find((b) => !incomparable(b, g));
+    if (base) comparisons.push(compareGroups(base, g, { thresholdPct: opts.threshold ?? 5 }));
+    else if (sameUnit.length) notCompared.push(`${g.label} not compared: ${incomparable(sameUnit[0]!, g)}`);
   });
   const model = buildReport(
     opts.title ?? "Low-latency workshop: test, change, re-test",
@@ -46,7 +50,9 @@ export async function run(opts: ReportOptions, ctx: Context): Promise<number> {
     ctx.now(),
     compareRow,
   );
+  model.warnings.unshift(...notCompared.map((n) => `${n} (different measurements; --force compares anyway)`));
   await writeFileAtomic(out, renderHtml(model));
+  for (const n of notCompared) ctx.stderr.write(`${n}; add --force to compare anyway\n`);
   ctx.stdout.write(
     `wrote ${opts.out ?? "report.html"}: ${model.charts.length} charts, ${groups.reduce((t, g) => t + g.runs.length, 0)} runs` +
       `${comparisons.length ? `, ${comparisons.reduce((t, c) => t + c.regressions, 0)} regressions` : ""}\n`,

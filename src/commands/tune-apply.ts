@@ -28,6 +28,8 @@ export interface TuneApplyOptions {
   output?: string;
   /** --schemas: the schema directory for lint (default: LLW_CRDS_DIR, else the one `llw lint` finds). */
   schemas?: string;
+  /** --schemas-from-cluster: custom resources validated against the cluster's CRDs. */
+  schemasFromCluster?: boolean;
   /** false with --no-lint. */
   lint?: boolean;
   /** Injected by tests. */
@@ -73,22 +75,30 @@ async function lintProblems(
     return offline;
   }
   const schemaDir = schemaDirFor(opts, ctx);
-  if (!schemaDir)
+  if (!schemaDir && !opts.schemasFromCluster)
     throw new UserError({
       what: "no schemas to lint the change set against: llw tune apply validates it as `llw lint` does before pausing a pool",
       where: "--schemas",
-      next: "pass --schemas DIR (CRD YAML and Kubernetes OpenAPI JSON files) or set LLW_CRDS_DIR; --no-lint applies without schema validation",
+      next: "pass --schemas DIR (CRD YAML and Kubernetes OpenAPI JSON files), set LLW_CRDS_DIR, or use --schemas-from-cluster (the cluster's CRDs); --no-lint applies without schema validation",
     });
   const cacheDir = defaultCacheDir(ctx.env);
   const shippedDir = shippedValidatorDir(ctx.env);
-  const { lintChangeSet, mergeProblems } = await import("../cluster/changeset-lint.ts");
-  const lint = await lintChangeSet(opts.paths, loaded, {
-    cwd: ctx.cwd,
-    env: ctx.env,
-    schemaDir,
+  const [{ lintChangeSet, mergeProblems }, { SchemaRegistry }] = await Promise.all([
+    import("../cluster/changeset-lint.ts"),
+    import("../gitops/schemas.ts"),
+  ]);
+  const registry = new SchemaRegistry({
     ...(cacheDir ? { cacheDir } : {}),
     ...(shippedDir ? { shippedDir } : {}),
   });
+  if (opts.schemasFromCluster) {
+    // The cluster is the truth for custom resources (every kind a tuning change set holds is
+    // one); the directory, when there is one, still describes the built-in kinds.
+    const { addClusterCrds } = await import("../gitops/cluster-schemas.ts");
+    await addClusterCrds(registry, { kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd);
+  }
+  if (schemaDir) await registry.addDirectory(schemaDir, { crds: !opts.schemasFromCluster });
+  const lint = await lintChangeSet(opts.paths, loaded, { cwd: ctx.cwd, env: ctx.env, registry });
   for (const w of lint.warnings)
     ctx.stderr.write(`${ctx.colors.yellow("warning:")} ${w.what}\n  where: ${w.where}\n`);
   return mergeProblems(offline, lint.errors);

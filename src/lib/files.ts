@@ -1,28 +1,126 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, relative } from "node:path";
-import { UserError } from "./errors.ts";
+import { dirname, isAbsolute, join, relative } from "node:path";
+import { EnvironmentError, type LlwError, UserError } from "./errors.ts";
+
+/** How a path the user gave is named in messages: the flag it came from and the path as typed. */
+export interface PathLabel {
+  /** The flag or argument that named the path, e.g. "--out". */
+  flag?: string;
+  /** The path as the user typed it (default: the path itself). */
+  shown?: string;
+}
+
+/**
+ * A file-system error on a path the user chose is the user's to fix (a directory where a file
+ * belongs: exit 2) or the environment's (permissions, a read-only or full disk: exit 3), not a
+ * bug: name the flag, the path and what to do. Errors with other codes are returned unchanged.
+ */
+export function pathError(e: unknown, op: "read" | "write", path: string, label: PathLabel = {}): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const shown = label.shown ?? path;
+  const where = label.flag ? `${label.flag} ${shown}` : shown;
+  const verb = op === "read" ? "cannot read" : "cannot write";
+  const user = (what: string, next: string): LlwError => new UserError({ what, where, next });
+  const env = (what: string, next: string): LlwError => new EnvironmentError({ what, where, next });
+  switch (code) {
+    case "EISDIR":
+      return user(
+        `${verb} ${shown}: it is a directory (EISDIR)`,
+        op === "write"
+          ? `give a file name, e.g. ${join(shown, "<name>.yaml")}`
+          : "give the path of a file, not of a directory",
+      );
+    case "ENOTDIR":
+    case "EEXIST":
+      return user(
+        `${verb} ${shown}: a part of the path is a file, not a directory (${code})`,
+        "check the path; every folder in it must be a directory",
+      );
+    case "ENOENT":
+      return op === "read"
+        ? user(
+            `${verb} ${shown}: no such file (ENOENT)`,
+            "check the path (relative paths start at the current directory)",
+          )
+        : user(
+            `${verb} ${shown}: ${dirname(shown)} does not accept new files (ENOENT)`,
+            "write to a directory on an ordinary file system",
+          );
+    case "ENAMETOOLONG":
+    case "ELOOP":
+    case "EINVAL":
+      return user(`${verb} ${shown}: not a usable path (${code})`, "choose a shorter, plain path");
+    case "EACCES":
+    case "EPERM":
+      return env(
+        `${verb} ${shown}: permission denied (${code})`,
+        `check the permissions of ${shown} and of its directory, or choose another path`,
+      );
+    case "EROFS":
+      return env(
+        `${verb} ${shown}: read-only file system (EROFS)`,
+        "choose a path on a writable file system",
+      );
+    case "ENOSPC":
+    case "EDQUOT":
+      return env(
+        `${verb} ${shown}: no space left on the device (${code})`,
+        "free some space, or choose another disk",
+      );
+    case "EIO":
+    case "EBUSY":
+    case "ETXTBSY":
+    case "EMFILE":
+    case "ENFILE":
+      return env(
+        `${verb} ${shown}: the system refused (${code})`,
+        "try again; if it persists, check the disk and the system's limits",
+      );
+    default:
+      return e;
+  }
+}
 
 /** Writes a file atomically: a temp file in the same directory, then rename over the target. */
-export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+export async function writeFileAtomic(
+  path: string,
+  content: string | Uint8Array,
+  label: PathLabel = {},
+): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (e) {
+    throw pathError(e, "write", path, label);
+  }
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
     await writeFile(tmp, content);
     await rename(tmp, path);
   } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw pathError(e, "write", path, label);
   }
 }
 
-export async function readIfExists(path: string): Promise<string | undefined> {
+/** A file's text, or undefined if it does not exist. `op` says what the caller means to do with the path. */
+export async function readIfExists(
+  path: string,
+  label: PathLabel = {},
+  op: "read" | "write" = "read",
+): Promise<string | undefined> {
   try {
     return await readFile(path, "utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw e;
+    throw pathError(e, op, path, label);
   }
+}
+
+/** A path for messages: relative to cwd when inside it, as given otherwise. */
+function display(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
 
 const MARK = "llw-generated";
@@ -77,6 +175,8 @@ export interface WriteOptions {
   check?: boolean;
   /** Directory paths are shown relative to. */
   cwd?: string;
+  /** The flag that named the target(s), e.g. "--out", for messages about unusable paths. */
+  flag?: string;
 }
 
 /**
@@ -89,8 +189,12 @@ export async function writeGeneratedFiles(
   opts: WriteOptions = {},
 ): Promise<FileResult[]> {
   const results: FileResult[] = [];
+  const label = (path: string): PathLabel => ({
+    ...(opts.flag ? { flag: opts.flag } : {}),
+    shown: display(opts.cwd ?? process.cwd(), path),
+  });
   for (const f of files) {
-    const existing = await readIfExists(f.path);
+    const existing = await readIfExists(f.path, label(f.path), "write");
     if (existing === undefined) results.push({ path: f.path, action: "create" });
     else if (existing === f.content) results.push({ path: f.path, action: "unchanged" });
     else {
@@ -116,7 +220,8 @@ export async function writeGeneratedFiles(
   }
   if (!opts.check) {
     for (let i = 0; i < files.length; i++) {
-      if (results[i]!.action !== "unchanged") await writeFileAtomic(files[i]!.path, files[i]!.content);
+      if (results[i]!.action !== "unchanged")
+        await writeFileAtomic(files[i]!.path, files[i]!.content, label(files[i]!.path));
     }
   }
   return results;

@@ -3,6 +3,7 @@
  * back their memory with hugepages from the NUMA node their CPUs run on, so pages are placed
  * on every node explicitly rather than left to the kernel's even spread.
  */
+import { UserError } from "../lib/errors.ts";
 import type { Topology } from "../topology/model.ts";
 import type { HugepageSize } from "./plan.ts";
 
@@ -35,7 +36,24 @@ export function planHugepages(t: Topology, size: HugepageSize, perNode: number |
     count = Math.floor((smallest * DEFAULT_HUGEPAGES_SHARE) / SIZE_MIB[size]);
     why = `half of each NUMA node's ${fmtGiB(smallest)} as ${size} pages; the other half stays for the kernel, kubelet, CRI-O and pods that do not use hugepages. Pass --hugepages-per-node to change it`;
   } else {
-    why = "as requested with --hugepages-per-node";
+    const known = t.numaNodes.filter((n) => n.memoryMiB !== undefined);
+    const tooSmall = known.filter((n) => count! * SIZE_MIB[size] > n.memoryMiB!);
+    if (tooSmall.length > 0) {
+      const smallest = Math.min(...known.map((n) => n.memoryMiB!));
+      const fit = Math.floor(smallest / SIZE_MIB[size]);
+      const half = Math.floor((smallest * DEFAULT_HUGEPAGES_SHARE) / SIZE_MIB[size]);
+      throw new UserError({
+        what: `${count} x ${size} hugepages per NUMA node need ${fmtGiB(count * SIZE_MIB[size])} on each node, but ${tooSmall
+          .map((n) => `NUMA node ${n.id} has ${fmtGiB(n.memoryMiB!)}`)
+          .join(", ")} (${t.source})`,
+        where: "--hugepages-per-node",
+        next: `at most ${fit} x ${size} fit in a node (and none would be left for the OS); leave the flag out for the default, half of the memory (${half} x ${size})`,
+      });
+    }
+    why =
+      known.length === t.numaNodes.length
+        ? "as requested with --hugepages-per-node"
+        : "as requested with --hugepages-per-node (not checked against memory: this topology source does not say how much each NUMA node has)";
   }
   const pages = t.numaNodes.map((n) => ({ count: count!, node: n.id, size }));
   const total = count * t.numaNodes.length;

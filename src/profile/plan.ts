@@ -10,6 +10,7 @@ import type { Topology } from "../topology/model.ts";
 import { calculateCpuSets } from "./cpusets.ts";
 import { planHugepages } from "./hugepages.ts";
 import { selectorsFor } from "./selectors.ts";
+import { validateProfile } from "./validate.ts";
 
 export const POWER_CONSUMPTION_MODES = ["default", "low-latency", "ultra-low-latency"] as const;
 export type PowerConsumptionMode = (typeof POWER_CONSUMPTION_MODES)[number];
@@ -218,15 +219,46 @@ export function planProfile(topology: Topology, options: PlanOptions = {}): Prof
         "power mode ultra-low-latency: realTime plus highPowerConsumption (C-states and P-states off: lowest latency, highest power draw)",
     }[mode],
   });
+  const profile: PerformanceProfile = {
+    apiVersion: "performance.openshift.io/v2",
+    kind: "PerformanceProfile",
+    metadata: { name },
+    spec,
+  };
   return {
-    profile: {
-      apiVersion: "performance.openshift.io/v2",
-      kind: "PerformanceProfile",
-      metadata: { name },
-      spec,
-    },
+    profile,
     cpus: { reserved: sets.reserved, isolated: sets.isolated, offlined: sets.offlined },
     reasons,
-    warnings: sets.warnings,
+    warnings: [...sets.warnings, ...checkPlanned(profile, topology)],
   };
+}
+
+/** Which flags decide a field, for messages about a planned profile that fails validation. */
+const FLAGS_OF: [prefix: string, flags: string][] = [
+  ["spec.hugepages", "--hugepages-per-node, --hugepages-size"],
+  ["spec.cpu", "--reserved-cpu-count, --offlined-cpu-count, --split-reserved-cpus-across-numa, --disable-ht"],
+  ["spec.nodeSelector", "--mcp-name"],
+  ["spec.machineConfigPoolSelector", "--mcp-name"],
+  ["spec.workloadHints", "--power-consumption-mode, --per-pod-power-management"],
+  ["metadata.name", "--profile-name"],
+];
+
+/**
+ * The planned profile must pass what `llw profile validate` checks against the same topology
+ * (the webhook's rules, CPU ids, hugepages that fit in memory): a plan the operator or the
+ * node would reject is refused here, with the flags that led to it. Warnings are passed on.
+ */
+function checkPlanned(profile: PerformanceProfile, topology: Topology): string[] {
+  const findings = validateProfile(profile, topology);
+  const errors = findings.filter((f) => f.severity === "error");
+  if (errors.length > 0) {
+    throw new UserError(
+      errors.map((f) => ({
+        what: `the planned profile would be rejected: ${f.path}: ${f.message}`,
+        where: FLAGS_OF.find(([prefix]) => f.path.startsWith(prefix))?.[1] ?? f.path,
+        next: "change the flags named above; `llw profile validate` reports the same problem for a file",
+      })),
+    );
+  }
+  return findings.map((f) => `${f.path}: ${f.message}`);
 }

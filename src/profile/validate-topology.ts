@@ -18,12 +18,24 @@ export function validateAgainstTopology(
   warn: Emit,
 ): void {
   const online = new Set(t.cpus);
+  // A tuned node's own lscpu or sysfs shows the offlined CPUs as offline: they exist.
+  const offline = new Set(t.offlineCpus ?? []);
+  const has = `it has CPUs ${formatCpuList(t.cpus)}${offline.size > 0 ? `, and ${formatCpuList([...offline])} offline` : ""}`;
   for (const [name, cpus] of sets) {
-    const missing = cpus.filter((c) => !online.has(c));
-    if (missing.length > 0) {
+    const missing = cpus.filter((c) => !online.has(c) && !offline.has(c));
+    if (missing.length > 0 && name === "offlined" && t.onlineOnly) {
+      warn(
+        "spec.cpu.offlined",
+        `CPUs ${formatCpuList(missing)} are not in ${t.source}, which lists online CPUs only: they may be offline already; capture \`lscpu -e\` (it lists offline CPUs too) to check them`,
+      );
+    } else if (missing.length > 0) {
+      err(`spec.cpu.${name}`, `CPUs ${formatCpuList(missing)} do not exist on ${t.source} (${has})`);
+    }
+    const off = name === "offlined" ? [] : cpus.filter((c) => offline.has(c));
+    if (off.length > 0) {
       err(
         `spec.cpu.${name}`,
-        `CPUs ${formatCpuList(missing)} do not exist on ${t.source} (it has CPUs ${formatCpuList(t.cpus)})`,
+        `CPUs ${formatCpuList(off)} are offline on ${t.source}; only spec.cpu.offlined may hold offline CPUs`,
       );
     }
   }

@@ -248,3 +248,44 @@ function validateHardwareTuning(spec: Obj, err: Emit): void {
   if (hw.reservedCpuFreq === 0)
     err("spec.hardwareTuning.reservedCpuFreq", "reserved cpu frequency can not be equal to 0");
 }
+
+/**
+ * The webhook's validateNodeSelectorDuplication for profiles created together, in order: a
+ * profile whose nodeSelector equals (Go's reflect.DeepEqual) that of an earlier profile with
+ * another name is refused, as the webhook refuses it against the profiles already in the
+ * cluster. A later document with the same name is an update of the same profile, not a clash.
+ * Returns the index of each refused profile with the finding.
+ */
+export function validateNodeSelectorDuplication(objs: unknown[]): (Finding & { index: number })[] {
+  const out: (Finding & { index: number })[] = [];
+  // Profiles created so far, by name: a later document with the same name replaces its selector.
+  const seen = new Map<string, string>();
+  objs.forEach((obj, index) => {
+    if (!isObj(obj)) return;
+    const name = isObj(obj.metadata) ? String(obj.metadata.name ?? "") : "";
+    const spec = isObj(obj.spec) ? obj.spec : {};
+    const selector = canonical(spec.nodeSelector);
+    for (const [otherName, otherSelector] of seen) {
+      if (otherName === name || otherSelector !== selector) continue;
+      out.push({
+        index,
+        severity: "error",
+        path: "spec.nodeSelector",
+        message: `the profile has the same node selector as the performance profile "${otherName}"`,
+        source: "webhook",
+      });
+    }
+    seen.set(name, selector);
+  });
+  return out;
+}
+
+/** A value as JSON with sorted keys, so that equal maps compare equal (undefined stays distinct from {}). */
+function canonical(v: unknown): string {
+  if (v === undefined) return "undefined";
+  if (!isObj(v)) return JSON.stringify(v);
+  return `{${Object.keys(v)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+    .join(",")}}`;
+}

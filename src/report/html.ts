@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { COMPARE_HEAD } from "../results/format.ts";
 import type { ReportModel } from "./model.ts";
 
 const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
@@ -115,11 +116,7 @@ export function renderHtml(model: ReportModel, chartJs: string = chartJsBundle()
       (v) =>
         `<p class="summary"><b>${escapeHtml(v.candidate)}</b> vs <b>${escapeHtml(v.baseline)}</b>: ` +
         `${v.regressions} regressed, ${v.improvements} improved</p>` +
-        table(
-          ["series", "metric", "baseline", "candidate", "delta", "p / interval", "verdict"],
-          v.rows,
-          "verdicts",
-        ),
+        table(COMPARE_HEAD, v.rows, "verdicts"),
     )
     .join("");
   const charts = model.charts

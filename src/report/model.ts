@@ -98,12 +98,30 @@ function seriesNames(groups: Group[]): { name: string; unit: string; jitter: boo
   return out;
 }
 
-function pooled(g: Group, name: string, unit: string): Sample | undefined {
-  const samples = g.runs
+/** The series' sample in each run of the group that has it. */
+function perRun(g: Group, name: string, unit: string): Sample[] {
+  return g.runs
     .filter((r) => r.unit === unit)
     .flatMap((r) =>
       r.series.filter((s) => s.name === name && s.sample && s.sample.total > 0).map((s) => s.sample!),
     );
+}
+
+/**
+ * Percentile bars: per run, then averaged over the group's runs, the figure the verdict table
+ * shows for repeated runs (each run is one observation), so bars and verdicts agree. One run:
+ * its own percentiles.
+ */
+export function percentileBars(samples: Sample[]): number[] {
+  const rows = samples.map((x) => {
+    const s = summarize(x);
+    return [s.p50, s.p95, s.p99, s.p999, s.max];
+  });
+  return rows[0]!.map((_, i) => rows.reduce((t, r) => t + r[i]!, 0) / rows.length);
+}
+
+function pooled(g: Group, name: string, unit: string): Sample | undefined {
+  const samples = perRun(g, name, unit);
   return samples.length ? mergeSamples(samples) : undefined;
 }
 
@@ -119,28 +137,33 @@ export function buildReport(
   // Start-up latency (ms) and jitter (us) runs may share a report; each series keeps its own unit.
   for (const { name, unit, jitter } of seriesNames(groups)) {
     const perGroup = groups
-      .map((g) => ({ label: g.label, sample: pooled(g, name, unit) }))
+      .map((g) => ({ label: g.label, runs: perRun(g, name, unit), sample: pooled(g, name, unit) }))
       .filter((x) => x.sample);
     const largest = Math.max(...perGroup.map((x) => x.sample!.total));
     charts.push({
       id: `c${n++}`,
+      // The CDF pictures every sample of a group's runs together (labelled so).
       title: jitter ? `${name}: latency tail (share of samples above, log scale)` : `${name}: latency CDF`,
       kind: "cdf",
       unit,
-      lines: perGroup.map((x) => ({ label: x.label, points: cdfPoints(x.sample!) })),
+      lines: perGroup.map((x) => ({
+        label: x.runs.length > 1 ? `${x.label} (${x.runs.length} runs' samples)` : x.label,
+        points: cdfPoints(x.sample!),
+      })),
       ...(jitter ? { tail: { minPct: 100 / largest } } : {}),
     });
+    const repeated = perGroup.some((x) => x.runs.length > 1);
     charts.push({
       id: `c${n++}`,
-      title: `${name}: percentiles`,
+      title: `${name}: percentiles${repeated ? " (mean of the per-run values, as in the verdicts)" : ""}`,
       kind: "percentiles",
       unit,
       bars: {
         labels: ["P50", "P95", "P99", "P99.9", "max"],
-        groups: perGroup.map((x) => {
-          const s = summarize(x.sample!);
-          return { label: x.label, values: [s.p50, s.p95, s.p99, s.p999, s.max] };
-        }),
+        groups: perGroup.map((x) => ({
+          label: x.runs.length > 1 ? `${x.label} (mean of ${x.runs.length} runs)` : x.label,
+          values: percentileBars(x.runs),
+        })),
       },
     });
     if (jitter) {

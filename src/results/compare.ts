@@ -4,32 +4,44 @@
  * than the configured threshold: with millions of jitter samples almost any shift is
  * "significant", and with three pods almost nothing is.
  *
- * Evidence:
+ * Evidence, by how many runs each side holds (a run's pods share one cluster state, so pods of
+ * different runs are never pooled as if they were independent):
  * - both sides repeated (>= 2 runs): the metric of each run is one observation; Welch's t-test
- *   on those (the verdict) with the exact Mann-Whitney p alongside (distribution-free, but it
- *   cannot go below 0.1 with 3 runs per side), and a 95% t-interval of their mean per side;
- * - otherwise (one run on a side): samples pooled per side; quantiles get distribution-free
- *   95% intervals from order statistics and count as different when the intervals do not
- *   overlap; the mean gets a two-sample z-test; the maximum of a single run cannot be tested.
+ *   on those, the exact Mann-Whitney p alongside (it cannot go below 0.1 with 3 runs per side),
+ *   and a 95% t-interval of the mean of the per-run values per side;
+ * - repeated runs on one side only: the single run's value is tested against the others'
+ *   per-run values with a t prediction test (k-1 degrees of freedom);
+ * - one run per side: the samples (pods, histogram buckets) of the two runs. Quantiles get exact
+ *   distribution-free intervals from binomial order statistics and Fisher's exact test at the
+ *   pooled quantile; when a run has too few samples for the percentile (P99 needs 368) the row
+ *   says "too few samples" and is not tested. The mean gets Welch's t (z for big histograms);
+ *   a single run's maximum cannot be tested.
+ * All p-values of one comparison are Holm-adjusted together (about 24 rows for a kube-burner
+ * run), so the chance that a comparison of two same-distribution groups shows any
+ * "significant" row stays at alpha; the threshold then decides whether the change matters.
  */
 import type { Group } from "./runs.ts";
 import {
+  holm,
   mannWhitney,
   mannWhitneyExact,
   meanCI,
   meanDifferenceTest,
-  mergeSamples,
+  minSamplesForQuantileCI,
+  predictionTest,
   quantile,
   quantileCI,
+  quantileTest,
   type Sample,
   sampleMean,
+  sampleMeanCI,
   welchTest,
 } from "./stats.ts";
 
 export const METRICS = ["P50", "P95", "P99", "max", "mean"] as const;
 export type Metric = (typeof METRICS)[number];
 
-export type Verdict = "improved" | "regressed" | "no significant change" | "not tested";
+export type Verdict = "improved" | "regressed" | "no significant change" | "too few samples" | "not tested";
 
 export interface CompareOptions {
   /** Relative change (percent) below which a difference is not a verdict. */
@@ -52,14 +64,17 @@ export interface MetricRow {
   deltaPct: number;
   baselineCI?: [number, number];
   candidateCI?: [number, number];
-  /** p-value when the test yields one. */
+  /** p-value when the test yields one (unadjusted). */
   p?: number;
+  /** Holm-adjusted p over every tested row of the comparison: the verdict uses this one. */
+  pAdjusted?: number;
   /** With repeated runs: the exact Mann-Whitney p on the per-run values, for comparison. */
   rankP?: number;
   test: string;
   verdict: Verdict;
 }
 
+/** With one run per side only (pods of different runs are not independent). */
 export interface SeriesShift {
   series: string;
   baselineCount: number;
@@ -125,83 +140,130 @@ function samplesBySeries(g: Group): Map<string, Sample[]> {
   return m;
 }
 
+const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
+
+type Tested = Omit<MetricRow, "series" | "metric" | "delta" | "deltaPct" | "verdict"> & {
+  /** "too few samples": no test possible with this much data. */
+  tooFew?: boolean;
+};
+
+/** Per-run values on both sides: Welch's t, exact rank p alongside. */
+function perRunRepeated(va: number[], vb: number[]): Tested {
+  return {
+    baseline: mean(va),
+    candidate: mean(vb),
+    baselineCI: meanCI(va),
+    candidateCI: meanCI(vb),
+    p: welchTest(vb, va).p,
+    rankP: mannWhitneyExact(vb, va).p,
+    test: `Welch's t on ${va.length}+${vb.length} per-run values`,
+  };
+}
+
+/** Repeated runs on one side, a single run on the other: t prediction test on per-run values. */
+function perRunOneSided(va: number[], vb: number[]): Tested {
+  const [many, one] = va.length >= 2 ? [va, vb[0]!] : [vb, va[0]!];
+  return {
+    baseline: mean(va),
+    candidate: mean(vb),
+    baselineCI: va.length >= 2 ? meanCI(va) : undefined,
+    candidateCI: vb.length >= 2 ? meanCI(vb) : undefined,
+    p: predictionTest(many, one).p,
+    test: `t prediction test: 1 run against ${many.length} per-run values`,
+  };
+}
+
+/** One run per side: the runs' samples. */
+function singleRuns(a: Sample, b: Sample, metric: Metric): Tested {
+  const baseline = metricOf(a, metric);
+  const candidate = metricOf(b, metric);
+  if (metric in P) {
+    const p = P[metric]!;
+    const baselineCI = quantileCI(a, p);
+    const candidateCI = quantileCI(b, p);
+    if (!baselineCI || !candidateCI) {
+      return {
+        baseline,
+        candidate,
+        baselineCI,
+        candidateCI,
+        tooFew: true,
+        test: `none: ${metric} of one run needs at least ${minSamplesForQuantileCI(p)} samples per side (have ${a.total} and ${b.total}); repeat the runs`,
+      };
+    }
+    return {
+      baseline,
+      candidate,
+      baselineCI,
+      candidateCI,
+      p: quantileTest(b, a, p),
+      test: "Fisher's exact test at the pooled quantile",
+    };
+  }
+  if (metric === "mean") {
+    const raw = !a.counts && !b.counts;
+    const p = raw ? welchTest(Array.from(b.values), Array.from(a.values)).p : meanDifferenceTest(b, a);
+    if (!Number.isFinite(p)) return { baseline, candidate, tooFew: true, test: "none: fewer than 2 samples" };
+    return {
+      baseline,
+      candidate,
+      baselineCI: sampleMeanCI(a),
+      candidateCI: sampleMeanCI(b),
+      p,
+      test: raw ? "Welch's t on the samples" : "two-sample z-test",
+    };
+  }
+  return { baseline, candidate, test: "none (a single run's maximum cannot be tested; use --repeat)" };
+}
+
 export function compareGroups(base: Group, cand: Group, options: Partial<CompareOptions> = {}): Comparison {
   const o = { ...DEFAULT_COMPARE, ...options };
   const metrics = o.metrics ?? METRICS;
   const a = samplesBySeries(base);
   const b = samplesBySeries(cand);
-  const rows: MetricRow[] = [];
+  const tested: (Tested & { series: string; metric: Metric })[] = [];
   const shifts: SeriesShift[] = [];
   const unmatched = [...a.keys()].filter((k) => !b.has(k)).concat([...b.keys()].filter((k) => !a.has(k)));
   for (const [name, runsA] of a) {
     const runsB = b.get(name);
     if (!runsB) continue;
-    const pooledA = mergeSamples(runsA);
-    const pooledB = mergeSamples(runsB);
-    const mw = mannWhitney(pooledB, pooledA);
-    shifts.push({
-      series: name,
-      baselineCount: pooledA.total,
-      candidateCount: pooledB.total,
-      probCandidateHigher: mw.probGreater,
-      p: mw.p,
-    });
-    const repeated = runsA.length >= 2 && runsB.length >= 2;
-    for (const metric of metrics) {
-      let baseline: number;
-      let candidate: number;
-      let baselineCI: [number, number] | undefined;
-      let candidateCI: [number, number] | undefined;
-      let p: number | undefined;
-      let rankP: number | undefined;
-      let significant: boolean | undefined;
-      let test: string;
-      if (repeated) {
-        const va = runsA.map((s) => metricOf(s, metric));
-        const vb = runsB.map((s) => metricOf(s, metric));
-        baseline = va.reduce((x, y) => x + y, 0) / va.length;
-        candidate = vb.reduce((x, y) => x + y, 0) / vb.length;
-        baselineCI = meanCI(va);
-        candidateCI = meanCI(vb);
-        const w = welchTest(vb, va);
-        p = w.p;
-        rankP = mannWhitneyExact(vb, va).p;
-        significant = Number.isFinite(p) ? p < o.alpha : undefined;
-        test = `Welch's t on ${va.length}+${vb.length} per-run values`;
-      } else {
-        baseline = metricOf(pooledA, metric);
-        candidate = metricOf(pooledB, metric);
-        if (metric in P) {
-          baselineCI = quantileCI(pooledA, P[metric]!);
-          candidateCI = quantileCI(pooledB, P[metric]!);
-          significant = baselineCI[1] < candidateCI[0] || candidateCI[1] < baselineCI[0];
-          test = "95% order-statistic intervals";
-        } else if (metric === "mean") {
-          p = meanDifferenceTest(pooledB, pooledA);
-          significant = Number.isFinite(p) ? p < o.alpha : undefined;
-          test = "two-sample z-test";
-        } else {
-          test = "none (a single run's maximum cannot be tested; use --repeat)";
-        }
-      }
-      const delta = candidate - baseline;
-      const deltaPct = baseline !== 0 ? (delta / baseline) * 100 : delta === 0 ? 0 : Number.POSITIVE_INFINITY;
-      rows.push({
+    const single = runsA.length === 1 && runsB.length === 1;
+    if (single) {
+      const mw = mannWhitney(runsB[0]!, runsA[0]!);
+      shifts.push({
         series: name,
-        metric,
-        baseline,
-        candidate,
-        delta,
-        deltaPct,
-        baselineCI,
-        candidateCI,
-        p,
-        rankP,
-        test,
-        verdict: verdictOf(significant, delta, deltaPct, o),
+        baselineCount: runsA[0]!.total,
+        candidateCount: runsB[0]!.total,
+        probCandidateHigher: mw.probGreater,
+        p: mw.p,
       });
     }
+    for (const metric of metrics) {
+      let t: Tested;
+      if (single) t = singleRuns(runsA[0]!, runsB[0]!, metric);
+      else {
+        const va = runsA.map((s) => metricOf(s, metric));
+        const vb = runsB.map((s) => metricOf(s, metric));
+        t = runsA.length >= 2 && runsB.length >= 2 ? perRunRepeated(va, vb) : perRunOneSided(va, vb);
+      }
+      tested.push({ ...t, series: name, metric });
+    }
   }
+  const adjusted = holm(tested.map((t) => t.p ?? Number.NaN));
+  const rows: MetricRow[] = tested.map(({ tooFew, ...t }, i) => {
+    const delta = t.candidate - t.baseline;
+    const deltaPct =
+      t.baseline !== 0 ? (delta / t.baseline) * 100 : delta === 0 ? 0 : Number.POSITIVE_INFINITY;
+    const pAdjusted = Number.isFinite(adjusted[i]) ? adjusted[i] : undefined;
+    const significant = pAdjusted === undefined ? undefined : pAdjusted < o.alpha;
+    return {
+      ...t,
+      delta,
+      deltaPct,
+      ...(pAdjusted === undefined ? {} : { pAdjusted }),
+      verdict: tooFew ? "too few samples" : verdictOf(significant, delta, deltaPct, o),
+    };
+  });
   const unit = base.runs[0]?.unit ?? cand.runs[0]?.unit ?? "";
   return {
     baseline: { label: base.label, runs: base.runs.length },

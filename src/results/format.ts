@@ -52,14 +52,35 @@ export function summaryRow(s: SeriesSummary): string[] {
   return [s.series, fmt(s.count), fmt(s.min), fmt(s.p50), fmt(s.p95), fmt(s.p99), fmt(s.max), fmt(s.mean, 2)];
 }
 
-export const COMPARE_HEAD = ["series", "metric", "baseline", "candidate", "delta", "p / interval", "verdict"];
+export const COMPARE_HEAD = [
+  "series",
+  "metric",
+  "baseline",
+  "candidate",
+  "delta",
+  "95% CI baseline vs candidate",
+  "p (Holm)",
+  "verdict",
+];
 
-function evidence(r: MetricRow): string {
-  if (r.p !== undefined) return `p=${r.p < 0.001 ? "<0.001" : r.p.toFixed(3)}`;
-  if (r.baselineCI && r.candidateCI) {
-    return `[${fmt(r.baselineCI[0])},${fmt(r.baselineCI[1])}] vs [${fmt(r.candidateCI[0])},${fmt(r.candidateCI[1])}]`;
-  }
-  return "-";
+function interval(ci: [number, number] | undefined): string {
+  return ci ? `[${fmt(ci[0])}, ${fmt(ci[1])}]` : "-";
+}
+
+function pValue(p: number): string {
+  return p < 0.001 ? "<0.001" : p.toFixed(3);
+}
+
+/** Both sides' 95% intervals (quantiles: order statistics; per-run values: t). */
+export function intervals(r: MetricRow): string {
+  if (!r.baselineCI && !r.candidateCI) return "-";
+  return `${interval(r.baselineCI)} vs ${interval(r.candidateCI)}`;
+}
+
+/** The p-value as tested and Holm-adjusted across the comparison's rows (the verdict's). */
+export function evidence(r: MetricRow): string {
+  if (r.p === undefined) return "-";
+  return `${pValue(r.p)} (${r.pAdjusted === undefined ? "-" : pValue(r.pAdjusted)})`;
 }
 
 export function compareRow(r: MetricRow): string[] {
@@ -69,6 +90,7 @@ export function compareRow(r: MetricRow): string[] {
     fmt(r.baseline),
     fmt(r.candidate),
     `${fmt(r.delta)} (${fmtPct(r.deltaPct)})`,
+    intervals(r),
     evidence(r),
     r.verdict,
   ];
@@ -87,7 +109,7 @@ export function comparisonHeadline(c: Comparison): string {
   return (
     `${c.candidate.label} (${c.candidate.runs} run${c.candidate.runs === 1 ? "" : "s"}) vs ` +
     `${c.baseline.label} (${c.baseline.runs} run${c.baseline.runs === 1 ? "" : "s"}), ${c.unit}; ` +
-    `threshold ${c.options.thresholdPct}% and ${c.options.minDelta} ${c.unit}, alpha ${c.options.alpha}: ` +
+    `threshold ${c.options.thresholdPct}% and ${c.options.minDelta} ${c.unit}, alpha ${c.options.alpha} (Holm over ${c.rows.filter((r) => r.p !== undefined).length} tests): ` +
     `${c.regressions} regressed, ${c.improvements} improved`
   );
 }

@@ -33,6 +33,13 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const LATENCY = "Latency";
 
+/** The characters allowed after a backslash besides u: " \\ / b f n r t. */
+const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
 function isWs(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
@@ -85,18 +92,36 @@ class Cursor {
     while (p < n && isWs(buf[p]!)) p++;
     this.p = p;
   }
-  /** p at the opening quote; returns the index of the closing quote. */
+  /**
+   * p at the opening quote; returns the index of the closing quote. Validates as JSON.parse
+   * does: no raw control characters (U+0000-U+001F must be escaped), and only the escapes
+   * \" \\ \/ \b \f \n \r \t and \u followed by four hex digits.
+   */
   stringEnd(): number {
-    const buf = this.buf;
-    let q = this.p + 1;
-    for (;;) {
-      const e = buf.indexOf(QUOTE, q);
-      if (e < 0) return this.fail("inside a string", this.n);
-      let b = e - 1;
-      while (buf[b] === BACKSLASH) b--;
-      if ((e - 1 - b) % 2 === 0) return e;
-      q = e + 1;
+    const { buf, n } = this;
+    let p = this.p + 1;
+    while (p < n) {
+      const c = buf[p]!;
+      if (c === QUOTE) return p;
+      if (c < 0x20) this.fail(`raw control character U+${c.toString(16).padStart(4, "0")} in a string`, p);
+      if (c === BACKSLASH) {
+        if (p + 1 >= n) break;
+        const e = buf[p + 1]!;
+        if (e === 0x75) {
+          for (let k = 2; k < 6; k++) {
+            if (p + k >= n) return this.fail("inside a \\u escape", n);
+            if (!isHex(buf[p + k]!)) this.fail("invalid \\u escape: four hex digits expected", p);
+          }
+          p += 6;
+          continue;
+        }
+        if (!SIMPLE_ESCAPES.has(e)) this.fail(`invalid escape "\\${String.fromCharCode(e)}" in a string`, p);
+        p += 2;
+        continue;
+      }
+      p++;
     }
+    return this.fail("inside a string", n);
   }
   literal(word: string): void {
     for (let i = 0; i < word.length; i++) {

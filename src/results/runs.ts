@@ -24,7 +24,7 @@ export interface RunMetadata {
 }
 
 export interface Series {
-  /** "<job> <condition>" for kube-burner, "cpu 3" or "all CPUs" for jitter tools. */
+  /** "<job> <condition>" for kube-burner, "<tool> cpu 3" or "<tool> all CPUs" for jitter tools. */
   name: string;
   sample?: Sample;
   reported?: { count?: number; min?: number; avg?: number; max?: number };
@@ -67,9 +67,14 @@ export function seriesFromKubeBurner(kb: KubeBurnerResult): Series[] {
   return out;
 }
 
+/**
+ * Series of a jitter run, named after the tool ("oslat cpu 3", "cyclictest thread 0",
+ * "oslat all CPUs"): oslat's loop gaps and cyclictest's timer wake-up latencies are different
+ * measurements, so a report or comparison must never merge them.
+ */
 export function seriesFromJitter(j: JitterResult): Series[] {
   const out: Series[] = j.series.map((s) => ({
-    name: s.name,
+    name: `${j.tool} ${s.name}`,
     sample: s.sample,
     reported: s.reported,
     overflow: s.overflow,
@@ -83,7 +88,7 @@ export function seriesFromJitter(j: JitterResult): Series[] {
         withSamples.reduce((t, s) => t + s.sample!.total, 0)
       : undefined;
     out.unshift({
-      name: "all CPUs",
+      name: `${j.tool} all CPUs`,
       sample: mergeSamples(withSamples.map((s) => s.sample!)),
       overflow,
       reported: { avg: weighted },
@@ -196,4 +201,30 @@ export async function loadGroup(arg: string, cwd: string, resultsDir = "results"
     });
   }
   return { label: basename(dir), runs };
+}
+
+/**
+ * What a run measured: the jitter tool, or kube-burner's job names (the baseline and tuned
+ * workloads of one kind share their job names, e.g. latency-pod, so that their series match).
+ */
+export function measurementOf(run: Run): string {
+  if (run.kind === "jitter") return `${run.jitter?.tool ?? run.metadata.tool ?? "jitter"}`;
+  const jobs = [...new Set(run.kubeBurner?.measurements.map((m) => m.job) ?? [])].sort();
+  return `kube-burner job${jobs.length === 1 ? "" : "s"} ${jobs.join(", ") || "(none)"}`;
+}
+
+/** The distinct measurements of a group's runs, sorted. */
+export function measurementsOf(g: Group): string[] {
+  return [...new Set(g.runs.map(measurementOf))].sort();
+}
+
+/**
+ * Why two groups cannot be compared (they measured different things: oslat against
+ * cyclictest, pod start-up against VM start-up), or undefined when they can.
+ */
+export function incomparable(base: Group, cand: Group): string | undefined {
+  const a = measurementsOf(base);
+  const b = measurementsOf(cand);
+  if (a.join("\n") === b.join("\n")) return undefined;
+  return `${base.label} measured ${a.join(" + ")}; ${cand.label} measured ${b.join(" + ")}`;
 }

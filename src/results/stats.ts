@@ -18,7 +18,9 @@ const { jStat } = createRequire(import.meta.url)("jstat") as {
   jStat: {
     mean(v: number[]): number;
     stdev(v: number[], sample: boolean): number;
+    gammaln(x: number): number;
     normal: { cdf(x: number, mean: number, sd: number): number };
+    binomial: { cdf(k: number, n: number, p: number): number };
     studentt: { cdf(x: number, df: number): number; inv(p: number, df: number): number };
   };
 };
@@ -132,20 +134,154 @@ export function normalCdf(z: number): number {
   return jStat.normal.cdf(z, 0, 1);
 }
 
-const Z95 = 1.959964;
+/**
+ * Smallest sample size for which a two-sided distribution-free interval of the p-quantile at
+ * the given level exists: the extreme order statistics must cover with probability >= level,
+ * i.e. max(p, 1-p)^n <= (1 - level) / 2. For P99 at 95% that is 368 samples.
+ */
+export function minSamplesForQuantileCI(p: number, level = 0.95): number {
+  return Math.ceil(Math.log((1 - level) / 2) / Math.log(Math.max(p, 1 - p)) - 1e-9);
+}
+
+/** P(B <= k) for B ~ Binomial(n, p) (jstat: regularized incomplete beta, exact to 1e-10). */
+function binomCdf(k: number, n: number, p: number): number {
+  return jStat.binomial.cdf(k, n, p);
+}
 
 /**
- * Distribution-free 95% confidence interval for the p-quantile: the order statistics whose ranks
- * bracket n*p by 1.96 binomial standard deviations. No resampling, so it costs nothing on
- * millions of histogram samples.
+ * Exact distribution-free confidence interval for the p-quantile (order statistics, binomial
+ * ranks): [X(l), X(u)] with P(l <= B <= u-1) >= level for B ~ Binomial(n, p), each tail at most
+ * (1-level)/2. Valid for any distribution, ties and histograms included; no resampling, so it
+ * costs nothing on millions of samples. Undefined when n is too small for that level (the
+ * interval would run to the edge of the sample, e.g. P99 of 50 pods): "too few samples".
  */
-export function quantileCI(s: Sample, p: number): [number, number] {
+export function quantileCI(s: Sample, p: number, level = 0.95): [number, number] | undefined {
   const n = s.total;
-  if (n === 0) return [Number.NaN, Number.NaN];
-  const sd = Math.sqrt(n * p * (1 - p));
-  const lo = Math.floor(n * p - Z95 * sd);
-  const hi = Math.ceil(n * p + Z95 * sd) + 1;
-  return [atRank(s, lo), atRank(s, hi)];
+  if (n < minSamplesForQuantileCI(p, level)) return undefined;
+  const tail = (1 - level) / 2;
+  // Largest k in [0, n-1] with P(B <= k) <= tail: l = k + 1.
+  let lo = 0;
+  let hi = n - 1;
+  if (binomCdf(0, n, p) > tail) return undefined;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (binomCdf(mid, n, p) <= tail) lo = mid;
+    else hi = mid - 1;
+  }
+  const l = lo + 1;
+  // Smallest k in [0, n-1] with P(B <= k) >= 1 - tail: u = k + 1.
+  lo = 0;
+  hi = n - 1;
+  if (binomCdf(n - 1, n, p) < 1 - tail) return undefined;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (binomCdf(mid, n, p) >= 1 - tail) hi = mid;
+    else lo = mid + 1;
+  }
+  const u = lo + 1;
+  return [atRank(s, l), atRank(s, u)];
+}
+
+/** Number of samples <= x. */
+export function countAtMost(s: Sample, x: number): number {
+  let lo = 0;
+  let hi = s.values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (s.values[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  if (!s.counts) return lo;
+  let c = 0;
+  for (let i = 0; i < lo; i++) c += s.counts[i]!;
+  return c;
+}
+
+function logChoose(n: number, k: number): number {
+  return jStat.gammaln(n + 1) - jStat.gammaln(k + 1) - jStat.gammaln(n - k + 1);
+}
+
+/**
+ * Two-sided Fisher exact test of a 2x2 table [[a, na-a], [b, nb-b]] (hypergeometric, tables
+ * at most as likely as the observed one); past 20,000 possible tables the normal approximation
+ * of the hypergeometric with continuity correction.
+ */
+export function fisherExact(a: number, na: number, b: number, nb: number): number {
+  const N = na + nb;
+  const K = a + b;
+  const lo = Math.max(0, na - (N - K));
+  const hi = Math.min(na, K);
+  if (hi - lo > 20_000) {
+    const mean = (na * K) / N;
+    const sd = Math.sqrt((((((na * K) / N) * (N - K)) / N) * (N - na)) / (N - 1));
+    if (sd === 0) return 1;
+    const z = Math.max(0, Math.abs(a - mean) - 0.5) / sd;
+    return Math.min(1, 2 * (1 - normalCdf(z)));
+  }
+  const denom = logChoose(N, na);
+  const logP = (x: number) => logChoose(K, x) + logChoose(N - K, na - x) - denom;
+  const observed = logP(a);
+  let p = 0;
+  for (let x = lo; x <= hi; x++) {
+    const lp = logP(x);
+    if (lp <= observed + 1e-7) p += Math.exp(lp);
+  }
+  return Math.min(1, p);
+}
+
+/**
+ * Distribution-free test that two samples share their p-quantile (Mood's median test
+ * generalised): split the pooled samples at their pooled p-quantile and test the 2x2 table of
+ * "at or below / above" per side with Fisher's exact test. Exact under "same distribution"
+ * whatever the shape, ties and histogram buckets included.
+ */
+export function quantileTest(a: Sample, b: Sample, p: number): number {
+  if (a.total === 0 || b.total === 0) return Number.NaN;
+  const q = quantile(mergeSamples([a, b]), p);
+  return fisherExact(countAtMost(a, q), a.total, countAtMost(b, q), b.total);
+}
+
+/** 95% interval for the mean of one sample (t for raw values, normal for big histograms). */
+export function sampleMeanCI(s: Sample): [number, number] | undefined {
+  if (s.total < 2) return undefined;
+  const m = sampleMean(s);
+  const se = Math.sqrt(sampleVariance(s) / s.total);
+  const q = s.counts && s.total > 1000 ? 1.959964 : jStat.studentt.inv(0.975, s.total - 1);
+  return [m - q * se, m + q * se];
+}
+
+/**
+ * Holm-Bonferroni step-down adjustment: adjusted p-values in the input order (NaN stays NaN and
+ * does not count in the family). Controls the chance of any false "significant" row at alpha,
+ * whatever the dependence between rows.
+ */
+export function holm(ps: readonly number[]): number[] {
+  const idx = ps.map((p, i) => [p, i] as const).filter(([p]) => Number.isFinite(p));
+  idx.sort((x, y) => x[0] - y[0]);
+  const m = idx.length;
+  const out = ps.map(() => Number.NaN);
+  let running = 0;
+  idx.forEach(([p, i], k) => {
+    running = Math.max(running, Math.min(1, (m - k) * p));
+    out[i] = running;
+  });
+  return out;
+}
+
+/**
+ * Is one more run's value (x) from the same population as repeated runs' values? Two-sided
+ * t-test of a new observation against a sample (prediction interval): t = (x - mean) /
+ * (sd * sqrt(1 + 1/k)), k-1 degrees of freedom; assumes the single run varies like the others.
+ */
+export function predictionTest(values: number[], x: number): { t: number; df: number; p: number } {
+  const k = values.length;
+  if (k < 2) return { t: Number.NaN, df: Number.NaN, p: Number.NaN };
+  const m = jStat.mean(values);
+  const sd = jStat.stdev(values, true);
+  const diff = x - m;
+  if (sd === 0) return { t: diff === 0 ? 0 : Math.sign(diff) * Infinity, df: k - 1, p: diff === 0 ? 1 : 0 };
+  const t = diff / (sd * Math.sqrt(1 + 1 / k));
+  return { t, df: k - 1, p: Math.min(1, 2 * (1 - jStat.studentt.cdf(Math.abs(t), k - 1))) };
 }
 
 /** 95% t-interval for the mean of a few values (per-run statistics). */

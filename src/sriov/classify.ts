@@ -33,6 +33,8 @@ export interface NodeReport {
   state: string;
   availabilityZone?: string;
   metal: boolean;
+  /** What DescribeInstanceTypes says about the type (absent when EC2 did not describe it). */
+  typeFacts?: TypeFacts;
   maximumNetworkInterfaces?: number;
   attachedInterfaces: number;
   /** Interfaces that can still be attached (maximum - attached). */
@@ -42,6 +44,9 @@ export interface NodeReport {
   /** Node-level findings (not metal, stopped, unknown type). */
   notes: string[];
 }
+
+/** The instance type's network facts, as reported per node. */
+export type TypeFacts = Omit<InstanceTypeFacts, "instanceType">;
 
 export interface DataSubnet {
   subnetId: string;
@@ -122,6 +127,13 @@ export function classifyAttachedEni(
       reason: `${instance.instanceType} is not a bare-metal type; the workshop dedicates interfaces on metal workers only`,
     };
   }
+  if (type.enaSupport === "unsupported") {
+    return {
+      ...b,
+      role: "unusable",
+      reason: `${instance.instanceType} has no ENA support (EnaSupport: unsupported): the operator's AWS platform handles only ENA devices`,
+    };
+  }
   if (at && at.status !== "attached") {
     return {
       ...b,
@@ -141,6 +153,10 @@ export function classifyAttachedEni(
     role: "usable",
     reason: `dedicated ENA interface (device index ${at?.deviceIndex ?? "?"}, card ${at?.networkCardIndex ?? 0}) on ${eni.subnetId}`,
   };
+}
+
+function typeFactsOf({ instanceType: _name, ...facts }: InstanceTypeFacts): TypeFacts {
+  return facts;
 }
 
 function byDevice(a: EniClassification, b: EniClassification): number {
@@ -180,10 +196,12 @@ export function classifyInventory(inv: Inventory): Detection {
         );
       else if (!type.bareMetal)
         notes.push(`${inst.instanceType} is not bare metal: not a low-latency worker`);
+      else if (type.enaSupport === "unsupported")
+        notes.push(`${inst.instanceType} does not support ENA: none of its interfaces can be dedicated`);
       if (inst.state !== "running")
         notes.push(`instance is ${inst.state}: its devices appear on the node only when it runs`);
       const usable = interfaces.filter((i) => i.role === "usable").length;
-      if (type?.bareMetal && usable === 0)
+      if (type?.bareMetal && type.enaSupport !== "unsupported" && usable === 0)
         notes.push("no dedicated interface: attach an ENI from a separate data subnet");
       const max = type?.maximumNetworkInterfaces;
       return {
@@ -191,6 +209,7 @@ export function classifyInventory(inv: Inventory): Detection {
         instanceType: inst.instanceType,
         state: inst.state,
         metal: Boolean(type?.bareMetal),
+        ...(type !== undefined && { typeFacts: typeFactsOf(type) }),
         attachedInterfaces: interfaces.length,
         usable,
         interfaces,

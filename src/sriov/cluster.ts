@@ -3,6 +3,7 @@
  * (spec.providerID, instance-type label), the infrastructure id and region, the OpenShift version
  * (ClusterVersion) and the operator's SriovNetworkNodeStates. Read-only.
  */
+import { Kube, kubeError, statusCode } from "../cluster/kube.ts";
 import type { Context } from "../lib/context.ts";
 import { EnvironmentError, type LlwError } from "../lib/errors.ts";
 import type { NodeStateFacts } from "./crosscheck.ts";
@@ -70,17 +71,41 @@ export function nodeStatesFrom(items: Obj[]): NodeStateFacts[] {
   }));
 }
 
+const SRIOV_GROUP = "sriovnetwork.openshift.io";
+const NODE_STATE_API = `${SRIOV_GROUP}/v1`;
+
+/**
+ * Whether the SR-IOV Network Operator's API is served (discovery, readable by every user): a
+ * plain list cannot tell "operator not installed" from "no node states yet".
+ */
+async function servesNodeStates(kube: Kube): Promise<boolean> {
+  try {
+    const { CustomObjectsApi } = await import("@kubernetes/client-node");
+    const list = await kube.kc
+      .makeApiClient(CustomObjectsApi)
+      .getAPIResources({ group: SRIOV_GROUP, version: "v1" });
+    return (list.resources ?? []).some((r) => r.kind === "SriovNetworkNodeState");
+  } catch (e) {
+    if (statusCode(e) === 404) return false;
+    throw kubeError(e, { verb: "discover", what: `the ${NODE_STATE_API} API` }, kube.server);
+  }
+}
+
 /**
  * Reads the cluster facts. Returns undefined when no cluster is configured at all (no
  * kubeconfig): the AWS-only paths then apply. A configured but unreachable cluster is an error
  * that says how to skip it.
  */
 export async function loadClusterFacts(
-  opts: { kubeconfig?: string | undefined; context?: string | undefined },
+  opts: {
+    kubeconfig?: string | undefined;
+    context?: string | undefined;
+    /** --infra-id / --instance-ids name the workers: the cluster is read for its version and node states. */
+    workersNamed?: boolean;
+  },
   ctx: Context,
 ): Promise<ClusterFacts | undefined> {
-  const { Kube } = await import("../cluster/kube.ts");
-  let kube: InstanceType<typeof Kube>;
+  let kube: Kube;
   try {
     kube = Kube.connect(
       {
@@ -100,16 +125,18 @@ export async function loadClusterFacts(
       kube.get("config.openshift.io/v1", "ClusterVersion", "version"),
       kube.get("config.openshift.io/v1", "Infrastructure", "cluster"),
     ]);
-    const states = await kube.list("sriovnetwork.openshift.io/v1", "SriovNetworkNodeState", {
-      namespace: OPERATOR_NAMESPACE,
-    });
+    const states = (await servesNodeStates(kube))
+      ? nodeStatesFrom(
+          await kube.list(NODE_STATE_API, "SriovNetworkNodeState", { namespace: OPERATOR_NAMESPACE }),
+        )
+      : undefined;
     const version = versionFromClusterVersion(cv);
     const infraId = infra?.status?.infrastructureName;
     const region = infra?.status?.platformStatus?.aws?.region;
     return {
       server: kube.server,
       workers: workersFromNodes(nodes),
-      nodeStates: nodeStatesFrom(states),
+      ...(states !== undefined && { nodeStates: states }),
       ...(typeof version === "string" && { ocpVersion: version }),
       ...(typeof infraId === "string" && { infraId }),
       ...(typeof region === "string" && { region }),
@@ -117,10 +144,17 @@ export async function loadClusterFacts(
   } catch (e) {
     const err = e as LlwError;
     if (err.problems) {
-      err.problems.push({
-        what: "the cluster was asked for its AWS worker nodes because no --infra-id or --instance-ids was given",
-        next: "pass --infra-id <id> or --instance-ids i-... (or --no-cluster) to work from AWS alone",
-      });
+      err.problems.push(
+        opts.workersNamed
+          ? {
+              what: "the cluster given by --kubeconfig/--context was asked for its version, node names and SriovNetworkNodeStates",
+              next: "pass --no-cluster (and --ocp-version) to work from AWS alone",
+            }
+          : {
+              what: "the cluster was asked for its AWS worker nodes because no --infra-id or --instance-ids was given",
+              next: "pass --infra-id <id> or --instance-ids i-... (or --no-cluster) to work from AWS alone",
+            },
+      );
     }
     throw e;
   }

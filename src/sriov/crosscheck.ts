@@ -25,8 +25,43 @@ export interface NodeStateFacts {
 
 export interface CrossCheckFinding {
   severity: "error" | "warning" | "info";
-  node: string;
+  /** The node concerned; absent for findings about the whole cluster. */
+  node?: string;
   message: string;
+}
+
+/**
+ * The cross-check of a reachable cluster. `states` is undefined when the operator's API is not
+ * served (the operator is not installed). On 4.22+ that, and a cluster without any node state,
+ * are warnings: the policies would apply to nothing.
+ */
+export function crossCheckCluster(
+  det: Detection,
+  states: NodeStateFacts[] | undefined,
+  mechanism: Mechanism,
+): CrossCheckFinding[] {
+  if (states === undefined) {
+    return mechanism === "operator"
+      ? [
+          {
+            severity: "warning",
+            message:
+              "the SR-IOV Network Operator is not installed (the cluster does not serve sriovnetwork.openshift.io/v1): " +
+              "the policies apply to nothing until it is; install it (gitops/operators/sriov-network-operator, e.g. `llw install`) and run again to cross-check",
+          },
+        ]
+      : [];
+  }
+  const findings: CrossCheckFinding[] = [];
+  if (states.length === 0 && mechanism === "operator") {
+    findings.push({
+      severity: "warning",
+      message:
+        "the SR-IOV Network Operator is installed but no SriovNetworkNodeState exists: its config daemon runs on no node " +
+        "(check SriovOperatorConfig default's configDaemonNodeSelector and the operator's pods in openshift-sriov-network-operator)",
+    });
+  }
+  return [...findings, ...crossCheck(det, states, mechanism)];
 }
 
 export function crossCheck(

@@ -158,7 +158,7 @@ export async function gatherInventory(client: EC2Client, opts: GatherOptions): P
       instanceTypes.push({
         instanceType: t.InstanceType ?? "",
         bareMetal: t.BareMetal ?? false,
-        enaSupport: net?.EnaSupport ?? "unsupported",
+        enaSupport: net?.EnaSupport ?? "unknown",
         efaSupported: net?.EfaSupported ?? false,
         maximumNetworkInterfaces: net?.MaximumNetworkInterfaces ?? 0,
         maximumNetworkCards: net?.MaximumNetworkCards ?? 1,

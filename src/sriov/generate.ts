@@ -11,7 +11,7 @@
  *
  * Pure: the detection result and options in, objects and explanations out.
  */
-import { UserError } from "../lib/errors.ts";
+import { ProblemList, UserError } from "../lib/errors.ts";
 import type { DataSubnet, Detection } from "./classify.ts";
 
 export const OPERATOR_NAMESPACE = "openshift-sriov-network-operator";
@@ -254,24 +254,62 @@ function explain(mechanism: Mechanism, v: OcpVersion, o: GenerateOptions, det: D
   ];
 }
 
-/** Plans the manifests; throws UserError when there is nothing to dedicate. */
-export function planSriov(det: Detection, o: GenerateOptions): SriovPlan {
+/**
+ * Checks what the options alone decide, before any AWS or cluster call: the version parses and is
+ * supported, and its mechanism can do the requested device type and network kind.
+ */
+export function mechanismForOptions(o: Pick<GenerateOptions, "ocpVersion" | "deviceType" | "networkKind">): {
+  version: OcpVersion;
+  mechanism: Mechanism;
+} {
   const v = parseOcpVersion(o.ocpVersion);
   const mechanism = mechanismFor(v);
+  const problems = new ProblemList();
   if (mechanism === "host-device" && o.networkKind === "sriovnetwork") {
-    throw new UserError({
+    problems.add({
       what: `a SriovNetwork needs the operator's AWS support, which OpenShift ${v.major}.${v.minor} lacks`,
       where: "--network-kind",
       next: "drop --network-kind sriovnetwork (host-device attachments are generated instead) or use 4.22 or later",
     });
   }
   if (mechanism === "host-device" && o.deviceType === "vfio-pci") {
-    throw new UserError({
+    problems.add({
       what: `vfio-pci needs the operator's AWS support, which OpenShift ${v.major}.${v.minor} lacks`,
       where: "--device-type",
       next: "use --device-type netdevice on 4.19-4.21, or upgrade to 4.22 for DPDK and VMs",
     });
   }
+  problems.throwIfAny();
+  return { version: v, mechanism };
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** The name part of a label key (node-role.kubernetes.io/<name>). */
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** Checks the names the manifests will carry; every problem at once. */
+export function checkNameOptions(o: { mcpName?: string | undefined; namespace?: string | undefined }): void {
+  const problems = new ProblemList();
+  if (o.mcpName !== undefined && (o.mcpName.length > 63 || !LABEL_NAME.test(o.mcpName))) {
+    problems.add({
+      what: `"${o.mcpName}" cannot be a MachineConfigPool role label (node-role.kubernetes.io/<name>)`,
+      where: "--mcp-name",
+      next: "use the pool's name as in `oc get mcp`, e.g. worker-rt (letters, digits, '-', '_', '.'; at most 63)",
+    });
+  }
+  if (o.namespace !== undefined && (o.namespace.length > 63 || !DNS_LABEL.test(o.namespace))) {
+    problems.add({
+      what: `"${o.namespace}" is not a valid namespace name (a DNS-1123 label)`,
+      where: "--namespace",
+      next: "use lower-case letters, digits and '-', at most 63 characters, e.g. low-latency-workshop",
+    });
+  }
+  problems.throwIfAny();
+}
+
+/** Plans the manifests; throws UserError when there is nothing to dedicate. */
+export function planSriov(det: Detection, o: GenerateOptions): SriovPlan {
+  const { version: v, mechanism } = mechanismForOptions(o);
   if (det.totals.metalNodes === 0) {
     throw new UserError({
       what: `no metal workers among the ${det.totals.nodes} instance(s) found in ${det.region}`,

@@ -22,7 +22,7 @@ export interface InstanceFacts {
 export interface InstanceTypeFacts {
   instanceType: string;
   bareMetal: boolean;
-  /** unsupported | supported | required */
+  /** unsupported | supported | required; "unknown" when EC2 did not say */
   enaSupport: string;
   efaSupported: boolean;
   maximumEfaInterfaces?: number;

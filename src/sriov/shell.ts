@@ -12,7 +12,7 @@ import {
   resolveAwsSettings,
 } from "../aws/ec2.ts";
 import type { Context } from "../lib/context.ts";
-import { UserError } from "../lib/errors.ts";
+import { EnvironmentError, UserError } from "../lib/errors.ts";
 import { classifyInventory, type Detection } from "./classify.ts";
 import type { ClusterFacts } from "./cluster.ts";
 import { gatherInventory } from "./gather.ts";
@@ -44,17 +44,64 @@ export interface DetectResult {
 
 const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
 
-/** Cluster facts, when the user did not name the workers explicitly and a cluster is configured. */
-async function clusterFactsFor(opts: SriovAwsOptions, ctx: Context): Promise<ClusterFacts | undefined> {
-  if (opts.cluster === false || opts.instanceIds?.length || opts.infraId) return undefined;
+/**
+ * Cluster facts whenever a cluster is configured and reachable (never with --no-cluster). The
+ * cluster leads to the workers only when --infra-id / --instance-ids do not name them; it always
+ * gives the node names, the OpenShift version and the operator's node states. When the workers
+ * are named and the cluster is only the ambient kubeconfig (no --kubeconfig/--context), a cluster
+ * that cannot be reached is a warning: the AWS side still works.
+ */
+async function clusterFactsFor(
+  opts: SriovAwsOptions,
+  ctx: Context,
+  warn: (message: string) => void,
+): Promise<ClusterFacts | undefined> {
+  if (opts.cluster === false) return undefined;
+  const named = Boolean(opts.instanceIds?.length || opts.infraId);
   const { loadClusterFacts } = await import("./cluster.ts");
-  return loadClusterFacts({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx);
+  try {
+    return await loadClusterFacts(
+      { kubeconfig: opts.kubeconfig, context: opts.context, workersNamed: named },
+      ctx,
+    );
+  } catch (e) {
+    if (named && !opts.kubeconfig && !opts.context && e instanceof EnvironmentError) {
+      warn(
+        `the configured cluster could not be read (${e.message}): no node names, OpenShift version or SriovNetworkNodeState cross-check from it; log in again, or pass --no-cluster to work from AWS alone`,
+      );
+      return undefined;
+    }
+    throw e;
+  }
 }
+
+/**
+ * The cluster facts only apply when the cluster is the one whose workers were named: another
+ * logged-in cluster would lend its version and node states to the wrong instances.
+ */
+export function clusterMismatch(
+  opts: Pick<SriovAwsOptions, "infraId" | "instanceIds">,
+  facts: ClusterFacts,
+): string | undefined {
+  if (opts.infraId && facts.infraId && opts.infraId !== facts.infraId) {
+    return `the logged-in cluster (${facts.server}) has infrastructure id ${facts.infraId}, not ${opts.infraId}: it is not read (no version, node names or cross-check from it)`;
+  }
+  if (opts.instanceIds?.length) {
+    const known = new Set(facts.workers.map((w) => w.instanceId));
+    if (!opts.instanceIds.some((id) => known.has(id))) {
+      return `none of the --instance-ids is a worker node of the logged-in cluster (${facts.server}): it is not read (no version, node names or cross-check from it)`;
+    }
+  }
+  return undefined;
+}
+
+/** Runs between reading the cluster and the first AWS call: the last moment to reject options. */
+export type BeforeAws = (cluster: ClusterFacts | undefined) => void;
 
 export async function detect(
   opts: SriovAwsOptions,
   ctx: Context,
-  cluster?: ClusterFacts,
+  beforeAws?: BeforeAws,
 ): Promise<DetectResult> {
   const bad = (opts.instanceIds ?? []).filter((id) => !INSTANCE_ID.test(id));
   if (bad.length > 0) {
@@ -79,7 +126,14 @@ export async function detect(
     ...(opts.credentials !== undefined && { credentials: opts.credentials }),
   };
   let settings = resolveAwsSettings(ec2Opts, ctx.env);
-  const facts = cluster ?? (await clusterFactsFor(opts, ctx));
+  const warn = (message: string) => ctx.stderr.write(`${ctx.colors.yellow("warning:")} ${message}\n`);
+  let facts = await clusterFactsFor(opts, ctx, warn);
+  const mismatch = facts && clusterMismatch(opts, facts);
+  if (mismatch) {
+    warn(mismatch);
+    facts = undefined;
+  }
+  beforeAws?.(facts);
   // The cluster knows its own region; an explicit --region or AWS_REGION still wins.
   if (!settings.region && facts?.region) {
     ec2Opts.region = facts.region;

@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UserError } from "../lib/errors.ts";
+import { pathError } from "../lib/files.ts";
 import { getInstanceType, type InstanceType, topologyOf } from "./catalog.ts";
 import { buildTopology, type Topology } from "./model.ts";
 
@@ -41,13 +42,13 @@ export async function loadTopology(opts: TopologySourceOptions, cwd: string): Pr
     try {
       text = await readFile(file, "utf8");
     } catch (e) {
-      throw new UserError({ what: `cannot read lscpu output: ${(e as Error).message}`, where: opts.lscpu });
+      throw pathError(e, "read", file, { flag: "--lscpu", shown: opts.lscpu });
     }
     const { parseLscpu } = await import("./lscpu.ts");
     topology = parseLscpu(text, opts.lscpu);
   } else if (opts.sysfs) {
     const { readSysfs } = await import("./sysfs.ts");
-    topology = await readSysfs(resolve(cwd, opts.sysfs));
+    topology = await readSysfs(resolve(cwd, opts.sysfs), opts.sysfs);
     topology.source = `sysfs: ${opts.sysfs}`;
   } else if (it) {
     return { topology: topologyOf(it), instanceType: it, notes: [] };
@@ -70,6 +71,7 @@ export async function loadTopology(opts: TopologySourceOptions, cwd: string): Pr
         source: topology.source,
         memoryMiB: it.memoryGiB * 1024,
         ...(topology.offlineCpus ? { offlineCpus: topology.offlineCpus } : {}),
+        ...(topology.onlineOnly ? { onlineOnly: true } : {}),
       });
       notes.push(`memory: ${it.memoryGiB} GiB from the ${it.name} catalog entry`);
     }

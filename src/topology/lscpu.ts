@@ -59,6 +59,8 @@ function toTopology(rows: Row[], file: string, problems: Problem[]): Topology {
     where: file,
     globalCoreIds: true,
     offlineCpus: offline.sort((a, b) => a - b),
+    // Without an online column (plain `lscpu -p`) lscpu lists online CPUs only.
+    ...(rows.length > 0 && rows.every((r) => !("online" in r.fields)) ? { onlineOnly: true } : {}),
   });
 }
 

@@ -56,6 +56,8 @@ export interface Topology {
   memoryMiB?: number;
   /** CPUs the source lists as present but offline. */
   offlineCpus?: number[];
+  /** The source lists online CPUs only (plain `lscpu -p`), so which offline CPUs exist is unknown. */
+  onlineOnly?: boolean;
 }
 
 export interface TopologyMeta {
@@ -64,6 +66,7 @@ export interface TopologyMeta {
   /** Memory per NUMA node id, when known (sysfs nodeN/meminfo). */
   nodeMemoryMiB?: Record<number, number>;
   offlineCpus?: number[];
+  onlineOnly?: boolean;
   /** Where to point when the input as a whole is wrong (a file name). */
   where?: string;
   /** Core ids are unique across the host (lscpu), so one id on two sockets is an error. */
@@ -182,6 +185,7 @@ export function buildTopology(records: CpuRecord[], meta: TopologyMeta): Topolog
     (meta.nodeMemoryMiB ? Object.values(meta.nodeMemoryMiB).reduce((a, b) => a + b, 0) : undefined);
   if (memoryMiB !== undefined) topo.memoryMiB = memoryMiB;
   if (meta.offlineCpus && meta.offlineCpus.length > 0) topo.offlineCpus = meta.offlineCpus;
+  if (meta.onlineOnly) topo.onlineOnly = true;
   return topo;
 }
 

@@ -4,10 +4,12 @@
  * Creator. Uses sys/devices/system/cpu/cpu<N>/topology/{core_id,physical_package_id},
  * sys/devices/system/node/node<N>/{cpulist,meminfo} and sys/devices/system/cpu/online.
  */
+import type { Dirent } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { parseCpuList } from "../lib/cpuset.ts";
 import { type Problem, UserError } from "../lib/errors.ts";
+import { pathError } from "../lib/files.ts";
 import { buildTopology, type CpuRecord, type Topology } from "./model.ts";
 
 /** Files of interest keyed by their path from "devices/system/" on. */
@@ -22,18 +24,90 @@ function keyOf(path: string): string | undefined {
   return p.slice(p.lastIndexOf("devices/system/"));
 }
 
-async function readDir(dir: string): Promise<Files> {
-  const files: Files = new Map();
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  for (const e of entries) {
-    if (!e.isFile() && !e.isSymbolicLink()) continue;
-    const full = join(e.parentPath, e.name);
-    const key = keyOf(full);
-    if (!key || files.has(key)) continue;
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `dir` is a devices/system directory: a cpu/ folder with cpu<N> entries, or node/ with node<N>. */
+async function isSystemDir(dir: string): Promise<boolean> {
+  for (const [sub, entry] of [
+    ["cpu", /^cpu\d+$/],
+    ["node", /^node\d+$/],
+  ] as const) {
     try {
-      files.set(key, { text: await readFile(full, "utf8"), where: relative(dir, full) || full });
+      if ((await readdir(join(dir, sub))).some((n) => entry.test(n))) return true;
     } catch {
-      // Unreadable entries (dangling links) are simply absent, as on a live system.
+      // Not there: try the other one.
+    }
+  }
+  return false;
+}
+
+/**
+ * The devices/system directory of a snapshot: DIR itself, DIR/devices/system or
+ * DIR/sys/devices/system, or the same one folder down (an archive unpacked into its own
+ * folder). Looking only there, rather than walking DIR, keeps a wrong path (say /) from
+ * reading a whole file system.
+ */
+async function findSystemDir(dir: string, label: string): Promise<string> {
+  const near = ["", "devices/system", "sys/devices/system"];
+  for (const rel of near) if (await isSystemDir(join(dir, rel))) return join(dir, rel);
+  let children: string[] = [];
+  try {
+    children = (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  } catch (e) {
+    throw pathError(e, "read", dir, { flag: "--sysfs", shown: label });
+  }
+  const found: string[] = [];
+  for (const child of children.sort()) {
+    for (const rel of near.slice(1)) {
+      if (await isSystemDir(join(dir, child, rel))) found.push(join(dir, child, rel));
+    }
+  }
+  if (found.length === 1) return found[0]!;
+  if (found.length > 1) {
+    throw new UserError({
+      what: `${label} holds ${found.length} sysfs snapshots (${found.map((f) => relative(dir, f)).join(", ")}), so which node is meant is unclear`,
+      where: `--sysfs ${label}`,
+      next: "pass the snapshot of one node",
+    });
+  }
+  throw new UserError({
+    what: `${label} does not look like a sysfs snapshot: no sys/devices/system/cpu or sys/devices/system/node directory with cpu<N> or node<N> entries in it, nor one folder down`,
+    where: `--sysfs ${label}`,
+    next: "pass a snapshot of /sys (a directory or .tar.gz holding sys/devices/system/cpu and sys/devices/system/node), e.g. must-gather's nodes/<node>/sysinfo.tgz, or /sys on the node itself",
+  });
+}
+
+/** Reads the files of interest under a devices/system directory (only its cpu/ and node/ folders). */
+async function readDir(dir: string, label: string): Promise<Files> {
+  const system = await findSystemDir(dir, label);
+  const files: Files = new Map();
+  for (const sub of ["cpu", "node"]) {
+    const top = join(system, sub);
+    if (!(await isDirectory(top))) continue;
+    let entries: Dirent[];
+    try {
+      entries = await readdir(top, { recursive: true, withFileTypes: true });
+    } catch (e) {
+      throw pathError(e, "read", top, { flag: "--sysfs", shown: relative(dir, top) || top });
+    }
+    for (const e of entries) {
+      if (!e.isFile() && !e.isSymbolicLink()) continue;
+      const full = join(e.parentPath, e.name);
+      const key = keyOf(`devices/system/${relative(system, full)}`);
+      if (!key || files.has(key)) continue;
+      try {
+        files.set(key, { text: await readFile(full, "utf8"), where: relative(dir, full) || full });
+      } catch {
+        // Unreadable entries (dangling links) are simply absent, as on a live system.
+      }
     }
   }
   return files;
@@ -150,18 +224,14 @@ function toTopology(files: Files, source: string): Topology {
   return buildTopology(records, meta);
 }
 
-/** Reads a sysfs snapshot directory or .tar.gz / .tgz archive. */
-export async function readSysfs(path: string): Promise<Topology> {
+/** Reads a sysfs snapshot directory or .tar.gz / .tgz archive; `label` is the path as the user typed it. */
+export async function readSysfs(path: string, label = path): Promise<Topology> {
   let isDir: boolean;
   try {
     isDir = (await stat(path)).isDirectory();
   } catch (e) {
-    throw new UserError({
-      what: `cannot read: ${(e as Error).message}`,
-      where: path,
-      next: "check the path",
-    });
+    throw pathError(e, "read", path, { flag: "--sysfs", shown: label });
   }
-  const files = isDir ? await readDir(path) : await readTarball(path);
+  const files = isDir ? await readDir(path, label) : await readTarball(path);
   return toTopology(files, path);
 }

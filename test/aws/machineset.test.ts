@@ -180,13 +180,30 @@ describe("llw aws machineset (offline, from a MachineSet file)", () => {
     assert.match(readFileSync(file, "utf8"), /replicas: 1/);
   });
 
-  it("bad input: unknown instance type, malformed file, missing --instance-type (exit 2, saying what to do)", async () => {
+  it("bad input: unknown instance type (with this command's own hint), a missing or malformed --from file, missing --instance-type (exit 2, saying what to do)", async () => {
     const unknown = bufferContext();
     assert.equal(
       await main(["aws", "machineset", "--instance-type", "c9.metal", "--from", FIXTURE], unknown),
       2,
     );
     assert.match(unknown.err(), /unknown instance type "c9\.metal"; the catalog knows c5\.metal/);
+    // The hint names what this command takes, not the profile commands' --lscpu/--sysfs.
+    assert.match(
+      unknown.err(),
+      /next: +choose one of the catalog's metal types .* --instance-type c5\.metal/,
+    );
+    assert.doesNotMatch(unknown.err(), /--lscpu|--sysfs/);
+    const absent = bufferContext();
+    assert.equal(
+      await main(
+        ["aws", "machineset", "--instance-type", "c5.metal", "--from", "no-such-machinesets.yaml"],
+        absent,
+      ),
+      2,
+    );
+    assert.match(absent.err(), /no such file[\s\S]*--from \S*no-such-machinesets\.yaml/);
+    assert.match(absent.err(), /oc get machinesets -n openshift-machine-api -o yaml > machinesets\.yaml/);
+    assert.doesNotMatch(absent.err(), /ENOENT/);
     const dir = mkdtempSync(join(ROOT, "test-artifacts", "machineset-"));
     const bad = join(dir, "bad.yaml");
     writeFileSync(bad, "kind: MachineSet\nspec: [unclosed\n");

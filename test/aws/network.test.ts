@@ -158,6 +158,15 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
         assert.equal(byIndex.get(i)!.Attachment!.Status, "attached");
       }
     }
+    // The data subnets carry llw:infra-id but not the cluster tag, so the cloud provider does not
+    // take them for load-balancer subnets (the emulator applies the stack's tags to every resource).
+    const subnetTags = (
+      await ec2.send(new DescribeSubnetsCommand({ SubnetIds: Object.values(dataSubnet) as string[] }))
+    ).Subnets!.map((s) => Object.fromEntries((s.Tags ?? []).map((t) => [t.Key, t.Value])));
+    for (const tags of subnetTags) {
+      assert.equal(tags["llw:infra-id"], INFRA);
+      assert.equal(tags[CLUSTER_TAG], undefined, "no kubernetes.io/cluster tag on a data subnet");
+    }
     const normalEnis = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [c.normal.InstanceId!] })))
       .Reservations![0]!.Instances![0]!.NetworkInterfaces!;
     assert.equal(normalEnis.length, 1, "the non-metal worker is left alone");
@@ -348,6 +357,39 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     });
     assert.equal(await main(["aws", "network", "status", "--cluster", INFRA], closed), 3, closed.err());
     assert.match(closed.err(), /cannot reach the CloudFormation endpoint \(ECONNREFUSED\)/);
+  });
+
+  it("bad option shapes (--interfaces 9, a /33) are refused before any AWS call, all together; an unreachable --endpoint-url is named, not blamed on the region", async () => {
+    // Port 9 refuses connections: had llw called AWS first, this would be an endpoint error (exit 3).
+    const closed = { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: "http://127.0.0.1:9" };
+    const shapes = bufferContext({ env: closed });
+    const code = await main(
+      ["aws", "network", "up", "--cluster", INFRA, "--interfaces", "9", "--cidr", "us-east-1a=10.0.0.0/33"],
+      shapes,
+    );
+    assert.equal(code, 2, shapes.err());
+    assert.match(shapes.err(), /--interfaces must be 1 to 4, got 9/);
+    assert.match(shapes.err(), /"10\.0\.0\.0\/33" is not an IPv4 network in CIDR form/);
+    assert.doesNotMatch(shapes.err(), /cannot reach/);
+    const small = bufferContext({ env: closed });
+    assert.equal(
+      await main(["aws", "network", "up", "--cluster", INFRA, "--cidr", "us-east-1a=10.0.0.0/29"], small),
+      2,
+    );
+    assert.match(small.err(), /a subnet must be \/16 to \/28, got \/29/);
+    for (const args of [
+      ["aws", "network", "status", "--cluster", INFRA],
+      ["aws", "network", "up", "--cluster", INFRA],
+    ]) {
+      const flag = bufferContext({ env: { AWS_REGION: MOTO_REGION } });
+      assert.equal(await main([...args, "--endpoint-url", "http://127.0.0.1:9"], flag), 3, flag.err());
+      assert.match(
+        flag.err(),
+        /cannot reach the (CloudFormation|EC2) endpoint \(ECONNREFUSED\): http:\/\/127\.0\.0\.1:9/,
+      );
+      assert.match(flag.err(), /--endpoint-url\) and that the endpoint is running/);
+      assert.doesNotMatch(flag.err(), /check the region name/);
+    }
   });
 
   it("a --cidr that overlaps a cluster subnet is refused before anything is created", async (t) => {

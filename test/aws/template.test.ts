@@ -27,6 +27,22 @@ describe("data-network CloudFormation template", () => {
     assert.deepEqual(parseCfnYaml(readFileSync(FILE, "utf8"), FILE), dataNetworkTemplate());
   });
 
+  it("tags every taggable resource with llw:infra-id and llw:role, and none with kubernetes.io/cluster/<id> (it would make the data subnets load-balancer candidates)", () => {
+    const resources = Object.entries(
+      (dataNetworkTemplate() as { Resources: Record<string, Resource> }).Resources,
+    );
+    const tagged = resources.filter(([, r]) => r.Properties.Tags);
+    assert.equal(
+      tagged.length,
+      resources.filter(([, r]) => !/Attachment|Association|Ingress/.test(r.Type)).length,
+    );
+    for (const [id, r] of tagged) {
+      const keys = (r.Properties.Tags as { Key: unknown }[]).map((t) => JSON.stringify(t.Key));
+      assert.ok(keys.includes('"llw:infra-id"') && keys.includes('"llw:role"'), `${id}: ${keys.join(" ")}`);
+      assert.ok(!keys.some((k) => k.includes("kubernetes.io/cluster")), `${id}: ${keys.join(" ")}`);
+    }
+  });
+
   it("passes cfn-lint with no errors or warnings", (t) => {
     if (!requireTool(t, "cfn-lint", "pip install cfn-lint")) return;
     const r = spawnSync("cfn-lint", ["--format", "parseable", FILE], { encoding: "utf8" });

@@ -11,6 +11,46 @@ import { describe, it } from "node:test";
 import { parse } from "@cdktf/hcl2json";
 import { dataNetworkTemplate } from "../../src/aws/data-network/template.ts";
 import { ROOT, which } from "../helpers/tools.ts";
+import { formatProblems } from "./hcl-format.ts";
+
+/** Ways a hand edit breaks terraform fmt's layout, and what the check must say about each. */
+const DRIFTS: { name: string; change: (s: string) => string; caught: RegExp }[] = [
+  {
+    name: "an = out of line with its neighbours",
+    change: (s) => s.replace("  vpc_id      = var.vpc_id", "  vpc_id = var.vpc_id"),
+    caught: /"=" at column/,
+  },
+  {
+    name: "an attribute indented by four",
+    change: (s) => s.replace("\n  map_public_ip_on_launch", "\n    map_public_ip_on_launch"),
+    caught: /indented 4 spaces, expected 2/,
+  },
+  {
+    name: "a closing brace not dedented",
+    change: (s) => s.replace(/\n}\n\n# Local routes/, "\n  }\n\n# Local routes"),
+    caught: /indented 2 spaces, expected 0/,
+  },
+  {
+    name: "trailing whitespace",
+    change: (s) => s.replace("vpc_id = var.vpc_id\n", "vpc_id = var.vpc_id  \n"),
+    caught: /trailing whitespace/,
+  },
+  {
+    name: "a tab",
+    change: (s) => s.replace("\n  vpc_id = var.vpc_id", "\n\tvpc_id = var.vpc_id"),
+    caught: /tab/,
+  },
+  {
+    name: "two spaces after =",
+    change: (s) => s.replace('ip_protocol       = "-1"', 'ip_protocol       =  "-1"'),
+    caught: /more than one space/,
+  },
+  {
+    name: "no spaces around =",
+    change: (s) => s.replace("  vpc_id = var.vpc_id", "  vpc_id=var.vpc_id"),
+    caught: /one space after|"=" at column/,
+  },
+];
 
 /**
  * Terraform is not in Debian's archive (HashiCorp ships it from its own repository), so CI cannot
@@ -255,7 +295,7 @@ describe("data-network Terraform module", () => {
     }
   });
 
-  it("keeps the details that matter: device index from 1, source/dest check off, the cluster tag", async () => {
+  it("keeps the details that matter: device index from 1, source/dest check off, llw:infra-id and no kubernetes.io/cluster tag", async () => {
     const tf = await parseModule(MODULE);
     const attach = tf.resource.aws_network_interface_attachment!.data![0] as Record<string, string>;
     // hcl2json renders HCL expressions as "${...}" strings.
@@ -265,7 +305,9 @@ describe("data-network Terraform module", () => {
     assert.match(main, /range\(1, var\.interfaces_per_worker \+ 1\)/, "device indexes start at 1");
     const eni = tf.resource.aws_network_interface!.data![0] as Record<string, unknown>;
     assert.equal(eni.source_dest_check, false);
-    assert.match(main, /"kubernetes\.io\/cluster\/\$\{var\.cluster_infra_id\}" = "owned"/);
+    // The llw tag, and not the cluster's: that would make the data subnets load-balancer candidates.
+    assert.match(main, /"llw:infra-id" = var\.cluster_infra_id/);
+    assert.doesNotMatch(main, /"kubernetes\.io\/cluster\//);
   });
 
   it("the comparison fails when the module drifts (a dropped output is noticed)", async () => {
@@ -287,16 +329,37 @@ describe("data-network Terraform module", () => {
     }
   });
 
-  it("is formatted canonically (terraform fmt -check), and fmt -check does flag a mis-formatted copy", (t) => {
+  it("is laid out as terraform fmt writes it (hclwrite's indentation, = alignment and spacing rules, checked without terraform), and each kind of drift is caught", () => {
+    for (const f of readdirSync(MODULE).filter((n) => n.endsWith(".tf")))
+      assert.deepEqual(formatProblems(readFileSync(join(MODULE, f), "utf8"), f), [], f);
+    const main = readFileSync(join(MODULE, "main.tf"), "utf8");
+    for (const d of DRIFTS) {
+      const text = d.change(main);
+      assert.notEqual(text, main, `${d.name}: the drift applies`);
+      assert.match(formatProblems(text, "main.tf").join("\n"), d.caught, d.name);
+    }
+  });
+
+  it("terraform fmt agrees with that check (where terraform is installed): the module passes fmt -check, every drifted copy fails it, and fmt's own output passes the check", (t) => {
     if (!terraform(t)) return;
     const ok = spawnSync("terraform", ["fmt", "-check", "-diff", "-no-color", MODULE], { encoding: "utf8" });
     assert.equal(ok.status, 0, ok.stdout + ok.stderr);
     mkdirSync(join(ROOT, "test-artifacts"), { recursive: true });
     const dir = mkdtempSync(join(ROOT, "test-artifacts", "tf-"));
     try {
-      writeFileSync(join(dir, "bad.tf"), 'variable "x" {\ntype=string\n}\n');
-      const bad = spawnSync("terraform", ["fmt", "-check", "-no-color", dir], { encoding: "utf8" });
-      assert.notEqual(bad.status, 0);
+      const main = readFileSync(join(MODULE, "main.tf"), "utf8");
+      for (const d of DRIFTS) {
+        const file = join(dir, "main.tf");
+        writeFileSync(file, d.change(main));
+        const bad = spawnSync("terraform", ["fmt", "-check", "-no-color", dir], { encoding: "utf8" });
+        assert.notEqual(bad.status, 0, `terraform fmt -check accepts the drift "${d.name}"`);
+        spawnSync("terraform", ["fmt", "-no-color", dir], { encoding: "utf8" });
+        assert.deepEqual(
+          formatProblems(readFileSync(file, "utf8"), "main.tf"),
+          [],
+          `after terraform fmt: ${d.name}`,
+        );
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -11,7 +11,15 @@ import type { ClusterFacts } from "../../src/cluster/doctor/facts.ts";
 import { PRESENT_MARK, PROBE_MARK, parseProbeOutput } from "../../src/cluster/doctor/node-probe.ts";
 import type { KubeObject } from "../../src/cluster/kube.ts";
 import type { Obj } from "../helpers/fake-apiserver.ts";
-import { cond, csv, seedWorkshopInstalled, simulatePods, TUNED_CMDLINE } from "../helpers/fake-openshift.ts";
+import {
+  cond,
+  csv,
+  seedRepositoryTuning,
+  seedWorkshopInstalled,
+  simulatePods,
+  TUNED_CMDLINE,
+  tunedCmdline,
+} from "../helpers/fake-openshift.ts";
 import { startWorld, type World } from "./world.ts";
 
 const W1 = "ip-10-0-1-10.us-east-2.compute.internal";
@@ -138,6 +146,33 @@ describe("fake API server: llw doctor", () => {
     const nc = (JSON.parse(r.out) as { results: Obj[] }).results.find((x) => x.id === "node-cpus")!;
     assert.equal(nc.status, "FAIL");
     assert.match(nc.evidence, new RegExp(`${W1.replace(/\./g, "\\.")}: missing hugepagesz=1G hugepages=16`));
+  });
+
+  it("the repository's c5.metal profile on the worker-rt pool, booted as NTO boots it, passes every check (the guide's sample world)", async () => {
+    // A world whose debug pods print `cmdline` (the kubelet simulator of beforeEach prints the default one).
+    const tuned = async (edit: (cmdline: string) => string) => {
+      await w.stop();
+      w = await startWorld({ sriov: false });
+      seedWorkshopInstalled(w.api);
+      const profile = seedRepositoryTuning(w.api, "c5.metal");
+      const cmdline = edit(tunedCmdline(profile, 96));
+      simulatePods(w.api, { namespace: "default" }, () => ({
+        phase: "Succeeded",
+        log: `${cmdline}\n${PROBE_MARK}\n\n${PRESENT_MARK}\n0-95\n`,
+      }));
+      return { cmdline, r: await w.llw("doctor", "--interval", "0s") };
+    };
+    const { cmdline, r } = await tuned((c) => c);
+    assert.match(cmdline, /systemd\.cpu_affinity=0,24,48,72 /);
+    assert.doesNotMatch(cmdline, / hugepagesz=/, "pages pinned to a NUMA node are not kernel arguments");
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /machineconfigpool-updated +master 3\/3, worker 0\/0, worker-rt 2\/2/);
+    assert.match(r.out, /96 x 1G/);
+    assert.match(r.out, /isolated 1-23,25-47,49-71,73-95, reserved 0,24,48,72/);
+    // A node whose systemd still runs on every CPU has not booted into the profile.
+    const bad = await tuned((c) => c.replace("systemd.cpu_affinity=0,24,48,72", "systemd.cpu_affinity=0-95"));
+    assert.equal(bad.r.code, 1);
+    assert.match(bad.r.out, /missing systemd\.cpu_affinity=0,24,48,72/);
   });
 
   it("--list-checks lists every check, one per line, with what it proves", async () => {

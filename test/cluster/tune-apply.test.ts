@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, afterEach, beforeEach, describe, it } from "node:test";
+import { parse as parseYaml } from "yaml";
 import { run as tuneApply } from "../../src/commands/tune-apply.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { statusBody } from "../helpers/fake-apiserver.ts";
 import { cond, type McoStats, simulateMco } from "../helpers/fake-openshift.ts";
-import { requireTool, toolPath } from "../helpers/tools.ts";
+import { requireTool, SHARED, toolPath } from "../helpers/tools.ts";
 import { profile, sriovPolicy, startWorld, type World, writeChangeSet } from "./world.ts";
 
 const MCP = "machineconfiguration.openshift.io/v1";
@@ -179,7 +181,10 @@ describe("fake API server: llw tune apply", () => {
       (e: Error & { exitCode?: number; problems?: { what: string; next?: string }[] }) => {
         assert.equal(e.exitCode, 2);
         assert.match(e.problems![0]!.what, /no schemas to lint the change set against/);
-        assert.match(e.problems![0]!.next!, /--schemas DIR .* LLW_CRDS_DIR; --no-lint/);
+        assert.match(
+          e.problems![0]!.next!,
+          /--schemas DIR .*LLW_CRDS_DIR.*--schemas-from-cluster .*; --no-lint/,
+        );
         return true;
       },
     );
@@ -192,6 +197,33 @@ describe("fake API server: llw tune apply", () => {
     const r = await w.llw("tune", "apply", dir, "--schemas", "no-such-dir", ...FAST);
     assert.equal(r.code, 2);
     assert.match(r.err, /the schema directory does not exist/);
+  });
+
+  it("fake API server: --schemas-from-cluster lints files against the cluster's CRDs (no schema directory needed)", async () => {
+    for (const f of [
+      "performanceprofiles.performance.openshift.io.yaml",
+      "sriovnetworknodepolicies.sriovnetwork.openshift.io.yaml",
+    ])
+      w.api.seed(parseYaml(readFileSync(join(SHARED, "crds", f), "utf8"), { maxAliasCount: -1 }));
+    const ctx = () =>
+      bufferContext({ cwd: w.dir, env: { PATH: process.env.PATH, HOME: w.dir, KUBECONFIG: w.kubeconfig } });
+    const base = { interval: "0s", settle: "0s", findSchemaDir: () => undefined, schemasFromCluster: true };
+    const bad = profile();
+    bad.spec.hugepages.pages[0].count = "sixteen";
+    const badFile = join(writeChangeSet(w, "bad", [bad]), "00-performanceprofile.yaml");
+    const c1 = ctx();
+    await assert.rejects(tuneApply({ ...base, paths: [badFile] }, c1), /fails lint/);
+    assert.match(
+      c1.err(),
+      /schema: must be integer\n {2}where: bad\/00-performanceprofile\.yaml: PerformanceProfile workshop-c5-metal spec\.hugepages\.pages\[0\]\.count/,
+    );
+    assert.equal(w.api.requests.filter((q) => q.method !== "GET").length, 0, "nothing written");
+    const dir = writeChangeSet(w, "tuning", [profile(), sriovPolicy()]);
+    const c2 = ctx();
+    const files = ["00-performanceprofile.yaml", "01-sriovnetworknodepolicy.yaml"].map((f) => join(dir, f));
+    assert.equal(await tuneApply({ ...base, paths: files }, c2), 0, c2.err());
+    assert.doesNotMatch(c2.err(), /unknown-kind|error:/);
+    assert.equal(mco.rollouts, 1);
   });
 
   it("fake API server returns 422 after the pool is paused: the pool is unpaused, the error is the server's", async () => {

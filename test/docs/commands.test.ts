@@ -133,3 +133,76 @@ describe("lab guides: generated configuration is applied and verified", () => {
     );
   });
 });
+
+describe("lab guides: every measurement is compared like with like, before against after", () => {
+  const all = commandsInOrder(pages(), componentAttributes());
+  const llw = (c: ShellCommand, ...path: string[]) =>
+    c.words[0] === "llw" && path.every((p, i) => c.words[i + 1] === p);
+  const jitter = all.filter((c) => llw(c, "latency", "run"));
+  const startup = all.filter((c) => llw(c, "bench", "run"));
+  /** label -> what it measures: "<tool> before|after" or "<workload>". */
+  const measures = new Map<string, Set<string>>();
+  const add = (label: string | undefined, what: string) => {
+    assert.ok(label, `no --label for ${what}: the default label mixes states`);
+    measures.set(label, (measures.get(label) ?? new Set()).add(what));
+  };
+  for (const c of jitter)
+    add(
+      option(c.words, "--label"),
+      `${option(c.words, "--tool")} ${c.words.includes("--baseline") ? "before" : "after"}`,
+    );
+  for (const c of startup) add(option(c.words, "--label"), positionals(c.words, 3)[0]!);
+
+  it("each label names one tool (or workload) in one state, and each of those has one label", () => {
+    assert.ok(jitter.length >= 4 && startup.length >= 2, "too few measurements found");
+    const mixed = [...measures].filter(([, w]) => w.size > 1).map(([l, w]) => `${l}: ${[...w].join(", ")}`);
+    assert.deepEqual(mixed, []);
+    const whats = [...measures.values()].map((w) => [...w][0]!);
+    assert.equal(new Set(whats).size, whats.length, "one measurement under two labels");
+  });
+
+  it("every jitter tool measured after tuning was measured before it, before the profile is applied", () => {
+    const applyProfile = all.find(
+      (c) =>
+        llw(c, "tune", "apply") &&
+        !c.words.includes("--dry-run") &&
+        c.words.some((w) => w.includes("performance-profiles/")),
+    );
+    assert.ok(applyProfile, "no step applies the PerformanceProfile");
+    const at = (c: ShellCommand) => all.indexOf(c);
+    for (const after of jitter.filter((c) => !c.words.includes("--baseline"))) {
+      const tool = option(after.words, "--tool");
+      const before = jitter.find((c) => c.words.includes("--baseline") && option(c.words, "--tool") === tool);
+      assert.ok(before, `${tool}: no --baseline run`);
+      assert.ok(
+        at(before) < at(applyProfile),
+        `${tool}: the baseline is recorded after the profile is applied`,
+      );
+      for (const flag of ["--duration", "--cpus"]) {
+        assert.equal(
+          option(before.words, flag),
+          option(after.words, flag),
+          `${tool}: ${flag} differs before and after`,
+        );
+      }
+    }
+  });
+
+  it("every comparison and the report pair a before label with an after label of the same measurement", () => {
+    const state = (label: string) => [...(measures.get(label) ?? [])][0];
+    const compares = all.filter((c) => llw(c, "bench", "compare"));
+    assert.ok(compares.length >= 3);
+    for (const c of compares) {
+      const [a, b] = positionals(c.words, 3).map(state);
+      assert.ok(a && b, `${c.page}:${c.line}: compares a label no step records`);
+      const [ta, tb] = [a, b].map((s) => s.replace(/ (before|after)$/, "").replace(/^(baseline|tuned)-/, ""));
+      assert.equal(ta, tb, `${c.page}:${c.line}: compares different measurements`);
+    }
+    const report = all.find((c) => llw(c, "report"));
+    assert.ok(report, "no llw report step");
+    assert.deepEqual(
+      new Set(positionals(report.words, 2).filter((w) => !w.endsWith(".html"))),
+      new Set(measures.keys()),
+    );
+  });
+});

@@ -213,3 +213,47 @@ export function llwUses(page: Page, attrs: Record<string, string>): LlwUse[] {
   });
   return uses;
 }
+
+export interface DelimitedBlock {
+  page: string;
+  /** 1-based line of the opening delimiter. */
+  line: number;
+  /** The block attribute line before it (e.g. `[source,bash,role=execute]`), or "". */
+  attrlist: string;
+  body: string[];
+}
+
+/**
+ * Every listing (`----`) and literal (`....`) block, with or without a `[source]` line: anything
+ * that shows text verbatim, including output blocks and blocks inside collapsible examples.
+ */
+export function delimitedBlocks(page: Page): DelimitedBlock[] {
+  const out: DelimitedBlock[] = [];
+  const { lines } = page;
+  for (let i = 0; i < lines.length; i++) {
+    const delim = lines[i]!.trim();
+    if (!/^(-{4,}|\.{4,})$/.test(delim)) continue;
+    let end = i + 1;
+    while (end < lines.length && lines[end]!.trim() !== delim) end++;
+    let a = i - 1;
+    while (a >= 0 && /^\.[^.\s]/.test(lines[a]!)) a--; // skip a block title
+    out.push({
+      page: page.name,
+      line: i + 1,
+      attrlist: /^\[.*\]$/.test(lines[a]?.trim() ?? "") ? lines[a]!.trim() : "",
+      body: lines.slice(i + 1, end),
+    });
+    i = end;
+  }
+  return out;
+}
+
+/** Why a block's body looks like a pasted manifest (or a heredoc that writes one), or undefined. */
+export function pastedManifest(body: string[]): string | undefined {
+  const own = body.filter((l) => l.trim() !== "" && !/^include::/.test(l));
+  if (own.some((l) => /<<-?\s*['"]?[A-Za-z_]+['"]?/.test(l))) return "a heredoc";
+  const text = own.join("\n");
+  if (/^\s*apiVersion:\s*\S+/m.test(text) && /^\s*kind:\s*\S+/m.test(text)) return "a YAML manifest";
+  if (/"apiVersion"\s*:/.test(text) && /"kind"\s*:/.test(text)) return "a JSON manifest";
+  return undefined;
+}

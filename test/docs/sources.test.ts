@@ -15,17 +15,20 @@ import { runSample, SAMPLE_COMMANDS, SAMPLES, sampleOutputs } from "../../script
 import { ROOT } from "../helpers/tools.ts";
 import {
   componentAttributes,
+  delimitedBlocks,
   EXAMPLES,
   includePath,
   includes,
   PAGES,
   pages,
+  pastedManifest,
   sourceBlocks,
   substitute,
 } from "./guide.ts";
 
 const attrs = componentAttributes();
 const allPages = pages();
+const sourceCount = allPages.flatMap(sourceBlocks).length;
 
 describe("lab guides: sources", () => {
   it("has the welcome page, five modules and the conclusion, each in the navigation", () => {
@@ -167,6 +170,27 @@ describe("lab guides: sources", () => {
       .filter((b) => b.body.some((l) => l.trim() !== "" && !l.startsWith("include::")))
       .map((b) => `${b.page}:${b.line}`);
     assert.deepEqual(pasted, []);
+  });
+
+  it("no block of any kind pastes a manifest or writes one with a heredoc (include it instead)", () => {
+    const blocks = allPages.flatMap(delimitedBlocks);
+    assert.ok(blocks.length >= sourceCount, "delimitedBlocks misses source blocks");
+    const pasted = blocks
+      .map((b) => ({ b, why: pastedManifest(b.body) }))
+      .filter(({ why }) => why)
+      .map(({ b, why }) => `${b.page}:${b.line}: ${why}`);
+    assert.deepEqual(pasted, []);
+  });
+
+  it("the pasted-manifest check can fail: text, bash and heredoc manifests are caught", () => {
+    assert.equal(
+      pastedManifest(["apiVersion: v1", "kind: Pod", "metadata:", "  name: x"]),
+      "a YAML manifest",
+    );
+    assert.equal(pastedManifest(["oc apply -f - <<EOF", "apiVersion: v1", "EOF"]), "a heredoc");
+    assert.equal(pastedManifest(['{"apiVersion": "v1", "kind": "Pod"}']), "a JSON manifest");
+    assert.equal(pastedManifest(["include::example$gitops/base/tuned-pod.yaml[]"]), undefined);
+    assert.equal(pastedManifest(["oc get pods -o yaml"]), undefined);
   });
 
   it("every YAML and JSON block parses", () => {

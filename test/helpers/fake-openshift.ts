@@ -6,6 +6,10 @@
  * (a changed rendered config on an unpaused pool starts a rollout, one node reboot at a time),
  * a kubelet for short-lived pods (phase + log), and Argo CD Applications.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { formatCpuList, parseCpuList } from "../../src/lib/cpuset.ts";
 import type { FakeApiServer, Matcher, Obj, ResourceDef } from "./fake-apiserver.ts";
 
 const ns = true;
@@ -879,6 +883,107 @@ export function seedWorkshopInstalled(api: FakeApiServer, o: WorldOptions = {}):
       },
     },
   );
+}
+
+/**
+ * The /proc/cmdline a node boots with a PerformanceProfile, as the Node Tuning Operator's
+ * openshift-node-performance TuneD profile writes it (see src/cluster/doctor/kernel-args.ts):
+ * systemd.cpu_affinity and tuned.non_isolcpus are every CPU of the node but the isolated ones.
+ */
+export function tunedCmdline(profile: Obj, cpus = 96): string {
+  const isolated = String(profile.spec?.cpu?.isolated ?? "");
+  const iso = new Set(parseCpuList(isolated));
+  const rest = Array.from({ length: cpus }, (_, i) => i).filter((c) => !iso.has(c));
+  const words: string[] = [];
+  for (let w = 0; w * 32 < cpus; w++) {
+    let mask = 0;
+    for (const c of rest) if (c >= w * 32 && c < (w + 1) * 32) mask |= 1 << (c - w * 32);
+    words.unshift((mask >>> 0).toString(16).padStart(8, "0"));
+  }
+  const s = profile.spec ?? {};
+  const pages = (s.hugepages?.pages ?? []) as { size: string; count: number; node?: number }[];
+  return [
+    "BOOT_IMAGE=(hd0,gpt3)/boot/ostree/rhcos-0a1b/vmlinuz-5.14.0-427.50.1.el9_4.x86_64 ostree=/ostree/boot.1/rhcos/0a1b/0",
+    "ignition.platform.id=aws console=ttyS0,115200n8 root=UUID=0a1b2c3d rw rootflags=prjquota boot=UUID=0a1b2c3d",
+    `skew_tick=1 tsc=reliable rcupdate.rcu_normal_after_boot=1 nohz=on rcu_nocbs=${isolated} tuned.non_isolcpus=${words.join(",")}`,
+    `systemd.cpu_affinity=${formatCpuList(rest)} intel_iommu=on iommu=pt isolcpus=managed_irq,${isolated}`,
+    ...(s.workloadHints?.realTime === false
+      ? []
+      : [`nohz_full=${isolated} nosoftlockup nmi_watchdog=0 mce=off rcutree.kthread_prio=11`]),
+    ...(s.hugepages?.defaultHugepagesSize ? [`default_hugepagesz=${s.hugepages.defaultHugepagesSize}`] : []),
+    ...pages.filter((p) => p.node === undefined).map((p) => `hugepagesz=${p.size} hugepages=${p.count}`),
+    ...((s.additionalKernelArgs ?? []) as string[]),
+    "intel_pstate=disable",
+  ].join(" ");
+}
+
+/**
+ * The workshop as the lab guide leaves it: the repository's worker-rt pool
+ * (gitops/overlays/aws/performance-profiles/machine-config-pool.yaml) holding the metal
+ * workers, tuned by the repository's profile for their instance type, rolled out, with the
+ * profile's hugepages allocatable. Call after seedWorkshopInstalled. Returns the profile.
+ */
+export function seedRepositoryTuning(api: FakeApiServer, instanceType = "c5.metal"): Obj {
+  const dir = join(import.meta.dirname, "..", "..", "gitops", "overlays", "aws", "performance-profiles");
+  const profile = parseYaml(readFileSync(join(dir, `${instanceType}.yaml`), "utf8")) as Obj;
+  const mcp = parseYaml(readFileSync(join(dir, "machine-config-pool.yaml"), "utf8")) as Obj;
+  const PP = "performance.openshift.io/v2";
+  const MCP = "machineconfiguration.openshift.io/v1";
+  const rendered = "rendered-worker-rt-5d4c3b";
+  const name = profile.metadata.name as string;
+  const role = Object.keys(profile.spec.nodeSelector)[0]!;
+  for (const p of api.list(PP, "PerformanceProfile")) api.remove(PP, "PerformanceProfile", p.metadata.name);
+  for (const rc of api.list("node.k8s.io/v1", "RuntimeClass"))
+    api.remove("node.k8s.io/v1", "RuntimeClass", rc.metadata.name);
+  const workers = api
+    .list("v1", "Node")
+    .filter((n) => "node-role.kubernetes.io/worker" in (n.metadata.labels ?? {}));
+  const pages = (profile.spec.hugepages?.pages ?? []) as { size: string; count: number }[];
+  const gi = pages.filter((p) => p.size === "1G").reduce((n, p) => n + p.count, 0);
+  for (const n of workers) {
+    const memKi = Number.parseInt(n.status.allocatable.memory, 10) - gi * 1024 * 1024;
+    api.update("v1", "Node", n.metadata.name, undefined, {
+      metadata: {
+        labels: { [role]: "" },
+        annotations: {
+          "machineconfiguration.openshift.io/currentConfig": rendered,
+          "machineconfiguration.openshift.io/desiredConfig": rendered,
+        },
+      },
+      status: {
+        capacity: { "hugepages-1Gi": `${gi}Gi` },
+        allocatable: { "hugepages-1Gi": `${gi}Gi`, memory: `${memKi}Ki` },
+      },
+    });
+  }
+  api.update(MCP, "MachineConfigPool", "worker", undefined, {
+    status: { machineCount: 0, updatedMachineCount: 0, readyMachineCount: 0 },
+  });
+  const built = pool(mcp.metadata.name, workers.length, rendered);
+  api.seed(
+    { ...mcp, status: built.status },
+    {
+      ...profile,
+      status: {
+        conditions: [
+          cond("Available", "True", "AsExpected", "cgroup=v2"),
+          cond("Upgradeable", "True"),
+          cond("Progressing", "False"),
+          cond("Degraded", "False"),
+        ],
+        runtimeClass: `performance-${name}`,
+        tuned: `openshift-cluster-node-tuning-operator/openshift-node-performance-${name}`,
+      },
+    },
+    {
+      apiVersion: "node.k8s.io/v1",
+      kind: "RuntimeClass",
+      metadata: { name: `performance-${name}` },
+      handler: "high-performance",
+      scheduling: { nodeSelector: { ...profile.spec.nodeSelector } },
+    },
+  );
+  return profile;
 }
 
 /** What a tuned c5.metal node's /proc/cmdline looks like (from the openshift-node-performance profile). */

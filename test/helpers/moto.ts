@@ -239,3 +239,24 @@ export function markEfa(eniIds: Set<string>): ProxyOptions["rewrite"] {
     );
   };
 }
+
+/**
+ * Every type moto knows reports ENA support (as every type sold today does). This rewrites
+ * DescribeInstanceTypes answers so the given types read `<enaSupport>unsupported</enaSupport>`,
+ * to check that such a type's interfaces are never offered.
+ */
+export function markEnaUnsupported(types: Set<string>): ProxyOptions["rewrite"] {
+  return (body, req) => {
+    if (req.action !== "DescribeInstanceTypes") return body;
+    // Each described type starts with its <instanceType>; its enaSupport follows before the next one.
+    return body
+      .split(/(?=<instanceType>)/)
+      .map((part) => {
+        const name = /^<instanceType>([^<]+)<\/instanceType>/.exec(part)?.[1];
+        return name && types.has(name)
+          ? part.replace(/<enaSupport>[^<]*<\/enaSupport>/, "<enaSupport>unsupported</enaSupport>")
+          : part;
+      })
+      .join("");
+  };
+}

@@ -4,8 +4,8 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { UserError } from "../../src/lib/errors.ts";
-import { withGeneratedHeader, writeFileAtomic, writeGeneratedFiles } from "../../src/lib/files.ts";
+import { EnvironmentError, UserError } from "../../src/lib/errors.ts";
+import { pathError, withGeneratedHeader, writeFileAtomic, writeGeneratedFiles } from "../../src/lib/files.ts";
 
 const dirOf = () => mkdtemp(join(tmpdir(), "llw-files-"));
 const gen = (body: string) => withGeneratedHeader(body, ["regenerate: llw test"]);
@@ -118,5 +118,35 @@ describe("generated files (src/lib/files.ts)", () => {
       text,
       /^# llw-generated: do not edit by hand; edits are kept only with --force\. digest=[0-9a-f]{16}\n# regenerate: llw test\nk: v\n$/,
     );
+  });
+});
+
+describe("file-system errors on a user's path (pathError)", () => {
+  it("a directory as the target: UserError naming the flag and path; nothing is written", async () => {
+    const dir = await dirOf();
+    mkdirSync(join(dir, "out"));
+    await assert.rejects(
+      writeGeneratedFiles([{ path: join(dir, "out"), content: gen("a: 1\n") }], { cwd: dir, flag: "--out" }),
+      (e: unknown) =>
+        e instanceof UserError &&
+        e.exitCode === 2 &&
+        e.problems[0]!.where === "--out out" &&
+        /it is a directory \(EISDIR\)/.test(e.problems[0]!.what),
+    );
+    assert.deepEqual(readdirSync(join(dir, "out")), []);
+    await assert.rejects(writeFileAtomic(join(dir, "out"), "x"), (e: unknown) => e instanceof UserError);
+    assert.deepEqual(readdirSync(join(dir, "out")), [], "no temp file left behind");
+  });
+  it("permissions are the environment's (exit 3); codes it does not know stay as they are", () => {
+    const denied = pathError(Object.assign(new Error("x"), { code: "EACCES" }), "write", "/x", {
+      flag: "--out",
+    });
+    assert.ok(denied instanceof EnvironmentError);
+    assert.equal(denied.exitCode, 3);
+    assert.equal(denied.problems[0]!.where, "--out /x");
+    const full = pathError(Object.assign(new Error("x"), { code: "ENOSPC" }), "write", "/x");
+    assert.ok(full instanceof EnvironmentError);
+    const odd = new Error("odd");
+    assert.equal(pathError(odd, "read", "/x"), odd);
   });
 });

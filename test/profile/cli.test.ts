@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { main } from "../../src/cli.ts";
@@ -89,5 +93,75 @@ describe("llw profile generate on a terminal", () => {
       2,
     );
     assert.match(ctx.err(), /expected true or false, got "maybe"/);
+  });
+});
+
+describe("llw profile generate: hugepages must fit", () => {
+  it("--hugepages-per-node 1000 on c5.metal: exit 2 with the reason, no profile on stdout", async () => {
+    const ctx = bufferContext();
+    assert.equal(
+      await main(["profile", "generate", "--instance-type", "c5.metal", "--hugepages-per-node", "1000"], ctx),
+      2,
+    );
+    assert.equal(ctx.out(), "");
+    assert.match(ctx.err(), /NUMA node 0 has 96 GiB/);
+    assert.match(ctx.err(), /where: --hugepages-per-node/);
+  });
+});
+
+describe("llw profile generate --help", () => {
+  it("states the two deliberate departures from PPC: default power mode (realTime true) and the 3+ NUMA split", async () => {
+    const ctx = bufferContext();
+    assert.equal(await main(["profile", "generate", "--help"], ctx), 0);
+    const help = ctx.out().replace(/\s+/g, " ");
+    assert.match(
+      help,
+      /default power mode is low-latency, so workloadHints\.realTime is true, where PPC's default mode writes realTime: false/,
+    );
+    assert.match(
+      help,
+      /on 3 or more NUMA nodes, .*PPC's formula can reserve more CPUs than asked; llw reserves exactly the count/,
+    );
+  });
+  it("and the planner does what the help says: realTime true by default; exactly the count over 4 NUMA nodes, with a warning", async () => {
+    // 4 NUMA nodes of 4 cores, SMT off: 5 CPUs split leave a remainder of 1, where PPC's formula over-reserves.
+    const dir = await mkdtemp(join(tmpdir(), "llw-split-"));
+    const lines = Array.from({ length: 16 }, (_, cpu) => `${cpu},${cpu},0,${Math.floor(cpu / 4)}`);
+    writeFileSync(join(dir, "four-numa.txt"), `# CPU,Core,Socket,Node\n${lines.join("\n")}\n`);
+    const split = bufferContext({ cwd: dir });
+    const args = [
+      "--lscpu",
+      "four-numa.txt",
+      "--reserved-cpu-count",
+      "5",
+      "--split-reserved-cpus-across-numa",
+    ];
+    assert.equal(await main(["profile", "generate", ...args, "-o", "json"], split), 0, split.err());
+    assert.equal(JSON.parse(split.out()).spec.cpu.reserved, "0-1,4,8,12");
+    assert.match(
+      split.err(),
+      /Performance Profile Creator's split formula would reserve more than 5 here; llw reserves exactly 5/,
+    );
+    const ctx = bufferContext();
+    assert.equal(await main(["profile", "generate", "--instance-type", "c5.metal", "-o", "json"], ctx), 0);
+    assert.equal(JSON.parse(ctx.out()).spec.workloadHints.realTime, true);
+    const ppc = bufferContext();
+    assert.equal(
+      await main(
+        [
+          "profile",
+          "generate",
+          "--instance-type",
+          "c5.metal",
+          "--power-consumption-mode",
+          "default",
+          "-o",
+          "json",
+        ],
+        ppc,
+      ),
+      0,
+    );
+    assert.equal(JSON.parse(ppc.out()).spec.workloadHints.realTime, false);
   });
 });

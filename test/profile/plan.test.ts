@@ -7,6 +7,7 @@ import { defaultProfileName, planProfile } from "../../src/profile/plan.ts";
 import { validateProfile } from "../../src/profile/validate.ts";
 import { readCrd, validateAgainstCrd } from "../../src/schema/crd.ts";
 import { getInstanceType, INSTANCE_TYPES, topologyOf } from "../../src/topology/catalog.ts";
+import { buildTopology } from "../../src/topology/model.ts";
 import { SHARED } from "../helpers/tools.ts";
 import { ppcBareMetal, smtOff } from "./fixtures.ts";
 
@@ -161,5 +162,46 @@ describe("default housekeeping when the split is turned off", () => {
     assert.ok(
       plan.reasons.some((r) => /not split across NUMA nodes \(single-numa-node policy\)/.test(r.text)),
     );
+  });
+});
+
+describe("the planner refuses what profile validate would reject", () => {
+  const c5 = topologyOf(getInstanceType("c5.metal"));
+  it("hugepages that cannot fit (1000 x 1G on c5.metal's 96 GiB NUMA nodes): UserError naming the flag and what fits", () => {
+    assert.throws(
+      () => planProfile(c5, { instanceType: "c5.metal", hugepagesPerNode: 1000 }),
+      (e: unknown) =>
+        e instanceof UserError &&
+        e.problems[0]!.where === "--hugepages-per-node" &&
+        /1000 x 1G hugepages per NUMA node need 1000 GiB on each node, but NUMA node 0 has 96 GiB, NUMA node 1 has 96 GiB/.test(
+          e.problems[0]!.what,
+        ) &&
+        /at most 96 x 1G fit/.test(e.problems[0]!.next ?? ""),
+    );
+    // The same hugepages written by hand are what profile validate rejects.
+    const ok = planProfile(c5, { instanceType: "c5.metal", hugepagesPerNode: 0 });
+    const pages = [0, 1].map((node) => ({ count: 1000, node, size: "1G" }));
+    const hand = {
+      ...ok.profile,
+      spec: { ...ok.profile.spec, hugepages: { defaultHugepagesSize: "1G", pages } },
+    };
+    assert.ok(
+      validateProfile(hand, c5).some((f) => f.severity === "error" && /need 1024000 MiB/.test(f.message)),
+    );
+  });
+  it("hugepages that fit but leave little memory: planned, with profile validate's warning", () => {
+    const plan = planProfile(c5, { instanceType: "c5.metal", hugepagesPerNode: 80 });
+    assert.ok(
+      plan.warnings.some((w) => /hugepages take 83% of NUMA node 0's memory/.test(w)),
+      plan.warnings.join("\n"),
+    );
+  });
+  it("memory unknown (lscpu alone): hugepages as asked, and the reason says they were not checked", () => {
+    const t = buildTopology(
+      [0, 1, 2, 3].map((cpu) => ({ cpu, core: cpu, socket: 0, node: 0 })),
+      { source: "lscpu: x" },
+    );
+    const plan = planProfile(t, { hugepagesPerNode: 100000 });
+    assert.ok(plan.reasons.some((r) => r.topic === "hugepages" && /not checked against memory/.test(r.text)));
   });
 });

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { formatCpuList } from "../../src/lib/cpuset.ts";
+import { planProfile } from "../../src/profile/plan.ts";
 import { validateProfile } from "../../src/profile/validate.ts";
 import { getInstanceType, topologyOf } from "../../src/topology/catalog.ts";
+import { parseLscpu } from "../../src/topology/lscpu.ts";
 
 const c5 = topologyOf(getInstanceType("c5.metal"));
 function profile(spec: Record<string, unknown>) {
@@ -208,5 +211,59 @@ describe("validateProfile against a host topology", () => {
         "warning spec.hugepages.pages: hugepages take 83% of NUMA node 1's memory; little is left for the OS and other pods",
       ],
     );
+  });
+});
+
+describe("validateProfile against a tuned node's own lscpu (offlined CPUs are offline there)", () => {
+  // c5.metal with 4 CPUs offlined, as PPC plans it; then the node as lscpu sees it once tuned.
+  const plan = planProfile(c5, { instanceType: "c5.metal", offlinedCpuCount: 4 });
+  const offlined = new Set(plan.cpus.offlined);
+  const lines = c5.cores.flatMap((c) =>
+    c.cpus.map((cpu) => ({ cpu, core: c.id, socket: c.socket, node: c.node })),
+  );
+  lines.sort((a, b) => a.cpu - b.cpu);
+  const lscpuE = [
+    "CPU NODE SOCKET CORE ONLINE",
+    ...lines.map((r) =>
+      offlined.has(r.cpu) ? `${r.cpu} - - - no` : `${r.cpu} ${r.node} ${r.socket} ${r.core} yes`,
+    ),
+  ].join("\n");
+  const lscpuP = [
+    "# CPU,Core,Socket,Node",
+    ...lines.filter((r) => !offlined.has(r.cpu)).map((r) => `${r.cpu},${r.core},${r.socket},${r.node}`),
+  ].join("\n");
+
+  it("lscpu -e lists them offline: they are valid members of offlined, and the profile is valid", () => {
+    assert.equal(plan.cpus.offlined.length, 4);
+    const tuned = parseLscpu(lscpuE, "tuned-node.txt");
+    assert.deepEqual(tuned.offlineCpus, plan.cpus.offlined);
+    assert.deepEqual(messages(plan.profile, tuned), []);
+  });
+  it("an offline CPU in isolated or reserved is an error", () => {
+    const tuned = parseLscpu(lscpuE, "tuned-node.txt");
+    const first = plan.cpus.offlined[0]!;
+    const bad = structuredClone(plan.profile) as unknown as { spec: { cpu: Record<string, string> } };
+    bad.spec.cpu.offlined = formatCpuList(plan.cpus.offlined.slice(1));
+    bad.spec.cpu.isolated = formatCpuList([...plan.cpus.isolated, first]);
+    assert.ok(
+      messages(bad, tuned).includes(
+        `error spec.cpu.isolated: CPUs ${first} are offline on lscpu: tuned-node.txt; only spec.cpu.offlined may hold offline CPUs`,
+      ),
+      messages(bad, tuned).join("\n"),
+    );
+  });
+  it("plain lscpu -p lists online CPUs only: offlined CPUs missing from it are a warning, not an error", () => {
+    const tuned = parseLscpu(lscpuP, "tuned-node-p.txt");
+    assert.equal(tuned.onlineOnly, true);
+    const found = messages(plan.profile, tuned);
+    assert.equal(found.filter((m) => m.startsWith("error")).length, 0, found.join("\n"));
+    assert.match(
+      found.join("\n"),
+      /warning spec\.cpu\.offlined: .* lists online CPUs only: they may be offline already/,
+    );
+    // CPUs that are neither online nor listed offline are still an error in any other set.
+    const bad = structuredClone(plan.profile) as unknown as { spec: { cpu: Record<string, string> } };
+    bad.spec.cpu.isolated = `${bad.spec.cpu.isolated},200`;
+    assert.match(messages(bad, tuned).join("\n"), /error spec\.cpu\.isolated: CPUs 200 do not exist/);
   });
 });

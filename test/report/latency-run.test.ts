@@ -97,7 +97,7 @@ describe("fake API server: llw latency run", () => {
     assert.equal(meta.node, "ip-10-0-1-10.us-east-2.compute.internal");
     assert.equal(meta.cluster.clusterVersion, "4.19.10");
     assert.equal(meta.durationSec, 60);
-    assert.match(ctx.out(), /cpu 3\s+\d+\s+1\s+1/);
+    assert.match(ctx.out(), /oslat cpu 3\s+\d+\s+1\s+1/);
     assert.match(ctx.out(), /PASS: max latency below 20 us/);
     assert.equal(api.list("v1", "Pod", "llw-latency").length, 0, "the pod was deleted");
     const pod = api.requests.filter(
@@ -122,6 +122,7 @@ describe("fake API server: llw latency run", () => {
     // The log is oslat output, so this cyclictest run is reported as an error (the log is kept).
     assert.ok(seen);
     assert.equal(seen!.spec.runtimeClassName, "performance-workshop-c5-metal");
+    assert.equal(seen!.metadata.annotations["cpu-quota.crio.io"], "disable");
     assert.deepEqual(seen!.spec.nodeSelector, { "node-role.kubernetes.io/worker-rt": "" });
     assert.equal(seen!.spec.containers[0].securityContext.privileged, true);
     assert.equal(seen!.spec.containers[0].resources.limits.cpu, "4");
@@ -147,5 +148,122 @@ describe("fake API server: llw latency run", () => {
     const ctx = bufferContext({ cwd: mkdtempSync(join(tmpdir(), "llw-lat-run-")) });
     assert.equal(await main(["latency", "run", "--kubeconfig", kubeconfig], ctx), 2);
     assert.match(ctx.err(), /several PerformanceProfiles[\s\S]*workshop-c5-metal, workshop-m5-metal/);
+  });
+});
+
+describe("fake API server: llw latency run --baseline (before tuning: no PerformanceProfile on the cluster)", () => {
+  let api: FakeApiServer;
+  let kubeconfig: string;
+  const created: Obj[] = [];
+  before(async () => {
+    api = await FakeApiServer.start();
+    seedOpenShift(api);
+    kubeconfig = api.writeKubeconfig(mkdtempSync(join(tmpdir(), "llw-lat-")));
+    api.controller((ev, a) => {
+      if (ev.def.kind !== "Pod" || ev.type !== "ADDED") return;
+      const o = ev.object;
+      created.push(structuredClone(o));
+      a.update("v1", "Pod", o.metadata.name, o.metadata.namespace, {
+        spec: { ...o.spec, nodeName: o.spec.nodeSelector["kubernetes.io/hostname"] ?? "ip-10-0-1-99" },
+        status: { phase: "Succeeded", startTime: "2026-11-27T21:00:00Z" },
+      });
+      a.setLog(o.metadata.namespace, o.metadata.name, OSLAT_LOG);
+    });
+  });
+  after(() => api.stop());
+
+  it("without --baseline it refuses: no PerformanceProfile, no isolated CPUs", async () => {
+    const ctx = bufferContext({ cwd: mkdtempSync(join(tmpdir(), "llw-lat-run-")) });
+    assert.equal(await main(["latency", "run", "--kubeconfig", kubeconfig], ctx), 2);
+    assert.match(ctx.err(), /no PerformanceProfile/);
+  });
+
+  it("runs the same Guaranteed pod without runtime class and CRI-O annotations on --node, stored under latency-baseline", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "llw-lat-run-"));
+    const ctx = bufferContext({ cwd });
+    const node = "ip-10-0-1-10.us-east-2.compute.internal";
+    const code = await main(
+      [
+        "latency",
+        "run",
+        "--baseline",
+        "--tool",
+        "oslat",
+        "--duration",
+        "1m",
+        "--cpus",
+        "4",
+        "--node",
+        node,
+        "--kubeconfig",
+        kubeconfig,
+      ],
+      ctx,
+    );
+    assert.equal(code, 0, ctx.err());
+    const pod = created.at(-1)!;
+    assert.equal(pod.spec.runtimeClassName, undefined, "no performance runtime class");
+    assert.ok(
+      !Object.keys(pod.metadata.annotations ?? {}).some((k) => k.endsWith(".crio.io")),
+      "no CRI-O annotations",
+    );
+    assert.deepEqual(pod.spec.nodeSelector, { "kubernetes.io/hostname": node });
+    const c = pod.spec.containers[0];
+    assert.equal(c.command[0], "/usr/bin/oslat-runner", "the same tool as the tuned run");
+    assert.equal(c.securityContext.privileged, true);
+    assert.deepEqual(c.resources.limits, c.resources.requests, "Guaranteed: requests = limits");
+    assert.equal(c.resources.limits.cpu, "4");
+    assert.equal(pod.metadata.labels["llw.workshop/mode"], "baseline");
+    assert.match(ctx.err(), /baseline: no runtime class, no CRI-O annotations/);
+    const [run] = readdirSync(join(cwd, "results", "latency-baseline"));
+    const meta = JSON.parse(
+      readFileSync(join(cwd, "results", "latency-baseline", run!, "metadata.json"), "utf8"),
+    );
+    assert.equal(meta.mode, "baseline");
+    assert.equal(meta.profile, undefined);
+    assert.equal(meta.node, node);
+    assert.match(ctx.out(), /oslat cpu 3/);
+  });
+
+  it("selects worker nodes by default, or the --node-selector label; --profile is refused with --baseline", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "llw-lat-run-"));
+    assert.equal(
+      await main(
+        [
+          "latency",
+          "run",
+          "--baseline",
+          "--tool",
+          "cyclictest",
+          "--kubeconfig",
+          kubeconfig,
+          "--label",
+          "before",
+        ],
+        bufferContext({ cwd }),
+      ),
+      2, // the fake kubelet logs oslat output: the cyclictest run reports the mismatch
+    );
+    assert.deepEqual(created.at(-1)!.spec.nodeSelector, { "node-role.kubernetes.io/worker": "" });
+    assert.equal(created.at(-1)!.spec.runtimeClassName, undefined);
+    await main(
+      [
+        "latency",
+        "run",
+        "--baseline",
+        "--node-selector",
+        "node-role.kubernetes.io/worker-rt",
+        "--kubeconfig",
+        kubeconfig,
+      ],
+      bufferContext({ cwd }),
+    );
+    assert.deepEqual(created.at(-1)!.spec.nodeSelector, { "node-role.kubernetes.io/worker-rt": "" });
+    const ctx = bufferContext({ cwd });
+    assert.equal(
+      await main(["latency", "run", "--baseline", "--profile", "x", "--kubeconfig", kubeconfig], ctx),
+      2,
+    );
+    assert.match(ctx.err(), /--baseline runs without a PerformanceProfile/);
   });
 });

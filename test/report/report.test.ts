@@ -7,7 +7,10 @@ import { pathToFileURL } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
-import { cdfPoints } from "../../src/report/model.ts";
+import { buildReport, cdfPoints } from "../../src/report/model.ts";
+import { compareGroups } from "../../src/results/compare.ts";
+import { compareRow } from "../../src/results/format.ts";
+import type { Group } from "../../src/results/runs.ts";
 import { fromHistogram, fromValues } from "../../src/results/stats.ts";
 import { ROOT, requireTool } from "../helpers/tools.ts";
 import { rng, writeLabeledRun } from "../results/fixtures.ts";
@@ -54,6 +57,18 @@ describe("llw report in a real headless Chromium", () => {
   after(async () => {
     await browser?.close();
   });
+
+  /** A cyclictest run (plain output of 2 threads) with its metadata. */
+  function writeCyclictestRun(label: string): void {
+    const d = join(results, label, "run-1");
+    mkdirSync(d, { recursive: true });
+    writeFileSync(
+      join(d, "cyclictest.log"),
+      "T: 0 ( 1001) P:95 I:1000 C:  60000 Min:      1 Act:    2 Avg:    2 Max:      9\n" +
+        "T: 1 ( 1002) P:95 I:1000 C:  60000 Min:      1 Act:    2 Avg:    2 Max:     11\n",
+    );
+    writeFileSync(join(d, "metadata.json"), JSON.stringify({ kind: "jitter", tool: "cyclictest", label }));
+  }
 
   async function open(
     t: { skip: (m: string) => void } & Parameters<typeof requireTool>[0],
@@ -121,9 +136,9 @@ describe("llw report in a real headless Chromium", () => {
     const o = await open(t, out, "jitter-report.png");
     if (!o) return;
     const titles = await o.page.locator("figcaption").allInnerTexts();
-    assert.ok(titles.includes("cpu 2: histogram (log scale)"), titles.join(" | "));
+    assert.ok(titles.includes("oslat cpu 2: histogram (log scale)"), titles.join(" | "));
     assert.ok(
-      titles.includes("all CPUs: latency tail (share of samples above, log scale)"),
+      titles.includes("oslat all CPUs: latency tail (share of samples above, log scale)"),
       titles.join(" | "),
     );
     const logScale = await o.page.evaluate(() => {
@@ -154,10 +169,10 @@ describe("llw report in a real headless Chromium", () => {
     const byTitle = new Map(data.charts.map((c: { title: string; unit: string }) => [c.title, c]));
     assert.equal((byTitle.get("latency-pod Ready: latency CDF") as { unit: string }).unit, "ms");
     assert.equal(
-      (byTitle.get("cpu 2: latency tail (share of samples above, log scale)") as { unit: string }).unit,
+      (byTitle.get("oslat cpu 2: latency tail (share of samples above, log scale)") as { unit: string }).unit,
       "us",
     );
-    assert.ok(byTitle.has("cpu 2: histogram (log scale)"));
+    assert.ok(byTitle.has("oslat cpu 2: histogram (log scale)"));
     assert.ok(
       !byTitle.has("latency-pod Ready: histogram (log scale)"),
       "no per-CPU histogram for start-up latency",
@@ -165,6 +180,41 @@ describe("llw report in a real headless Chromium", () => {
     assert.deepEqual(
       data.verdicts.map((v: { baseline: string; candidate: string }) => `${v.candidate} vs ${v.baseline}`),
       ["tuned vs baseline", "jitter-tuned vs jitter-baseline"],
+    );
+  });
+
+  it("never compares oslat with cyclictest: the jitter group is paired with the earlier group of the same tool", async () => {
+    writeCyclictestRun("cyclic-tuned");
+    const out = join(results, "tools.html");
+    const ctx = bufferContext({ cwd: results });
+    assert.equal(
+      await main(["report", "jitter-baseline", "cyclic-tuned", "jitter-tuned", "-o", out], ctx),
+      0,
+      ctx.err(),
+    );
+    assert.match(
+      ctx.err(),
+      /cyclic-tuned not compared: jitter-baseline measured oslat; cyclic-tuned measured cyclictest/,
+    );
+    const html = readFileSync(out, "utf8");
+    const data = JSON.parse(
+      /<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!,
+    );
+    assert.deepEqual(
+      data.verdicts.map((v: { baseline: string; candidate: string }) => `${v.candidate} vs ${v.baseline}`),
+      ["jitter-tuned vs jitter-baseline"],
+    );
+    const titles: string[] = data.charts.map((c: { title: string }) => c.title);
+    assert.ok(
+      !titles.some((t) => t.startsWith("thread ") || t.startsWith("cpu ")),
+      "every jitter series names its tool",
+    );
+    assert.match(html, /cyclic-tuned not compared/);
+    const forced = bufferContext({ cwd: results });
+    assert.equal(
+      await main(["report", "jitter-baseline", "cyclic-tuned", "-o", out, "--force"], forced),
+      0,
+      forced.err(),
     );
   });
 
@@ -178,6 +228,44 @@ describe("llw report in a real headless Chromium", () => {
       await main(["report", "baseline", "-o", out, "--force"], bufferContext({ cwd: results })),
       0,
     );
+  });
+
+  it("percentile bars show the figures the verdict table uses (mean of per-run values), labelled so", () => {
+    const runOf = (label: string, id: string, v: number[]) => ({
+      dir: `/r/${label}/${id}`,
+      label,
+      id,
+      kind: "kube-burner" as const,
+      unit: "ms" as const,
+      metadata: {},
+      series: [{ name: "latency-pod Ready", sample: fromValues(v), notes: [] }],
+      warnings: [],
+    });
+    const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+    // Two runs whose P99s differ a lot: pooled P99 (1395) != mean of per-run P99s (1247.5).
+    const base: Group = {
+      label: "baseline",
+      runs: [runOf("baseline", "1", range(1000, 100)), runOf("baseline", "2", range(1300, 100))],
+    };
+    const tuned: Group = {
+      label: "tuned",
+      runs: [runOf("tuned", "1", range(900, 100)), runOf("tuned", "2", range(950, 100))],
+    };
+    const c = compareGroups(base, tuned);
+    const model = buildReport("t", [base, tuned], [c], new Date(0), compareRow);
+    const bars = model.charts.find((x) => x.kind === "percentiles")!;
+    assert.match(bars.title, /mean of the per-run values, as in the verdicts/);
+    assert.deepEqual(
+      bars.bars!.groups.map((g) => g.label),
+      ["baseline (mean of 2 runs)", "tuned (mean of 2 runs)"],
+    );
+    const p99 = c.rows.find((r) => r.metric === "P99")!;
+    assert.equal(bars.bars!.groups[0]!.values[2], p99.baseline);
+    assert.equal(bars.bars!.groups[1]!.values[2], p99.candidate);
+    assert.equal(bars.bars!.groups[0]!.values[0], c.rows.find((r) => r.metric === "P50")!.baseline);
+    assert.equal(bars.bars!.groups[0]!.values[4], c.rows.find((r) => r.metric === "max")!.baseline);
+    const cdf = model.charts.find((x) => x.kind === "cdf")!;
+    assert.equal(cdf.lines![0]!.label, "baseline (2 runs' samples)");
   });
 
   it("CDF points are monotone, end at the maximum with 100%, and stay few", () => {

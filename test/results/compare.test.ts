@@ -1,29 +1,62 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { compareGroups } from "../../src/results/compare.ts";
-import { type Group, loadGroup } from "../../src/results/runs.ts";
+import { type Group, incomparable, loadGroup } from "../../src/results/runs.ts";
 import { fromValues } from "../../src/results/stats.ts";
 import { writeLabeledRun } from "./fixtures.ts";
+import { mulberry32, normal } from "./prng.ts";
 
 function group(label: string, runs: number[][]): Group {
+  return multiGroup(
+    label,
+    runs.map((v) => ({ "job Ready": v })),
+  );
+}
+
+/** Runs with several series each (kube-burner: one per condition). */
+function multiGroup(label: string, runs: Record<string, number[]>[]): Group {
   return {
     label,
-    runs: runs.map((v, i) => ({
+    runs: runs.map((series, i) => ({
       dir: `/r/${label}/${i}`,
       label,
       id: String(i),
       kind: "kube-burner",
       unit: "ms",
       metadata: {},
-      series: [{ name: "job Ready", sample: fromValues(v), notes: [] }],
+      series: Object.entries(series).map(([name, v]) => ({ name, sample: fromValues(v), notes: [] })),
       warnings: [],
     })),
   };
+}
+
+const CONDITIONS = ["PodScheduled", "Initialized", "ContainersReady", "Ready", "ReadyToStartContainers"];
+
+/**
+ * One simulated kube-burner run: `pods` pods, five conditions (25 metric rows per comparison,
+ * like a real pod run), log-normal latencies around `medianMs`, and a per-run factor (the
+ * cluster's state differs between runs) with sd `runSd` on the log scale.
+ */
+function simulatedRun(
+  z: () => number,
+  pods: number,
+  medianMs: number,
+  runSd: number,
+): Record<string, number[]> {
+  const runFactor = Math.exp(runSd * z());
+  return Object.fromEntries(
+    CONDITIONS.map((c, k) => [
+      `latency-pod ${c}`,
+      Array.from({ length: pods }, () =>
+        Math.round(medianMs * (1 + k * 0.3) * runFactor * Math.exp(0.35 * z())),
+      ),
+    ]),
+  );
 }
 
 const range = (from: number, n: number, step = 1) => Array.from({ length: n }, (_, i) => from + i * step);
@@ -70,6 +103,109 @@ describe("compare planner", () => {
     assert.equal(noisy.rows.find((r) => r.metric === "P50")!.verdict, "no significant change");
   });
 
+  it("a single run's P99 with 50 pods is 'too few samples', not a regression; 400 pods are enough", () => {
+    const z = normal(mulberry32(3));
+    const lognormal = (n: number, median: number) =>
+      Array.from({ length: n }, () => Math.round(median * Math.exp(0.35 * z())));
+    const small = compareGroups(group("base", [lognormal(50, 2000)]), group("cand", [lognormal(50, 2000)]));
+    const by = Object.fromEntries(small.rows.map((r) => [r.metric, r]));
+    assert.equal(by.P99!.verdict, "too few samples");
+    assert.equal(by.P95!.verdict, "too few samples");
+    assert.match(by.P99!.test, /at least 368 samples/);
+    assert.equal(by.P99!.p, undefined);
+    assert.notEqual(by.P50!.verdict, "too few samples");
+    const big = compareGroups(group("base", [lognormal(400, 2000)]), group("cand", [lognormal(400, 3000)]));
+    assert.equal(big.rows.find((r) => r.metric === "P99")!.verdict, "regressed");
+  });
+
+  it("3 runs against 1: per-run values (prediction test), pods of different runs are never pooled", () => {
+    const three = group("base", [range(1000, 100), range(1010, 100), range(1005, 100)]);
+    const one = group("cand", [range(1003, 100)]);
+    const c = compareGroups(three, one);
+    const p99 = c.rows.find((r) => r.metric === "P99")!;
+    assert.match(p99.test, /prediction test: 1 run against 3 per-run values/);
+    assert.equal(
+      p99.baseline,
+      (1098 + 1108 + 1103) / 3,
+      "the baseline is the mean of per-run P99s, not a pooled P99",
+    );
+    assert.equal(p99.candidate, 1101);
+    assert.equal(p99.verdict, "no significant change");
+    assert.deepEqual(c.shifts, [], "no pooled rank test across runs");
+    const slow = compareGroups(three, group("cand", [range(3000, 100)]));
+    assert.equal(slow.rows.find((r) => r.metric === "P99")!.verdict, "regressed");
+  });
+
+  it("p-values are Holm-adjusted across the rows of a comparison", () => {
+    const c = compareGroups(
+      group("base", [range(1000, 100), range(1010, 100), range(1005, 100)]),
+      group("cand", [range(500, 100), range(505, 100), range(510, 100)]),
+    );
+    const tested = c.rows.filter((r) => r.p !== undefined);
+    assert.equal(tested.length, 5);
+    const min = tested.reduce((m, r) => (r.p! < m.p! ? r : m));
+    assert.ok(Math.abs(min.pAdjusted! - Math.min(1, 5 * min.p!)) < 1e-12);
+    for (const r of tested) assert.ok(r.pAdjusted! >= r.p!);
+  });
+
+  it("seeded simulation: same-distribution comparisons rarely exit 1 (false-regression rate at most 5%)", () => {
+    // Before: one run per side flagged a regression in 26-59% of such comparisons (P99 intervals
+    // clamped at the maximum, pods pooled across runs, 25 rows without correction).
+    const scenarios = [
+      { runs: [1, 1], pods: 50 },
+      { runs: [1, 1], pods: 400 },
+      { runs: [3, 3], pods: 50 },
+      { runs: [3, 1], pods: 50 },
+      { runs: [1, 3], pods: 50 },
+      { runs: [5, 5], pods: 50 },
+    ];
+    const sims = 150;
+    for (const sc of scenarios) {
+      const z = normal(mulberry32(1000 + sc.runs[0]! * 10 + sc.runs[1]! + sc.pods));
+      // Pods of one run are alike (iid) when each side has one run; repeated runs add a
+      // run-to-run factor, which only the per-run tests account for.
+      const runSd = sc.runs[0] === 1 && sc.runs[1] === 1 ? 0 : 0.05;
+      let exit1 = 0;
+      for (let i = 0; i < sims; i++) {
+        const mk = (label: string, k: number) =>
+          multiGroup(
+            label,
+            Array.from({ length: k }, () => simulatedRun(z, sc.pods, 2000, runSd)),
+          );
+        const c = compareGroups(mk("base", sc.runs[0]!), mk("cand", sc.runs[1]!));
+        assert.equal(c.rows.length, 25);
+        if (c.regressions > 0) exit1++;
+      }
+      assert.ok(
+        exit1 / sims <= 0.05,
+        `${sc.runs.join(" vs ")} runs, ${sc.pods} pods: ${exit1}/${sims} exited 1`,
+      );
+    }
+  });
+
+  it("seeded simulation: a real 50% slowdown is still detected", () => {
+    const z = normal(mulberry32(99));
+    let detected3 = 0;
+    let detected1 = 0;
+    const sims = 40;
+    for (let i = 0; i < sims; i++) {
+      const runs = (k: number, median: number, pods: number, runSd: number) =>
+        Array.from({ length: k }, () => simulatedRun(z, pods, median, runSd));
+      const c3 = compareGroups(
+        multiGroup("base", runs(3, 2000, 50, 0.05)),
+        multiGroup("cand", runs(3, 3000, 50, 0.05)),
+      );
+      if (c3.regressions > 0) detected3++;
+      const c1 = compareGroups(
+        multiGroup("base", runs(1, 2000, 400, 0)),
+        multiGroup("cand", runs(1, 3000, 400, 0)),
+      );
+      if (c1.rows.some((r) => r.metric === "P99" && r.verdict === "regressed")) detected1++;
+    }
+    assert.ok(detected3 / sims >= 0.9, `3 vs 3 runs: detected in ${detected3}/${sims}`);
+    assert.ok(detected1 / sims >= 0.9, `1 vs 1 run of 400 pods (P99): detected in ${detected1}/${sims}`);
+  });
+
   it("lists series found on one side only", () => {
     const a = group("base", [range(1, 10)]);
     const b = group("cand", [range(1, 10)]);
@@ -105,6 +241,13 @@ describe("llw bench compare / bench show (result directories on disk)", () => {
     assert.equal(await main(["bench", "compare", "baseline", "tuned", "-o", "markdown"], md), 0);
     assert.match(md.out(), /^\*\*tuned \(5 runs\) vs baseline \(5 runs\)/);
     assert.match(md.out(), /\| series \| metric \|/);
+    // Both sides' 95% intervals next to the raw and Holm-adjusted p, in table and markdown.
+    assert.match(md.out(), /\| 95% CI baseline vs candidate \| p \(Holm\) \|/);
+    assert.match(
+      md.out(),
+      /\| \[\d+(\.\d)?, \d+(\.\d)?\] vs \[\d+(\.\d)?, \d+(\.\d)?\] \| (<0\.001|\d\.\d{3}) \((<0\.001|\d\.\d{3})\) \|/,
+    );
+    assert.match(ctx.out(), /\[\d+(\.\d)?, \d+(\.\d)?\] vs \[\d+(\.\d)?, \d+(\.\d)?\]/);
     const js = bufferContext({ cwd: results });
     assert.equal(await main(["bench", "compare", "baseline", "tuned", "-o", "json"], js), 0);
     const data = JSON.parse(js.out());
@@ -117,6 +260,66 @@ describe("llw bench compare / bench show (result directories on disk)", () => {
     assert.equal(await main(["bench", "compare", "tuned", "baseline"], ctx), 1);
     assert.match(ctx.out(), /regressed/);
     assert.match(ctx.err(), /metrics? regressed beyond the threshold/);
+  });
+
+  it("refuses (exit 2) to compare oslat with cyclictest runs unless --force", async () => {
+    const write = (label: string, tool: string, file: string, text: string) => {
+      const d = join(results, label, "run-1");
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, file), text);
+      writeFileSync(
+        join(d, "metadata.json"),
+        JSON.stringify({ kind: "jitter", tool, label, outputFile: file }),
+      );
+    };
+    const oslat = (max: number) =>
+      [
+        "oslat V 2.40",
+        "        Core:\t 2 3",
+        "    001 (us):\t 1000000 1000000",
+        "    002 (us):\t 100 90",
+        `    003 (us):\t ${max} 4`,
+        "     Minimum:\t 1 1 (us)",
+        "     Average:\t 1.000 1.000 (us)",
+        "     Maximum:\t 3 3 (us)",
+        "",
+      ].join("\n");
+    write("oslat-before", "oslat", "oslat.log", oslat(50));
+    write("oslat-after", "oslat", "oslat.log", oslat(5));
+    write(
+      "cyclic-after",
+      "cyclictest",
+      "cyclictest.log",
+      "T: 0 ( 1001) P:95 I:1000 C:  60000 Min:      1 Act:    2 Avg:    2 Max:      9\n",
+    );
+    const ok = bufferContext({ cwd: results });
+    assert.equal(await main(["bench", "compare", "oslat-before", "oslat-after"], ok), 0, ok.err());
+    assert.match(ok.out(), /oslat all CPUs\s+P50/);
+    const ctx = bufferContext({ cwd: results });
+    assert.equal(await main(["bench", "compare", "oslat-before", "cyclic-after"], ctx), 2);
+    assert.match(
+      ctx.err(),
+      /measured different things \(oslat-before measured oslat; cyclic-after measured cyclictest\)/,
+    );
+    const forced = bufferContext({ cwd: results });
+    assert.equal(
+      await main(["bench", "compare", "oslat-before", "cyclic-after", "--force"], forced),
+      0,
+      forced.err(),
+    );
+    assert.match(forced.out(), /only on one side \(not compared\): oslat all CPUs/);
+  });
+
+  it("pod and VM start-up runs are different measurements (kube-burner job names)", () => {
+    const pods = group("a", [range(1, 10)]);
+    const vms = group("b", [range(1, 10)]);
+    pods.runs[0]!.kubeBurner = { measurements: [{ job: "latency-pod" }] } as never;
+    vms.runs[0]!.kubeBurner = { measurements: [{ job: "latency-vm" }] } as never;
+    assert.equal(incomparable(pods, pods), undefined);
+    assert.equal(
+      incomparable(pods, vms),
+      "a measured kube-burner job latency-pod; b measured kube-burner job latency-vm",
+    );
   });
 
   it("exits 2 naming the argument for an unknown label", async () => {

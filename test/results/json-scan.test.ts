@@ -13,7 +13,10 @@ const doc = fc.record(
   {
     podReadyLatency: latency,
     schedulingLatency: latency,
-    jobName: fc.constantFrom("tuned-pod", "baseline pod", 'qu"ote', "ünï"),
+    jobName: fc.oneof(
+      fc.constantFrom("tuned-pod", "baseline pod", 'qu"ote', "ünï"),
+      fc.string({ unit: "binary" }),
+    ),
     extra: fc.jsonValue({ maxDepth: 3 }),
   },
   { requiredKeys: ["jobName"] },
@@ -80,6 +83,69 @@ describe("JSON latency scanner", () => {
         assert.equal(findJsonError(Buffer.from(broken)) === undefined, valid, broken);
       }),
     );
+  });
+
+  it("agrees with JSON.parse on strings with raw control characters and good or bad escapes", () => {
+    // Pieces that are legal or not inside a JSON string: raw control characters must be escaped,
+    // a backslash takes only " \\ / b f n r t or u with four hex digits.
+    const piece = fc.constantFrom(
+      "a",
+      "é",
+      " ",
+      "/",
+      "\\",
+      '\\"',
+      "\\\\",
+      "\\/",
+      "\\n",
+      "\\t",
+      "\\b",
+      "\\x",
+      "\\a",
+      "\\'",
+      "\\u00e9",
+      "\\u12",
+      "\\uZZZZ",
+      "\\U0041",
+      "\u0000",
+      "\u0001",
+      "\t",
+      "\n",
+      "\r",
+      "\u001f",
+      "\u007f",
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), fc.boolean(), (pieces, asKey) => {
+        const body = pieces.join("");
+        const text = asKey
+          ? `[{"${body}": 1, "podReadyLatency": 5}]`
+          : `[{"jobName": "${body}", "podReadyLatency": 5}]`;
+        let valid = true;
+        try {
+          JSON.parse(text);
+        } catch {
+          valid = false;
+        }
+        const buf = Buffer.from(text);
+        assert.equal(findJsonError(buf) === undefined, valid, JSON.stringify(text));
+        if (valid)
+          assert.deepEqual(scanLatencyDocuments(buf, ["jobName"]).samples.get("podReadyLatency"), [5]);
+        else assert.throws(() => scanLatencyDocuments(buf, ["jobName"]), JsonScanError, JSON.stringify(text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("names a raw control character and a bad escape, with their position", () => {
+    const tab = Buffer.from('[{"jobName": "a\tb"}]');
+    assert.throws(
+      () => scanLatencyDocuments(tab, ["jobName"]),
+      (e: unknown) =>
+        e instanceof JsonScanError && /raw control character U\+0009/.test(e.message) && e.offset === 15,
+    );
+    assert.throws(() => scanLatencyDocuments(Buffer.from('[{"jobName": "a\\qb"}]')), /invalid escape "\\q"/);
+    assert.throws(() => scanLatencyDocuments(Buffer.from('[{"jobName": "\\u12"}]')), /four hex digits/);
   });
 
   it("treats the literal null (Go's empty slice) and an empty file as no documents", () => {

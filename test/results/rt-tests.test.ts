@@ -189,13 +189,13 @@ describe("summaries of overflowed histograms", () => {
       "     Maximum:\t 5000 2 (us)",
     ].join("\n");
     const series = seriesFromJitter(parseOslatText(text, "o")).map(summarizeSeries);
-    const cpu2 = series.find((x) => x.series === "cpu 2")!;
+    const cpu2 = series.find((x) => x.series === "oslat cpu 2")!;
     assert.equal(cpu2.max, 5000);
     assert.equal(cpu2.mean, 1);
     assert.match(cpu2.notes.join(), /reported by the tool/);
-    assert.equal(series.find((x) => x.series === "all CPUs")!.mean, 1);
+    assert.equal(series.find((x) => x.series === "oslat all CPUs")!.mean, 1);
     assert.equal(
-      series.find((x) => x.series === "cpu 3")!.max,
+      series.find((x) => x.series === "oslat cpu 3")!.max,
       2,
       "cpu 3 stayed below the last bucket: nothing overflowed",
     );

@@ -5,15 +5,17 @@
  * protocol to the real @kubernetes/client-node; EC2 is the moto_server emulator.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { CreateTagsCommand } from "@aws-sdk/client-ec2";
+import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { FakeApiServer, type Obj } from "../helpers/fake-apiserver.ts";
 import { node, SRIOV_RESOURCES, seedOpenShift } from "../helpers/fake-openshift.ts";
-import { type Moto, useMoto } from "../helpers/moto.ts";
+import { type Moto, startProxy, useMoto } from "../helpers/moto.ts";
 import { addEni, createVpc, runInstance } from "./fixture.ts";
 
 const OUT = "gitops/overlays/aws/sriov";
@@ -93,6 +95,157 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
     delete (e as Partial<typeof e>).AWS_REGION;
     return e;
   }
+
+  /** A fake OpenShift 4.22 cluster with the two metal nodes, the operator optional, no node states. */
+  async function otherCluster(
+    t: { after: (fn: () => Promise<void>) => void },
+    withOperator: boolean,
+    version = "4.22.1",
+  ) {
+    const other = await FakeApiServer.start();
+    t.after(() => other.stop());
+    seedOpenShift(other, { version, workers: [] });
+    if (withOperator) other.addResources(SRIOV_RESOURCES);
+    for (const [name, id, type] of [
+      ["metal-a.example.internal", w.metalA, "c5.metal"],
+      ["metal-b.example.internal", w.metalB, "m5.metal"],
+    ] as const) {
+      const n = node(name, "worker", type);
+      n.spec.providerID = `aws:///${REGION}a/${id}`;
+      other.seed(n);
+    }
+    return other.writeKubeconfig(mkdtempSync(join(tmpdir(), "llw-sriov-cluster-")));
+  }
+
+  it("fake API server: with --instance-ids the logged-in cluster is still read: version from ClusterVersion, node names, cross-check", async (t) => {
+    if (!moto(t)) return;
+    const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
+    // The cluster comes from KUBECONFIG, as after `oc login`; the ids only pick the workers.
+    const ctx = bufferContext({ cwd, env: { ...env(), KUBECONFIG: kubeconfig } });
+    const code = await main(
+      ["sriov", "generate", "--instance-ids", `${w.metalA},${w.metalB}`, "--region", REGION],
+      ctx,
+    );
+    assert.equal(code, 1, `the cross-check found metal-b's missing device\n${ctx.err()}`);
+    assert.match(ctx.out(), /SR-IOV on AWS for OpenShift 4\.22: SR-IOV Network Operator/);
+    assert.match(
+      ctx.out(),
+      /error: metal-b\.example\.internal: eni-[0-9a-f]+ .* is not in SriovNetworkNodeState/,
+    );
+    assert.doesNotMatch(ctx.out(), /Not cross-checked/);
+  });
+
+  it("fake API server: with --infra-id the cluster gives the version and node names; the tag finds the workers", async (t) => {
+    if (!moto(t)) return;
+    const ec2 = m.ec2(REGION);
+    await ec2.send(
+      new CreateTagsCommand({
+        Resources: [w.metalA, w.metalB],
+        Tags: [{ Key: "kubernetes.io/cluster/llw-abc12", Value: "owned" }],
+      }),
+    );
+    const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
+    const det = bufferContext({ cwd, env: { ...env(), KUBECONFIG: kubeconfig } });
+    assert.equal(await main(["sriov", "detect", "--infra-id", "llw-abc12", "-o", "json"], det), 0, det.err());
+    const report = JSON.parse(det.out());
+    assert.equal(report.source, "cluster-tag");
+    assert.deepEqual(
+      report.nodes.map((n: Obj) => n.nodeName),
+      ["metal-a.example.internal", "metal-b.example.internal"],
+    );
+    const gen = bufferContext({ cwd, env: { ...env(), KUBECONFIG: kubeconfig } });
+    const code = await main(["sriov", "generate", "--infra-id", "llw-abc12", "-o", "json"], gen);
+    assert.equal(code, 1, gen.err());
+    const out = JSON.parse(gen.out());
+    assert.equal(out.ocpVersion, "4.22");
+    assert.equal(out.crossChecked, true);
+    assert.ok(
+      out.crossCheck.some((f: Obj) => f.severity === "error" && f.node === "metal-b.example.internal"),
+    );
+  });
+
+  it("fake API server: --infra-id of another cluster leaves the logged-in cluster unread, with a warning", async (t) => {
+    if (!moto(t)) return;
+    const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
+    const ctx = bufferContext({ cwd, env: { ...env(), KUBECONFIG: kubeconfig } });
+    const code = await main(["sriov", "generate", "--infra-id", "someone-else", "--region", REGION], ctx);
+    assert.equal(code, 2, ctx.err());
+    assert.match(
+      ctx.err(),
+      /warning: the logged-in cluster .* has infrastructure id llw-abc12, not someone-else/,
+    );
+    assert.equal(existsSync(join(cwd, OUT)), false);
+  });
+
+  it("fake API server: on 4.22 without the SR-IOV Network Operator, generate warns instead of skipping the cross-check", async (t) => {
+    if (!moto(t)) return;
+    const cfg = await otherCluster(t, false);
+    const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
+    const ctx = bufferContext({ cwd, env: { ...env(), KUBECONFIG: cfg } });
+    const code = await main(["sriov", "generate", "--instance-ids", w.metalA, "--region", REGION], ctx);
+    assert.equal(code, 0, ctx.err());
+    assert.match(ctx.out(), /OpenShift 4\.22/);
+    assert.match(
+      ctx.out(),
+      /warning: the SR-IOV Network Operator is not installed \(the cluster does not serve sriovnetwork\.openshift\.io\/v1\)/,
+    );
+  });
+
+  it("fake API server: on 4.22 with the operator but no SriovNetworkNodeState, generate warns for the cluster and each node", async (t) => {
+    if (!moto(t)) return;
+    const cfg = await otherCluster(t, true);
+    const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
+    const ctx = bufferContext({ cwd, env: { ...env(), KUBECONFIG: cfg } });
+    const code = await main(
+      ["sriov", "generate", "--instance-ids", `${w.metalA},${w.metalB}`, "--region", REGION, "-o", "json"],
+      ctx,
+    );
+    assert.equal(code, 0, ctx.err());
+    const out = JSON.parse(ctx.out());
+    const warnings = out.crossCheck.filter((f: Obj) => f.severity === "warning");
+    assert.match(warnings[0].message, /installed but no SriovNetworkNodeState exists/);
+    assert.deepEqual(
+      warnings.slice(1).map((f: Obj) => f.node),
+      ["metal-a.example.internal", "metal-b.example.internal"],
+    );
+  });
+
+  it("fake API server: options the cluster's version cannot do are rejected before any EC2 call", async (t) => {
+    if (!moto(t)) return;
+    const cfg = await otherCluster(t, false, "4.20.5");
+    const proxy = await startProxy(m.endpoint);
+    t.after(() => proxy.close());
+    const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
+    const ctx = bufferContext({
+      cwd,
+      env: { ...env(), AWS_ENDPOINT_URL: proxy.endpoint, KUBECONFIG: cfg },
+    });
+    const code = await main(
+      ["sriov", "generate", "--instance-ids", w.metalA, "--region", REGION, "--device-type", "vfio-pci"],
+      ctx,
+    );
+    assert.equal(code, 2, ctx.err());
+    assert.match(ctx.err(), /vfio-pci needs the operator's AWS support, which OpenShift 4\.20 lacks/);
+    assert.equal(proxy.passed(), 0, "EC2 was not called");
+    assert.equal(existsSync(join(cwd, OUT)), false);
+  });
+
+  it("fake API server: an unreachable logged-in cluster is a warning when --instance-ids name the workers", async (t) => {
+    if (!moto(t)) return;
+    const dead = join(mkdtempSync(join(tmpdir(), "llw-sriov-cluster-")), "kubeconfig");
+    const cfg = parseYaml(readFileSync(kubeconfig, "utf8"));
+    cfg["current-context"] = "unreachable";
+    writeFileSync(dead, toYaml(cfg));
+    const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
+    const ctx = bufferContext({ cwd, env: { ...env(), KUBECONFIG: dead } });
+    const code = await main(
+      ["sriov", "generate", "--instance-ids", w.metalA, "--region", REGION, "--ocp-version", "4.19"],
+      ctx,
+    );
+    assert.equal(code, 0, ctx.err());
+    assert.match(ctx.err(), /warning: the configured cluster could not be read/);
+    assert.match(ctx.out(), /Not cross-checked against SriovNetworkNodeState/);
+  });
 
   it("fake API server: detect finds the workers from the nodes' providerIDs and the region from Infrastructure", async (t) => {
     if (!moto(t)) return;

@@ -23,6 +23,7 @@ import {
   type LoopbackProxy,
   type Moto,
   markEfa,
+  markEnaUnsupported,
   startProxy,
   startThrottlingProxy,
   useMoto,
@@ -52,7 +53,8 @@ function readTree(dir: string): Map<string, Obj> {
 async function llw(m: Moto, args: string[], cwd = tmp(), env: Record<string, string> = {}) {
   const ctx = bufferContext({
     cwd,
-    env: { ...m.env(), ...(efaProxy && { AWS_ENDPOINT_URL: efaProxy.endpoint }), ...env },
+    // HOME without ~/.kube: no cluster is configured unless a test says so.
+    env: { ...m.env(), HOME: cwd, ...(efaProxy && { AWS_ENDPOINT_URL: efaProxy.endpoint }), ...env },
   });
   const code = await main(args, ctx);
   return { code, out: ctx.out(), err: ctx.err(), cwd };
@@ -125,6 +127,17 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
     assert.equal(node(world.metal1).freeSlots, 11, "c5n.metal allows 15 interfaces, 4 attached");
     assert.equal(node(world.metal1).metal, true);
     assert.equal(node(world.small).metal, false);
+    // The type's facts from DescribeInstanceTypes, as the emulator reports them.
+    assert.deepEqual((({ networkPerformance: _p, ...f }) => f)(node(world.metal1).typeFacts), {
+      bareMetal: true,
+      enaSupport: "required",
+      efaSupported: true,
+      maximumEfaInterfaces: 1,
+      maximumNetworkInterfaces: 15,
+      maximumNetworkCards: 1,
+    });
+    assert.equal(node(world.small).typeFacts.bareMetal, false);
+    assert.equal(node(world.small).typeFacts.maximumNetworkInterfaces, 4);
     assert.match(node(world.metal1).interfaces[3].reason, /does not support EFA/);
     assert.match(node(world.metal3).notes.join(" "), /no dedicated interface/);
     assert.deepEqual(
@@ -147,9 +160,38 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
       r.out,
       new RegExp(`\\(${world.metal1}, c5n\\.metal, metal, running, 4 of 15 interfaces attached, 11 free\\)`),
     );
+    assert.match(
+      r.out,
+      /type: c5n\.metal: bare metal; ENA required; EFA supported \(up to 1 EFA interface\(s\)\); up to 15 network interfaces on 1 network card\(s\)/,
+    );
+    assert.match(
+      r.out,
+      /type: m5\.xlarge: virtualized \(not bare metal\); ENA required; EFA not supported; up to 4/,
+    );
     assert.match(r.out, /primary +primary interface \(device index 0\)/);
     assert.match(r.out, /Detached interfaces/);
     assert.match(r.out, /3 usable dedicated interface\(s\), 1 EFA, 1 detached/);
+  });
+
+  it("detect never offers the interfaces of a type without ENA support (EnaSupport rewritten by a loopback proxy; every moto type has ENA)", async (t) => {
+    if (!moto(t)) return;
+    const proxy = await startProxy(efaProxy!.endpoint, {
+      rewrite: markEnaUnsupported(new Set(["c5.metal"])),
+    });
+    t.after(() => proxy.close());
+    const r = await llw(m, ["sriov", "detect", "--infra-id", INFRA_ID, "-o", "json"], tmp(), {
+      AWS_ENDPOINT_URL: proxy.endpoint,
+    });
+    assert.equal(r.code, 0, r.err);
+    const det = JSON.parse(r.out);
+    const metal2 = det.nodes.find((n: Obj) => n.instanceId === world.metal2);
+    assert.equal(metal2.typeFacts.enaSupport, "unsupported");
+    assert.deepEqual(
+      metal2.interfaces.map((i: Obj) => `${i.deviceIndex}:${i.role}`),
+      ["0:primary", "1:unusable", "2:unusable"],
+    );
+    assert.match(metal2.interfaces[1].reason, /no ENA support/);
+    assert.equal(det.totals.usable, 2, "only c5n.metal's two dedicated ENIs remain");
   });
 
   it("generate for OpenShift 4.22 writes one policy and one NAD per data subnet that pass the real CRDs", async (t) => {
@@ -507,6 +549,39 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
     assert.match(r.stderr, /no AWS credentials found/);
     assert.match(r.stderr, /aws configure|aws sso login/);
     assert.equal(existsSync(join(home, OUT)), false);
+  });
+
+  it("fault: bad options are bad input (exit 2) before any AWS call, even without credentials (real CLI processes)", async (t) => {
+    if (!moto(t)) return;
+    // A proxy in front of the emulator counts the requests that reach EC2: none may.
+    const proxy = await startProxy(m.endpoint);
+    t.after(() => proxy.close());
+    const cases: [string[], RegExp][] = [
+      [["--ocp-version", "4.18"], /OpenShift 4\.18 is older than the workshop supports/],
+      [["--ocp-version", "four"], /"four" is not an OpenShift version/],
+      [["--device-type", "vfio-pci", "--ocp-version", "4.19"], /vfio-pci needs the operator's AWS support/],
+      [
+        ["--network-kind", "sriovnetwork", "--device-type", "vfio-pci", "--ocp-version", "4.21"],
+        /SriovNetwork needs[\s\S]*vfio-pci needs/,
+      ],
+      [["--ocp-version", "4.22", "--namespace", "Bad_NS"], /"Bad_NS" is not a valid namespace name/],
+      [["--ocp-version", "4.22", "--mcp-name", "worker rt"], /"worker rt" cannot be a MachineConfigPool/],
+    ];
+    for (const [args, message] of cases) {
+      const home = tmp();
+      const r = await cliProcess(home, { AWS_ENDPOINT_URL: proxy.endpoint, AWS_REGION: "us-east-1" }, [
+        "sriov",
+        "generate",
+        "--infra-id",
+        INFRA_ID,
+        ...args,
+      ]);
+      assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /credentials/);
+      assert.equal(existsSync(join(home, OUT)), false);
+    }
+    assert.equal(proxy.passed(), 0, "no request reached EC2");
   });
 
   it("--profile reads credentials and region from ~/.aws like the aws CLI; an unknown profile says so (real CLI processes)", async (t) => {

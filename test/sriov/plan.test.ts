@@ -105,6 +105,43 @@ describe("classify: each interface gets a role and a reason", () => {
     assert.notEqual(det.nodes[0]!.interfaces[1]!.role, "usable");
   });
 
+  it("each node carries its type's facts: bare metal, ENA, EFA, maximum interfaces and cards", () => {
+    const w = instance("c5n.metal");
+    const det = classifyInventory(inventory([w], [eni(w, 0, "subnet-0cluster")]));
+    assert.deepEqual(det.nodes[0]!.typeFacts, {
+      bareMetal: true,
+      enaSupport: "required",
+      efaSupported: true,
+      maximumEfaInterfaces: 1,
+      maximumNetworkInterfaces: 15,
+      maximumNetworkCards: 1,
+    });
+    const unknown = classifyInventory(inventory([instance("x9.metal")], []));
+    assert.equal(unknown.nodes[0]!.typeFacts, undefined);
+  });
+
+  it("a metal type without ENA support has no usable interface, and says why", () => {
+    const w = instance("z1.metal");
+    const inv = inventory([w], [eni(w, 0, "subnet-0cluster"), eni(w, 1, "subnet-0data1")]);
+    inv.instanceTypes = [
+      ...inv.instanceTypes,
+      {
+        instanceType: "z1.metal",
+        bareMetal: true,
+        enaSupport: "unsupported",
+        efaSupported: false,
+        maximumNetworkInterfaces: 8,
+        maximumNetworkCards: 1,
+      },
+    ];
+    const det = classifyInventory(inv);
+    assert.equal(det.nodes[0]!.interfaces[1]!.role, "unusable");
+    assert.match(det.nodes[0]!.interfaces[1]!.reason, /no ENA support \(EnaSupport: unsupported\)/);
+    assert.match(det.nodes[0]!.notes.join(" "), /does not support ENA/);
+    assert.equal(det.totals.usable, 0);
+    assert.equal(det.dataSubnets.length, 0);
+  });
+
   it("a stopped metal worker is noted; detached ENIs are listed apart", () => {
     const w = instance("c5.metal", { state: "stopped" });
     const det = classifyInventory(

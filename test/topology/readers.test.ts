@@ -8,11 +8,14 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { formatCpuList } from "../../src/lib/cpuset.ts";
 import { UserError } from "../../src/lib/errors.ts";
+import { planProfile } from "../../src/profile/plan.ts";
+import { validateProfile } from "../../src/profile/validate.ts";
+import { readCrd, validateAgainstCrd } from "../../src/schema/crd.ts";
 import { getInstanceType, topologyOf } from "../../src/topology/catalog.ts";
 import { parseLscpu } from "../../src/topology/lscpu.ts";
 import type { CpuRecord, Topology } from "../../src/topology/model.ts";
 import { readSysfs } from "../../src/topology/sysfs.ts";
-import { requireTool } from "../helpers/tools.ts";
+import { ROOT, requireTool } from "../helpers/tools.ts";
 import { synthetic } from "./synthetic.ts";
 import { writeSysfsDir, writeSysfsTgz } from "./sysfs-fixture.ts";
 
@@ -63,6 +66,44 @@ describe("lscpu readers", () => {
     assert.deepEqual(shape(ej), shape(fromLscpu));
     const e = parseLscpu(execFileSync("lscpu", ["-e"], { encoding: "utf8" }), "lscpu -e");
     assert.deepEqual(shape(e), shape(fromLscpu));
+  });
+
+  it("a profile planned from this machine's lscpu -p (and its /sys) is valid for this machine, or the planner says why not", async (t) => {
+    if (!requireTool(t, "lscpu", "apt-get install -y util-linux")) return;
+    const text = execFileSync("lscpu", ["-p"], { encoding: "utf8" });
+    const fromLscpu = parseLscpu(text, "lscpu -p (this machine)");
+    const fromSys = await readSysfs("/sys/devices/system");
+    // The default keeps one whole core per NUMA node for housekeeping and isolates the rest, so
+    // it can plan exactly when there are more cores than NUMA nodes.
+    const canPlan = fromLscpu.cores.length > fromLscpu.numaNodes.length;
+    t.diagnostic(
+      `this machine: ${fromLscpu.cpus.length} CPUs, ${fromLscpu.cores.length} cores, ${fromLscpu.numaNodes.length} NUMA nodes; can plan: ${canPlan}`,
+    );
+    const crd = readCrd(join(ROOT, "schemas", "performanceprofiles.performance.openshift.io.yaml"));
+    for (const [topology, name] of [
+      [fromLscpu, "lscpu -p"],
+      [fromSys, "/sys"],
+    ] as const) {
+      if (!canPlan) {
+        assert.throws(
+          () => planProfile(topology),
+          (e: unknown) => e instanceof UserError && e.problems.every((p) => p.what.length > 0),
+        );
+        continue;
+      }
+      const plan = planProfile(topology);
+      assert.equal(plan.cpus.isolated.length + plan.cpus.reserved.length, topology.cpus.length, name);
+      const errors = [
+        ...validateProfile(plan.profile, fromLscpu),
+        ...validateProfile(plan.profile, fromSys),
+      ].filter((f) => f.severity === "error");
+      assert.deepEqual(errors, [], `${name}: ${JSON.stringify(errors)}`);
+      assert.deepEqual(validateAgainstCrd(plan.profile, crd), [], name);
+      // /sys knows each node's memory, so its plan has hugepages (which the validation above found
+      // fit); lscpu -p says nothing about memory, so its plan has none.
+      const memoryKnown = topology.numaNodes.every((n) => n.memoryMiB !== undefined);
+      assert.equal(plan.profile.spec.hugepages !== undefined, memoryKnown, name);
+    }
   });
 
   it("reads a c5.metal-shaped lscpu -p, and the same host as -e and -J -e", () => {

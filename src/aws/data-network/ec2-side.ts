@@ -28,6 +28,8 @@ import type { Inventory, WorkerFact } from "./plan.ts";
 export interface Ec2Io {
   ec2: EC2Client;
   region?: string;
+  /** The EC2 endpoint when one is configured (--endpoint-url, AWS_ENDPOINT_URL...). */
+  endpoint?: string;
   sleep: (ms: number) => Promise<void>;
   pollMs: number;
 }
@@ -35,6 +37,7 @@ export interface Ec2Io {
 const call = (io: Ec2Io, action: string) => ({
   action,
   ...(io.region && { region: io.region }),
+  ...(io.endpoint && { endpoint: io.endpoint }),
   policyCommand: "cat infra/aws/iam/data-network-policy.json",
 });
 

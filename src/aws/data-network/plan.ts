@@ -87,15 +87,47 @@ function previousSlots(
   return m;
 }
 
-export function planDataNetwork(inv: Inventory, opts: PlanOptions): DataNetworkPlan {
-  const problems = new ProblemList();
+/** Problems with the options' shape alone: no facts from AWS needed. */
+function shapeProblems(opts: Pick<PlanOptions, "interfacesPerWorker" | "cidrs">, problems: ProblemList) {
   const n = opts.interfacesPerWorker;
   if (!Number.isInteger(n) || n < 1 || n > LIMITS.interfacesPerWorker) {
     problems.add({
       what: `--interfaces must be 1 to ${LIMITS.interfacesPerWorker}, got ${n}`,
       where: "--interfaces",
+      next: `the data-network template has ${LIMITS.interfacesPerWorker} interface slots per worker (device index 1 to ${LIMITS.interfacesPerWorker})`,
     });
   }
+  for (const [zone, text] of Object.entries(opts.cidrs ?? {})) {
+    const c = parseCidr(text);
+    if (!c)
+      problems.add({
+        what: `"${text}" is not an IPv4 network in CIDR form`,
+        where: `--cidr ${zone}=${text}`,
+        next: "e.g. --cidr us-east-1a=10.0.200.0/24",
+      });
+    else if (c.prefix < 16 || c.prefix > 28) {
+      problems.add({
+        what: `a subnet must be /16 to /28, got /${c.prefix}`,
+        where: `--cidr ${zone}=${text}`,
+      });
+    }
+  }
+}
+
+/**
+ * Checks what can be checked before any AWS call (--interfaces, --cidr shapes), reporting all
+ * problems together, so bad input is never hidden behind an unreachable endpoint.
+ */
+export function checkUpOptions(opts: Pick<PlanOptions, "interfacesPerWorker" | "cidrs">): void {
+  const problems = new ProblemList();
+  shapeProblems(opts, problems);
+  problems.throwIfAny();
+}
+
+export function planDataNetwork(inv: Inventory, opts: PlanOptions): DataNetworkPlan {
+  const problems = new ProblemList();
+  shapeProblems(opts, problems);
+  const n = opts.interfacesPerWorker;
   if (inv.workers.length === 0) {
     problems.add({
       what: `no running metal workers found for cluster ${inv.infraId}`,
@@ -139,16 +171,9 @@ export function planDataNetwork(inv: Inventory, opts: PlanOptions): DataNetworkP
   const used = inv.subnets.map((s) => parseCidr(s.cidr)).filter((c) => c !== undefined);
   for (const [zone, text] of Object.entries(opts.cidrs ?? {})) {
     const c = parseCidr(text);
-    if (!c)
-      problems.add({
-        what: `"${text}" is not an IPv4 network in CIDR form`,
-        where: `--cidr ${zone}=${text}`,
-      });
-    else if (c.prefix < 16 || c.prefix > 28) {
-      problems.add({
-        what: `a subnet must be /16 to /28, got /${c.prefix}`,
-        where: `--cidr ${zone}=${text}`,
-      });
+    // A CIDR of the wrong shape was reported above; only well-formed ones are compared with the VPC.
+    if (!c || c.prefix < 16 || c.prefix > 28) {
+      // nothing more to say about it
     } else if (!vpcCidrs.some((v) => contains(v, c))) {
       problems.add({
         what: `${text} is outside the VPC ${inv.vpcId} (${inv.vpcCidrs.join(", ")})`,

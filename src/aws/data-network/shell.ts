@@ -9,9 +9,9 @@ import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { Context } from "../../lib/context.ts";
 import { UserError } from "../../lib/errors.ts";
 import { parseCfnYaml } from "../cfn-yaml.ts";
-import { createCloudFormationClient } from "../cloudformation.ts";
+import { cloudFormationSettings, createCloudFormationClient } from "../cloudformation.ts";
 import { createEc2Client, type Ec2Options, resolveAwsSettings } from "../ec2.ts";
-import { clusterTagKey, dataNetworkStackName, INFRA_ID_TAG, STACK_NAME_TAG } from "../tags.ts";
+import { dataNetworkStackName, INFRA_ID_TAG, STACK_NAME_TAG } from "../tags.ts";
 import {
   attachWithEc2,
   describeEnis,
@@ -21,7 +21,7 @@ import {
   type EniTarget,
   sweepStackLeftovers,
 } from "./ec2-side.ts";
-import { planDataNetwork } from "./plan.ts";
+import { checkUpOptions, planDataNetwork } from "./plan.ts";
 import {
   deleteStackAndWait,
   deployStack,
@@ -66,6 +66,7 @@ export function makeIo(opts: AwsCommandOptions, ctx: Context): Io {
     ...(opts.credentials !== undefined && { credentials: opts.credentials }),
   };
   const settings = resolveAwsSettings(ec2Opts, ctx.env);
+  const cfnEndpoint = cloudFormationSettings(ec2Opts, ctx.env).endpoint;
   return {
     ec2: opts.ec2 ?? createEc2Client(ec2Opts, ctx.env),
     cfn: opts.cfn ?? createCloudFormationClient(ec2Opts, ctx.env),
@@ -73,6 +74,8 @@ export function makeIo(opts: AwsCommandOptions, ctx: Context): Io {
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     pollMs: opts.pollMs ?? 5000,
     ...(settings.region !== undefined && { region: settings.region }),
+    ...(settings.endpoint !== undefined && { endpoint: settings.endpoint }),
+    ...(cfnEndpoint !== undefined && { cfnEndpoint }),
   };
 }
 
@@ -207,6 +210,8 @@ export async function networkUp(
   const infraId = infraIdOption(opts.cluster);
   const stackName = dataNetworkStackName(infraId);
   const cidrs = parseCidrOptions(opts.cidr);
+  // Everything about the options' shape is known before AWS is asked anything.
+  checkUpOptions({ interfacesPerWorker: opts.interfaces, cidrs });
   const body = await templateBody(opts.template, ctx.cwd);
   const existing = await describeStack(io, stackName);
   const ours =
@@ -253,7 +258,8 @@ export async function networkUp(
       stackName,
       templateBody: body,
       parameters: plan.parameters,
-      tags: { [clusterTagKey(infraId)]: "owned", [INFRA_ID_TAG]: infraId },
+      // Stack tags reach every resource: no kubernetes.io/cluster tag here either (see template.ts).
+      tags: { [INFRA_ID_TAG]: infraId },
     },
     ctx.now,
   );

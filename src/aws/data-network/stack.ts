@@ -23,8 +23,19 @@ export interface StackIo {
   sleep: (ms: number) => Promise<void>;
   pollMs: number;
   region?: string;
+  /** The CloudFormation endpoint when one is configured (--endpoint-url, AWS_ENDPOINT_URL...). */
+  cfnEndpoint?: string;
   /** Removes resources tagged with a stack name whose creation failed; returns how many. */
   cleanupFailedCreate?: (stackName: string) => Promise<number>;
+}
+
+/** What a failed CloudFormation call is reported with: the action, region and endpoint. */
+function on(io: StackIo, action: string) {
+  return {
+    action,
+    ...(io.region && { region: io.region }),
+    ...(io.cfnEndpoint && { endpoint: io.cfnEndpoint }),
+  };
 }
 
 export async function describeStack(io: StackIo, nameOrId: string): Promise<Stack | undefined> {
@@ -34,10 +45,7 @@ export async function describeStack(io: StackIo, nameOrId: string): Promise<Stac
   } catch (e) {
     if (awsErrorName(e) === "ValidationError" && /does not exist/.test((e as Error).message))
       return undefined;
-    return cfnCall(() => Promise.reject(e), {
-      action: "DescribeStacks",
-      ...(io.region && { region: io.region }),
-    });
+    return cfnCall(() => Promise.reject(e), on(io, "DescribeStacks"));
   }
 }
 
@@ -60,9 +68,7 @@ export async function listStackResources(io: StackIo, stack: string): Promise<St
   do {
     const r = await cfnCall(
       () => io.cfn.send(new ListStackResourcesCommand({ StackName: stack, NextToken: token })),
-      {
-        action: "ListStackResources",
-      },
+      on(io, "ListStackResources"),
     );
     for (const s of r.StackResourceSummaries ?? []) {
       // Skip entries without a logical id (the EC2 emulator lists switched-off slots that way).
@@ -90,9 +96,7 @@ async function eventsSince(
   pages: do {
     const r = await cfnCall(
       () => io.cfn.send(new DescribeStackEventsCommand({ StackName: stackId, NextToken: token })),
-      {
-        action: "DescribeStackEvents",
-      },
+      on(io, "DescribeStackEvents"),
     );
     for (const e of r.StackEvents ?? []) {
       const id = e.EventId ?? `${e.LogicalResourceId}-${e.ResourceStatus}-${e.Timestamp?.toISOString()}`;
@@ -247,7 +251,7 @@ export async function deployStack(io: StackIo, req: DeployRequest, now: () => Da
         where: req.stackName,
       });
     }
-    return cfnCall(() => Promise.reject(e), { action: "UpdateStack" });
+    return cfnCall(() => Promise.reject(e), on(io, "UpdateStack"));
   }
   const { status, events } = await follow(io, existing.StackId!, since);
   if (!isSuccess(status, "update")) {
@@ -269,7 +273,7 @@ export async function deleteStackAndWait(
   now: () => Date,
 ): Promise<void> {
   const since = new Date(now().getTime() - 1000);
-  await cfnCall(() => io.cfn.send(new DeleteStackCommand({ StackName: stackId })), { action: "DeleteStack" });
+  await cfnCall(() => io.cfn.send(new DeleteStackCommand({ StackName: stackId })), on(io, "DeleteStack"));
   const { status, events } = await follow(io, stackId, since);
   if (status !== "DELETE_COMPLETE") {
     throw failure(

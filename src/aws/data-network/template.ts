@@ -61,10 +61,15 @@ function attachCondition(w: number, i: number): string {
   return eniCondition(w, i) ? `Attach${logical.eni(w, i)}` : "AttachWithStack";
 }
 
+/**
+ * No kubernetes.io/cluster/<infra id> tag: the AWS cloud provider takes subnets with that tag as
+ * load-balancer subnets (in a zone's tie, it prefers them to untagged ones, then picks by subnet
+ * id), and refuses to manage load balancers for instances with two cluster-tagged security groups.
+ * llw:infra-id marks what belongs to the data network instead.
+ */
 function tags(role: string, name: object) {
   return [
     { Key: "Name", Value: name },
-    { Key: sub(`kubernetes.io/cluster/${v(param.infraId)}`), Value: "owned" },
     { Key: ROLE_TAG, Value: role },
     { Key: INFRA_ID_TAG, Value: ref(param.infraId) },
   ];
@@ -340,7 +345,7 @@ export const TEMPLATE_COMMENTS = {
   Resources: {
     [logical.securityGroup]: "Data traffic stays between the data subnets.",
     [logical.routeTable]:
-      "Local routes only: the data subnets are private and never chosen for load balancers\n(the cloud provider only puts internet-facing ones in subnets that route to an internet gateway).",
+      "Local routes only: the data subnets are private, never chosen for internet-facing load balancers (the\ncloud provider wants a route to an internet gateway). For internal ones it prefers, in each zone, subnets\ntagged kubernetes.io/cluster/<infra id>, which is why nothing here carries that tag.",
     [logical.ingress(1)]: "Zone 1 (always present): security group rule, subnet and route table association.",
     [logical.eni(1, 1)]:
       "One ENI per worker and interface slot, in the data subnet of the worker's zone. Source/destination\nchecks are off so that DPDK and VM workloads may use addresses other than the ENI's own.",

@@ -21,6 +21,22 @@ function nodeTitle(n: NodeReport): string {
   return `${name} (${n.instanceId}, ${n.instanceType}${n.metal ? ", metal" : ", not metal"}, ${n.state}${slots})`;
 }
 
+/** One line with the type's facts: what makes its interfaces usable or not. */
+export function typeLine(n: NodeReport): string {
+  const f = n.typeFacts;
+  if (!f) return `${n.instanceType}: not described by EC2`;
+  const efa = f.efaSupported
+    ? `EFA supported${f.maximumEfaInterfaces !== undefined ? ` (up to ${f.maximumEfaInterfaces} EFA interface(s))` : ""}`
+    : "EFA not supported";
+  return [
+    `${n.instanceType}: ${f.bareMetal ? "bare metal" : "virtualized (not bare metal)"}`,
+    `ENA ${f.enaSupport}`,
+    efa,
+    `up to ${f.maximumNetworkInterfaces} network interfaces on ${f.maximumNetworkCards} network card(s)`,
+    ...(f.networkPerformance !== undefined ? [f.networkPerformance] : []),
+  ].join("; ");
+}
+
 export function renderDetection(ctx: Context, det: Detection): string {
   const c = ctx.colors;
   const roleColor = (r: string) =>
@@ -29,6 +45,7 @@ export function renderDetection(ctx: Context, det: Detection): string {
   const parts: string[] = [];
   for (const n of det.nodes) {
     parts.push(`${c.bold(nodeTitle(n))}\n`);
+    parts.push(`  type: ${typeLine(n)}\n`);
     for (const note of n.notes) parts.push(`  note: ${note}\n`);
     if (n.interfaces.length > 0) {
       parts.push(

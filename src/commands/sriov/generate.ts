@@ -12,10 +12,12 @@ import type { Context } from "../../lib/context.ts";
 import { ChecksFailed, UserError } from "../../lib/errors.ts";
 import { type PlannedFile, readIfExists, withGeneratedHeader, writeGeneratedFiles } from "../../lib/files.ts";
 import { emit, toYaml } from "../../lib/output.ts";
-import { crossCheck } from "../../sriov/crosscheck.ts";
+import { crossCheckCluster } from "../../sriov/crosscheck.ts";
 import {
+  checkNameOptions,
   type DeviceType,
   kustomizationFor,
+  mechanismForOptions,
   type NetworkKind,
   planSriov,
   type SriovPlan,
@@ -120,17 +122,30 @@ async function staleFiles(
 }
 
 export async function run(opts: SriovGenerateOptions, ctx: Context): Promise<number> {
-  const { detection, cluster } = await detect(opts, ctx);
-  const ocpVersion = opts.ocpVersion ?? cluster?.ocpVersion;
-  if (!ocpVersion) {
-    throw new UserError({
-      what: "the OpenShift version is not known: no --ocp-version and no cluster to read ClusterVersion from",
-      where: "--ocp-version",
-      next: "pass --ocp-version 4.19 (or 4.20, 4.21, 4.22...); `oc get clusterversion` shows it",
-    });
-  }
+  // Bad options fail before any cluster or AWS call (no credentials needed to be told).
+  const shape = {
+    deviceType: opts.deviceType ?? "netdevice",
+    networkKind: opts.networkKind ?? "nad",
+  } as const;
+  if (opts.ocpVersion !== undefined) mechanismForOptions({ ...shape, ocpVersion: opts.ocpVersion });
+  checkNameOptions(opts);
+  let ocpVersion = opts.ocpVersion;
+  const { detection, cluster } = await detect(opts, ctx, (facts) => {
+    ocpVersion ??= facts?.ocpVersion;
+    if (!ocpVersion) {
+      throw new UserError({
+        what: facts
+          ? "the OpenShift version is not known: the cluster's ClusterVersion has no version"
+          : "the OpenShift version is not known: no --ocp-version and no cluster to read ClusterVersion from",
+        where: "--ocp-version",
+        next: "pass --ocp-version 4.19 (or 4.20, 4.21, 4.22...); `oc get clusterversion` shows it",
+      });
+    }
+    // The cluster's own version must suit the options too, before EC2 is asked anything.
+    mechanismForOptions({ ...shape, ocpVersion });
+  });
   const plan = planSriov(detection, {
-    ocpVersion,
+    ocpVersion: ocpVersion!,
     deviceType: opts.deviceType ?? "netdevice",
     networkKind: opts.networkKind ?? "nad",
     nodeSelectorLabel: `node-role.kubernetes.io/${opts.mcpName ?? DEFAULT_MCP}`,
@@ -149,9 +164,7 @@ export async function run(opts: SriovGenerateOptions, ctx: Context): Promise<num
   if (!opts.check) {
     for (const s of stale) await rm(s, { force: true });
   }
-  const findings = cluster?.nodeStates?.length
-    ? crossCheck(detection, cluster.nodeStates, plan.mechanism)
-    : [];
+  const findings = cluster ? crossCheckCluster(detection, cluster.nodeStates, plan.mechanism) : [];
   const rel = (p: string) => relative(ctx.cwd, p) || p;
   const changes = [
     ...results.map((r) => ({ file: rel(r.path), action: r.action })),
@@ -165,6 +178,7 @@ export async function run(opts: SriovGenerateOptions, ctx: Context): Promise<num
       mechanism: plan.mechanism,
       explanation: plan.explanation,
       files: changes,
+      crossChecked: cluster !== undefined,
       crossCheck: findings,
     },
     () => {
@@ -180,9 +194,12 @@ export async function run(opts: SriovGenerateOptions, ctx: Context): Promise<num
           ? [
               "",
               c.bold("Cross-check against SriovNetworkNodeState"),
-              ...findings.map((f) => `  ${f.severity}: ${f.node}: ${f.message}`),
+              ...findings.map((f) => `  ${f.severity}: ${f.node ? `${f.node}: ` : ""}${f.message}`),
             ]
           : []),
+        ...(cluster
+          ? []
+          : ["", "Not cross-checked against SriovNetworkNodeState: no cluster was read (log in to check)."]),
       ];
       return `${lines.join("\n")}\n`;
     },

@@ -3,9 +3,10 @@
 # loops natively, so there are no fixed slots here.
 
 locals {
+  # No kubernetes.io/cluster/<infra id> tag: the AWS cloud provider would take the data subnets for
+  # load-balancer subnets and the data security group for a second cluster security group.
   tags = {
-    "kubernetes.io/cluster/${var.cluster_infra_id}" = "owned"
-    "llw:infra-id"                                  = var.cluster_infra_id
+    "llw:infra-id" = var.cluster_infra_id
   }
   # One entry per worker and interface: "<instance id>/<device index>".
   interfaces = {
@@ -62,7 +63,7 @@ resource "aws_vpc_security_group_egress_rule" "all_ipv6" {
   description       = "All outbound IPv6 traffic (the rule AWS adds to every new security group)"
 }
 
-# Local routes only: the data subnets are private and never chosen for load balancers.
+# Local routes only: the data subnets are private, never chosen for internet-facing load balancers.
 resource "aws_route_table" "data" {
   vpc_id = var.vpc_id
   tags   = merge(local.tags, { Name = "${var.cluster_infra_id}-data", "llw:role" = "data-route-table" })

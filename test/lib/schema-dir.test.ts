@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { describe, it } from "node:test";
+import { UserError } from "../../src/lib/errors.ts";
+import { BUNDLED_SCHEMAS, findSchemaDir } from "../../src/lib/schema-dir.ts";
+import { ROOT, SHARED } from "../helpers/tools.ts";
+
+const PROFILE_CRD = "performanceprofiles.performance.openshift.io.yaml";
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? files(p) : [p];
+  });
+}
+
+describe("the workshop's bundled upstream schemas (schemas/)", () => {
+  it("every file MANIFEST.md lists is there, and nothing it does not list", () => {
+    assert.equal(BUNDLED_SCHEMAS, join(ROOT, "schemas"));
+    const manifest = readFileSync(join(BUNDLED_SCHEMAS, "MANIFEST.md"), "utf8");
+    const listed = [...manifest.matchAll(/^\| `([^`]+)`/gm)].map((m) => m[1]!).sort();
+    const present = files(BUNDLED_SCHEMAS)
+      .map((f) => relative(BUNDLED_SCHEMAS, f))
+      .filter((f) => f !== "MANIFEST.md")
+      .sort();
+    assert.ok(listed.length >= 30, `${listed.length} files listed`);
+    assert.deepEqual(present, listed);
+  });
+
+  it("is byte for byte the reference copy the team validates against (skipped without it)", (t) => {
+    const reference = join(SHARED, "crds");
+    if (!existsSync(reference)) {
+      t.skip(`no reference copy at ${reference}`);
+      return;
+    }
+    const theirs = files(reference).map((f) => relative(reference, f));
+    const ours = files(BUNDLED_SCHEMAS).map((f) => relative(BUNDLED_SCHEMAS, f));
+    assert.deepEqual(ours.sort(), theirs.sort());
+    for (const f of theirs) {
+      assert.ok(readFileSync(join(BUNDLED_SCHEMAS, f)).equals(readFileSync(join(reference, f))), f);
+    }
+  });
+});
+
+describe("where the commands look for schemas", () => {
+  it("uses the bundled schemas by default, from any working directory", () => {
+    assert.equal(findSchemaDir(tmpdir(), {}), BUNDLED_SCHEMAS);
+    assert.equal(findSchemaDir(tmpdir(), {}, PROFILE_CRD), BUNDLED_SCHEMAS);
+  });
+
+  it("prefers LLW_CRDS_DIR (relative to the working directory), unless it lacks the file asked for", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "llw-schemas-"));
+    assert.equal(findSchemaDir(cwd, { LLW_CRDS_DIR: "." }), cwd);
+    assert.equal(findSchemaDir(cwd, { LLW_CRDS_DIR: "." }, PROFILE_CRD), BUNDLED_SCHEMAS);
+  });
+
+  it("refuses a LLW_CRDS_DIR that does not exist, naming it", () => {
+    assert.throws(
+      () => findSchemaDir(tmpdir(), { LLW_CRDS_DIR: "/nonexistent/crds" }),
+      (e: UserError) =>
+        e instanceof UserError &&
+        /does not exist/.test(e.message) &&
+        e.problems[0]!.where === "LLW_CRDS_DIR=/nonexistent/crds",
+    );
+  });
+});
