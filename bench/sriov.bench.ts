@@ -86,6 +86,7 @@ async function bare(ec2: EC2Client): Promise<number> {
       Filters: [
         { Name: "vpc-id", Values: vpcs },
         { Name: "status", Values: ["available"] },
+        { Name: "tag-key", Values: [TAG, "llw:infra-id"] },
       ],
       MaxResults: 1000,
     },

@@ -2,7 +2,7 @@
  * `npm run docs`: builds the lab guides offline into build/site with the UI in docs-ui/, and fails
  * on any warning (the playbook sets the log failure level to warn).
  * `npm run docs:serve`: builds, serves build/site on localhost, and rebuilds on every change under
- * content/, docs-ui/ or the playbook.
+ * content/, docs-ui/, the included gitops/, benchmarks/ and infra/ trees, or the playbook.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, watch, writeFileSync } from "node:fs";
@@ -69,7 +69,9 @@ async function serve(port: number): Promise<void> {
     } while (again);
     running = false;
   };
-  for (const dir of ["content", "docs-ui"]) {
+  // The guides include files from gitops/, benchmarks/ and infra/ through links, which a recursive
+  // watch of content/ does not follow: watch those trees too.
+  for (const dir of ["content", "docs-ui", "gitops", "benchmarks", "infra"]) {
     watch(join(ROOT, dir), { recursive: true }, () => {
       clearTimeout(timer);
       timer = setTimeout(rebuild, 300);

@@ -1,6 +1,7 @@
 /**
  * Tags that mark what the workshop created in AWS. The data-network template and `llw aws network`
- * put them on every resource; `llw sriov detect` reads them on the ENIs.
+ * put them on every resource. `llw sriov detect` reads the cluster tag and `llw:infra-id` on
+ * detached ENIs to list only the cluster's (other clusters and tools share the VPC).
  */
 
 /** The tag OpenShift's installer and machine API put on everything a cluster owns. */

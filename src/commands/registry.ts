@@ -379,12 +379,14 @@ export const COMMANDS: CommandSpec[] = [
     path: ["sriov", "detect"],
     summary: "Find the metal workers' network interfaces (EC2 API, read-only) and classify each for SR-IOV",
     description:
-      "Each ENI is classified with its reason: primary (device index 0, the cluster network, never used), usable " +
-      "(a dedicated ENA interface on a subnet of its own), EFA (not supported by the operator), on the cluster's own " +
-      "subnet, detached, or not on a metal instance; free interface slots are counted. Workers come from the " +
-      "cluster when one is configured (nodes' providerID), else from --infra-id (the cluster tag " +
-      "kubernetes.io/cluster/<infra-id>; control-plane machines are skipped) or --instance-ids. AWS access uses " +
-      "the SDK's default credential chain, like the aws CLI. Exits 1 when no metal worker has a usable interface.",
+      "Each worker is shown with its instance type's facts (bare metal, ENA and EFA support, maximum network " +
+      "interfaces and cards) and each ENI is classified with its reason: primary (device index 0, the cluster " +
+      "network, never used), usable (a dedicated ENA interface on a subnet of its own), EFA (not supported by the " +
+      "operator), on the cluster's own subnet, or not on a metal instance; the cluster's detached ENIs (cluster tag " +
+      "or llw:infra-id) are listed apart; free interface slots are counted. Workers come from --infra-id (the " +
+      "cluster tag kubernetes.io/cluster/<infra-id>; control-plane machines are skipped) or --instance-ids, else " +
+      "from the logged-in cluster (nodes' providerID); a logged-in cluster also gives the node names. AWS access " +
+      "uses the SDK's default credential chain, like the aws CLI. Exits 1 when no metal worker has a usable interface.",
     options: SRIOV_AWS_OPTIONS,
     output: ["table", "yaml", "json"],
     examples: [
@@ -408,8 +410,8 @@ export const COMMANDS: CommandSpec[] = [
       "4.19-4.21, where the operator never sees ENA devices: one host-device NetworkAttachmentDefinition per " +
       "dedicated ENI, selected by MAC, with the ENI's IP and the node it lives on; the output explains the " +
       "trade-offs. Files go to gitops/overlays/aws/sriov (atomic; --force to replace edits; --check reports " +
-      "drift). With a cluster, the version comes from ClusterVersion and the result is cross-checked against " +
-      "SriovNetworkNodeState.",
+      "drift). With a cluster (also with --infra-id or --instance-ids), the version comes from ClusterVersion and the " +
+      "result is cross-checked against SriovNetworkNodeState; on 4.22+ a missing operator or node state is a warning.",
     options: [
       ...SRIOV_AWS_OPTIONS,
       {

@@ -39,18 +39,17 @@ export interface TuneApplyOptions {
 }
 
 /**
- * Where the schemas for lint come from: --schemas, else LLW_CRDS_DIR (which must exist when
- * set), else the folder `llw lint` finds beside the checkout. Undefined when there is none.
+ * Where the schemas for lint come from: --schemas, else what `llw lint` uses (LLW_CRDS_DIR, which
+ * must exist when set, else the workshop's bundled schemas/). Undefined when there is none.
  */
 function schemaDirFor(opts: TuneApplyOptions, ctx: Context): string | undefined {
-  const explicit = opts.schemas ?? ctx.env.LLW_CRDS_DIR;
-  if (explicit !== undefined) {
-    const dir = resolve(ctx.cwd, explicit);
+  if (opts.schemas !== undefined) {
+    const dir = resolve(ctx.cwd, opts.schemas);
     if (!existsSync(dir))
       throw new UserError({
         what: "the schema directory does not exist",
-        where: opts.schemas !== undefined ? `--schemas ${explicit}` : `LLW_CRDS_DIR=${explicit}`,
-        next: "point it at the CRD YAML and Kubernetes OpenAPI JSON files `llw lint` uses",
+        where: `--schemas ${opts.schemas}`,
+        next: "point it at the CRD YAML and Kubernetes OpenAPI JSON files `llw lint` uses (the workshop's schemas/)",
       });
     return dir;
   }

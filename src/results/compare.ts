@@ -35,6 +35,7 @@ import {
   type Sample,
   sampleMean,
   sampleMeanCI,
+  welchSamples,
   welchTest,
 } from "./stats.ts";
 
@@ -202,7 +203,7 @@ function singleRuns(a: Sample, b: Sample, metric: Metric): Tested {
   }
   if (metric === "mean") {
     const raw = !a.counts && !b.counts;
-    const p = raw ? welchTest(Array.from(b.values), Array.from(a.values)).p : meanDifferenceTest(b, a);
+    const p = raw ? welchSamples(b, a).p : meanDifferenceTest(b, a);
     if (!Number.isFinite(p)) return { baseline, candidate, tooFew: true, test: "none: fewer than 2 samples" };
     return {
       baseline,

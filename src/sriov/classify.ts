@@ -62,7 +62,9 @@ export interface DataSubnet {
 export interface Detection {
   region: string;
   nodes: NodeReport[];
-  /** Cluster ENIs attached to nothing. */
+  /** The clusters (infra ids) whose detached ENIs were looked for. */
+  infraIds: string[];
+  /** ENIs of those clusters attached to nothing. */
   detached: EniClassification[];
   dataSubnets: DataSubnet[];
   totals: { nodes: number; metalNodes: number; usable: number; efa: number; detached: number };
@@ -155,6 +157,11 @@ export function classifyAttachedEni(
   };
 }
 
+/** Nodes are listed by the name they are shown with (stable across runs, unlike instance ids). */
+function nodeKey(i: InstanceFacts): string {
+  return i.nodeName ?? i.privateDnsName ?? i.instanceId;
+}
+
 function typeFactsOf({ instanceType: _name, ...facts }: InstanceTypeFacts): TypeFacts {
   return facts;
 }
@@ -183,7 +190,7 @@ export function classifyInventory(inv: Inventory): Detection {
   }
 
   const nodes: NodeReport[] = [...inv.instances]
-    .sort((a, b) => (a.nodeName ?? a.instanceId).localeCompare(b.nodeName ?? b.instanceId))
+    .sort((a, b) => nodeKey(a).localeCompare(nodeKey(b)))
     .map((inst) => {
       const type = types.get(inst.instanceType);
       const interfaces = (byInstance.get(inst.instanceId) ?? [])
@@ -273,6 +280,7 @@ export function classifyInventory(inv: Inventory): Detection {
   };
   return {
     region: inv.region,
+    infraIds: inv.infraIds,
     nodes,
     detached,
     dataSubnets,

@@ -2,7 +2,8 @@
  * Gathers the SR-IOV inventory from EC2 with the fewest read-only calls: one paginated
  * DescribeInstances (by cluster tag or ids), one DescribeInstanceTypes for all distinct types,
  * DescribeNetworkInterfaces filtered by attachment.instance-id in batches (never one call per
- * ENI), one DescribeNetworkInterfaces for the VPC's detached interfaces, and one DescribeSubnets.
+ * ENI), one DescribeNetworkInterfaces for the detached interfaces of the workers' clusters in their
+ * VPCs (cluster tag or `llw:infra-id`), and one DescribeSubnets.
  * `SRIOV_EC2_ACTIONS` in `aws/iam.ts` lists exactly these actions; a test checks the calls against it.
  */
 import {
@@ -17,6 +18,7 @@ import {
   type Tag,
 } from "@aws-sdk/client-ec2";
 import { ec2Call } from "../aws/ec2.ts";
+import { clusterTagKey, INFRA_ID_TAG } from "../aws/tags.ts";
 import { UserError } from "../lib/errors.ts";
 import type {
   EniFacts,
@@ -59,9 +61,42 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-/** OpenShift names control-plane and bootstrap machines `<infra-id>-master-N` / `<infra-id>-bootstrap`. */
-export function isControlPlaneName(name: string | undefined): boolean {
-  return name !== undefined && (/-master-\d+$/.test(name) || /-bootstrap$/.test(name));
+/** The role tag cluster-api-provider-aws puts on the machines it creates (the installer's control plane since 4.16). */
+export const CAPA_ROLE_TAG = "sigs.k8s.io/cluster-api-provider-aws/role";
+const CONTROL_PLANE_CAPA_ROLES = new Set(["control-plane", "bastion"]);
+
+/**
+ * Whether an instance tagged for the cluster is not a worker: the installer's masters
+ * (`<infra-id>-master-0`), their replacements by the control-plane machine set
+ * (`<infra-id>-master-<random>-0`), the bootstrap machine (`<infra-id>-bootstrap`), or anything
+ * cluster-api-provider-aws tagged with a control-plane or bastion role.
+ */
+export function isControlPlane(tags: Record<string, string>): boolean {
+  const role = tags[CAPA_ROLE_TAG];
+  if (role !== undefined && CONTROL_PLANE_CAPA_ROLES.has(role)) return true;
+  const name = tags.Name;
+  return name !== undefined && /-(master|bootstrap)(-|$)/.test(name);
+}
+
+const CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/";
+
+/**
+ * The infrastructure ids of the clusters the workers belong to: the one searched by tag, else
+ * those the instances' own `kubernetes.io/cluster/<infra-id>` tags name.
+ */
+export function clusterInfraIds(clusterTag: string | undefined, instances: InstanceFacts[]): string[] {
+  if (clusterTag?.startsWith(CLUSTER_TAG_PREFIX)) return [clusterTag.slice(CLUSTER_TAG_PREFIX.length)];
+  const ids = instances.flatMap((i) =>
+    Object.keys(i.tags)
+      .filter((k) => k.startsWith(CLUSTER_TAG_PREFIX))
+      .map((k) => k.slice(CLUSTER_TAG_PREFIX.length)),
+  );
+  return [...new Set(ids)].filter(Boolean).sort();
+}
+
+/** An ENI belongs to a cluster when it carries its cluster tag or its `llw:infra-id` tag. */
+export function belongsToClusters(tags: Record<string, string>, infraIds: string[]): boolean {
+  return infraIds.some((id) => clusterTagKey(id) in tags || tags[INFRA_ID_TAG] === id);
 }
 
 export function toInstanceFacts(i: Instance, nodeName?: string): InstanceFacts {
@@ -118,7 +153,7 @@ export async function gatherInventory(client: EC2Client, opts: GatherOptions): P
     });
   }
 
-  // 1. Instances, by id or by cluster tag (control plane excluded by name).
+  // 1. Instances, by id or by cluster tag (control plane excluded by name or role tag).
   const instances: InstanceFacts[] = [];
   const byIds = Boolean(opts.instanceIds?.length);
   const input = byIds
@@ -136,7 +171,7 @@ export async function gatherInventory(client: EC2Client, opts: GatherOptions): P
         for (const r of page.Reservations ?? []) {
           for (const i of r.Instances ?? []) {
             const facts = toInstanceFacts(i, i.InstanceId ? opts.nodeNames?.get(i.InstanceId) : undefined);
-            if (!byIds && isControlPlaneName(facts.tags.Name)) continue;
+            if (!byIds && isControlPlane(facts.tags)) continue;
             instances.push(facts);
           }
         }
@@ -172,14 +207,17 @@ export async function gatherInventory(client: EC2Client, opts: GatherOptions): P
 
   // 3. Attached ENIs, by attachment.instance-id in batches; 4. detached ENIs in the same VPCs.
   const enis: EniFacts[] = [];
-  const listEnis = (filters: Filter[]) =>
+  const listEnis = (filters: Filter[], keep: (e: EniFacts) => boolean = () => true) =>
     ec2Call(
       async () => {
         for await (const page of paginateDescribeNetworkInterfaces(
           { client },
           { Filters: filters, MaxResults: 1000 },
         )) {
-          for (const n of page.NetworkInterfaces ?? []) enis.push(toEniFacts(n));
+          for (const n of page.NetworkInterfaces ?? []) {
+            const facts = toEniFacts(n);
+            if (keep(facts)) enis.push(facts);
+          }
         }
       },
       { ...ctx, action: "DescribeNetworkInterfaces" },
@@ -190,13 +228,19 @@ export async function gatherInventory(client: EC2Client, opts: GatherOptions): P
   )) {
     await listEnis([{ Name: "attachment.instance-id", Values: batch }]);
   }
+  // Detached ENIs of the workers' clusters only: other clusters and tools share the VPC.
   const vpcs = [...new Set(instances.map((i) => i.vpcId).filter((v): v is string => Boolean(v)))].sort();
-  if (vpcs.length > 0) {
-    await listEnis([
-      { Name: "vpc-id", Values: vpcs },
-      { Name: "status", Values: ["available"] },
-      { Name: "requester-managed", Values: ["false"] },
-    ]);
+  const infraIds = clusterInfraIds(opts.clusterTag, instances);
+  if (vpcs.length > 0 && infraIds.length > 0) {
+    await listEnis(
+      [
+        { Name: "vpc-id", Values: vpcs },
+        { Name: "status", Values: ["available"] },
+        { Name: "requester-managed", Values: ["false"] },
+        { Name: "tag-key", Values: [...infraIds.map(clusterTagKey), INFRA_ID_TAG] },
+      ],
+      (e) => belongsToClusters(e.tags, infraIds),
+    );
   }
 
   // 5. The subnets involved (names and CIDRs for the manifests).
@@ -224,6 +268,7 @@ export async function gatherInventory(client: EC2Client, opts: GatherOptions): P
   return {
     region: opts.region,
     source: opts.source,
+    infraIds,
     instances,
     instanceTypes,
     enis,

@@ -74,7 +74,9 @@ export interface Inventory {
   clusterTag?: string;
   instances: InstanceFacts[];
   instanceTypes: InstanceTypeFacts[];
-  /** ENIs attached to the instances, plus detached ENIs of the cluster found nearby. */
+  /** The clusters the workers belong to (infra ids); detached ENIs are listed for these only. */
+  infraIds: string[];
+  /** ENIs attached to the instances, plus detached ENIs of those clusters in the same VPCs. */
   enis: EniFacts[];
   subnets: SubnetFacts[];
 }

@@ -156,6 +156,9 @@ export async function detect(
   if (opts.instanceIds?.length) {
     source = "instance-ids";
     instanceIds = [...new Set(opts.instanceIds)];
+    // Not a search filter here: it names the cluster whose detached ENIs are listed.
+    const infraId = opts.infraId ?? facts?.infraId;
+    if (infraId) clusterTag = clusterTagKey(infraId);
   } else if (opts.infraId) {
     source = "cluster-tag";
     clusterTag = clusterTagKey(opts.infraId);
@@ -186,9 +189,10 @@ export async function detect(
   });
   if (inventory.instances.length === 0) {
     throw new UserError({
-      what: clusterTag
-        ? `no instances tagged ${clusterTag} in ${region} (control-plane machines are not counted)`
-        : `none of the instances was found in ${region}`,
+      what:
+        clusterTag && source === "cluster-tag"
+          ? `no instances tagged ${clusterTag} in ${region} (control-plane machines are not counted)`
+          : `none of the instances was found in ${region}`,
       where: opts.infraId ? "--infra-id / --region" : "--region",
       next: "check that --region is the cluster's region and --infra-id its infrastructure id (`oc get infrastructure cluster -o jsonpath='{.status.infrastructureName}'`)",
     });

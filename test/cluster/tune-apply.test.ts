@@ -197,6 +197,11 @@ describe("fake API server: llw tune apply", () => {
     const r = await w.llw("tune", "apply", dir, "--schemas", "no-such-dir", ...FAST);
     assert.equal(r.code, 2);
     assert.match(r.err, /the schema directory does not exist/);
+    const c3 = bufferContext({
+      cwd: w.dir,
+      env: { PATH: process.env.PATH, HOME: w.dir, KUBECONFIG: w.kubeconfig, LLW_CRDS_DIR: "gone" },
+    });
+    await assert.rejects(tuneApply({ paths: [dir] }, c3), /the schema directory does not exist/);
   });
 
   it("fake API server: --schemas-from-cluster lints files against the cluster's CRDs (no schema directory needed)", async () => {

@@ -7,7 +7,7 @@ import { ROOT } from "../helpers/tools.ts";
 
 describe("npm run docs:serve", () => {
   // A hang guard only (the build is slow on a loaded machine), not a speed assertion.
-  it("serves the built site on localhost and rebuilds when a source changes", {
+  it("serves the built site on localhost and rebuilds when a page or an included manifest changes", {
     timeout: 300_000,
   }, async () => {
     const child = spawn(
@@ -53,6 +53,13 @@ describe("npm run docs:serve", () => {
       await waitFor(/change detected, rebuilding/);
       await waitFor(/rebuilt; reload the page/);
       assert.equal((await fetch(`${url}/modules/00-welcome.html`)).status, 200);
+
+      // A manifest the guides include from the GitOps tree (through content/'s links) counts too.
+      out = "";
+      const later = new Date(Date.now() + 1000);
+      utimesSync(join(ROOT, "gitops", "base", "tuned-pod.yaml"), later, later);
+      await waitFor(/change detected, rebuilding/);
+      await waitFor(/rebuilt; reload the page/);
     } finally {
       child.kill("SIGTERM");
     }

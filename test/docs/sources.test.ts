@@ -114,11 +114,23 @@ describe("lab guides: sources", () => {
     assert.equal(a("git-revision"), root.spec.source.targetRevision);
   });
 
+  it("commands for a VM's console are not run in the terminal: role=guest, titled where they run", () => {
+    const guest = allPages.flatMap(sourceBlocks).filter((b) => b.attrlist.includes("role=guest"));
+    assert.ok(guest.length >= 1, "the in-guest cyclictest block is not marked role=guest");
+    for (const b of guest) {
+      assert.doesNotMatch(b.attrlist, /role=execute/, `${b.page}:${b.line}`);
+      const page = allPages.find((p) => p.name === b.page)!;
+      const title = page.lines.slice(Math.max(0, b.line - 4), b.line - 1).find((l) => /^\.[^.\s]/.test(l));
+      assert.match(title ?? "", /console/i, `${b.page}:${b.line}: say where the commands run`);
+    }
+  });
+
   it("every command block is marked for execution, and substitutes the attributes it uses", () => {
     const problems: string[] = [];
     for (const b of allPages.flatMap(sourceBlocks)) {
       if (b.lang !== "bash") continue;
-      if (!b.attrlist.includes("role=execute")) problems.push(`${b.page}:${b.line}: not role=execute`);
+      // role=execute: Showroom runs it in the attendee's terminal; role=guest: typed in a VM's console.
+      if (!/role=(execute|guest)\b/.test(b.attrlist)) problems.push(`${b.page}:${b.line}: not role=execute`);
       const uses = b.body.some((l) =>
         [...l.matchAll(/(?<!\\)\{([A-Za-z0-9_-]+)\}/g)].some((m) => m[1]! in attrs),
       );
@@ -217,6 +229,37 @@ describe("lab guides: sources", () => {
     }
     assert.ok(checked >= 5, `only ${checked} YAML/JSON blocks`);
     assert.deepEqual(problems, []);
+  });
+
+  it("module 3 says which runtime class the VM's pod gets, as the HyperConverged in the tree sets it", () => {
+    const hcFile = "gitops/operators/kubevirt-hyperconverged/instance/hyperconverged.yaml";
+    const hc = parseAllDocuments(readFileSync(join(ROOT, hcFile), "utf8"))
+      .map((d) => d.toJS() as { kind?: string; spec?: { defaultRuntimeClass?: string } })
+      .find((o) => o.kind === "HyperConverged");
+    assert.ok(hc, `${hcFile} has no HyperConverged`);
+    const page = allPages.find((p) => p.name === "03-virtualization.adoc")!.lines.join("\n");
+    assert.match(
+      page,
+      new RegExp(`include::example\\$${hcFile.replaceAll(".", "\\.")}\\[`),
+      "show the HyperConverged",
+    );
+    assert.match(page, /defaultRuntimeClass/);
+    const value = hc.spec?.defaultRuntimeClass;
+    if (value) {
+      assert.equal(
+        value,
+        attrs["runtime-class"],
+        "the HyperConverged names another runtime class than the guide",
+      );
+      assert.doesNotMatch(page, /does not set `spec\.defaultRuntimeClass`/);
+    } else {
+      assert.match(
+        page,
+        /does not set `spec\.defaultRuntimeClass`/,
+        "the guide must say the VM's pod gets no runtime class",
+      );
+      assert.doesNotMatch(page, /same runtime class/);
+    }
   });
 
   it("the c5.metal CPU map picture shows the CPU sets the planner chooses", async () => {

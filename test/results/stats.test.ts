@@ -12,6 +12,7 @@ import {
   meanCI,
   mergeSamples,
   minSamplesForQuantileCI,
+  pooledQuantile,
   predictionTest,
   quantile,
   quantileCI,
@@ -121,6 +122,21 @@ describe("quantiles (nearest rank)", () => {
           assert.deepEqual(quantileCI(fromHistogram(counts), p), quantileCI(fromValues(v), p));
       }),
       { numRuns: 30 },
+    );
+  });
+
+  it("the pooled quantile of two samples equals the quantile of their merge", () => {
+    fc.assert(
+      fc.property(values, values, fc.constantFrom(0.01, 0.5, 0.95, 0.99, 1), (a, b, p) => {
+        const hist = (v: number[]) => {
+          const m = new Map<number, number>();
+          for (const x of v) m.set(x, (m.get(x) ?? 0) + 1);
+          return fromHistogram(m);
+        };
+        const want = quantile(mergeSamples([fromValues(a), fromValues(b)]), p);
+        assert.equal(pooledQuantile(fromValues(a), fromValues(b), p), want);
+        assert.equal(pooledQuantile(hist(a), fromValues(b), p), want);
+      }),
     );
   });
 

@@ -142,8 +142,10 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
     assert.match(node(world.metal3).notes.join(" "), /no dedicated interface/);
     assert.deepEqual(
       det.detached.map((d: Obj) => d.networkInterfaceId),
-      [world.detachedEni],
+      [world.detachedEni, world.llwDetachedEni].sort(),
+      "the cluster's detached ENIs (cluster tag or llw:infra-id), not the other cluster's or untagged ones",
     );
+    assert.deepEqual(det.infraIds, [INFRA_ID]);
     assert.equal(det.totals.usable, 3);
     assert.deepEqual(det.dataSubnets.map((d: Obj) => d.subnetId).sort(), [world.dataA, world.dataB].sort());
     const a = det.dataSubnets.find((d: Obj) => d.subnetId === world.dataA);
@@ -169,8 +171,8 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
       /type: m5\.xlarge: virtualized \(not bare metal\); ENA required; EFA not supported; up to 4/,
     );
     assert.match(r.out, /primary +primary interface \(device index 0\)/);
-    assert.match(r.out, /Detached interfaces/);
-    assert.match(r.out, /3 usable dedicated interface\(s\), 1 EFA, 1 detached/);
+    assert.match(r.out, new RegExp(`Detached interfaces of ${INFRA_ID} \\(cluster tag or llw:infra-id\\)`));
+    assert.match(r.out, /3 usable dedicated interface\(s\), 1 EFA, 2 detached/);
   });
 
   it("detect never offers the interfaces of a type without ENA support (EnaSupport rewritten by a loopback proxy; every moto type has ENA)", async (t) => {
@@ -398,7 +400,7 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
     assert.deepEqual(Object.fromEntries(counter.calls), {
       DescribeInstances: 1,
       DescribeInstanceTypes: 1,
-      DescribeNetworkInterfaces: 2, // attached (batched by instance id) + detached in the VPC
+      DescribeNetworkInterfaces: 2, // attached (batched by instance id) + the cluster's detached ones
       DescribeSubnets: 1,
     });
     const allowed = allowedActions(SRIOV_POLICY);
@@ -430,6 +432,11 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
     assert.equal(det.source, "instance-ids");
     assert.equal(det.nodes.length, 2);
     assert.equal(det.totals.usable, 1);
+    assert.deepEqual(det.infraIds, [INFRA_ID], "the cluster comes from the instances' own tags");
+    assert.deepEqual(
+      det.detached.map((d: Obj) => d.networkInterfaceId),
+      [world.detachedEni, world.llwDetachedEni].sort(),
+    );
   });
 
   it("fault: an unknown instance id is bad input naming the id; nothing written", async (t) => {

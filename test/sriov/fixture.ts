@@ -24,6 +24,10 @@ export interface World {
   dataA: string;
   dataB: string;
   master: string;
+  /** A control-plane machine set's replacement master: `<infra-id>-master-<random>-0`. */
+  replacementMaster: string;
+  /** A master known by cluster-api-provider-aws's role tag only. */
+  capaMaster: string;
   /** c5n.metal: ENIs on data A (dev 1) and data B (dev 2), an EFA interface (dev 3). */
   metal1: string;
   /** c5.metal: ENI on data A (dev 1), ENI on the cluster subnet (dev 2). */
@@ -35,6 +39,10 @@ export interface World {
   /** Created as InterfaceType efa; moto records it as "interface" (see markEfa in the moto helper). */
   efaEni: string;
   detachedEni: string;
+  /** Detached, tagged only `llw:infra-id: <infra-id>` (as a hand-made data interface might be). */
+  llwDetachedEni: string;
+  /** Detached in the same VPC but another cluster's, and one with no tags at all: not ours. */
+  foreignEnis: string[];
   /** ENI id -> MAC and private IP, for the manifests. */
   enis: Map<string, { mac: string; ip: string; subnet: string; instance?: string; deviceIndex?: number }>;
 }
@@ -72,12 +80,13 @@ export async function addEni(
   subnetId: string,
   attach?: { instanceId: string; deviceIndex: number },
   interfaceType?: "efa",
+  tags: Record<string, string> = { [CLUSTER_TAG]: "owned" },
 ): Promise<string> {
   const out = await ec2.send(
     new CreateNetworkInterfaceCommand({
       SubnetId: subnetId,
       ...(interfaceType && { InterfaceType: interfaceType }),
-      TagSpecifications: tagSpec("network-interface", { [CLUSTER_TAG]: "owned" }),
+      ...(Object.keys(tags).length > 0 && { TagSpecifications: tagSpec("network-interface", tags) }),
     }),
   );
   const eni = out.NetworkInterface!;
@@ -136,5 +145,16 @@ export async function buildWorld(ec2: EC2Client): Promise<World> {
   await addEni(ec2, w, net.clusterSubnet, { instanceId: w.metal2, deviceIndex: 2 });
   await addEni(ec2, w, net.dataA, { instanceId: w.small, deviceIndex: 1 });
   w.detachedEni = await addEni(ec2, w, net.dataA);
+  // Created last so that the workers' addresses (and the docs samples) do not move.
+  w.replacementMaster = await runInstance(ec2, net.clusterSubnet, "m5.xlarge", `${INFRA_ID}-master-k2x9p-0`);
+  w.capaMaster = await runInstance(ec2, net.clusterSubnet, "m5.xlarge", "cp-2", {
+    [CLUSTER_TAG]: "owned",
+    "sigs.k8s.io/cluster-api-provider-aws/role": "control-plane",
+  });
+  w.llwDetachedEni = await addEni(ec2, w, net.dataB, undefined, undefined, { "llw:infra-id": INFRA_ID });
+  w.foreignEnis = [
+    await addEni(ec2, w, net.dataA, undefined, undefined, { "kubernetes.io/cluster/other-a1b2c": "owned" }),
+    await addEni(ec2, w, net.dataB, undefined, undefined, {}),
+  ];
   return w;
 }

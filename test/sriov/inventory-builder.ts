@@ -81,6 +81,7 @@ export function inventory(instances: InstanceFacts[], enis: EniFacts[]): Invento
     region: "us-east-2",
     source: "cluster-tag",
     clusterTag: "kubernetes.io/cluster/demo-1",
+    infraIds: ["demo-1"],
     instances,
     instanceTypes: TYPES,
     enis,

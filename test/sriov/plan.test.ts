@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { UserError } from "../../src/lib/errors.ts";
 import { classifyInventory, netFilterFor } from "../../src/sriov/classify.ts";
 import { crossCheck } from "../../src/sriov/crosscheck.ts";
+import { CAPA_ROLE_TAG, isControlPlane } from "../../src/sriov/gather.ts";
 import {
   dnsLabel,
   type GenerateOptions,
@@ -151,6 +152,22 @@ describe("classify: each interface gets a role and a reason", () => {
     assert.equal(det.detached.length, 1);
     assert.equal(det.detached[0]!.role, "detached");
     assert.ok(det.advice.some((a) => /attach-network-interface/.test(a)));
+  });
+
+  it("lists nodes by the name they are shown with (node name, else private DNS name), not by instance id", () => {
+    const b = instance("c5.metal", {
+      instanceId: "i-00000000000000001",
+      privateDnsName: "ip-10-0-0-2.ec2.internal",
+    });
+    const a = instance("c5.metal", {
+      instanceId: "i-00000000000000002",
+      privateDnsName: "ip-10-0-0-1.ec2.internal",
+    });
+    const det = classifyInventory(inventory([b, a], []));
+    assert.deepEqual(
+      det.nodes.map((n) => n.privateDnsName),
+      ["ip-10-0-0-1.ec2.internal", "ip-10-0-0-2.ec2.internal"],
+    );
   });
 
   it("orders interfaces by network card, then device index", () => {
@@ -370,6 +387,29 @@ describe("cross-check against SriovNetworkNodeState", () => {
     );
     assert.equal(f[0]!.severity, "info");
     assert.match(f[0]!.message, /consider --ocp-version 4\.22/);
+  });
+});
+
+describe("control plane", () => {
+  it("masters, their control-plane machine set replacements, bootstrap and CAPA control-plane roles are not workers", () => {
+    for (const name of [
+      "demo-x1k2p-master-0",
+      "demo-x1k2p-master-k2x9p-0",
+      "demo-x1k2p-master-2",
+      "demo-x1k2p-bootstrap",
+    ]) {
+      assert.equal(isControlPlane({ Name: name }), true, name);
+    }
+    assert.equal(isControlPlane({ Name: "cp-2", [CAPA_ROLE_TAG]: "control-plane" }), true);
+    assert.equal(isControlPlane({ Name: "demo-x1k2p-metal-1", [CAPA_ROLE_TAG]: "node" }), false);
+    for (const name of [
+      "demo-x1k2p-worker-metal-a-1",
+      "demo-x1k2p-worker-us-east-1a-x",
+      "demo-mastermind-1",
+    ]) {
+      assert.equal(isControlPlane({ Name: name }), false, name);
+    }
+    assert.equal(isControlPlane({}), false);
   });
 });
 

@@ -68,7 +68,9 @@ export function renderDetection(ctx: Context, det: Detection): string {
     parts.push("\n");
   }
   if (det.detached.length > 0) {
-    parts.push(`${c.bold("Detached interfaces in the cluster's VPC")}\n`);
+    parts.push(
+      `${c.bold(`Detached interfaces of ${det.infraIds.join(", ")} (cluster tag or llw:infra-id)`)}\n`,
+    );
     parts.push(
       renderTable(
         ctx,
@@ -84,6 +86,11 @@ export function renderDetection(ctx: Context, det: Detection): string {
       ),
     );
     parts.push("\n");
+  }
+  if (det.infraIds.length === 0) {
+    parts.push(
+      "Detached interfaces were not looked for: the instances carry no kubernetes.io/cluster/<infra-id> tag (pass --infra-id).\n\n",
+    );
   }
   if (det.dataSubnets.length > 0) {
     parts.push(`${c.bold("Data subnets (one SriovNetworkNodePolicy each on OpenShift 4.22+)")}\n`);
