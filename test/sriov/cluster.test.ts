@@ -37,6 +37,7 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
   let dir: string;
   let kubeconfig: string;
   let m: Moto;
+  let subnetA = "";
   const w = { metalA: "", metalB: "", eniA: { mac: "", subnet: "" }, eniB: { mac: "" } };
 
   before(async () => {
@@ -46,6 +47,7 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
     await m.reset();
     const ec2 = m.ec2(REGION);
     const net = await createVpc(ec2, `${REGION}a`);
+    subnetA = net.clusterSubnet;
     const enis = new Map();
     // Instances without the cluster tag: only the cluster's nodes can lead to them.
     w.metalA = await runInstance(ec2, net.clusterSubnet, "c5.metal", "metal-a", {});
@@ -228,6 +230,41 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
     assert.match(ctx.err(), /vfio-pci needs the operator's AWS support, which OpenShift 4\.20 lacks/);
     assert.equal(proxy.passed(), 0, "EC2 was not called");
     assert.equal(existsSync(join(cwd, OUT)), false);
+  });
+
+  it("untagged --instance-ids without a cluster: no detached ENIs are guessed from the VPC, and the report says so", async (t) => {
+    if (!moto(t)) return;
+    const ec2 = m.ec2(REGION);
+    const vpcOf = await runInstance(ec2, subnetA, "c5.metal", "lonely", {});
+    const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
+    const ctx = bufferContext({ cwd, env: { ...env(), HOME: cwd } });
+    const code = await main(
+      ["sriov", "detect", "--instance-ids", vpcOf, "--region", REGION, "--no-cluster"],
+      ctx,
+    );
+    assert.equal(code, 1, "no usable interface on the lonely instance");
+    assert.match(
+      ctx.out(),
+      /Detached interfaces were not looked for: the instances carry no kubernetes\.io\/cluster\/<infra-id> tag/,
+    );
+    const named = bufferContext({ cwd, env: { ...env(), HOME: cwd } });
+    await main(
+      [
+        "sriov",
+        "detect",
+        "--instance-ids",
+        vpcOf,
+        "--infra-id",
+        "llw-abc12",
+        "--region",
+        REGION,
+        "--no-cluster",
+        "-o",
+        "json",
+      ],
+      named,
+    );
+    assert.deepEqual(JSON.parse(named.out()).infraIds, ["llw-abc12"], "--infra-id names the cluster");
   });
 
   it("fake API server: an unreachable logged-in cluster is a warning when --instance-ids name the workers", async (t) => {
