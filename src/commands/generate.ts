@@ -2,10 +2,11 @@
  * `llw generate [DIR]`: writes the generated files of the GitOps tree (PerformanceProfiles and
  * per-instance-type overlays). --check writes nothing and exits 1 if any file drifted.
  */
-import { relative, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { planGeneratedTree } from "../gitops/generate.ts";
 import type { Context } from "../lib/context.ts";
-import { ChecksFailed } from "../lib/errors.ts";
+import { ChecksFailed, UserError } from "../lib/errors.ts";
 import { writeGeneratedFiles } from "../lib/files.ts";
 import { renderTable, toJson } from "../lib/output.ts";
 
@@ -18,6 +19,14 @@ export interface GenerateOptions {
 
 export async function run(opts: GenerateOptions, ctx: Context): Promise<number> {
   const dir = resolve(ctx.cwd, opts.dir ?? "gitops");
+  // The overlays it writes build on ../../../base: outside the tree they would point at nothing.
+  if (!existsSync(join(dir, "base", "kustomization.yaml"))) {
+    throw new UserError({
+      what: "not the workshop's GitOps tree: there is no base/kustomization.yaml, which the generated overlays build on",
+      where: relative(ctx.cwd, dir) || dir,
+      next: "run llw generate from the repository root, or pass the tree's directory: llw generate path/to/gitops",
+    });
+  }
   const planned = planGeneratedTree().map((f) => ({ path: resolve(dir, f.path), content: f.content }));
   const results = await writeGeneratedFiles(planned, {
     check: opts.check ?? false,

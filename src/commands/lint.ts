@@ -19,6 +19,7 @@ export interface LintCommandOptions {
   kubeconfig?: string;
   context?: string;
   repoRoot?: string;
+  ocpVersion?: string;
   output?: string;
 }
 
@@ -58,6 +59,7 @@ export async function run(opts: LintCommandOptions, ctx: Context): Promise<numbe
     registry,
     env: ctx.env,
     ...(opts.repoRoot ? { repoRoot: resolve(ctx.cwd, opts.repoRoot) } : {}),
+    ...(opts.ocpVersion ? { ocpVersion: opts.ocpVersion } : {}),
   });
   if (opts.output === "json") ctx.stdout.write(toJson(result));
   else ctx.stdout.write(renderLint(result, ctx));

@@ -327,10 +327,19 @@ export const COMMANDS: CommandSpec[] = [
         flags: "--repo-root <dir>",
         description: "directory Argo CD Application paths are relative to (default: the git top level)",
       },
+      {
+        flags: "--ocp-version <x.y>",
+        description:
+          "OpenShift version the tree targets, for version-dependent checks (e.g. the SR-IOV webhook rejects Amazon ENA policies before 4.22); without it they warn",
+      },
     ],
     output: ["text", "json"],
     examples: [
       { cmd: "llw lint gitops", what: "lint the whole tree against the workshop's schemas/" },
+      {
+        cmd: "llw lint gitops --ocp-version 4.20",
+        what: "also fail on what OpenShift 4.20 rejects (an ENA SR-IOV policy)",
+      },
       {
         cmd: "llw lint gitops/overlays/aws --schemas ~/crds-4.20 -o json",
         what: "lint the AWS overlays against another release's schemas, findings as JSON",
@@ -349,7 +358,9 @@ export const COMMANDS: CommandSpec[] = [
     description:
       "Writes gitops/overlays/aws/performance-profiles/<type>.yaml (one PerformanceProfile per supported EC2 metal " +
       "type, planned as `llw profile generate --instance-type <type>` does, named workshop-<type with dots as dashes>) " +
-      "and gitops/overlays/aws/<type>/kustomization.yaml (the base pods and VMs patched to that profile). Files a user " +
+      "gitops/overlays/aws/<type>/kustomization.yaml (the base pods and VMs patched to that profile) and " +
+      "gitops/overlays/aws/<type>/hyperconverged/ (HyperConverged with that profile's runtime class as every VM's default). " +
+      "It refuses a directory without base/kustomization.yaml (not the GitOps tree). Files a user " +
       "edited are kept unless --force; --check writes nothing and exits 1 if any file is missing or out of date.",
     args: [{ name: "dir", description: "the GitOps tree (default: gitops)" }],
     options: [

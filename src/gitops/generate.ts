@@ -3,7 +3,10 @@
  * PerformanceProfile per supported EC2 metal type (overlays/aws/performance-profiles/<type>.yaml,
  * from the same planner as `llw profile generate`) and one workload overlay per type
  * (overlays/aws/<type>/kustomization.yaml) that patches the base pods and VMs to that profile:
- * its runtime class, CPU counts that fit one NUMA node's isolated CPUs, and hugepages it has.
+ * its runtime class, CPU counts that fit one NUMA node's isolated CPUs, and hugepages it has;
+ * and one HyperConverged overlay per type (overlays/aws/<type>/hyperconverged/) that gives every
+ * virt-launcher pod that profile's runtime class: KubeVirt has no per-VM runtime class, so
+ * `spec.defaultRuntimeClass` is the only way a VM's CRI-O annotations take effect.
  * Pure: returns the files; the command writes them.
  */
 import { join } from "node:path";
@@ -100,6 +103,35 @@ function overlay(t: InstanceType, s: WorkloadSizes): string {
   ].join("\n");
 }
 
+/** The HyperConverged overlay: the operator's instance with the profile's runtime class for all VMs. */
+function hyperconvergedOverlay(t: InstanceType, s: WorkloadSizes): { kustomization: string; patch: string } {
+  return {
+    kustomization: [
+      "apiVersion: kustomize.config.k8s.io/v1beta1",
+      "kind: Kustomization",
+      `# OpenShift Virtualization on ${t.name}: every virt-launcher pod runs with runtime class performance-${s.profileName},`,
+      "# so the low-latency VM's CRI-O annotations take effect (KubeVirt has no per-VM runtime class).",
+      "resources:",
+      "  - ../../../../operators/kubevirt-hyperconverged/instance",
+      "patches:",
+      `  - path: ${RUNTIME_CLASS_PATCH}`,
+      "",
+    ].join("\n"),
+    patch: [
+      "apiVersion: hco.kubevirt.io/v1beta1",
+      "kind: HyperConverged",
+      "metadata:",
+      "  name: kubevirt-hyperconverged",
+      "  namespace: openshift-cnv",
+      "spec:",
+      `  defaultRuntimeClass: performance-${s.profileName}`,
+      "",
+    ].join("\n"),
+  };
+}
+
+export const RUNTIME_CLASS_PATCH = "default-runtime-class.yaml";
+
 /** Every generated file of the tree, paths relative to the gitops directory. */
 export function planGeneratedTree(types: readonly InstanceType[] = INSTANCE_TYPES): GeneratedFile[] {
   const files: GeneratedFile[] = [];
@@ -120,6 +152,15 @@ export function planGeneratedTree(types: readonly InstanceType[] = INSTANCE_TYPE
     files.push({
       path: join("overlays", "aws", t.name, "kustomization.yaml"),
       content: withGeneratedHeader(overlay(t, s), HOW(`Workload overlay for ${t.name}`)),
+    });
+    const hco = hyperconvergedOverlay(t, s);
+    files.push({
+      path: join("overlays", "aws", t.name, "hyperconverged", "kustomization.yaml"),
+      content: withGeneratedHeader(hco.kustomization, HOW(`HyperConverged overlay for ${t.name}`)),
+    });
+    files.push({
+      path: join("overlays", "aws", t.name, "hyperconverged", RUNTIME_CLASS_PATCH),
+      content: withGeneratedHeader(hco.patch, HOW(`HyperConverged runtime class for ${t.name}`)),
     });
   }
   return files;

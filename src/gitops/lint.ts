@@ -4,12 +4,14 @@
  * reviewer of a low-latency GitOps tree would make. Returns findings; prints nothing. Other
  * commands (tune apply, sriov generate) call it as a library.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { UserError } from "../lib/errors.ts";
+import { parseOcpVersion } from "../sriov/generate.ts";
 import { checkArgo } from "./checks/argocd.ts";
+import { checkVmRuntimeClass } from "./checks/kubevirt.ts";
 import { checkOlm } from "./checks/olm.ts";
 import { checkProfiles } from "./checks/profiles.ts";
 import { checkSriov } from "./checks/sriov.ts";
@@ -42,6 +44,8 @@ export interface LintOptions {
   /** The kustomize to use; default: found on PATH. */
   tool?: KustomizeTool;
   concurrency?: number;
+  /** OpenShift version the tree targets ("4.20"), for version-dependent checks. */
+  ocpVersion?: string;
   /** Extra checks, run with the built-in ones. */
   checks?: Check[];
 }
@@ -65,7 +69,41 @@ export interface LintResult {
   warnings: number;
 }
 
-export const BUILTIN_CHECKS: Check[] = [checkProfiles, checkWorkloads, checkSriov, checkOlm, checkArgo];
+export const BUILTIN_CHECKS: Check[] = [
+  checkProfiles,
+  checkWorkloads,
+  checkVmRuntimeClass,
+  checkSriov,
+  checkOlm,
+  checkArgo,
+];
+
+/** Kinds whose objects other objects rely on, looked up in the rest of the repository too. */
+const FACT_KINDS = /^kind:\s*(PerformanceProfile|HyperConverged|SriovOperatorConfig)\s*$/m;
+
+/**
+ * PerformanceProfiles, HyperConverged and SriovOperatorConfig objects of the repository outside the linted path, read
+ * from the source files of the repository's top-level folder that holds the path (gitops/ when
+ * linting gitops/base), so that linting part of the tree does not report what another part
+ * provides. Nothing when the linted path is that folder, the root, or outside the repository.
+ */
+async function repositoryFacts(root: string, repoRoot: string): Promise<LintObject[]> {
+  const inside = relative(repoRoot, root);
+  if (inside === "" || inside.startsWith("..") || resolve(repoRoot, inside) !== root) return [];
+  const top = join(repoRoot, inside.split(sep)[0]!);
+  if (top === root) return [];
+  const { yamlFiles } = await discover(top);
+  const out: LintObject[] = [];
+  for (const f of yamlFiles) {
+    if (f.startsWith(root + sep)) continue;
+    const text = await readFile(f, "utf8");
+    if (!FACT_KINDS.test(text)) continue;
+    for (const obj of parseObjects(text).objects)
+      if (FACT_KINDS.test(`kind: ${String(obj.kind)}`))
+        out.push({ obj, unit: "(repository)", file: relative(root, f).split(sep).join("/") });
+  }
+  return out;
+}
 
 function findRepoRoot(start: string): string {
   let dir = start;
@@ -110,6 +148,13 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
       next: "pass the GitOps tree, e.g. llw lint gitops",
     });
   }
+  if (!statSync(root).isDirectory()) {
+    throw new UserError({
+      what: "the path to lint is a file; lint works on a directory of kustomizations and manifests",
+      where: path,
+      next: `pass the directory that holds it, e.g. llw lint ${dirname(path) || "."}`,
+    });
+  }
   if (!options.registry && !options.schemas) {
     throw new UserError({
       what: "no schemas to validate against",
@@ -117,9 +162,18 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
       next: "pass --schemas DIR (CRD YAML and Kubernetes OpenAPI JSON files) or --schemas-from-cluster",
     });
   }
+  // Parsed first: a bad version is a usage error before any build starts.
+  const ocpVersion = options.ocpVersion ? parseOcpVersion(options.ocpVersion) : undefined;
   const tool = options.tool ?? findKustomize(env);
   const rel = (p: string) => relative(root, p).split(sep).join("/") || ".";
   const { units, yamlFiles } = await discover(root);
+  if (units.length === 0) {
+    throw new UserError({
+      what: "nothing to lint: no kustomization.yaml and no Kubernetes manifest under this directory",
+      where: path,
+      next: "pass the GitOps tree (e.g. llw lint gitops) or a folder of it",
+    });
+  }
   const kdirs = units.filter((u) => u.type === "kustomization").map((u) => u.dir);
 
   // Builds are separate processes that spend much of their time starting up. Meanwhile this
@@ -244,10 +298,13 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
     }
   }
 
+  const repoRoot = options.repoRoot ? resolve(options.repoRoot) : findRepoRoot(root);
   const ctx: CheckContext = {
-    repoRoot: options.repoRoot ? resolve(options.repoRoot) : findRepoRoot(root),
+    repoRoot,
     root,
     unitsByDir,
+    repoObjects: await repositoryFacts(root, repoRoot),
+    ...(ocpVersion ? { ocpVersion } : {}),
   };
   for (const check of [...BUILTIN_CHECKS, ...(options.checks ?? [])]) findings.push(...check(all, ctx));
 

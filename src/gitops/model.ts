@@ -40,6 +40,14 @@ export interface CheckContext {
   root: string;
   /** Objects of each unit by its absolute directory, for following Application paths. */
   unitsByDir: Map<string, LintObject[]>;
+  /**
+   * Objects of the repository outside the linted path that state facts other objects rely on
+   * (PerformanceProfiles, HyperConverged runtime classes), read from the source files. Checks
+   * use them to look things up, never report findings on them.
+   */
+  repoObjects?: LintObject[];
+  /** OpenShift version the tree targets, when the user said (llw lint --ocp-version). */
+  ocpVersion?: { major: number; minor: number };
 }
 
 export function meta(o: Json): Json {

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { braceAlternatives } from "../../src/gitops/checks/argocd.ts";
 import { parseQuantity, profilePageSize } from "../../src/gitops/checks/quantity.ts";
+import { checkSriov } from "../../src/gitops/checks/sriov.ts";
 import { checkWorkloads } from "../../src/gitops/checks/workloads.ts";
 import type { CheckContext, LintObject } from "../../src/gitops/model.ts";
 
@@ -139,5 +140,44 @@ describe("workload checks (pure)", () => {
       other[0]?.message ?? "",
       /no PerformanceProfile in the tree for this VM's nodes allocates 1G pages/,
     );
+  });
+});
+
+describe("SR-IOV webhook rule for Amazon ENA policies (facts in, findings out)", () => {
+  const config = (enableOperatorWebhook: boolean) =>
+    at({
+      apiVersion: "sriovnetwork.openshift.io/v1",
+      kind: "SriovOperatorConfig",
+      metadata: { name: "default", namespace: "openshift-sriov-network-operator" },
+      spec: { enableOperatorWebhook },
+    });
+  const policy = (nicSelector: Record<string, unknown>) =>
+    at({
+      apiVersion: "sriovnetwork.openshift.io/v1",
+      kind: "SriovNetworkNodePolicy",
+      metadata: { name: "p", namespace: "openshift-sriov-network-operator" },
+      spec: { resourceName: "r", nodeSelector: {}, numVfs: 1, nicSelector },
+    });
+  const rules = (objects: LintObject[], extra: Partial<CheckContext> = {}) =>
+    checkSriov(objects, { ...ctx, ...extra }).map((f) => `${f.severity} ${f.path}`);
+
+  it("errors before 4.22, nothing from 4.22, warns when the version is not known", () => {
+    const ena = policy({ vendor: "1d0f", deviceID: "ec20" });
+    assert.deepEqual(rules([config(true), ena], { ocpVersion: { major: 4, minor: 21 } }), [
+      "error spec.nicSelector.vendor",
+    ]);
+    assert.deepEqual(rules([config(true), ena], { ocpVersion: { major: 4, minor: 22 } }), []);
+    assert.deepEqual(rules([config(true), ena]), ["warning spec.nicSelector.vendor"]);
+  });
+
+  it("needs the webhook enabled, an Amazon vendor, and finds the config elsewhere in the repository", () => {
+    const v = { ocpVersion: { major: 4, minor: 19 } };
+    assert.deepEqual(rules([config(false), policy({ vendor: "1d0f" })], v), []);
+    assert.deepEqual(rules([policy({ vendor: "1d0f" })], v), [], "no SriovOperatorConfig: webhook unknown");
+    assert.deepEqual(rules([config(true), policy({ vendor: "8086" })], v), []);
+    assert.deepEqual(rules([config(true), policy({ netFilter: "aws/NetworkID:0abc" })], v), []);
+    assert.deepEqual(rules([policy({ vendor: "1D0F" })], { ...v, repoObjects: [config(true)] }), [
+      "error spec.nicSelector.vendor",
+    ]);
   });
 });

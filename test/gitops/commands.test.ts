@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { main } from "../../src/cli.ts";
@@ -86,5 +87,34 @@ describe("llw lint (CLI, real kubectl kustomize)", () => {
     const ctx = bufferContext({ env: { PATH: toolPath() } });
     assert.equal(await main(["lint", "/no/such/tree", "--schemas", SCHEMAS], ctx), 2);
     assert.match(ctx.err(), /the path to lint does not exist/);
+  });
+});
+
+describe("bad paths are usage errors (exit 2, what / where / next), nothing written", () => {
+  it("llw generate outside the repository refuses and writes nothing", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "llw-generate-outside-"));
+    const ctx = bufferContext({ cwd });
+    assert.equal(await main(["generate"], ctx), 2);
+    assert.match(ctx.err(), /not the workshop's GitOps tree: there is no base\/kustomization\.yaml/);
+    assert.match(ctx.err(), /where: gitops/);
+    assert.match(ctx.err(), /run llw generate from the repository root/);
+    assert.deepEqual(readdirSync(cwd), [], "no gitops/ written");
+  });
+
+  it("llw lint of a file and of a directory without manifests (real kubectl kustomize)", async (t) => {
+    if (!kustomizeTool(t)) return;
+    const repo = copyTree();
+    const env = { PATH: toolPath() };
+    const file = bufferContext({ cwd: repo, env });
+    assert.equal(await main(["lint", "gitops/base/tuned-pod.yaml", "--schemas", SCHEMAS], file), 2);
+    assert.match(file.err(), /the path to lint is a file/);
+    assert.match(file.err(), /tuned-pod\.yaml/);
+    assert.match(file.err(), /llw lint .*gitops\/base/);
+    assert.doesNotMatch(file.err(), /ENOTDIR/);
+    mkdirSync(join(repo, "empty"));
+    const empty = bufferContext({ cwd: repo, env });
+    assert.equal(await main(["lint", "empty", "--schemas", SCHEMAS], empty), 2);
+    assert.match(empty.err(), /nothing to lint: no kustomization\.yaml and no Kubernetes manifest/);
+    assert.match(empty.err(), /llw lint gitops/);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { findKustomize, type KustomizeTool } from "../../src/gitops/kustomize.ts";
-import { type LintResult, lintTree } from "../../src/gitops/lint.ts";
+import { type LintOptions, type LintResult, lintTree } from "../../src/gitops/lint.ts";
 import { SchemaRegistry } from "../../src/gitops/schemas.ts";
 import { ROOT, requireTool, SHARED, toolPath } from "../helpers/tools.ts";
 
@@ -42,11 +42,17 @@ export async function registry(): Promise<SchemaRegistry> {
   return shared;
 }
 
-export async function lintRepo(repo: string, tool: KustomizeTool, sub = "gitops"): Promise<LintResult> {
+export async function lintRepo(
+  repo: string,
+  tool: KustomizeTool,
+  sub = "gitops",
+  options: Partial<LintOptions> = {},
+): Promise<LintResult> {
   return lintTree(join(repo, sub), {
     registry: await registry(),
     repoRoot: repo,
     tool,
     env: { PATH: toolPath() },
+    ...options,
   });
 }

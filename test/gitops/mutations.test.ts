@@ -4,9 +4,10 @@
  * location, and nothing else may turn into an error. Real kubectl kustomize, real upstream schemas.
  */
 import assert from "node:assert/strict";
-import { rmSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import type { LintOptions } from "../../src/gitops/lint.ts";
 import type { LintFinding } from "../../src/gitops/model.ts";
 import { copyTree, edit, kustomizeTool, lintRepo } from "./helpers.ts";
 
@@ -17,6 +18,33 @@ interface Mutation {
   expect: { severity?: "error" | "warning"; rule: string; message: RegExp; file?: string; path?: string };
   /** Other rules that may also report errors for this defect (e.g. a build failing downstream). */
   alsoAllowed?: string[];
+  /** Lint options beyond the defaults (e.g. the OpenShift version). */
+  options?: Partial<LintOptions>;
+}
+
+/** The SR-IOV placeholder as the tree once shipped it: an ENA policy by vendor and device. */
+function addEnaPolicy(g: string): void {
+  writeFileSync(
+    join(g, "overlays/aws/sriov/ena-policy.yaml"),
+    [
+      "apiVersion: sriovnetwork.openshift.io/v1",
+      "kind: SriovNetworkNodePolicy",
+      "metadata:",
+      "  name: workshop-ena",
+      "  namespace: openshift-sriov-network-operator",
+      "spec:",
+      "  resourceName: workshopena",
+      "  nodeSelector:",
+      '    node-role.kubernetes.io/worker-rt: ""',
+      "  numVfs: 1",
+      "  deviceType: netdevice",
+      "  nicSelector:",
+      '    vendor: "1d0f"',
+      '    deviceID: "ec20"',
+      "",
+    ].join("\n"),
+  );
+  edit(join(g, "overlays/aws/sriov/kustomization.yaml"), (s) => `${s}  - ena-policy.yaml\n`);
 }
 
 const MUTATIONS: Mutation[] = [
@@ -112,6 +140,38 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
+    name: "a low-latency VM's CRI-O annotations without a HyperConverged default runtime class",
+    apply: (g) => {
+      // Every generated HyperConverged overlay loses its runtime class (spec: {} patches nothing).
+      for (const d of readdirSync(join(g, "overlays/aws"))) {
+        const patch = join(g, "overlays/aws", d, "hyperconverged/default-runtime-class.yaml");
+        if (d.includes(".metal"))
+          edit(patch, (s) => s.replace(/spec:\n {2}defaultRuntimeClass: .*\n/, "spec: {}\n"));
+      }
+    },
+    expect: {
+      rule: "runtime-class",
+      message:
+        /its CRI-O annotations take effect only under a PerformanceProfile's runtime class.*no HyperConverged in the tree sets it/,
+      file: "base/low-latency-vm.yaml",
+      path: "spec.template.metadata.annotations",
+    },
+  },
+  {
+    name: "a HyperConverged default runtime class whose PerformanceProfile is not in the tree",
+    apply: (g) =>
+      edit(join(g, "overlays/aws/m5.metal/hyperconverged/default-runtime-class.yaml"), (s) =>
+        s.replace("performance-workshop-m5-metal", "performance-workshop-m5"),
+      ),
+    expect: {
+      rule: "runtime-class",
+      message:
+        /runtime class performance-workshop-m5 belongs to a PerformanceProfile named "workshop-m5", which is not in the tree/,
+      file: "overlays/aws/m5.metal/hyperconverged/default-runtime-class.yaml",
+      path: "spec.defaultRuntimeClass",
+    },
+  },
+  {
     name: "a tuned pod that is Burstable (cpu request below its limit)",
     apply: (g) =>
       edit(join(g, "base/tuned-pod.yaml"), (s) =>
@@ -168,12 +228,39 @@ const MUTATIONS: Mutation[] = [
     name: "a NetworkAttachmentDefinition whose resource no SR-IOV policy provides",
     apply: (g) =>
       edit(join(g, "overlays/aws/sriov/network-attachment-definition.yaml"), (s) =>
-        s.replace("openshift.io/workshopena", "openshift.io/workshopnic"),
+        s.replace(
+          "  namespace: low-latency-workshop\n",
+          "  namespace: low-latency-workshop\n  annotations:\n    k8s.v1.cni.cncf.io/resourceName: openshift.io/workshopnic\n",
+        ),
       ),
     expect: {
       rule: "sriov",
       message: /resource openshift.io\/workshopnic is not provided/,
       path: 'metadata.annotations["k8s.v1.cni.cncf.io/resourceName"]',
+    },
+  },
+  {
+    name: "an Amazon ENA SR-IOV policy with the operator webhook enabled, OpenShift version unknown (warning)",
+    apply: addEnaPolicy,
+    expect: {
+      severity: "warning",
+      rule: "sriov",
+      message:
+        /vendor 1d0f \(Amazon ENA\) passes the SR-IOV operator's webhook, enabled by SriovOperatorConfig default .*only from OpenShift 4\.22/,
+      file: "overlays/aws/sriov/ena-policy.yaml",
+      path: "spec.nicSelector.vendor",
+    },
+  },
+  {
+    name: "an Amazon ENA SR-IOV policy with the operator webhook enabled on OpenShift 4.20 (--ocp-version)",
+    apply: addEnaPolicy,
+    options: { ocpVersion: "4.20" },
+    expect: {
+      rule: "sriov",
+      message:
+        /on OpenShift 4\.20 the SR-IOV operator's webhook.*rejects this policy \("vendor 1d0f is not supported" before 4\.22\)/,
+      file: "overlays/aws/sriov/ena-policy.yaml",
+      path: "spec.nicSelector.vendor",
     },
   },
   {
@@ -291,7 +378,7 @@ describe("lint mutation suite: each injected defect is reported (real kubectl ku
       const repo = copyTree();
       try {
         m.apply(join(repo, "gitops"));
-        const r = await lintRepo(repo, tool);
+        const r = await lintRepo(repo, tool, "gitops", m.options);
         const severity = m.expect.severity ?? "error";
         const hit = r.findings.find(
           (f) =>

@@ -30,13 +30,14 @@ async function validateAll(r: SchemaRegistry) {
 }
 
 describe("validators compiled at build time (real tree, real upstream schemas)", () => {
-  it("finds every kind of the workshop tree, including the Secret its cloud-init file defines", async () => {
+  it("finds every kind of the workshop tree, including the Secret its cloud-init file defines and what llw sriov generate writes", async () => {
     const kinds = (await treeKinds(TREE)).map((k) => `${k.apiVersion}/${k.kind}`);
     for (const k of [
       "performance.openshift.io/v2/PerformanceProfile",
       "kubevirt.io/v1/VirtualMachine",
       "argoproj.io/v1alpha1/ApplicationSet",
       "sriovnetwork.openshift.io/v1/SriovNetworkNodePolicy",
+      "sriovnetwork.openshift.io/v1/SriovNetwork",
       "v1/Pod",
       "v1/Secret",
     ]) {

@@ -2,12 +2,68 @@
  * A secondary network is only usable if the device plugin advertises its resource: each
  * NetworkAttachmentDefinition's resourceName annotation (and each SriovNetwork's resourceName)
  * must name a SriovNetworkNodePolicy's resource somewhere in the tree.
+ *
+ * And a policy must get past the operator's admission webhook, or its Application never syncs:
+ * before OpenShift 4.22 the supported-NIC list has no Amazon entry, so with the webhook enabled
+ * (SriovOperatorConfig default, enableOperatorWebhook) a policy with vendor 1d0f (ENA) is rejected
+ * ("vendor 1d0f is not supported"). The version is not in the tree: `llw lint --ocp-version`
+ * makes this an error, without it a warning.
  */
-import { annotations, type Check, finding, get, type LintFinding } from "../model.ts";
+import { FIRST_OPERATOR_AWS_VERSION } from "../../sriov/generate.ts";
+import { annotations, type Check, finding, get, type LintFinding, type LintObject } from "../model.ts";
+
+const AMAZON_VENDOR = "1d0f";
+
+/** The SriovOperatorConfig that enables the webhook, among the tree's objects. */
+function webhookConfig(objects: LintObject[]): LintObject | undefined {
+  return objects.find(
+    (at) =>
+      at.obj.kind === "SriovOperatorConfig" &&
+      String(at.obj.apiVersion).startsWith("sriovnetwork.openshift.io/") &&
+      get(at.obj, "spec.enableOperatorWebhook") === true,
+  );
+}
+
+const checkEnaPolicies: Check = (objects, ctx) => {
+  const config = webhookConfig([...objects, ...(ctx.repoObjects ?? [])]);
+  if (!config) return [];
+  const v = ctx.ocpVersion;
+  const first = `${FIRST_OPERATOR_AWS_VERSION.major}.${FIRST_OPERATOR_AWS_VERSION.minor}`;
+  const before =
+    v !== undefined &&
+    (v.major < FIRST_OPERATOR_AWS_VERSION.major ||
+      (v.major === FIRST_OPERATOR_AWS_VERSION.major && v.minor < FIRST_OPERATOR_AWS_VERSION.minor));
+  if (v !== undefined && !before) return [];
+  const where = config.file ? ` (${config.file})` : "";
+  const out: LintFinding[] = [];
+  for (const at of objects) {
+    if (at.obj.kind !== "SriovNetworkNodePolicy") continue;
+    const vendor = get(at.obj, "spec.nicSelector.vendor");
+    if (typeof vendor !== "string" || vendor.toLowerCase() !== AMAZON_VENDOR) continue;
+    out.push(
+      v !== undefined
+        ? finding(
+            "error",
+            "sriov",
+            at,
+            "spec.nicSelector.vendor",
+            `on OpenShift ${v.major}.${v.minor} the SR-IOV operator's webhook, enabled by SriovOperatorConfig default${where}, rejects this policy ("vendor ${AMAZON_VENDOR} is not supported" before ${first}), so its Application never syncs: generate the host-device attachments instead (llw sriov generate --ocp-version ${v.major}.${v.minor})`,
+          )
+        : finding(
+            "warning",
+            "sriov",
+            at,
+            "spec.nicSelector.vendor",
+            `vendor ${AMAZON_VENDOR} (Amazon ENA) passes the SR-IOV operator's webhook, enabled by SriovOperatorConfig default${where}, only from OpenShift ${first}; before that it is rejected and the Application never syncs. Pass llw lint --ocp-version to check`,
+          ),
+    );
+  }
+  return out;
+};
 
 const RESOURCE_ANNOTATION = "k8s.v1.cni.cncf.io/resourceName";
 
-export const checkSriov: Check = (objects) => {
+export const checkSriov: Check = (objects, ctx) => {
   const resources = new Set<string>();
   for (const { obj } of objects) {
     if (obj.kind !== "SriovNetworkNodePolicy") continue;
@@ -18,7 +74,7 @@ export const checkSriov: Check = (objects) => {
     resources.size > 0
       ? `policies in the tree provide: ${[...resources].join(", ")}`
       : "the tree has no SriovNetworkNodePolicy";
-  const out: LintFinding[] = [];
+  const out: LintFinding[] = checkEnaPolicies(objects, ctx);
   for (const at of objects) {
     if (at.obj.kind === "NetworkAttachmentDefinition") {
       const value = annotations(at.obj)[RESOURCE_ANNOTATION];

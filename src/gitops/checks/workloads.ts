@@ -22,7 +22,7 @@ export const CRIO_ANNOTATIONS = [
   "cpu-quota.crio.io",
   "irq-load-balancing.crio.io",
 ] as const;
-const RUNTIME_CLASS_PREFIX = "performance-";
+export const RUNTIME_CLASS_PREFIX = "performance-";
 
 interface PodTemplate {
   spec: Json;
@@ -250,8 +250,9 @@ function checkVm(
   return out;
 }
 
-export const checkWorkloads: Check = (objects) => {
-  const profiles = profilesOf(objects);
+export const checkWorkloads: Check = (objects, ctx) => {
+  // Profiles outside the linted path count too: base/ uses the runtime class of a generated profile.
+  const profiles = profilesOf([...objects, ...(ctx.repoObjects ?? [])]);
   const out: LintFinding[] = [];
   for (const at of objects) {
     const t = podTemplate(at.obj);
