@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { braceAlternatives } from "../../src/gitops/checks/argocd.ts";
+import { checkVmRuntimeClass } from "../../src/gitops/checks/kubevirt.ts";
 import { parseQuantity, profilePageSize } from "../../src/gitops/checks/quantity.ts";
 import { checkSriov } from "../../src/gitops/checks/sriov.ts";
 import { checkWorkloads } from "../../src/gitops/checks/workloads.ts";
@@ -178,6 +179,50 @@ describe("SR-IOV webhook rule for Amazon ENA policies (facts in, findings out)",
     assert.deepEqual(rules([config(true), policy({ netFilter: "aws/NetworkID:0abc" })], v), []);
     assert.deepEqual(rules([policy({ vendor: "1D0F" })], { ...v, repoObjects: [config(true)] }), [
       "error spec.nicSelector.vendor",
+    ]);
+  });
+});
+
+describe("VM runtime class through HyperConverged defaultRuntimeClass (facts in, findings out)", () => {
+  const profile = at({
+    apiVersion: "performance.openshift.io/v2",
+    kind: "PerformanceProfile",
+    metadata: { name: "workshop-c5-metal" },
+    spec: { nodeSelector: { "node-role.kubernetes.io/worker-rt": "" } },
+  });
+  const hco = (defaultRuntimeClass?: string) =>
+    at({
+      apiVersion: "hco.kubevirt.io/v1beta1",
+      kind: "HyperConverged",
+      metadata: { name: "kubevirt-hyperconverged", namespace: "openshift-cnv" },
+      spec: defaultRuntimeClass ? { defaultRuntimeClass } : {},
+    });
+  const vm = (cpu: Record<string, unknown>) =>
+    at({
+      apiVersion: "kubevirt.io/v1",
+      kind: "VirtualMachine",
+      metadata: { name: "vm", namespace: "ns" },
+      spec: { template: { spec: { domain: { cpu } } } },
+    });
+  const paths = (objects: LintObject[], extra: Partial<CheckContext> = {}) =>
+    checkVmRuntimeClass(objects, { ...ctx, ...extra }).map((f) => `${f.rule} ${f.object} ${f.path}`);
+
+  it("a VM with dedicated CPUs needs a HyperConverged default runtime class with a profile", () => {
+    const pinned = vm({ dedicatedCpuPlacement: true });
+    assert.deepEqual(paths([profile, hco(), pinned]), [
+      "runtime-class VirtualMachine ns/vm spec.template.spec.domain.cpu.dedicatedCpuPlacement",
+    ]);
+    assert.deepEqual(paths([profile, hco("performance-workshop-c5-metal"), pinned]), []);
+    // Found elsewhere in the repository (lint of a sub-folder).
+    assert.deepEqual(paths([pinned], { repoObjects: [profile, hco("performance-workshop-c5-metal")] }), []);
+    // A runtime class that is not a profile's does not count.
+    assert.equal(paths([profile, hco("kata"), pinned]).length, 1);
+  });
+
+  it("a baseline VM needs nothing; a HyperConverged naming a missing profile is reported on itself", () => {
+    assert.deepEqual(paths([profile, hco(), vm({ cores: 2 })]), []);
+    assert.deepEqual(paths([profile, hco("performance-workshop-m5-metal")]), [
+      "runtime-class HyperConverged openshift-cnv/kubevirt-hyperconverged spec.defaultRuntimeClass",
     ]);
   });
 });

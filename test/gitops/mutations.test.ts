@@ -348,6 +348,28 @@ const MUTATIONS: Mutation[] = [
     expect: { rule: "application-path", message: /path gitops\/boot does not exist/ },
   },
   {
+    name: "the fleet sending one catalog instance type to an overlay that does not exist",
+    apply: (g) => rmSync(join(g, "overlays/aws/r5.metal/hyperconverged"), { recursive: true }),
+    expect: {
+      rule: "application-path",
+      message:
+        /for instance type r5\.metal Application instance-kubevirt-hyperconverged gets path gitops\/overlays\/aws\/r5\.metal\/hyperconverged, which does not exist/,
+      file: "fleet/applicationset.yaml",
+    },
+  },
+  {
+    name: "the fleet including a profile file that one catalog instance type lacks",
+    apply: (g) => rmSync(join(g, "overlays/aws/performance-profiles/m6i.metal.yaml")),
+    expect: {
+      rule: "application-path",
+      message:
+        /for instance type m6i\.metal Application tuning includes m6i\.metal\.yaml, which matches no file/,
+      file: "fleet/applicationset.yaml",
+    },
+    // The m6i.metal overlays then name a runtime class whose profile is gone.
+    alsoAllowed: ["runtime-class"],
+  },
+  {
     name: "a plain manifest that is not valid YAML",
     apply: (g) =>
       edit(join(g, "overlays/aws/performance-profiles/machine-config-pool.yaml"), (s) =>

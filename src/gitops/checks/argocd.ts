@@ -6,6 +6,8 @@
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { INSTANCE_TYPES } from "../../topology/catalog.ts";
 import {
   annotations,
   type Check,
@@ -186,6 +188,7 @@ function appTargets(objects: LintObject[], ctx: CheckContext, out: LintFinding[]
     if (obj.kind === "ApplicationSet") {
       const spec = get(obj, "spec.template.spec");
       if (!isObj(spec)) continue;
+      out.push(...checkPerInstanceType(at, spec, ctx));
       sourcesOf(spec).forEach((src, i) => {
         if (typeof src.path !== "string" || src.chart !== undefined) return;
         const base = isObj(spec.source) ? "spec.template.spec.source" : `spec.template.spec.sources[${i}]`;
@@ -208,6 +211,83 @@ function appTargets(objects: LintObject[], ctx: CheckContext, out: LintFinding[]
     }
   }
   return targets;
+}
+
+const INSTANCE_TYPE_VALUE = /\{\{-?\s*\.values\.instanceType\s*-?\}\}/;
+const INSTANCE_TYPE_VALUES = new RegExp(INSTANCE_TYPE_VALUE.source, "g");
+
+/**
+ * An ApplicationSet that takes the instance type from each cluster (`.values.instanceType`) must
+ * work for every instance type of the catalog: its templated path, and the paths and
+ * `directory.include` files its Kustomize patches give the child Applications, are expanded for
+ * each type and must exist. Strings with other template values (the cluster's name, server) are
+ * not checked.
+ */
+function checkPerInstanceType(at: LintObject, spec: Json, ctx: CheckContext): LintFinding[] {
+  const out: LintFinding[] = [];
+  if (!INSTANCE_TYPE_VALUE.test(JSON.stringify(spec))) return out;
+  const expand = (s: string, t: string) => s.replace(INSTANCE_TYPE_VALUES, t);
+  const concrete = (s: string) => !s.includes("{{");
+  const err = (path: string, message: string) =>
+    out.push(finding("error", "application-path", at, path, message));
+  const isDir = (p: string) =>
+    existsSync(join(ctx.repoRoot, p)) && statSync(join(ctx.repoRoot, p)).isDirectory();
+  sourcesOf(spec).forEach((src, i) => {
+    const base = isObj(spec.source) ? "spec.template.spec.source" : `spec.template.spec.sources[${i}]`;
+    if (typeof src.path !== "string") return;
+    for (const t of INSTANCE_TYPES.map((x) => x.name)) {
+      const p = expand(src.path, t);
+      if (p !== src.path && concrete(p) && !isDir(p))
+        err(
+          `${base}.path`,
+          `for instance type ${t} the path is ${p}, which does not exist in the repository`,
+        );
+    }
+    // The child Applications this source renders, by name, for the paths their patches change.
+    const children = concrete(src.path) ? (ctx.unitsByDir.get(join(ctx.repoRoot, src.path)) ?? []) : [];
+    const patches = get(src, "kustomize.patches");
+    if (!Array.isArray(patches)) return;
+    patches.forEach((patch, j) => {
+      if (!isObj(patch) || typeof patch.patch !== "string" || !INSTANCE_TYPE_VALUE.test(patch.patch)) return;
+      const target =
+        isObj(patch.target) && typeof patch.target.name === "string" ? patch.target.name : undefined;
+      const child = children.find((c) => c.obj.kind === "Application" && nameOf(c.obj) === target);
+      const childPath = child ? get(child.obj, "spec.source.path") : undefined;
+      const where = `${base}.kustomize.patches[${j}].patch`;
+      for (const t of INSTANCE_TYPES.map((x) => x.name)) {
+        let ops: unknown;
+        try {
+          ops = parseYaml(expand(patch.patch, t));
+        } catch {
+          return; // a patch Kustomize cannot read fails the build, reported elsewhere
+        }
+        if (!Array.isArray(ops)) return;
+        for (const op of ops) {
+          if (!isObj(op) || typeof op.value !== "string" || !concrete(op.value)) continue;
+          const app = target ? `Application ${target}` : "the Applications";
+          if (op.path === "/spec/source/path" && !isDir(op.value))
+            err(
+              where,
+              `for instance type ${t} ${app} gets path ${op.value}, which does not exist in the repository`,
+            );
+          if (
+            op.path === "/spec/source/directory/include" &&
+            typeof childPath === "string" &&
+            isDir(childPath)
+          ) {
+            const files = readdirSync(join(ctx.repoRoot, childPath));
+            for (const alt of braceAlternatives(op.value))
+              if (!files.some((f) => globToRegExp(alt).test(f)))
+                err(
+                  where,
+                  `for instance type ${t} ${app} includes ${alt}, which matches no file in ${childPath}`,
+                );
+          }
+        }
+      }
+    });
+  });
+  return out;
 }
 
 export const checkArgo: Check = (objects, ctx) => {
