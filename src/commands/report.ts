@@ -36,13 +36,22 @@ export async function run(opts: ReportOptions, ctx: Context): Promise<number> {
   const notCompared: string[] = [];
   // Each group is compared with the first earlier group that measured the same thing (the same
   // jitter tools, or the same kube-burner jobs): "latency-baseline latency" pairs up even after
-  // "baseline tuned". With --force, with the first earlier group of the same unit.
+  // "baseline tuned". With --force, with the first earlier group of the same unit. A group that
+  // is the baseline of a later one is compared too; only a group that takes part in no comparison
+  // while groups of the same unit exist is reported as not compared.
+  const paired = new Set<Group>();
   groups.forEach((g, i) => {
     const sameUnit = groups.slice(0, i).filter((b) => b.runs[0]?.unit === g.runs[0]?.unit);
     const base = opts.force ? sameUnit[0] : sameUnit.find((b) => !incomparable(b, g));
-    if (base) comparisons.push(compareGroups(base, g, { thresholdPct: opts.threshold ?? 5 }));
-    else if (sameUnit.length) notCompared.push(`${g.label} not compared: ${incomparable(sameUnit[0]!, g)}`);
+    if (!base) return;
+    comparisons.push(compareGroups(base, g, { thresholdPct: opts.threshold ?? 5 }));
+    paired.add(base).add(g);
   });
+  for (const g of groups) {
+    if (paired.has(g)) continue;
+    const other = groups.find((b) => b !== g && b.runs[0]?.unit === g.runs[0]?.unit);
+    if (other) notCompared.push(`${g.label} not compared: ${incomparable(other, g)}`);
+  }
   const model = buildReport(
     opts.title ?? "Low-latency workshop: test, change, re-test",
     groups,

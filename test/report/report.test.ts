@@ -218,6 +218,31 @@ describe("llw report in a real headless Chromium", () => {
     );
   });
 
+  it("pairs each tool's before and after, oslat and cyclictest interleaved, and calls neither baseline 'not compared'", async () => {
+    writeCyclictestRun("cyclic-before");
+    writeCyclictestRun("cyclic-after");
+    const out = join(results, "both-tools.html");
+    const ctx = bufferContext({ cwd: results });
+    assert.equal(
+      await main(
+        ["report", "jitter-baseline", "cyclic-before", "jitter-tuned", "cyclic-after", "-o", out],
+        ctx,
+      ),
+      0,
+      ctx.err(),
+    );
+    assert.doesNotMatch(ctx.err(), /not compared/);
+    const html = readFileSync(out, "utf8");
+    const data = JSON.parse(
+      /<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!,
+    );
+    assert.deepEqual(
+      data.verdicts.map((v: { baseline: string; candidate: string }) => `${v.candidate} vs ${v.baseline}`),
+      ["jitter-tuned vs jitter-baseline", "cyclic-after vs cyclic-before"],
+    );
+    assert.doesNotMatch(html, /not compared/);
+  });
+
   it("refuses to overwrite an existing report without --force", async () => {
     const out = join(results, "exists.html");
     writeFileSync(out, "mine");
