@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { mulberry32 } from "./prng.ts";
 
 export const UUID = "3c1f5a0e-8d3b-4b7e-9a57-0d2f4f0c9e11";
 
@@ -124,17 +125,8 @@ export function writeV1Run(dir: string, job: string, docs: unknown[], quantiles:
   return m;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so generated runs are the same every time. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers, so generated runs are the same every time. */
+export const rng = mulberry32;
 
 /**
  * Writes results/<label>/<run>/ with metadata.json and a v2 metrics directory of `pods` pods whose
