@@ -4,9 +4,8 @@
  */
 import { resolve } from "node:path";
 import { lintTree } from "../gitops/lint.ts";
+import { loadSchemas } from "../gitops/load-schemas.ts";
 import { renderLint } from "../gitops/report.ts";
-import { SchemaRegistry } from "../gitops/schemas.ts";
-import { defaultCacheDir, shippedValidatorDir } from "../gitops/validator-cache.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, UserError } from "../lib/errors.ts";
 import { toJson } from "../lib/output.ts";
@@ -30,31 +29,25 @@ export function defaultSchemaDir(cwd: string, env: NodeJS.ProcessEnv): string | 
 
 export async function run(opts: LintCommandOptions, ctx: Context): Promise<number> {
   const path = resolve(ctx.cwd, opts.path ?? "gitops");
-  const cacheDir = defaultCacheDir(ctx.env);
-  const shippedDir = shippedValidatorDir(ctx.env);
-  const registry = new SchemaRegistry({
-    ...(cacheDir ? { cacheDir } : {}),
-    ...(shippedDir ? { shippedDir } : {}),
-  });
   const dir = opts.schemas ? resolve(ctx.cwd, opts.schemas) : defaultSchemaDir(ctx.cwd, ctx.env);
-  if (opts.schemasFromCluster) {
-    const kube = {
-      ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
-      ...(opts.context ? { context: opts.context } : {}),
-    };
-    // client-node is loaded only for this option.
-    const { addClusterCrds } = await import("../gitops/cluster-schemas.ts");
-    await addClusterCrds(registry, kube, ctx.env, ctx.cwd);
-  } else if (!dir) {
+  if (!dir && !opts.schemasFromCluster) {
     throw new UserError({
       what: "no schemas to validate against",
       where: "--schemas",
       next: "pass --schemas DIR (CRD YAML and Kubernetes OpenAPI JSON files), set LLW_CRDS_DIR, or use --schemas-from-cluster",
     });
   }
-  // With --schemas-from-cluster the cluster is the truth for custom resources: only the built-in
-  // Kubernetes OpenAPI documents come from the directory.
-  if (dir) await registry.addDirectory(dir, { crds: !opts.schemasFromCluster });
+  const registry = await loadSchemas({
+    env: ctx.env,
+    cwd: ctx.cwd,
+    dir,
+    fromCluster: opts.schemasFromCluster
+      ? {
+          ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+          ...(opts.context ? { context: opts.context } : {}),
+        }
+      : undefined,
+  });
   const result = await lintTree(path, {
     registry,
     env: ctx.env,

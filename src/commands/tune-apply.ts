@@ -11,7 +11,6 @@ import { type LoadedObject, loadManifests } from "../cluster/manifests.ts";
 import { Progress } from "../cluster/progress.ts";
 import { applyTuning, readAndPlan, type TuneResult } from "../cluster/tune.ts";
 import type { TuningPlan } from "../cluster/tune-plan.ts";
-import { defaultCacheDir, shippedValidatorDir } from "../gitops/validator-cache.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, type Problem, UserError } from "../lib/errors.ts";
 import { emit, renderTable } from "../lib/output.ts";
@@ -80,23 +79,18 @@ async function lintProblems(
       where: "--schemas",
       next: "pass --schemas DIR (CRD YAML and Kubernetes OpenAPI JSON files), set LLW_CRDS_DIR, or use --schemas-from-cluster (the cluster's CRDs); --no-lint applies without schema validation",
     });
-  const cacheDir = defaultCacheDir(ctx.env);
-  const shippedDir = shippedValidatorDir(ctx.env);
-  const [{ lintChangeSet, mergeProblems }, { SchemaRegistry }] = await Promise.all([
+  const [{ lintChangeSet, mergeProblems }, { loadSchemas }] = await Promise.all([
     import("../cluster/changeset-lint.ts"),
-    import("../gitops/schemas.ts"),
+    import("../gitops/load-schemas.ts"),
   ]);
-  const registry = new SchemaRegistry({
-    ...(cacheDir ? { cacheDir } : {}),
-    ...(shippedDir ? { shippedDir } : {}),
+  // The cluster is the truth for custom resources (every kind a tuning change set holds is one);
+  // the directory, when there is one, still describes the built-in kinds.
+  const registry = await loadSchemas({
+    env: ctx.env,
+    cwd: ctx.cwd,
+    dir: schemaDir,
+    fromCluster: opts.schemasFromCluster ? { kubeconfig: opts.kubeconfig, context: opts.context } : undefined,
   });
-  if (opts.schemasFromCluster) {
-    // The cluster is the truth for custom resources (every kind a tuning change set holds is
-    // one); the directory, when there is one, still describes the built-in kinds.
-    const { addClusterCrds } = await import("../gitops/cluster-schemas.ts");
-    await addClusterCrds(registry, { kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd);
-  }
-  if (schemaDir) await registry.addDirectory(schemaDir, { crds: !opts.schemasFromCluster });
   const lint = await lintChangeSet(opts.paths, loaded, { cwd: ctx.cwd, env: ctx.env, registry });
   for (const w of lint.warnings)
     ctx.stderr.write(`${ctx.colors.yellow("warning:")} ${w.what}\n  where: ${w.where}\n`);
