@@ -3,12 +3,12 @@
 // Against the schemas lint uses by default (LLW_CRDS_DIR, else the workshop's schemas/); without
 // them there is nothing to compile against: lint then compiles on first use, and this says so.
 import { join } from "node:path";
-import { defaultSchemaDir } from "../src/commands/lint.ts";
 import { precompileValidators } from "../src/gitops/precompile.ts";
 import { SHIPPED_VALIDATORS } from "../src/gitops/validator-cache.ts";
+import { findSchemaDir } from "../src/lib/schema-dir.ts";
 
 const root = join(import.meta.dirname, "..");
-const schemas = defaultSchemaDir(process.cwd(), process.env);
+const schemas = findSchemaDir(process.cwd(), process.env);
 if (!schemas) {
   console.log("precompile-validators: no schema directory (LLW_CRDS_DIR or schemas/); skipped");
 } else {

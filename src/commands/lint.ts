@@ -22,14 +22,9 @@ export interface LintCommandOptions {
   output?: string;
 }
 
-/** --schemas, else $LLW_CRDS_DIR, else the workshop's bundled schemas/ (src/lib/schema-dir.ts). */
-export function defaultSchemaDir(cwd: string, env: NodeJS.ProcessEnv): string | undefined {
-  return findSchemaDir(cwd, env);
-}
-
 export async function run(opts: LintCommandOptions, ctx: Context): Promise<number> {
   const path = resolve(ctx.cwd, opts.path ?? "gitops");
-  const dir = opts.schemas ? resolve(ctx.cwd, opts.schemas) : defaultSchemaDir(ctx.cwd, ctx.env);
+  const dir = opts.schemas ? resolve(ctx.cwd, opts.schemas) : findSchemaDir(ctx.cwd, ctx.env);
   if (!dir && !opts.schemasFromCluster) {
     throw new UserError({
       what: "no schemas to validate against",

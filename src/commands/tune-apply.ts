@@ -14,7 +14,7 @@ import type { TuningPlan } from "../cluster/tune-plan.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, type Problem, UserError } from "../lib/errors.ts";
 import { emit, renderTable } from "../lib/output.ts";
-import { defaultSchemaDir } from "./lint.ts";
+import { findSchemaDir } from "../lib/schema-dir.ts";
 
 export interface TuneApplyOptions {
   paths: string[];
@@ -52,7 +52,7 @@ function schemaDirFor(opts: TuneApplyOptions, ctx: Context): string | undefined 
       });
     return dir;
   }
-  return (opts.findSchemaDir ?? defaultSchemaDir)(ctx.cwd, ctx.env);
+  return (opts.findSchemaDir ?? findSchemaDir)(ctx.cwd, ctx.env);
 }
 
 /**
