@@ -14,14 +14,14 @@ import { bufferContext } from "../../src/lib/context.ts";
 import { readCrd, validateAgainstCrd } from "../../src/schema/crd.ts";
 import { FakeApiServer } from "../helpers/fake-apiserver.ts";
 import { OPENSHIFT_RESOURCES } from "../helpers/fake-openshift.ts";
-import { ROOT, SHARED } from "../helpers/tools.ts";
+import { ROOT, SCHEMAS_DIR } from "../helpers/tools.ts";
 
 mkdirSync(join(ROOT, "test-artifacts"), { recursive: true });
 const FIXTURE = join(ROOT, "test", "aws", "fixtures", "worker-machinesets.yaml");
 const list = () => parseAllDocuments(readFileSync(FIXTURE, "utf8")).map((d) => d.toJS() as Obj);
 const source = () => chooseSource(awsWorkerMachineSets(list()), {}, FIXTURE);
 const OPTS = { instanceType: "c5.metal", role: "worker-rt", replicas: 1, rootVolumeGiB: 250 };
-const crd = (f: string) => readCrd(join(SHARED, "crds", f));
+const crd = (f: string) => readCrd(join(SCHEMAS_DIR, f));
 
 describe("planMetalMachineSet", () => {
   it("keeps what ties a machine to the cluster and changes type, root volume, names and role", () => {
@@ -130,7 +130,7 @@ describe("planMetalMachineSet", () => {
 
 describe("llw aws machineset (offline, from a MachineSet file)", () => {
   it("prints the MachineSet and MachineConfigPool as YAML", async () => {
-    const ctx = bufferContext({ env: { LLW_CRDS_DIR: join(SHARED, "crds") } });
+    const ctx = bufferContext({ env: { LLW_CRDS_DIR: SCHEMAS_DIR } });
     assert.equal(
       await main(
         [

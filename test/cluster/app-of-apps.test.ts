@@ -13,7 +13,7 @@ import { parse, parseAllDocuments, stringify } from "yaml";
 import { childSourcePatch, type KustomizePatch } from "../../src/cluster/install-plan.ts";
 import { rootApplication } from "../../src/commands/install.ts";
 import { readCrd, validateAgainstCrd } from "../../src/schema/crd.ts";
-import { ROOT, requireTool, SHARED } from "../helpers/tools.ts";
+import { ROOT, requireTool, SCHEMAS_DIR } from "../helpers/tools.ts";
 
 const FORK = "https://github.com/someone/low-latency-workshop.git";
 const BRANCH = "lab/it's-mine";
@@ -58,7 +58,7 @@ function upstreamChildren(): App[] {
 describe("app of apps on a fork", () => {
   it("the root Application's patch is valid against the real Application CRD", () => {
     const app = rootApplication(FORK, BRANCH, "gitops/bootstrap");
-    const crd = readCrd(join(SHARED, "crds", "applications.argoproj.io.yaml"));
+    const crd = readCrd(join(SCHEMAS_DIR, "applications.argoproj.io.yaml"));
     assert.deepEqual(validateAgainstCrd(app, crd), []);
     assert.deepEqual(app.spec.source.kustomize.patches, [childSourcePatch(FORK, BRANCH)]);
   });

@@ -7,7 +7,7 @@ import { run as tuneApply } from "../../src/commands/tune-apply.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { statusBody } from "../helpers/fake-apiserver.ts";
 import { cond, type McoStats, simulateMco } from "../helpers/fake-openshift.ts";
-import { requireTool, SHARED, toolPath } from "../helpers/tools.ts";
+import { requireTool, SCHEMAS_DIR, toolPath } from "../helpers/tools.ts";
 import { profile, sriovPolicy, startWorld, type World, writeChangeSet } from "./world.ts";
 
 const MCP = "machineconfiguration.openshift.io/v1";
@@ -209,7 +209,7 @@ describe("fake API server: llw tune apply", () => {
       "performanceprofiles.performance.openshift.io.yaml",
       "sriovnetworknodepolicies.sriovnetwork.openshift.io.yaml",
     ])
-      w.api.seed(parseYaml(readFileSync(join(SHARED, "crds", f), "utf8"), { maxAliasCount: -1 }));
+      w.api.seed(parseYaml(readFileSync(join(SCHEMAS_DIR, f), "utf8"), { maxAliasCount: -1 }));
     const ctx = () =>
       bufferContext({ cwd: w.dir, env: { PATH: process.env.PATH, HOME: w.dir, KUBECONFIG: w.kubeconfig } });
     const base = { interval: "0s", settle: "0s", findSchemaDir: () => undefined, schemasFromCluster: true };

@@ -6,10 +6,10 @@ import type { TestContext } from "node:test";
 import { findKustomize, type KustomizeTool } from "../../src/gitops/kustomize.ts";
 import { type LintOptions, type LintResult, lintTree } from "../../src/gitops/lint.ts";
 import { SchemaRegistry } from "../../src/gitops/schemas.ts";
-import { ROOT, requireTool, SHARED, toolPath } from "../helpers/tools.ts";
+import { ROOT, requireTool, SCHEMAS_DIR, toolPath } from "../helpers/tools.ts";
 
 export const TREE = join(ROOT, "gitops");
-export const SCHEMAS = join(SHARED, "crds");
+export const SCHEMAS = SCHEMAS_DIR;
 
 /** The real kubectl from .tools/bin (npm run tools), or the test is skipped (fails under CI). */
 export function kustomizeTool(t: TestContext): KustomizeTool | undefined {

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
-export const SHARED = join(ROOT, "..", "shared");
+/** The upstream CRDs and OpenAPI documents the repository ships (provenance in schemas/MANIFEST.md). */
+export const SCHEMAS_DIR = join(ROOT, "schemas");
 
 /** PATH with the repository's .tools/bin first (where scripts/install-tools.sh puts kubectl). */
 export function toolPath(env: NodeJS.ProcessEnv = process.env): string {

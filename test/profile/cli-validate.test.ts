@@ -13,7 +13,7 @@ async function tmp(): Promise<string> {
   return mkdtemp(join(tmpdir(), "llw-profile-"));
 }
 
-describe("llw profile validate (in-process CLI, real CRD from ../shared/crds)", () => {
+describe("llw profile validate (in-process CLI, the real upstream CRD shipped in schemas/)", () => {
   it("a generated profile is valid against webhook rules, the CRD schema and the topology", async () => {
     const dir = await tmp();
     const gen = bufferContext({ cwd: dir });

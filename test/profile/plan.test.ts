@@ -8,10 +8,10 @@ import { validateProfile } from "../../src/profile/validate.ts";
 import { readCrd, validateAgainstCrd } from "../../src/schema/crd.ts";
 import { getInstanceType, INSTANCE_TYPES, topologyOf } from "../../src/topology/catalog.ts";
 import { buildTopology } from "../../src/topology/model.ts";
-import { SHARED } from "../helpers/tools.ts";
+import { SCHEMAS_DIR } from "../helpers/tools.ts";
 import { ppcBareMetal, smtOff } from "./fixtures.ts";
 
-const crd = readCrd(join(SHARED, "crds", "performanceprofiles.performance.openshift.io.yaml"));
+const crd = readCrd(join(SCHEMAS_DIR, "performanceprofiles.performance.openshift.io.yaml"));
 
 describe("planProfile for every catalog entry", () => {
   for (const it_ of INSTANCE_TYPES) {

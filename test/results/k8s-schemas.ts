@@ -1,19 +1,18 @@
 /**
- * Validates rendered workload objects against the real upstream schemas in ../shared/crds
+ * Validates rendered workload objects against the real upstream schemas shipped in schemas/
  * (Kubernetes OpenAPI v3 for Pods, KubeVirt's swagger for VirtualMachines) through the same
  * schema registry `llw lint` uses, strictly: unknown fields are rejected as the API server's
  * strict field validation does.
  */
-import { join } from "node:path";
 import { SchemaRegistry } from "../../src/gitops/schemas.ts";
-import { SHARED } from "../helpers/tools.ts";
+import { SCHEMAS_DIR } from "../helpers/tools.ts";
 
 export type Validate = (obj: unknown) => Promise<string[]>;
 
-/** A validator for any kind the OpenAPI documents in ../shared/crds describe. */
+/** A validator for any kind the OpenAPI documents in schemas/ describe. */
 export async function upstreamValidator(): Promise<Validate> {
   const registry = new SchemaRegistry();
-  await registry.addDirectory(join(SHARED, "crds"), { crds: false });
+  await registry.addDirectory(SCHEMAS_DIR, { crds: false });
   return async (obj) => {
     const o = obj as Record<string, unknown>;
     const issues = await registry.validate(o);

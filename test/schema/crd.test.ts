@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { UserError } from "../../src/lib/errors.ts";
 import { readCrd, validateAgainstCrd } from "../../src/schema/crd.ts";
-import { SHARED } from "../helpers/tools.ts";
+import { SCHEMAS_DIR } from "../helpers/tools.ts";
 
-const crd = readCrd(join(SHARED, "crds", "performanceprofiles.performance.openshift.io.yaml"));
+const crd = readCrd(join(SCHEMAS_DIR, "performanceprofiles.performance.openshift.io.yaml"));
 const good = {
   apiVersion: "performance.openshift.io/v2",
   kind: "PerformanceProfile",
@@ -60,16 +60,14 @@ describe("CRD schema validation against the real upstream PerformanceProfile CRD
   });
   it("refuses a file that is not a CRD, with a UserError naming it", () => {
     assert.throws(
-      () => readCrd(join(SHARED, "crds", "MANIFEST.md")),
+      () => readCrd(join(SCHEMAS_DIR, "MANIFEST.md")),
       (e: unknown) => e instanceof UserError,
     );
   });
 });
 
 describe("CRD schema validation: the fields every custom resource has", () => {
-  const nad = readCrd(
-    join(SHARED, "crds", "network-attachment-definitions.k8s.cni.cncf.io.upstream-main.yaml"),
-  );
+  const nad = readCrd(join(SCHEMAS_DIR, "network-attachment-definitions.k8s.cni.cncf.io.upstream-main.yaml"));
   const obj = {
     apiVersion: "k8s.cni.cncf.io/v1",
     kind: "NetworkAttachmentDefinition",

@@ -28,7 +28,7 @@ import {
   startThrottlingProxy,
   useMoto,
 } from "../helpers/moto.ts";
-import { ROOT, requireTool, SHARED, toolPath } from "../helpers/tools.ts";
+import { ROOT, requireTool, SCHEMAS_DIR, toolPath } from "../helpers/tools.ts";
 import { buildWorld, CLUSTER_TAG, createVpc, INFRA_ID, runInstance, type World } from "./fixture.ts";
 
 const OUT = "gitops/overlays/aws/sriov";
@@ -64,12 +64,12 @@ async function llw(m: Moto, args: string[], cwd = tmp(), env: Record<string, str
 let efaProxy: LoopbackProxy | undefined;
 
 const CRDS = {
-  policy419: readCrd(join(SHARED, "crds", "sriovnetworknodepolicies.sriovnetwork.openshift.io.yaml")),
+  policy419: readCrd(join(SCHEMAS_DIR, "sriovnetworknodepolicies.sriovnetwork.openshift.io.yaml")),
   policyMain: readCrd(
-    join(SHARED, "crds", "sriovnetworknodepolicies.sriovnetwork.openshift.io.upstream-main.yaml"),
+    join(SCHEMAS_DIR, "sriovnetworknodepolicies.sriovnetwork.openshift.io.upstream-main.yaml"),
   ),
-  sriovNetwork: readCrd(join(SHARED, "crds", "sriovnetworks.sriovnetwork.openshift.io.yaml")),
-  nad: readCrd(join(SHARED, "crds", "network-attachment-definitions.k8s.cni.cncf.io.yaml")),
+  sriovNetwork: readCrd(join(SCHEMAS_DIR, "sriovnetworks.sriovnetwork.openshift.io.yaml")),
+  nad: readCrd(join(SCHEMAS_DIR, "network-attachment-definitions.k8s.cni.cncf.io.yaml")),
 };
 
 function assertValid(obj: Obj): void {
@@ -326,16 +326,7 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
       const lint = bufferContext({ cwd: repo, env: { ...process.env, PATH: toolPath() } });
       const code = await main(
         // The version the manifests were generated for: lint's SR-IOV checks depend on it.
-        [
-          "lint",
-          join(repo, OUT),
-          "--schemas",
-          join(SHARED, "crds"),
-          "--ocp-version",
-          variant[1]!,
-          "-o",
-          "json",
-        ],
+        ["lint", join(repo, OUT), "--schemas", SCHEMAS_DIR, "--ocp-version", variant[1]!, "-o", "json"],
         lint,
       );
       assert.equal(code, 0, `${lint.out()}\n${lint.err()}`);
