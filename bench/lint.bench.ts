@@ -14,7 +14,7 @@ import { report, summarize, time, timeCommand } from "./lib.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const TREE = join(ROOT, "gitops");
-const SCHEMAS = join(ROOT, "..", "shared", "crds");
+const SCHEMAS = join(ROOT, "schemas");
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 
 export default async function lintBench(): Promise<void> {
