@@ -735,6 +735,13 @@ export const COMMANDS: CommandSpec[] = [
         parse: numberOption("--alpha", 0, 1),
       },
       {
+        flags: "--min-buckets <n>",
+        description:
+          "histogram-based series (jitter, 1 us buckets): smallest change that counts, in buckets (one bucket's shift is not a change)",
+        default: 2,
+        parse: numberOption("--min-buckets", 0),
+      },
+      {
         flags: "--metric <name>",
         description: "metrics to compare (repeatable): P50, P95, P99, max, mean",
         parse: listOption,
