@@ -694,7 +694,15 @@ export const COMMANDS: CommandSpec[] = [
         flags: "--release <version>",
         description: "kube-burner release to install (default: the pinned one)",
       },
-      { flags: "--base-url <url>", description: "release download base URL (mirrors)" },
+      {
+        flags: "--base-url <url>",
+        description:
+          "https base URL of a release mirror (default: LLW_KUBE_BURNER_BASE_URL, else GitHub); the digest still comes from llw's pin or the official release",
+      },
+      {
+        flags: "--sha256 <digest>",
+        description: "the archive's SHA-256, from a source you trust, for a release llw pins no digest for",
+      },
       { flags: "--force", description: "replace an existing kube-burner" },
     ],
     examples: [{ cmd: "llw bench install", what: "install the pinned kube-burner into .tools/bin" }],
