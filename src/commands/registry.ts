@@ -993,6 +993,12 @@ export const COMMANDS: CommandSpec[] = [
       },
       { flags: "--role <name>", description: "node role and MachineConfigPool name", default: "worker-rt" },
       {
+        flags: "--imds <mode>",
+        description:
+          "instance metadata: optional (IMDSv1 and v2: the 4.22 SR-IOV operator reads ENIs with IMDSv1) or required (IMDSv2 only); default: as the source MachineSet",
+        choices: ["optional", "required"],
+      },
+      {
         flags: "--output-dir <dir>",
         description:
           "write machineset-<name>.yaml and machineconfigpool-<role>.yaml here instead of printing",
