@@ -54,6 +54,18 @@ function numberOption(flag: string, min: number, max = Number.POSITIVE_INFINITY)
   };
 }
 
+// --- bench show/compare, report: how result directories are read ---
+const RESULT_READ_OPTIONS: OptionSpec[] = [
+  {
+    flags: "--include-incomplete",
+    description: "keep runs whose metadata says they were interrupted before kube-burner finished",
+  },
+  {
+    flags: "--mixed-runs",
+    description: "read files of several kube-burner runs (UUIDs) found in one directory together",
+  },
+];
+
 // --- aws: shared options ---
 const AWS_OPTIONS: OptionSpec[] = [
   { flags: "--region <code>", description: "AWS region (default: AWS_REGION or the profile's region)" },
@@ -717,6 +729,7 @@ export const COMMANDS: CommandSpec[] = [
     args: [
       { name: "run", description: "a run directory (results/<label>/<run>) or a label", required: true },
     ],
+    options: [...RESULT_READ_OPTIONS],
     output: ["table", "json", "yaml"],
     examples: [
       { cmd: "llw bench show results/tuned/run-1", what: "per-condition pod start-up latencies of one run" },
@@ -733,8 +746,10 @@ export const COMMANDS: CommandSpec[] = [
       "one side, a t prediction test of the single run; with one run per side, exact order-statistic intervals and Fisher's " +
       "exact test for quantiles ('too few samples' when a run is too small for the percentile: P99 needs 368) and Welch's t " +
       "for means. p-values are Holm-adjusted across all rows. A metric is regressed/improved only if the adjusted p is below " +
-      "--alpha and the change exceeds both --threshold and --min-delta. Exits 1 if any metric regressed. Refuses groups " +
-      "that measured different things (oslat vs cyclictest, pods vs VMs) unless --force.",
+      "--alpha and the change exceeds both --threshold and --min-delta (and, for jitter histograms, --min-buckets). Figures " +
+      "beyond a histogram's range are bounds and not tested. Exits 1 if any metric regressed. Refuses groups " +
+      "that measured different things (oslat vs cyclictest, pods vs VMs) unless --allow-different; leaves out " +
+      "interrupted runs unless --include-incomplete.",
     args: [
       {
         name: "runs",
@@ -763,15 +778,24 @@ export const COMMANDS: CommandSpec[] = [
         parse: numberOption("--alpha", 0, 1),
       },
       {
+        flags: "--min-buckets <n>",
+        description:
+          "histogram-based series (jitter, 1 us buckets): smallest change that counts, in buckets (one bucket's shift is not a change)",
+        default: 2,
+        parse: numberOption("--min-buckets", 0),
+      },
+      {
         flags: "--metric <name>",
         description: "metrics to compare (repeatable): P50, P95, P99, max, mean",
         parse: listOption,
       },
       {
-        flags: "--force",
+        flags: "--allow-different",
         description:
           "compare groups that measured different things (tools, workloads): only the series they share",
       },
+      { flags: "--force", description: "deprecated spelling of --allow-different" },
+      ...RESULT_READ_OPTIONS,
     ],
     output: ["table", "markdown", "json"],
     examples: [
@@ -905,10 +929,21 @@ export const COMMANDS: CommandSpec[] = [
         parse: numberOption("--threshold", 0),
       },
       {
+        flags: "--min-buckets <n>",
+        description: "jitter series: smallest change that counts, in 1 us histogram buckets",
+        default: 2,
+        parse: numberOption("--min-buckets", 0),
+      },
+      {
+        flags: "--allow-different",
+        description: "compare groups that measured different things (tools, workloads)",
+      },
+      {
         flags: "--force",
         description:
-          "overwrite an existing file; also compare groups that measured different things (tools, workloads)",
+          "replace an existing file that llw did not write (a report it wrote earlier is replaced anyway); deprecated: also compares different things",
       },
+      ...RESULT_READ_OPTIONS,
     ],
     examples: [
       { cmd: "llw report baseline tuned -o report.html", what: "baseline vs tuned report" },
@@ -957,6 +992,12 @@ export const COMMANDS: CommandSpec[] = [
         parse: intOption("--root-volume", 1),
       },
       { flags: "--role <name>", description: "node role and MachineConfigPool name", default: "worker-rt" },
+      {
+        flags: "--imds <mode>",
+        description:
+          "instance metadata: optional (IMDSv1 and v2: the 4.22 SR-IOV operator reads ENIs with IMDSv1) or required (IMDSv2 only); default: as the source MachineSet",
+        choices: ["optional", "required"],
+      },
       {
         flags: "--output-dir <dir>",
         description:
