@@ -1,0 +1,296 @@
+/**
+ * The data network over a cluster's life, against the EC2 emulator (moto_server emulating
+ * CloudFormation and EC2): a metal worker removed, an ENI deleted by hand. moto performs
+ * AWS::EC2::NetworkInterfaceAttachment not at all, so these run with --attach-with ec2, where llw
+ * attaches; what moto's stack update does differently from CloudFormation is said where it matters.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import {
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DeleteNetworkInterfaceCommand,
+  DescribeNetworkInterfacesCommand,
+  DetachNetworkInterfaceCommand,
+  type EC2Client,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from "@aws-sdk/client-ec2";
+import { main } from "../../src/cli.ts";
+import { bufferContext } from "../../src/lib/context.ts";
+import { MOTO_CREDENTIALS, MOTO_REGION, useMoto } from "../helpers/moto.ts";
+import { ROOT } from "../helpers/tools.ts";
+
+process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
+process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
+
+const INFRA = "life-x7k2p";
+const CLUSTER_TAG = `kubernetes.io/cluster/${INFRA}`;
+
+async function cluster(ec2: EC2Client) {
+  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.0.0.0/16" }))).Vpc!;
+  const subnet = async (cidr: string, zone: string) =>
+    (await ec2.send(new CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: cidr, AvailabilityZone: zone })))
+      .Subnet!;
+  const a = await subnet("10.0.0.0/19", "us-east-1a");
+  const b = await subnet("10.0.32.0/19", "us-east-1b");
+  const run = async (subnetId: string) =>
+    (
+      await ec2.send(
+        new RunInstancesCommand({
+          ImageId: "ami-12c6146b",
+          MinCount: 1,
+          MaxCount: 1,
+          InstanceType: "c5.metal",
+          SubnetId: subnetId,
+          TagSpecifications: [{ ResourceType: "instance", Tags: [{ Key: CLUSTER_TAG, Value: "owned" }] }],
+        }),
+      )
+    ).Instances![0]!;
+  return { vpc, a, b, metalA: await run(a.SubnetId!), metalB: await run(b.SubnetId!), run };
+}
+
+const ctxFor = (endpoint: string, cwd?: string) =>
+  bufferContext({ ...(cwd && { cwd }), env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: endpoint } });
+
+interface Iface {
+  networkInterfaceId: string;
+  instanceId: string;
+  deviceIndex: number;
+  subnetId: string;
+  logicalId: string;
+  attachment: string;
+}
+
+async function up(endpoint: string, extra: string[] = [], cwd?: string) {
+  const ctx = ctxFor(endpoint, cwd);
+  const code = await main(
+    ["aws", "network", "up", "--cluster", INFRA, "--attach-with", "ec2", "-o", "json", ...extra],
+    ctx,
+  );
+  return { code, ctx, out: code === 0 ? JSON.parse(ctx.out()) : undefined };
+}
+
+async function enisOn(ec2: EC2Client, instanceId: string) {
+  const r = await ec2.send(
+    new DescribeNetworkInterfacesCommand({
+      Filters: [{ Name: "attachment.instance-id", Values: [instanceId] }],
+    }),
+  );
+  return (r.NetworkInterfaces ?? [])
+    .map((n) => ({ id: n.NetworkInterfaceId, subnet: n.SubnetId, deviceIndex: n.Attachment?.DeviceIndex }))
+    .sort((x, y) => (x.deviceIndex ?? 0) - (y.deviceIndex ?? 0));
+}
+
+describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", () => {
+  const moto = useMoto();
+
+  it("removing the first of two metal workers and running up again: the other worker keeps its subnet, ENIs and device indexes, and the update succeeds", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const ec2 = m.ec2();
+    const c = await cluster(ec2);
+    const first = await up(m.endpoint, ["--interfaces", "2"]);
+    assert.equal(first.code, 0, first.ctx.err());
+    const bBefore = await enisOn(ec2, c.metalB.InstanceId!);
+    assert.equal(bBefore.length, 3, "primary + 2 data ENIs");
+    const bIfaces = (first.out.interfaces as Iface[]).filter((i) => i.instanceId === c.metalB.InstanceId);
+    assert.deepEqual(
+      bIfaces.map((i) => i.logicalId),
+      ["Worker2Interface1", "Worker2Interface2"],
+      "worker B has slot 2",
+    );
+
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [c.metalA.InstanceId!] }));
+    const second = await up(m.endpoint, ["--interfaces", "2"]);
+    assert.equal(second.code, 0, second.ctx.err());
+    assert.equal(second.out.action, "updated");
+    assert.deepEqual(await enisOn(ec2, c.metalB.InstanceId!), bBefore, "B's ENIs, subnet and device indexes");
+    const after = second.out.interfaces as Iface[];
+    assert.deepEqual(
+      after.map((i) => [i.logicalId, i.networkInterfaceId, i.instanceId, i.deviceIndex, i.subnetId]),
+      bIfaces.map((i) => [i.logicalId, i.networkInterfaceId, i.instanceId, i.deviceIndex, i.subnetId]),
+      "the stack reports exactly B's ENIs, in the same slots",
+    );
+    assert.deepEqual(
+      second.out.subnets.map((s: { zone: string }) => s.zone),
+      ["us-east-1b"],
+      "zone a's data subnet is gone with its only worker",
+    );
+    const down = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+  });
+
+  it("an ENI deleted by hand: status, up and down all exit 0 with a warning naming it (the emulator cannot recreate it; up then says how to rebuild)", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const ec2 = m.ec2();
+    const c = await cluster(ec2);
+    const first = await up(m.endpoint);
+    assert.equal(first.code, 0, first.ctx.err());
+    const victim = (first.out.interfaces as Iface[]).find((i) => i.instanceId === c.metalB.InstanceId)!;
+    const keep = (first.out.interfaces as Iface[]).find((i) => i.instanceId === c.metalA.InstanceId)!;
+    const attachment = (
+      await ec2.send(
+        new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [victim.networkInterfaceId] }),
+      )
+    ).NetworkInterfaces![0]!.Attachment!.AttachmentId!;
+    await ec2.send(new DetachNetworkInterfaceCommand({ AttachmentId: attachment }));
+    await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: victim.networkInterfaceId }));
+
+    const status = ctxFor(m.endpoint);
+    assert.equal(
+      await main(["aws", "network", "status", "--cluster", INFRA, "-o", "json"], status),
+      0,
+      status.err(),
+    );
+    const st = JSON.parse(status.out());
+    assert.deepEqual(
+      st.interfaces.map((i: Iface & { state: string }) => [i.networkInterfaceId, i.state]).sort(),
+      [
+        [keep.networkInterfaceId, "attached"],
+        [victim.networkInterfaceId, "missing"],
+      ].sort(),
+    );
+    assert.match(
+      status.err(),
+      new RegExp(`warning: ENIs of the stack no longer exist[^\\n]*${victim.networkInterfaceId}`),
+    );
+
+    // up empties the worker's slot for one update, then restores it: real CloudFormation deletes
+    // the slot's resources and creates them anew (slots.test.ts checks that against the template).
+    // moto 5.2 keeps a conditional resource's old record through parameter-only updates, so here
+    // the ENI stays missing and up says how to rebuild; the other worker is untouched either way.
+    const again = await up(m.endpoint);
+    assert.equal(again.code, 0, again.ctx.err());
+    assert.match(again.ctx.err(), /warning: ENIs of the stack no longer exist/);
+    assert.match(
+      again.ctx.err(),
+      new RegExp(
+        `warning: the stack did not recreate ${victim.networkInterfaceId}: run \`llw aws network down`,
+      ),
+    );
+    const after = again.out.interfaces as (Iface & { state: string })[];
+    assert.deepEqual(
+      after.map((i) => [i.networkInterfaceId, i.state]).sort(),
+      [
+        [keep.networkInterfaceId, "attached"],
+        [victim.networkInterfaceId, "missing"],
+      ].sort(),
+    );
+    const newB = { networkInterfaceId: keep.networkInterfaceId };
+
+    // Another ENI deleted by hand, then down: the stack is removed all the same.
+    await ec2.send(
+      new DetachNetworkInterfaceCommand({
+        AttachmentId: (
+          await ec2.send(
+            new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [newB.networkInterfaceId] }),
+          )
+        ).NetworkInterfaces![0]!.Attachment!.AttachmentId!,
+      }),
+    );
+    await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: newB.networkInterfaceId }));
+    const down = ctxFor(m.endpoint);
+    assert.equal(
+      await main(["aws", "network", "down", "--cluster", INFRA, "-o", "json"], down),
+      0,
+      down.err(),
+    );
+    assert.match(down.err(), /warning: ENIs of the stack were already gone/);
+    assert.deepEqual(
+      JSON.parse(down.out()).missing.sort(),
+      [victim.networkInterfaceId, newB.networkInterfaceId].sort(),
+    );
+  });
+
+  it("a worker replaced by the machine API (old instance terminated, a new one in the same zone): up re-attaches the same ENIs, with their MAC and address, to the new instance", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const ec2 = m.ec2();
+    const c = await cluster(ec2);
+    const first = await up(m.endpoint);
+    assert.equal(first.code, 0, first.ctx.err());
+    const old = (first.out.interfaces as (Iface & { macAddress: string; privateIpAddress: string })[]).find(
+      (i) => i.instanceId === c.metalB.InstanceId,
+    )!;
+    // The 4.19-4.21 attachments generated before the replacement name the old instance.
+    const repo = mkdtempSync(join(ROOT, "test-artifacts", "lifecycle-"));
+    const gen = ctxFor(m.endpoint, repo);
+    assert.equal(
+      await main(["sriov", "generate", "--infra-id", INFRA, "--ocp-version", "4.20", "--no-cluster"], gen),
+      0,
+      gen.err(),
+    );
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [c.metalB.InstanceId!] }));
+    const status = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA, "-o", "json"], status), 0);
+    assert.equal(
+      JSON.parse(status.out()).interfaces.find((i: Iface) => i.networkInterfaceId === old.networkInterfaceId)
+        .state,
+      "instance-gone",
+    );
+    assert.match(status.err(), /the instance of a metal worker is gone/);
+
+    const replacement = await c.run(c.b.SubnetId!);
+    const again = await up(m.endpoint, [], repo);
+    assert.equal(again.code, 0, again.ctx.err());
+    assert.match(
+      again.ctx.err(),
+      new RegExp(
+        `warning: gitops/overlays/aws/sriov/network-attachment-definition-[^ ]+ names ${c.metalB.InstanceId}[^\\n]*regenerate the attachments \\(llw sriov generate --ocp-version 4\\.20 --infra-id ${INFRA}`,
+      ),
+    );
+    assert.doesNotMatch(
+      again.ctx.err(),
+      new RegExp(`names ${c.metalA.InstanceId}`),
+      "A's attachment is still right",
+    );
+    const now = (
+      again.out.interfaces as (Iface & { macAddress: string; privateIpAddress: string; state: string })[]
+    ).find((i) => i.instanceId === replacement.InstanceId)!;
+    assert.deepEqual(
+      [
+        now.logicalId,
+        now.networkInterfaceId,
+        now.macAddress,
+        now.privateIpAddress,
+        now.deviceIndex,
+        now.state,
+      ],
+      [old.logicalId, old.networkInterfaceId, old.macAddress, old.privateIpAddress, 1, "attached"],
+    );
+    assert.deepEqual(again.out.attached, [old.networkInterfaceId]);
+    assert.deepEqual(await enisOn(ec2, replacement.InstanceId!), [
+      { id: (await enisOn(ec2, replacement.InstanceId!))[0]!.id, subnet: c.b.SubnetId, deviceIndex: 0 },
+      { id: old.networkInterfaceId, subnet: old.subnetId, deviceIndex: 1 },
+    ]);
+    const down = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+  });
+
+  it("an orphaned stack (every instance of the cluster gone): status says so and names the clean-up", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const ec2 = m.ec2();
+    const c = await cluster(ec2);
+    assert.equal((await up(m.endpoint)).code, 0);
+    await ec2.send(
+      new TerminateInstancesCommand({ InstanceIds: [c.metalA.InstanceId!, c.metalB.InstanceId!] }),
+    );
+    const status = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA], status), 0, status.err());
+    assert.match(
+      status.err(),
+      /orphaned stack: no running instance is tagged kubernetes\.io\/cluster\/life-x7k2p[\s\S]*llw aws network down --cluster life-x7k2p/,
+    );
+    const down = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+  });
+});
