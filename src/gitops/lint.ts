@@ -12,10 +12,12 @@ import { readInputText } from "../lib/input.ts";
 import { yamlToJs } from "../lib/yaml-input.ts";
 import { parseOcpVersion } from "../sriov/generate.ts";
 import { checkArgo } from "./checks/argocd.ts";
+import { checkInstanceTypes } from "./checks/instance-types.ts";
 import { checkVmRuntimeClass } from "./checks/kubevirt.ts";
 import { checkOlm } from "./checks/olm.ts";
 import { checkProfiles } from "./checks/profiles.ts";
 import { checkSriov } from "./checks/sriov.ts";
+import { checkEvictionStrategy, checkVmImages, checkWholeCores } from "./checks/vms.ts";
 import { checkWorkloads } from "./checks/workloads.ts";
 import { discover, indexSources, type Unit } from "./discover.ts";
 import { renderKubeBurnerWorkload } from "./kube-burner.ts";
@@ -50,6 +52,8 @@ export interface LintOptions {
   ocpVersion?: string;
   /** Extra checks, run with the built-in ones. */
   checks?: Check[];
+  /** The day support windows (VM image releases) are evaluated on; default: now. */
+  now?: Date;
   /**
    * Directories of schemas (the one validated against): upstream reference documents, not
    * manifests of the tree, so a lint of the whole repository skips them.
@@ -80,9 +84,13 @@ export const BUILTIN_CHECKS: Check[] = [
   checkProfiles,
   checkWorkloads,
   checkVmRuntimeClass,
+  checkVmImages,
+  checkEvictionStrategy,
+  checkWholeCores,
   checkSriov,
   checkOlm,
   checkArgo,
+  checkInstanceTypes,
 ];
 
 /** Kinds whose objects other objects rely on, looked up in the rest of the repository too. */
@@ -380,6 +388,7 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
     unitsByDir,
     repoObjects: await repositoryFacts(root, repoRoot),
     ...(ocpVersion ? { ocpVersion } : {}),
+    ...(options.now ? { now: options.now } : {}),
   };
   for (const check of [...BUILTIN_CHECKS, ...(options.checks ?? [])]) findings.push(...check(all, ctx));
 

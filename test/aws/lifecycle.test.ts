@@ -5,6 +5,8 @@
  * attaches; what moto's stack update does differently from CloudFormation is said where it matters.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
   CreateSubnetCommand,
@@ -18,7 +20,8 @@ import {
 } from "@aws-sdk/client-ec2";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
-import { MOTO_CREDENTIALS, MOTO_REGION, useMoto } from "../helpers/moto.ts";
+import { MOTO_CREDENTIALS, MOTO_REGION, startProxy, useMoto } from "../helpers/moto.ts";
+import { ROOT } from "../helpers/tools.ts";
 
 process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
 process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
@@ -49,8 +52,8 @@ async function cluster(ec2: EC2Client) {
   return { vpc, a, b, metalA: await run(a.SubnetId!), metalB: await run(b.SubnetId!), run };
 }
 
-const ctxFor = (endpoint: string) =>
-  bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: endpoint } });
+const ctxFor = (endpoint: string, cwd?: string) =>
+  bufferContext({ ...(cwd && { cwd }), env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: endpoint } });
 
 interface Iface {
   networkInterfaceId: string;
@@ -61,8 +64,8 @@ interface Iface {
   attachment: string;
 }
 
-async function up(endpoint: string, extra: string[] = []) {
-  const ctx = ctxFor(endpoint);
+async function up(endpoint: string, extra: string[] = [], cwd?: string) {
+  const ctx = ctxFor(endpoint, cwd);
   const code = await main(
     ["aws", "network", "up", "--cluster", INFRA, "--attach-with", "ec2", "-o", "json", ...extra],
     ctx,
@@ -119,5 +122,216 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     );
     const down = ctxFor(m.endpoint);
     assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+  });
+
+  it("an ENI deleted by hand: status, up and down all exit 0 with a warning naming it (the emulator cannot recreate it; up then says how to rebuild)", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const ec2 = m.ec2();
+    const c = await cluster(ec2);
+    const first = await up(m.endpoint);
+    assert.equal(first.code, 0, first.ctx.err());
+    const victim = (first.out.interfaces as Iface[]).find((i) => i.instanceId === c.metalB.InstanceId)!;
+    const keep = (first.out.interfaces as Iface[]).find((i) => i.instanceId === c.metalA.InstanceId)!;
+    const attachment = (
+      await ec2.send(
+        new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [victim.networkInterfaceId] }),
+      )
+    ).NetworkInterfaces![0]!.Attachment!.AttachmentId!;
+    await ec2.send(new DetachNetworkInterfaceCommand({ AttachmentId: attachment }));
+    await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: victim.networkInterfaceId }));
+
+    const status = ctxFor(m.endpoint);
+    assert.equal(
+      await main(["aws", "network", "status", "--cluster", INFRA, "-o", "json"], status),
+      0,
+      status.err(),
+    );
+    const st = JSON.parse(status.out());
+    assert.deepEqual(
+      st.interfaces.map((i: Iface & { state: string }) => [i.networkInterfaceId, i.state]).sort(),
+      [
+        [keep.networkInterfaceId, "attached"],
+        [victim.networkInterfaceId, "missing"],
+      ].sort(),
+    );
+    assert.match(
+      status.err(),
+      new RegExp(`warning: ENIs of the stack no longer exist[^\\n]*${victim.networkInterfaceId}`),
+    );
+
+    // up empties the worker's slot for one update, then restores it: real CloudFormation deletes
+    // the slot's resources and creates them anew (slots.test.ts checks that against the template).
+    // moto 5.2 keeps a conditional resource's old record through parameter-only updates, so here
+    // the ENI stays missing and up says how to rebuild; the other worker is untouched either way.
+    const again = await up(m.endpoint);
+    assert.equal(again.code, 0, again.ctx.err());
+    assert.match(again.ctx.err(), /warning: ENIs of the stack no longer exist/);
+    assert.match(
+      again.ctx.err(),
+      new RegExp(
+        `warning: the stack did not recreate ${victim.networkInterfaceId}: run \`llw aws network down`,
+      ),
+    );
+    const after = again.out.interfaces as (Iface & { state: string })[];
+    assert.deepEqual(
+      after.map((i) => [i.networkInterfaceId, i.state]).sort(),
+      [
+        [keep.networkInterfaceId, "attached"],
+        [victim.networkInterfaceId, "missing"],
+      ].sort(),
+    );
+    const newB = { networkInterfaceId: keep.networkInterfaceId };
+
+    // Another ENI deleted by hand, then down: the stack is removed all the same.
+    await ec2.send(
+      new DetachNetworkInterfaceCommand({
+        AttachmentId: (
+          await ec2.send(
+            new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [newB.networkInterfaceId] }),
+          )
+        ).NetworkInterfaces![0]!.Attachment!.AttachmentId!,
+      }),
+    );
+    await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: newB.networkInterfaceId }));
+    const down = ctxFor(m.endpoint);
+    assert.equal(
+      await main(["aws", "network", "down", "--cluster", INFRA, "-o", "json"], down),
+      0,
+      down.err(),
+    );
+    assert.match(down.err(), /warning: ENIs of the stack were already gone/);
+    assert.deepEqual(
+      JSON.parse(down.out()).missing.sort(),
+      [victim.networkInterfaceId, newB.networkInterfaceId].sort(),
+    );
+  });
+
+  it("a worker replaced by the machine API (old instance terminated, a new one in the same zone): up re-attaches the same ENIs, with their MAC and address, to the new instance", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const ec2 = m.ec2();
+    const c = await cluster(ec2);
+    const first = await up(m.endpoint);
+    assert.equal(first.code, 0, first.ctx.err());
+    const old = (first.out.interfaces as (Iface & { macAddress: string; privateIpAddress: string })[]).find(
+      (i) => i.instanceId === c.metalB.InstanceId,
+    )!;
+    // The 4.19-4.21 attachments generated before the replacement name the old instance.
+    const repo = mkdtempSync(join(ROOT, "test-artifacts", "lifecycle-"));
+    const gen = ctxFor(m.endpoint, repo);
+    assert.equal(
+      await main(["sriov", "generate", "--infra-id", INFRA, "--ocp-version", "4.20", "--no-cluster"], gen),
+      0,
+      gen.err(),
+    );
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [c.metalB.InstanceId!] }));
+    const status = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA, "-o", "json"], status), 0);
+    assert.equal(
+      JSON.parse(status.out()).interfaces.find((i: Iface) => i.networkInterfaceId === old.networkInterfaceId)
+        .state,
+      "instance-gone",
+    );
+    assert.match(status.err(), /the instance of a metal worker is gone/);
+
+    const replacement = await c.run(c.b.SubnetId!);
+    const again = await up(m.endpoint, [], repo);
+    assert.equal(again.code, 0, again.ctx.err());
+    assert.match(
+      again.ctx.err(),
+      new RegExp(
+        `warning: gitops/overlays/aws/sriov/network-attachment-definition-[^ ]+ names ${c.metalB.InstanceId}[^\\n]*regenerate the attachments \\(llw sriov generate --ocp-version 4\\.20 --infra-id ${INFRA}`,
+      ),
+    );
+    assert.doesNotMatch(
+      again.ctx.err(),
+      new RegExp(`names ${c.metalA.InstanceId}`),
+      "A's attachment is still right",
+    );
+    const now = (
+      again.out.interfaces as (Iface & { macAddress: string; privateIpAddress: string; state: string })[]
+    ).find((i) => i.instanceId === replacement.InstanceId)!;
+    assert.deepEqual(
+      [
+        now.logicalId,
+        now.networkInterfaceId,
+        now.macAddress,
+        now.privateIpAddress,
+        now.deviceIndex,
+        now.state,
+      ],
+      [old.logicalId, old.networkInterfaceId, old.macAddress, old.privateIpAddress, 1, "attached"],
+    );
+    assert.deepEqual(again.out.attached, [old.networkInterfaceId]);
+    assert.deepEqual(await enisOn(ec2, replacement.InstanceId!), [
+      { id: (await enisOn(ec2, replacement.InstanceId!))[0]!.id, subnet: c.b.SubnetId, deviceIndex: 0 },
+      { id: old.networkInterfaceId, subnet: old.subnetId, deviceIndex: 1 },
+    ]);
+    const down = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+  });
+
+  it("an orphaned stack (every instance of the cluster gone): status says so and names the clean-up", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const ec2 = m.ec2();
+    const c = await cluster(ec2);
+    assert.equal((await up(m.endpoint)).code, 0);
+    await ec2.send(
+      new TerminateInstancesCommand({ InstanceIds: [c.metalA.InstanceId!, c.metalB.InstanceId!] }),
+    );
+    const status = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA], status), 0, status.err());
+    assert.match(
+      status.err(),
+      /orphaned stack: no running instance is tagged kubernetes\.io\/cluster\/life-x7k2p[\s\S]*llw aws network down --cluster life-x7k2p/,
+    );
+    const down = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+  });
+
+  it("metal workers still pending (EC2 reports pending for the first answers, through a loopback proxy: moto starts instances running): up waits for them before planning, then attaches", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    await cluster(m.ec2());
+    let pendingAnswers = 2;
+    const proxy = await startProxy(m.endpoint, {
+      rewrite: (body, req) => {
+        if (req.action !== "DescribeInstances" || pendingAnswers <= 0) return body;
+        pendingAnswers--;
+        // How EC2 reports an instance that is still starting: state code 0, name pending.
+        return body.replace(
+          /<code>16<\/code>(\s*)<name>running<\/name>/g,
+          "<code>0</code>$1<name>pending</name>",
+        );
+      },
+    });
+    try {
+      const ctx = bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: proxy.endpoint } });
+      const code = await main(
+        ["aws", "network", "up", "--cluster", INFRA, "--attach-with", "ec2", "-o", "json"],
+        ctx,
+      );
+      assert.equal(code, 0, ctx.err());
+      assert.match(
+        ctx.err(),
+        /waiting for i-\w+(, i-\w+)* to leave pending \(ENIs attach only to running instances\)/,
+      );
+      assert.equal(pendingAnswers, 0, "llw asked again until the workers ran");
+      const out = JSON.parse(ctx.out());
+      assert.deepEqual(
+        out.interfaces.map((i: { state: string }) => i.state),
+        ["attached", "attached"],
+      );
+      const down = bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: proxy.endpoint } });
+      assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+    } finally {
+      await proxy.close();
+    }
   });
 });
