@@ -45,6 +45,7 @@ export async function run(opts: LintCommandOptions, ctx: Context): Promise<numbe
   });
   const result = await lintTree(path, {
     registry,
+    ...(dir ? { schemaDirs: [dir] } : {}),
     env: ctx.env,
     ...(opts.repoRoot ? { repoRoot: resolve(ctx.cwd, opts.repoRoot) } : {}),
     ...(opts.ocpVersion ? { ocpVersion: opts.ocpVersion } : {}),

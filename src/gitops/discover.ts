@@ -1,12 +1,14 @@
 /**
  * Finds what there is to lint under a directory: every kustomization (a directory with a
  * kustomization.yaml, kustomization.yml or Kustomization file), every Kustomize Component (which
- * cannot build alone), and every directory of plain manifests outside any kustomization (the
- * way Argo CD syncs a directory without a kustomization file).
+ * cannot build alone), every directory of plain manifests outside any kustomization (the
+ * way Argo CD syncs a directory without a kustomization file), and every kube-burner workload
+ * (a config whose object templates are Go templates: rendered before they are checked).
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { isGoTemplate, isKubeBurnerConfig, templateFiles } from "./kube-burner.ts";
 
 export const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 const SKIP_DIRS = new Set(["node_modules", ".git", ".tools", "dist"]);
@@ -14,7 +16,11 @@ const SKIP_DIRS = new Set(["node_modules", ".git", ".tools", "dist"]);
 export type Unit =
   | { type: "kustomization"; dir: string }
   | { type: "component"; dir: string }
-  | { type: "manifests"; dir: string; files: string[] };
+  | { type: "manifests"; dir: string; files: string[] }
+  /** A kube-burner config and the object templates it names. */
+  | { type: "kube-burner"; dir: string; config: string; templates: string[] }
+  /** Go templates no kube-burner config under the linted path uses: they cannot be checked alone. */
+  | { type: "templates"; dir: string; files: string[] };
 
 export interface Discovery {
   units: Unit[];
@@ -25,6 +31,7 @@ export interface Discovery {
 export async function discover(root: string): Promise<Discovery> {
   const units: Unit[] = [];
   const yamlFiles: string[] = [];
+  const templates: { dir: string; file: string }[] = [];
   const walk = async (dir: string, insideKustomization: boolean): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
     const names = new Set(entries.map((e) => e.name));
@@ -33,15 +40,27 @@ export async function discover(root: string): Promise<Discovery> {
       .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name) && !KUSTOMIZATION_FILES.includes(e.name))
       .map((e) => join(dir, e.name))
       .sort();
-    yamlFiles.push(...yamls);
     if (kfile) {
+      yamlFiles.push(...yamls);
       const text = await readFile(join(dir, kfile), "utf8");
       const component = /^kind:\s*Component\s*$/m.test(text);
       units.push({ type: component ? "component" : "kustomization", dir });
     } else if (!insideKustomization && yamls.length > 0) {
       const manifests: string[] = [];
-      for (const f of yamls) if (await looksLikeManifest(f)) manifests.push(f);
+      for (const f of yamls) {
+        const text = await readFile(f, "utf8");
+        if (isKubeBurnerConfig(text)) {
+          units.push({ type: "kube-burner", dir, config: f, templates: templateFiles(f, text) });
+        } else if (isGoTemplate(text)) {
+          templates.push({ dir, file: f });
+        } else {
+          yamlFiles.push(f);
+          if (looksLikeManifest(text)) manifests.push(f);
+        }
+      }
       if (manifests.length > 0) units.push({ type: "manifests", dir, files: manifests });
+    } else {
+      yamlFiles.push(...yamls);
     }
     const subdirs = entries
       .filter((e) => e.isDirectory() && !SKIP_DIRS.has(e.name) && !e.name.startsWith("."))
@@ -50,12 +69,17 @@ export async function discover(root: string): Promise<Discovery> {
     for (const s of subdirs) await walk(join(dir, s), insideKustomization || kfile !== undefined);
   };
   await walk(root, false);
+  // Templates a workload under the root renders are checked with it; the others are listed.
+  const used = new Set(units.flatMap((u) => (u.type === "kube-burner" ? u.templates : [])));
+  const orphans = new Map<string, string[]>();
+  for (const t of templates)
+    if (!used.has(t.file)) orphans.set(t.dir, [...(orphans.get(t.dir) ?? []), t.file]);
+  for (const [dir, files] of orphans) units.push({ type: "templates", dir, files });
   return { units, yamlFiles };
 }
 
 /** A YAML file with at least one document that has apiVersion and kind (or is unparsable). */
-async function looksLikeManifest(file: string): Promise<boolean> {
-  const text = await readFile(file, "utf8");
+function looksLikeManifest(text: string): boolean {
   return /^apiVersion:/m.test(text) && /^kind:/m.test(text);
 }
 

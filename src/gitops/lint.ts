@@ -17,6 +17,7 @@ import { checkProfiles } from "./checks/profiles.ts";
 import { checkSriov } from "./checks/sriov.ts";
 import { checkWorkloads } from "./checks/workloads.ts";
 import { discover, indexSources, type Unit } from "./discover.ts";
+import { renderKubeBurnerWorkload } from "./kube-burner.ts";
 import { type BuildResult, buildAll, findKustomize, type KustomizeTool } from "./kustomize.ts";
 import {
   type Check,
@@ -48,13 +49,18 @@ export interface LintOptions {
   ocpVersion?: string;
   /** Extra checks, run with the built-in ones. */
   checks?: Check[];
+  /**
+   * Directories of schemas (the one validated against): upstream reference documents, not
+   * manifests of the tree, so a lint of the whole repository skips them.
+   */
+  schemaDirs?: string[];
 }
 
 export interface UnitResult {
   /** Relative to the linted path ("." for the path itself). */
   path: string;
   type: Unit["type"];
-  status: "built" | "read" | "failed" | "skipped";
+  status: "built" | "read" | "rendered" | "failed" | "skipped";
   objects: number;
   reason?: string;
 }
@@ -84,17 +90,20 @@ const FACT_KINDS = /^kind:\s*(PerformanceProfile|HyperConverged|SriovOperatorCon
 /**
  * PerformanceProfiles, HyperConverged and SriovOperatorConfig objects of the repository outside the linted path, read
  * from the source files of the repository's top-level folder that holds the path (gitops/ when
- * linting gitops/base), so that linting part of the tree does not report what another part
- * provides. Nothing when the linted path is that folder, the root, or outside the repository.
+ * linting gitops/base) and of gitops/ (what benchmarks/ runs against), so that linting part of
+ * the repository does not report what another part provides. Nothing when the linted path is
+ * the root or outside the repository.
  */
 async function repositoryFacts(root: string, repoRoot: string): Promise<LintObject[]> {
   const inside = relative(repoRoot, root);
   if (inside === "" || inside.startsWith("..") || resolve(repoRoot, inside) !== root) return [];
-  const top = join(repoRoot, inside.split(sep)[0]!);
-  if (top === root) return [];
-  const { yamlFiles } = await discover(top);
+  // The workloads in benchmarks/ run against the cluster the GitOps tree describes.
+  const tops = [...new Set([join(repoRoot, inside.split(sep)[0]!), join(repoRoot, "gitops")])].filter(
+    (t) => t !== root && existsSync(t),
+  );
+  const files = (await Promise.all(tops.map(async (t) => (await discover(t)).yamlFiles))).flat();
   const out: LintObject[] = [];
-  for (const f of yamlFiles) {
+  for (const f of files) {
     if (f.startsWith(root + sep)) continue;
     const text = await readFile(f, "utf8");
     if (!FACT_KINDS.test(text)) continue;
@@ -120,9 +129,18 @@ function parseObjects(text: string): { objects: Json[]; error?: string } {
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0) return { objects, error: doc.errors[0]!.message };
     const o = doc.toJS({ maxAliasCount: -1 }) as unknown;
-    if (isObj(o)) objects.push(o);
+    if (isObj(o)) objects.push(...listItems(o));
   }
   return { objects };
+}
+
+/**
+ * A `v1 List` (what `oc get -o yaml` prints) is its items, as `oc apply -f` applies them
+ * (kubernetes/kubectl, master, pkg/cmd/util/helpers resource builder: `Flatten` of a List).
+ */
+function listItems(o: Json): Json[] {
+  if (o.apiVersion === "v1" && o.kind === "List" && Array.isArray(o.items)) return o.items.filter(isObj);
+  return [o];
 }
 
 /** The file an object most likely came from: same kind and name, nearest the unit's directory. */
@@ -207,8 +225,48 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
   const unitResults: UnitResult[] = [];
   const all: LintObject[] = [];
   const unitsByDir = new Map<string, LintObject[]>();
+  const schemaDirs = (options.schemaDirs ?? (options.schemas ? [options.schemas] : [])).map((d) =>
+    resolve(d),
+  );
   for (const u of units) {
     const unit = rel(u.dir);
+    if (schemaDirs.some((d) => u.dir === d || u.dir.startsWith(d + sep))) {
+      unitResults.push({
+        path: unit,
+        type: u.type,
+        status: "skipped",
+        objects: 0,
+        reason: "the schemas lint validates against: upstream reference documents, not manifests to deploy",
+      });
+      continue;
+    }
+    if (u.type === "templates") {
+      unitResults.push({
+        path: unit,
+        type: u.type,
+        status: "skipped",
+        objects: 0,
+        reason:
+          "Go templates (kube-burner object templates) are checked once rendered, with the workload that uses them: lint the folder that holds its config",
+      });
+      continue;
+    }
+    if (u.type === "kube-burner") {
+      const r = await renderKubeBurnerWorkload(u.config);
+      const objs = r.objects.map((o) => ({ obj: o.obj, unit, file: rel(o.template) }));
+      for (const p of r.problems)
+        findings.push({
+          severity: p.severity,
+          rule: "kube-burner",
+          unit,
+          file: rel(p.file),
+          message: p.message,
+        });
+      unitResults.push({ path: unit, type: u.type, status: "rendered", objects: objs.length });
+      unitsByDir.set(u.dir, objs);
+      all.push(...objs);
+      continue;
+    }
     if (u.type === "component") {
       unitResults.push({
         path: unit,

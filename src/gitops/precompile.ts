@@ -17,7 +17,9 @@ import { writeValidator } from "./validator-cache.ts";
 export async function treeKinds(tree: string): Promise<{ apiVersion: string; kind: string }[]> {
   const { units, yamlFiles } = await discover(tree);
   const kustomizations = units.flatMap((u) =>
-    u.type === "manifests" ? [] : KUSTOMIZATION_FILES.map((f) => join(u.dir, f)).filter((f) => existsSync(f)),
+    u.type !== "kustomization" && u.type !== "component"
+      ? []
+      : KUSTOMIZATION_FILES.map((f) => join(u.dir, f)).filter((f) => existsSync(f)),
   );
   const found = new Map<string, { apiVersion: string; kind: string }>();
   const add = (apiVersion: unknown, kind: unknown) => {

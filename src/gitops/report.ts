@@ -29,10 +29,12 @@ export function renderLint(result: LintResult, ctx: Context): string {
     lines.push(`${mark} ${u.path} (${what}, ${u.objects} object${u.objects === 1 ? "" : "s"})`);
     for (const f of fs) lines.push(formatFinding(f, ctx));
   }
-  const units = result.units.filter((u) => u.status !== "skipped").length;
+  const checked = result.units.filter((u) => u.status !== "skipped");
+  const workloads = checked.filter((u) => u.type === "kube-burner").length;
+  const units = checked.length - workloads;
   lines.push(
     "",
-    `${units} kustomizations and manifest directories, ${result.errors} error${result.errors === 1 ? "" : "s"}, ` +
+    `${units} kustomizations and manifest directories, ${workloads > 0 ? `${workloads} kube-burner workload${workloads === 1 ? "" : "s"}, ` : ""}${result.errors} error${result.errors === 1 ? "" : "s"}, ` +
       `${result.warnings} warning${result.warnings === 1 ? "" : "s"} (built with ${result.tool})`,
   );
   return `${lines.join("\n")}\n`;

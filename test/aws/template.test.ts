@@ -90,6 +90,43 @@ describe("data-network CloudFormation template", () => {
     }
   });
 
+  it("the security group sends only to the data subnets (its declared egress replaces EC2's allow-all) and ENIs keep the source/destination check", () => {
+    const res = dataNetworkTemplate().Resources as Record<string, Resource>;
+    const sg = res.DataSecurityGroup!.Properties.SecurityGroupEgress as {
+      "Fn::If": [string, object, object];
+    }[];
+    assert.equal(sg.length, LIMITS.zones);
+    sg.forEach((rule, i) => {
+      assert.equal(rule["Fn::If"][0], `HasZone${i + 1}`);
+      assert.deepEqual(rule["Fn::If"][1], {
+        IpProtocol: "-1",
+        CidrIp: { Ref: `SubnetCidr${i + 1}` },
+        Description: `All traffic to data subnet ${i + 1}`,
+      });
+      assert.deepEqual(rule["Fn::If"][2], { Ref: "AWS::NoValue" });
+    });
+    for (const r of Object.values(res).filter((x) => x.Type === "AWS::EC2::NetworkInterface"))
+      assert.equal(r.Properties.SourceDestCheck, undefined);
+  });
+
+  it("zone parameters accept every AWS zone grammar (commercial, GovCloud, ISO, Local Zones) and nothing that could leave a file name", () => {
+    const tpl = dataNetworkTemplate() as { Parameters: Record<string, { AllowedPattern?: string }> };
+    for (const name of ["AvailabilityZone1", "WorkerZone4"]) {
+      const re = new RegExp(tpl.Parameters[name]!.AllowedPattern!);
+      for (const ok of [
+        "",
+        "us-east-2a",
+        "us-gov-west-1a",
+        "us-iso-east-1a",
+        "us-east-1-bos-1a",
+        "cn-north-1a",
+      ])
+        assert.ok(re.test(ok), `${name} ${ok}`);
+      for (const bad of ["us-east-1a/../x", "US-EAST-1A", "us-east-1", "useast1a", "us-east-1a\n"])
+        assert.ok(!re.test(bad), `${name} ${bad}`);
+    }
+  });
+
   it("the aws CLI's YAML reader (PyYAML) reads the version as a string, not a date", (t) => {
     if (!requireTool(t, "python3", "apt-get install python3")) return;
     const out = execFileSync(

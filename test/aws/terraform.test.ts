@@ -153,7 +153,10 @@ function cfnRules(resources: Record<string, CfnResource>): string[] {
         rules.push(fromProps("ingress", p));
       const egress = r.Properties.SecurityGroupEgress as Record<string, unknown>[] | undefined;
       if (egress) sgDeclaresEgress = true;
-      for (const p of egress ?? []) rules.push(fromProps("egress", p));
+      // A per-zone rule is { "Fn::If": [HasZoneN, rule, AWS::NoValue] }: the rule when the zone exists.
+      const unwrap = (p: Record<string, unknown>) =>
+        (p["Fn::If"] as [string, Record<string, unknown>] | undefined)?.[1] ?? p;
+      for (const p of egress ?? []) rules.push(fromProps("egress", unwrap(p)));
     }
     if (r.Type === "AWS::EC2::SecurityGroupIngress") rules.push(fromProps("ingress", r.Properties));
     if (r.Type === "AWS::EC2::SecurityGroupEgress") rules.push(fromProps("egress", r.Properties));
@@ -162,9 +165,15 @@ function cfnRules(resources: Record<string, CfnResource>): string[] {
   return [...new Set(rules.map(ruleKey))].sort();
 }
 
-/** A Terraform rule's peer: a literal, or "${var.x}" / "${var.x[count.index]}" under a per-zone count. */
-function tfPeer(value: unknown, count: unknown): string {
+/**
+ * A Terraform rule's peer: a literal, "${var.x}", "${var.x[count.index]}" under a per-zone count,
+ * or "${each.value}" over the zone -> CIDR map.
+ */
+function tfPeer(value: unknown, count: unknown, forEach?: unknown): string {
   if (typeof value !== "string") return `unmapped ${JSON.stringify(value)}`;
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: an HCL interpolation, not a JS template
+  if (value === "${each.value}" && forEach === "${local.subnet_cidr_by_zone}")
+    return "var.subnet_cidrs[per zone]";
   const m = /^\$\{var\.([a-z_]+)(\[count\.index\])?\}$/.exec(value);
   if (!m) return value;
   if (!m[2]) return `var.${m[1]}`;
@@ -185,6 +194,7 @@ function tfRules(resource: Record<string, Record<string, unknown[]>>): string[] 
         (b.ipv6_cidr_blocks as unknown[] | undefined)?.[0] ??
         b.referenced_security_group_id,
       b.count,
+      b.for_each,
     ),
     ports:
       String(b.ip_protocol ?? b.protocol) === "-1" && (b.from_port ?? 0) === 0
@@ -267,9 +277,9 @@ describe("data-network Terraform module", () => {
     const tf = await parseModule(MODULE);
     const cfn = dataNetworkTemplate() as { Resources: Record<string, CfnResource> };
     const expected = cfnRules(cfn.Resources);
+    // Only between the data subnets, both ways: no allow-all egress (IPv4 or IPv6) on either side.
     assert.deepEqual(expected, [
-      "egress -1 0.0.0.0/0 ports all",
-      "egress -1 ::/0 ports all",
+      "egress -1 var.subnet_cidrs[per zone] ports all",
       "ingress -1 var.subnet_cidrs[per zone] ports all",
     ]);
     assert.deepEqual(tfRules(tf.resource), expected);
@@ -282,7 +292,7 @@ describe("data-network Terraform module", () => {
       cpSync(MODULE, dir, { recursive: true });
       const main = readFileSync(join(MODULE, "main.tf"), "utf8");
       const without = main.replace(
-        /resource "aws_vpc_security_group_egress_rule" "[a-z0-9_]+" \{[^}]*\}\n/g,
+        /resource "aws_vpc_security_group_egress_rule" "[a-z0-9_]+" \{[\s\S]*?\n\}\n/g,
         "",
       );
       assert.notEqual(without, main, "the copy lost its egress rules");
@@ -295,7 +305,7 @@ describe("data-network Terraform module", () => {
     }
   });
 
-  it("keeps the details that matter: device index from 1, source/dest check off, llw:infra-id and no kubernetes.io/cluster tag", async () => {
+  it("keeps the details that matter: device index from 1, source/dest check left on (as in the template), llw:infra-id and no kubernetes.io/cluster tag", async () => {
     const tf = await parseModule(MODULE);
     const attach = tf.resource.aws_network_interface_attachment!.data![0] as Record<string, string>;
     // hcl2json renders HCL expressions as "${...}" strings.
@@ -304,7 +314,14 @@ describe("data-network Terraform module", () => {
     const main = readFileSync(join(MODULE, "main.tf"), "utf8");
     assert.match(main, /range\(1, var\.interfaces_per_worker \+ 1\)/, "device indexes start at 1");
     const eni = tf.resource.aws_network_interface!.data![0] as Record<string, unknown>;
-    assert.equal(eni.source_dest_check, false);
+    assert.equal(eni.source_dest_check, undefined);
+    const cfnEnis = Object.values(
+      (dataNetworkTemplate() as { Resources: Record<string, CfnResource> }).Resources,
+    ).filter((r) => r.Type === "AWS::EC2::NetworkInterface");
+    for (const r of cfnEnis) assert.equal(r.Properties.SourceDestCheck, undefined);
+    // Keyed by zone and by instance/device, never by list position: removing one zone moves no other.
+    for (const kind of ["aws_subnet", "aws_route_table_association", "aws_vpc_security_group_ingress_rule"])
+      assert.equal((tf.resource[kind]!.data![0] as Record<string, unknown>).count, undefined, kind);
     // The llw tag, and not the cluster's: that would make the data subnets load-balancer candidates.
     assert.match(main, /"llw:infra-id" = var\.cluster_infra_id/);
     assert.doesNotMatch(main, /"kubernetes\.io\/cluster\//);
@@ -317,7 +334,7 @@ describe("data-network Terraform module", () => {
       cpSync(MODULE, dir, { recursive: true });
       writeFileSync(
         join(dir, "outputs.tf"),
-        readFileSync(join(MODULE, "outputs.tf"), "utf8").replace(/output "subnet_ids" \{[^}]*\}/s, ""),
+        readFileSync(join(MODULE, "outputs.tf"), "utf8").replace(/output "subnet_ids" \{[\s\S]*?\n\}/, ""),
       );
       const tf = await parseModule(dir);
       const cfn = dataNetworkTemplate() as { Outputs: Record<string, unknown> };

@@ -43,12 +43,19 @@ export interface DataNetworkPlan {
   workers: { slot: number; instanceId: string; zone: string; deviceIndexes: number[] }[];
 }
 
-/** Assigns items to numbered slots, keeping the slot each already had. */
-function assignSlots<T>(
+/**
+ * Assigns items to numbered slots for the life of the stack: an item keeps the slot it had; a new
+ * item first takes a slot its predecessor left (`inherits`: a replacement Machine's instance in the
+ * same zone takes over the old one's slot, and so its subnet and ENIs), then a slot that was empty
+ * before, and only then a slot another item left in this run. Nothing ever moves: a slot that falls
+ * empty stays empty, because a moved item would need its resources replaced in place.
+ */
+export function assignSlots<T>(
   items: T[],
   key: (t: T) => string,
   previous: Map<string, number>,
   max: number,
+  inherits: (item: T, vacatedSlot: number) => boolean = () => false,
 ): Map<number, T> {
   const slots = new Map<number, T>();
   const rest: T[] = [];
@@ -57,19 +64,22 @@ function assignSlots<T>(
     if (s !== undefined && !slots.has(s)) slots.set(s, item);
     else rest.push(item);
   }
+  const usedBefore = new Set(previous.values());
+  const vacated = (s: number) => usedBefore.has(s) && !slots.has(s);
+  const never = (s: number) => !usedBefore.has(s) && !slots.has(s);
+  const free = (want: (s: number) => boolean) => {
+    for (let s = 1; s <= max; s++) if (want(s)) return s;
+    return undefined;
+  };
+  const later: T[] = [];
   for (const item of rest) {
-    for (let s = 1; s <= max; s++) {
-      if (!slots.has(s)) {
-        slots.set(s, item);
-        break;
-      }
-    }
+    const s = free((x) => vacated(x) && inherits(item, x));
+    if (s !== undefined) slots.set(s, item);
+    else later.push(item);
   }
-  // Slot 1 is the template's mandatory one: if it fell empty, move the lowest slot up.
-  if (!slots.has(1) && slots.size > 0) {
-    const lowest = Math.min(...slots.keys());
-    slots.set(1, slots.get(lowest)!);
-    slots.delete(lowest);
+  for (const item of later) {
+    const s = free(never) ?? free((x) => !slots.has(x));
+    if (s !== undefined) slots.set(s, item);
   }
   return slots;
 }
@@ -169,8 +179,31 @@ export function planDataNetwork(inv: Inventory, opts: PlanOptions): DataNetworkP
   }
   const vpcCidrs = inv.vpcCidrs.map((c) => parseCidr(c)).filter((c) => c !== undefined);
   const used = inv.subnets.map((s) => parseCidr(s.cidr)).filter((c) => c !== undefined);
+  const stackCidrs = new Map<string, string>();
+  for (let s = 1; s <= LIMITS.zones; s++) {
+    const z = inv.current?.[param.zone(s)];
+    const c = inv.current?.[param.cidr(s)];
+    if (z && c) stackCidrs.set(z, c);
+  }
   for (const [zone, text] of Object.entries(opts.cidrs ?? {})) {
     const c = parseCidr(text);
+    const kept = stackCidrs.get(zone);
+    const otherStack = [...stackCidrs].find(([z, sc]) => {
+      const p = parseCidr(sc);
+      return z !== zone && c !== undefined && p !== undefined && overlaps(p, c);
+    });
+    if (kept !== undefined && kept !== text) {
+      problems.add({
+        what: `the data subnet in ${zone} is ${kept}; a subnet's range cannot change without replacing it and every ENI in it`,
+        where: `--cidr ${zone}=${text}`,
+        next: `leave --cidr ${zone} out (the stack keeps ${kept}), or run \`llw aws network down\` first`,
+      });
+    } else if (otherStack) {
+      problems.add({
+        what: `${text} overlaps the data subnet of ${otherStack[0]} (${otherStack[1]})`,
+        where: `--cidr ${zone}=${text}`,
+      });
+    }
     // A CIDR of the wrong shape was reported above; only well-formed ones are compared with the VPC.
     if (!c || c.prefix < 16 || c.prefix > 28) {
       // nothing more to say about it
@@ -208,13 +241,13 @@ export function planDataNetwork(inv: Inventory, opts: PlanOptions): DataNetworkP
     previousSlots(inv.current, param.zone, LIMITS.zones),
     LIMITS.zones,
   );
-  const previousCidr = new Map<string, string>();
-  for (let s = 1; s <= LIMITS.zones; s++) {
-    const z = inv.current?.[param.zone(s)];
-    const c = inv.current?.[param.cidr(s)];
-    if (z && c) previousCidr.set(z, c);
-  }
-  const taken = [...used];
+  const previousCidr = stackCidrs;
+  // The stack's current subnets still exist while an update runs (CloudFormation creates before it
+  // deletes): a new zone never gets the range of one being removed.
+  const taken = [
+    ...used,
+    ...[...previousCidr.values()].map((c) => parseCidr(c)).filter((c) => c !== undefined),
+  ];
   const zones: DataNetworkPlan["zones"] = [];
   for (const [slot, zone] of [...zoneSlots].sort((a, b) => a[0] - b[0])) {
     let cidr = opts.cidrs?.[zone] ?? previousCidr.get(zone);
@@ -229,16 +262,20 @@ export function planDataNetwork(inv: Inventory, opts: PlanOptions): DataNetworkP
       }
       cidr = formatCidr(free.value);
     }
-    taken.push(parseCidr(cidr)!);
+    if (!previousCidr.has(zone) || previousCidr.get(zone) !== cidr) taken.push(parseCidr(cidr)!);
     zones.push({ slot, zone, cidr });
   }
   problems.throwIfAny();
 
+  // A worker whose instance is gone leaves its slot to a newcomer in the same zone: a Machine the
+  // machine API replaced (same MachineSet, same zone) gets the old instance's ENIs re-attached,
+  // with their MAC and address, instead of new ones.
   const workerSlots = assignSlots(
-    [...inv.workers].sort((a, b) => a.instanceId.localeCompare(b.instanceId)),
+    [...inv.workers].sort((a, b) => a.zone.localeCompare(b.zone) || a.instanceId.localeCompare(b.instanceId)),
     (w) => w.instanceId,
     previousSlots(inv.current, param.worker, LIMITS.workers),
     LIMITS.workers,
+    (w, slot) => inv.current?.[param.workerZone(slot)] === w.zone,
   );
   const workers = [...workerSlots]
     .sort((a, b) => a[0] - b[0])

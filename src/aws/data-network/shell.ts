@@ -11,6 +11,7 @@ import { UserError } from "../../lib/errors.ts";
 import { parseCfnYaml } from "../cfn-yaml.ts";
 import { cloudFormationSettings, createCloudFormationClient } from "../cloudformation.ts";
 import { createEc2Client, type Ec2Options, resolveAwsSettings } from "../ec2.ts";
+import { isAvailabilityZone, isInfraId } from "../names.ts";
 import { dataNetworkStackName, INFRA_ID_TAG, STACK_NAME_TAG } from "../tags.ts";
 import {
   attachWithEc2,
@@ -48,7 +49,7 @@ export interface AwsCommandOptions {
 export interface Io extends StackIo, Ec2Io {}
 
 export function infraIdOption(value: string | undefined): string {
-  if (!value || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) || value.length > 40) {
+  if (!isInfraId(value)) {
     throw new UserError({
       what: `"${value ?? ""}" is not a cluster infra id`,
       where: "--cluster",
@@ -177,8 +178,8 @@ export interface UpOptions extends AwsCommandOptions {
 function parseCidrOptions(list: string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of list ?? []) {
-    const m = /^([a-z]{2}-[a-z]+-\d[a-z])=(.+)$/.exec(item);
-    if (!m) {
+    const m = /^([^=]+)=(.+)$/.exec(item);
+    if (!m || !isAvailabilityZone(m[1])) {
       throw new UserError({
         what: `"${item}" is not zone=cidr`,
         where: "--cidr",

@@ -1,6 +1,8 @@
 # Low-latency workshop: data network for SR-IOV on AWS (one extra ENI = one ENA "VF").
-# The same resources, inputs and outputs as infra/aws/cloudformation/data-network.yaml; Terraform
-# loops natively, so there are no fixed slots here.
+# The same resources, inputs, outputs and security-group rules as
+# infra/aws/cloudformation/data-network.yaml. Terraform loops natively, so there are no fixed slots
+# here: every resource is keyed by its zone or by "<instance id>/<device index>", never by its
+# position in a list, so removing a zone or a worker changes only that zone's or worker's resources.
 
 locals {
   # No kubernetes.io/cluster/<infra id> tag: the AWS cloud provider would take the data subnets for
@@ -17,10 +19,11 @@ locals {
       device_index = pair[1]
     }
   }
-  subnet_by_zone = { for i, zone in var.availability_zones : zone => aws_subnet.data[i].id }
+  subnet_cidr_by_zone = zipmap(var.availability_zones, var.subnet_cidrs)
 }
 
-# Data traffic stays between the data subnets.
+# Data traffic stays between the data subnets: ingress from them and egress to them only
+# (aws_security_group removes the allow-all egress EC2 gives a new group; nothing adds it back).
 resource "aws_security_group" "data" {
   name_prefix = "${var.cluster_infra_id}-data-"
   description = "Data traffic between the workshop metal workers (SR-IOV / ENA data interfaces)"
@@ -40,27 +43,20 @@ resource "aws_security_group" "data" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "data" {
-  count             = length(var.availability_zones)
+  for_each          = local.subnet_cidr_by_zone
   security_group_id = aws_security_group.data.id
   ip_protocol       = "-1"
-  cidr_ipv4         = var.subnet_cidrs[count.index]
-  description       = "All traffic from data subnet ${count.index + 1}"
+  cidr_ipv4         = each.value
+  description       = "All traffic from the data subnet in ${each.key}"
 }
 
-# CloudFormation keeps the allow-all egress rules AWS gives every new security group (IPv4 and
-# IPv6); Terraform's aws_security_group removes them. Declare them so both deploy the same rules.
-resource "aws_vpc_security_group_egress_rule" "all_ipv4" {
+# Security groups do not filter the VPC's DHCP, DNS resolver or instance metadata: nothing else is needed.
+resource "aws_vpc_security_group_egress_rule" "data" {
+  for_each          = local.subnet_cidr_by_zone
   security_group_id = aws_security_group.data.id
   ip_protocol       = "-1"
-  cidr_ipv4         = "0.0.0.0/0"
-  description       = "All outbound IPv4 traffic (the rule AWS adds to every new security group)"
-}
-
-resource "aws_vpc_security_group_egress_rule" "all_ipv6" {
-  security_group_id = aws_security_group.data.id
-  ip_protocol       = "-1"
-  cidr_ipv6         = "::/0"
-  description       = "All outbound IPv6 traffic (the rule AWS adds to every new security group)"
+  cidr_ipv4         = each.value
+  description       = "All traffic to the data subnet in ${each.key}"
 }
 
 # Local routes only: the data subnets are private, never chosen for internet-facing load balancers.
@@ -70,28 +66,27 @@ resource "aws_route_table" "data" {
 }
 
 resource "aws_subnet" "data" {
-  count                   = length(var.availability_zones)
+  for_each                = local.subnet_cidr_by_zone
   vpc_id                  = var.vpc_id
-  availability_zone       = var.availability_zones[count.index]
-  cidr_block              = var.subnet_cidrs[count.index]
+  availability_zone       = each.key
+  cidr_block              = each.value
   map_public_ip_on_launch = false
-  tags                    = merge(local.tags, { Name = "${var.cluster_infra_id}-data-${var.availability_zones[count.index]}", "llw:role" = "data-subnet" })
+  tags                    = merge(local.tags, { Name = "${var.cluster_infra_id}-data-${each.key}", "llw:role" = "data-subnet" })
 }
 
 resource "aws_route_table_association" "data" {
-  count          = length(var.availability_zones)
-  subnet_id      = aws_subnet.data[count.index].id
+  for_each       = aws_subnet.data
+  subnet_id      = each.value.id
   route_table_id = aws_route_table.data.id
 }
 
-# Source/destination checks are off so that DPDK and VM workloads may use addresses other than the ENI's own.
+# Source/destination checks stay on: pods (host-device) and DPDK use the ENI's own MAC and addresses.
 resource "aws_network_interface" "data" {
-  for_each          = local.interfaces
-  description       = "Workshop data interface ${each.value.device_index} of ${each.value.instance_id}"
-  subnet_id         = local.subnet_by_zone[each.value.zone]
-  security_groups   = [aws_security_group.data.id]
-  source_dest_check = false
-  tags              = merge(local.tags, { Name = "${var.cluster_infra_id}-data-${each.value.instance_id}-${each.value.device_index}", "llw:role" = "data-interface" })
+  for_each        = local.interfaces
+  description     = "Workshop data interface ${each.value.device_index} of ${each.value.instance_id}"
+  subnet_id       = aws_subnet.data[each.value.zone].id
+  security_groups = [aws_security_group.data.id]
+  tags            = merge(local.tags, { Name = "${var.cluster_infra_id}-data-${each.value.instance_id}-${each.value.device_index}", "llw:role" = "data-interface" })
 }
 
 # Device index 1 and up: index 0 is the worker's primary ENI (the cluster network), never touched.

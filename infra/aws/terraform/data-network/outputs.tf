@@ -4,8 +4,8 @@ output "security_group_id" {
 }
 
 output "subnet_ids" {
-  description = "Data subnets, in the order of availability_zones (SR-IOV netFilter aws/NetworkID:<id without subnet->)"
-  value       = aws_subnet.data[*].id
+  description = "Data subnet id by availability zone (SR-IOV netFilter aws/NetworkID:<id without subnet->)"
+  value       = { for zone, subnet in aws_subnet.data : zone => subnet.id }
 }
 
 output "network_interface_ids" {

@@ -16,8 +16,8 @@ variable "availability_zones" {
   description = "Availability zones that get a data subnet (those of the metal workers)."
   type        = list(string)
   validation {
-    condition     = length(var.availability_zones) >= 1 && length(var.availability_zones) <= 3
-    error_message = "Give one to three availability zones (the CloudFormation template has three zone slots)."
+    condition     = length(var.availability_zones) >= 1 && length(var.availability_zones) <= 3 && length(distinct(var.availability_zones)) == length(var.availability_zones) && alltrue([for z in var.availability_zones : can(regex("^[a-z]{2}(-[a-z0-9]+)+-[0-9]+[a-z]$", z))])
+    error_message = "Give one to three distinct availability zone names, e.g. us-east-2a, us-gov-west-1a or us-east-1-bos-1a (the CloudFormation template has three zone slots)."
   }
 }
 
