@@ -182,7 +182,11 @@ describe("lab guides' layout in a real headless Chromium at 1366 px and 400 px",
             }
             return null;
           })()`);
-          assert.equal(inside, true, `${path} at ${width} px: "${word}" is not fully visible in its output block`);
+          assert.equal(
+            inside,
+            true,
+            `${path} at ${width} px: "${word}" is not fully visible in its output block`,
+          );
         }
         await page.close();
       }
