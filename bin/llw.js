@@ -16,9 +16,13 @@ if (!(major >= REQUIRED_MAJOR)) {
 }
 
 // `llw ... | head` closes the pipe before llw is done writing: stop quietly, as other tools do.
+// Any other failure to write the output (`> /dev/full`: ENOSPC, EIO) is the environment's: exit 3.
 process.stdout.on("error", (e) => {
   if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  throw e;
+  process.stderr.write(
+    `error: cannot write the output (${e.code ?? e.message})\n  where: standard output\n  next:  write to a file system with free space, or to the terminal\n`,
+  );
+  process.exit(3);
 });
 
 const { main } = await import("../dist/cli.js");

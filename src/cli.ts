@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from "commander";
 import { COMMANDS, GROUPS } from "./commands/registry.ts";
 import type { CommandSpec } from "./commands/types.ts";
 import { type Context, processContext } from "./lib/context.ts";
-import { ExitCode, LlwError } from "./lib/errors.ts";
+import { EnvironmentError, ExitCode, LlwError } from "./lib/errors.ts";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -115,6 +115,21 @@ function reportError(ctx: Context, e: LlwError): void {
   }
 }
 
+/**
+ * A failed write to standard output or error (`llw ... > /dev/full`, a disk that filled up, an
+ * I/O error on the terminal): the environment's, not a bug. File writes never get here: they
+ * carry their path and are reported by the command.
+ */
+export function outputError(e: unknown): LlwError | undefined {
+  const err = e as NodeJS.ErrnoException | undefined;
+  if (!err?.code || err.syscall !== "write" || err.path !== undefined) return undefined;
+  return new EnvironmentError({
+    what: `cannot write the output: ${err.code === "ENOSPC" ? "no space left on the device" : "the system refused"} (${err.code})`,
+    where: "standard output",
+    next: "write to a file system with free space, or to the terminal",
+  });
+}
+
 /** Runs llw with the given arguments and returns the exit code. Never throws. */
 export async function main(argv: string[], ctx: Context = processContext()): Promise<number> {
   let exit: number = ExitCode.ok;
@@ -132,6 +147,11 @@ export async function main(argv: string[], ctx: Context = processContext()): Pro
     if (e instanceof LlwError) {
       reportError(ctx, e);
       return e.exitCode;
+    }
+    const output = outputError(e);
+    if (output) {
+      reportError(ctx, output);
+      return output.exitCode;
     }
     const err = e as Error;
     ctx.stderr.write(

@@ -1,8 +1,14 @@
 /**
- * The pinned kube-burner release and where its archive for a platform lives. Release archives
- * are named by kube-burner's .goreleaser.yml: kube-burner-V<version>-<os>-<arch>.tar.gz (arch
- * x86_64 for amd64), with sha256 sums of every archive in kube-burner-checksums.txt, e.g.
+ * The pinned kube-burner release, where its archive for a platform lives and which digest it must
+ * have. Release archives are named by kube-burner's .goreleaser.yml:
+ * kube-burner-V<version>-<os>-<arch>.tar.gz (arch x86_64 for amd64), with the sha256 of every
+ * archive in kube-burner-checksums.txt beside them, e.g.
  * https://github.com/kube-burner/kube-burner/releases/download/v2.7.3/kube-burner-V2.7.3-linux-x86_64.tar.gz
+ *
+ * Trust: a digest pinned here (PINNED_SHA256) is authoritative, whatever the download URL. For a
+ * release without one, the digest comes from `--sha256`, or else from the checksums file of the
+ * official release on GitHub over https, never from the mirror that serves the archive (a mirror
+ * that serves both could serve anything).
  */
 import { UserError } from "../lib/errors.ts";
 
@@ -10,13 +16,55 @@ export const KUBE_BURNER_VERSION = "2.7.3";
 export const KUBE_BURNER_RELEASES = "https://github.com/kube-burner/kube-burner/releases/download";
 export const CHECKSUMS_FILE = "kube-burner-checksums.txt";
 
+/**
+ * SHA-256 of each release archive, by version and file name, copied from the release's own
+ * kube-burner-checksums.txt. Only digests read from that published file belong here; a release
+ * or platform missing from this table is verified against the official checksums file at install
+ * time (see above).
+ */
+export const PINNED_SHA256: Record<string, Record<string, string>> = {};
+
 const ARCH: Record<string, string> = { x64: "x86_64", arm64: "arm64", ppc64: "ppc64le", s390x: "s390x" };
 
 export interface ReleaseAsset {
   version: string;
   archive: string;
   archiveUrl: string;
-  checksumsUrl: string;
+  /** The checksums file of the same release on the official site (never a mirror's). */
+  officialChecksumsUrl: string;
+  /** Where the archive comes from, when not from the official releases (a mirror). */
+  mirror?: string;
+  /** The digest pinned in llw for this archive, if any. */
+  pinned?: string;
+}
+
+/** A download base URL: https only (a plain-http download can be replaced on the way). */
+export function checkBaseUrl(url: string, where: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UserError({
+      what: `"${url}" is not a URL`,
+      where,
+      next: "give an https:// URL of a kube-burner release mirror",
+    });
+  }
+  if (u.protocol !== "https:") {
+    throw new UserError({
+      what: `refusing to download kube-burner over ${u.protocol.replace(/:$/, "")}: only https is accepted`,
+      where,
+      next: "use the https:// URL of the mirror (a plain-http download can be replaced on the way)",
+    });
+  }
+  if (u.username || u.password) {
+    throw new UserError({
+      what: "the download URL carries credentials",
+      where,
+      next: "give the mirror URL without user:password@; llw prints the URL it downloads from",
+    });
+  }
+  return url.replace(/\/+$/, "");
 }
 
 export function releaseAsset(
@@ -24,8 +72,16 @@ export function releaseAsset(
   arch: string,
   version = KUBE_BURNER_VERSION,
   baseUrl = KUBE_BURNER_RELEASES,
+  official = KUBE_BURNER_RELEASES,
+  pins: Record<string, Record<string, string>> = PINNED_SHA256,
 ): ReleaseAsset {
   const v = version.replace(/^v/i, "");
+  if (!/^\d+\.\d+\.\d+$/.test(v)) {
+    throw new UserError({
+      what: `"${version}" is not a kube-burner release (e.g. ${KUBE_BURNER_VERSION})`,
+      where: "--release",
+    });
+  }
   if (platform !== "linux" && platform !== "darwin") {
     throw new UserError({
       what: `kube-burner publishes no tar.gz for ${platform}`,
@@ -36,8 +92,16 @@ export function releaseAsset(
   const a = ARCH[arch];
   if (!a) throw new UserError({ what: `kube-burner publishes no build for ${arch}`, where: "this machine" });
   const archive = `kube-burner-V${v}-${platform}-${a}.tar.gz`;
-  const base = `${baseUrl.replace(/\/$/, "")}/v${v}`;
-  return { version: v, archive, archiveUrl: `${base}/${archive}`, checksumsUrl: `${base}/${CHECKSUMS_FILE}` };
+  const base = baseUrl.replace(/\/+$/, "");
+  const pinned = pins[v]?.[archive];
+  return {
+    version: v,
+    archive,
+    archiveUrl: `${base}/v${v}/${archive}`,
+    officialChecksumsUrl: `${official.replace(/\/+$/, "")}/v${v}/${CHECKSUMS_FILE}`,
+    ...(base !== official.replace(/\/+$/, "") ? { mirror: base } : {}),
+    ...(pinned ? { pinned } : {}),
+  };
 }
 
 /** The expected sha256 of `archive` from a `sha256sum`-style checksums file. */
@@ -47,4 +111,20 @@ export function expectedChecksum(checksums: string, archive: string): string | u
     if (m && m[2] === archive) return m[1]!.toLowerCase();
   }
   return undefined;
+}
+
+/** A digest given with --sha256. */
+export function checkDigest(value: string): string {
+  const v = value
+    .trim()
+    .toLowerCase()
+    .replace(/^sha256:/, "");
+  if (!/^[0-9a-f]{64}$/.test(v)) {
+    throw new UserError({
+      what: `"${value}" is not a SHA-256 digest (64 hex digits)`,
+      where: "--sha256",
+      next: "copy the archive's line from the release's kube-burner-checksums.txt",
+    });
+  }
+  return v;
 }

@@ -11,6 +11,7 @@ export interface BenchCompareOptions {
   threshold?: number;
   minDelta?: number;
   alpha?: number;
+  minBuckets?: number;
   metric?: string[];
   force?: boolean;
 }
@@ -59,6 +60,7 @@ export async function run(opts: BenchCompareOptions, ctx: Context): Promise<numb
         thresholdPct: opts.threshold ?? 5,
         minDelta: opts.minDelta ?? 1,
         alpha: opts.alpha ?? 0.05,
+        minBuckets: opts.minBuckets ?? 2,
         metrics,
       }),
     );

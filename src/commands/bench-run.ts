@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { cp, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { cp, rm, stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { findExecutable, KUBE_BURNER_EXIT, runStreaming } from "../bench/kube-burner.ts";
 import { type ClusterMetadata, collectClusterMetadata, gitRevision, runId } from "../bench/metadata.ts";
 import { findWorkload, parseSets, resolveVariables } from "../bench/workloads.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, EnvironmentError, UserError } from "../lib/errors.ts";
-import { writeFileAtomic } from "../lib/files.ts";
+import { ensureDir, writeFileAtomic } from "../lib/files.ts";
 
 export interface BenchRunOptions {
   workload: string;
@@ -88,7 +88,7 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
         next: "wait a second and run again, or use another --label",
       });
     }
-    await mkdir(dir, { recursive: true });
+    await ensureDir(dir, { flag: "--results" });
     // A copy of the workload as it was run, so the result stays reproducible after edits.
     await cp(workload.dir, join(dir, "workload"), { recursive: true });
     const vars = { ...resolveVariables(workload, sets), METRICS_DIR: join(dir, `collected-metrics-${uuid}`) };
@@ -109,7 +109,7 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
       env,
       onLine: (l) => ctx.stderr.write(`  ${l}\n`),
     });
-    await writeFile(join(dir, "kube-burner.log"), r.output);
+    await writeFileAtomic(join(dir, "kube-burner.log"), r.output);
     const exit = KUBE_BURNER_EXIT[r.code];
     const metadata = {
       kind: "kube-burner",

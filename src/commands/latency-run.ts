@@ -1,11 +1,11 @@
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { collectClusterMetadata, gitRevision, runId } from "../bench/metadata.ts";
 import { findWorkload, renderWorkload, resolveVariables } from "../bench/workloads.ts";
 import type { Kube, KubeObject } from "../cluster/kube.ts";
 import type { Context } from "../lib/context.ts";
 import { EnvironmentError, UserError } from "../lib/errors.ts";
-import { writeFileAtomic } from "../lib/files.ts";
+import { ensureDir, writeFileAtomic } from "../lib/files.ts";
 import { parseJitterOutput } from "../results/rt-tests.ts";
 import { benchmarksDir } from "./bench-run.ts";
 import { run as show } from "./latency-show.ts";
@@ -170,8 +170,8 @@ export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number
       await sleep(poll);
     }
     const log = await kube.podLog(namespace, podName);
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, `${tool}.log`), log);
+    await ensureDir(dir, { flag: "--results" });
+    await writeFileAtomic(join(dir, `${tool}.log`), log, { flag: "--results" });
     const metadata = {
       kind: "jitter",
       label,

@@ -19,6 +19,8 @@ export interface LintCommandOptions {
   context?: string;
   repoRoot?: string;
   ocpVersion?: string;
+  /** YYYY-MM-DD: the day image support is evaluated on (default: the context's clock). */
+  workshopDate?: string;
   output?: string;
 }
 
@@ -49,6 +51,7 @@ export async function run(opts: LintCommandOptions, ctx: Context): Promise<numbe
     env: ctx.env,
     ...(opts.repoRoot ? { repoRoot: resolve(ctx.cwd, opts.repoRoot) } : {}),
     ...(opts.ocpVersion ? { ocpVersion: opts.ocpVersion } : {}),
+    now: opts.workshopDate ? new Date(`${opts.workshopDate}T12:00:00Z`) : ctx.now(),
   });
   if (opts.output === "json") ctx.stdout.write(toJson(result));
   else ctx.stdout.write(renderLint(result, ctx));

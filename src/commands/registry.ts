@@ -302,7 +302,10 @@ export const COMMANDS: CommandSpec[] = [
       "schema is a warning. Then the low-latency checks: PerformanceProfiles against the instance type they " +
       "target, runtime classes with a matching profile, Guaranteed tuned pods with whole CPUs, hugepage sizes, " +
       "VM CPU and memory settings, SR-IOV resource names, Subscriptions with an OperatorGroup and a channel, " +
-      "sync waves that put operators before their custom resources, and Application paths that exist. " +
+      "sync waves that put operators before their custom resources, and Application paths that exist; " +
+      "VMs on the tuned pool with evictionStrategy None, and VM images whose release is supported on the " +
+      "workshop's date (a warning past or within 30 days of its end of life). kube-burner workloads " +
+      "(benchmarks/) are rendered as kube-burner renders them, then checked the same way. " +
       "Exit 1 on any error. Validators for the workshop's own tree come compiled with the build " +
       "(dist/validators); others are compiled on first use and cached in ~/.cache/llw " +
       "(LLW_CACHE_DIR to move it, LLW_NO_CACHE=1 to use neither).",
@@ -332,10 +335,27 @@ export const COMMANDS: CommandSpec[] = [
         description:
           "OpenShift version the tree targets, for version-dependent checks (e.g. the SR-IOV webhook rejects Amazon ENA policies before 4.22); without it they warn",
       },
+      {
+        flags: "--workshop-date <yyyy-mm-dd>",
+        description: "the day the workshop runs, for the VM image support check (default: today)",
+        parse: (v: string) => {
+          if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)))
+            throw new UserError({ what: `"${v}" is not a date like 2027-03-15`, where: "--workshop-date" });
+          return v;
+        },
+      },
     ],
     output: ["text", "json"],
     examples: [
       { cmd: "llw lint gitops", what: "lint the whole tree against the workshop's schemas/" },
+      {
+        cmd: "llw lint .",
+        what: "lint the whole repository, the kube-burner workloads of benchmarks/ included",
+      },
+      {
+        cmd: "llw lint . --workshop-date 2027-03-15",
+        what: "check that the VM images are still supported on the day of a planned workshop",
+      },
       {
         cmd: "llw lint gitops --ocp-version 4.20",
         what: "also fail on what OpenShift 4.20 rejects (an ENA SR-IOV policy)",
@@ -674,7 +694,15 @@ export const COMMANDS: CommandSpec[] = [
         flags: "--release <version>",
         description: "kube-burner release to install (default: the pinned one)",
       },
-      { flags: "--base-url <url>", description: "release download base URL (mirrors)" },
+      {
+        flags: "--base-url <url>",
+        description:
+          "https base URL of a release mirror (default: LLW_KUBE_BURNER_BASE_URL, else GitHub); the digest still comes from llw's pin or the official release",
+      },
+      {
+        flags: "--sha256 <digest>",
+        description: "the archive's SHA-256, from a source you trust, for a release llw pins no digest for",
+      },
       { flags: "--force", description: "replace an existing kube-burner" },
     ],
     examples: [{ cmd: "llw bench install", what: "install the pinned kube-burner into .tools/bin" }],
@@ -733,6 +761,13 @@ export const COMMANDS: CommandSpec[] = [
         description: "significance level",
         default: 0.05,
         parse: numberOption("--alpha", 0, 1),
+      },
+      {
+        flags: "--min-buckets <n>",
+        description:
+          "histogram-based series (jitter, 1 us buckets): smallest change that counts, in buckets (one bucket's shift is not a change)",
+        default: 2,
+        parse: numberOption("--min-buckets", 0),
       },
       {
         flags: "--metric <name>",
@@ -929,6 +964,12 @@ export const COMMANDS: CommandSpec[] = [
         parse: intOption("--root-volume", 1),
       },
       { flags: "--role <name>", description: "node role and MachineConfigPool name", default: "worker-rt" },
+      {
+        flags: "--imds <mode>",
+        description:
+          "instance metadata: optional (IMDSv1 and v2: the 4.22 SR-IOV operator reads ENIs with IMDSv1) or required (IMDSv2 only); default: as the source MachineSet",
+        choices: ["optional", "required"],
+      },
       {
         flags: "--output-dir <dir>",
         description:

@@ -15,6 +15,7 @@ import { checkVmRuntimeClass } from "./checks/kubevirt.ts";
 import { checkOlm } from "./checks/olm.ts";
 import { checkProfiles } from "./checks/profiles.ts";
 import { checkSriov } from "./checks/sriov.ts";
+import { checkEvictionStrategy, checkVmImages } from "./checks/vms.ts";
 import { checkWorkloads } from "./checks/workloads.ts";
 import { discover, indexSources, type Unit } from "./discover.ts";
 import { renderKubeBurnerWorkload } from "./kube-burner.ts";
@@ -49,6 +50,8 @@ export interface LintOptions {
   ocpVersion?: string;
   /** Extra checks, run with the built-in ones. */
   checks?: Check[];
+  /** The day support windows (VM image releases) are evaluated on; default: now. */
+  now?: Date;
   /**
    * Directories of schemas (the one validated against): upstream reference documents, not
    * manifests of the tree, so a lint of the whole repository skips them.
@@ -79,6 +82,8 @@ export const BUILTIN_CHECKS: Check[] = [
   checkProfiles,
   checkWorkloads,
   checkVmRuntimeClass,
+  checkVmImages,
+  checkEvictionStrategy,
   checkSriov,
   checkOlm,
   checkArgo,
@@ -363,6 +368,7 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
     unitsByDir,
     repoObjects: await repositoryFacts(root, repoRoot),
     ...(ocpVersion ? { ocpVersion } : {}),
+    ...(options.now ? { now: options.now } : {}),
   };
   for (const check of [...BUILTIN_CHECKS, ...(options.checks ?? [])]) findings.push(...check(all, ctx));
 

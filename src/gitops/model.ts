@@ -48,6 +48,8 @@ export interface CheckContext {
   repoObjects?: LintObject[];
   /** OpenShift version the tree targets, when the user said (llw lint --ocp-version). */
   ocpVersion?: { major: number; minor: number };
+  /** The day support windows are evaluated on (llw lint --workshop-date); default: now. */
+  now?: Date;
 }
 
 export function meta(o: Json): Json {

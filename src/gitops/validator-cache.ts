@@ -8,13 +8,21 @@
  * Two places hold entries: the user's cache directory (written on every miss) and the validators
  * that `npm run build` compiles for the workshop's own tree into `dist/validators` (read only), so
  * that the first lint after an install does not compile them either.
+ *
+ * A cached validator is code that llw runs, so nothing is loaded on trust: each `<key>.cjs` is
+ * written with `<key>.cjs.sha256`, the digest of its content; before loading, the file and its
+ * folder must belong to the user (or root) and be writable by nobody else, and the content read
+ * must match the digest. That very content is compiled (not the file read again), so a file
+ * dropped into the cache, one changed after it was written, or a cache folder others can write
+ * to is never run: the validator is compiled from the schema instead.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire, enableCompileCache } from "node:module";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { existsSync, lstatSync, readFileSync, type Stats } from "node:fs";
+import { createRequire, enableCompileCache, Module } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ValidateFunction } from "ajv";
+import { writeFileAtomicSync } from "../lib/write-file.ts";
 
 /** Bump when the schema transform or the compile options change. */
 const FORMAT = "llw-validators-1";
@@ -74,10 +82,11 @@ export class ValidatorCache {
   load(key: string): ValidateFunction | undefined {
     for (const dir of [...(this.dir ? [this.dir] : []), ...this.readOnly]) {
       const file = join(dir, `${key}.cjs`);
-      if (!existsSync(file)) continue;
+      const code = readVerified(file);
+      if (code === undefined) continue;
       try {
-        // ajv's own standalone output, written by save() or writeValidator().
-        const fn = require(file) as ValidateFunction;
+        // ajv's own standalone output, written by save() or writeValidator(), checked above.
+        const fn = compileCommonJs(code, file) as ValidateFunction;
         if (typeof fn === "function") return fn;
       } catch {
         // a damaged entry: compile instead
@@ -94,7 +103,7 @@ export class ValidatorCache {
       (_, m: string) => `require(${JSON.stringify(require.resolve(m))})`,
     );
     try {
-      writeAtomically(join(this.dir, `${key}.cjs`), code, this.dir);
+      writeEntry(this.dir, key, code, 0o600);
     } catch {
       // an optimisation only: a read-only or full disk just means compiling next time too
     }
@@ -106,17 +115,54 @@ export class ValidatorCache {
  * resolved from wherever the package is installed.
  */
 export function writeValidator(dir: string, key: string, generated: string): void {
-  writeAtomically(join(dir, `${key}.cjs`), generated, dir);
+  writeEntry(dir, key, generated, 0o644);
 }
 
-function writeAtomically(file: string, code: string, dir: string): void {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** The code first, then its digest: an entry without a matching digest is never loaded. */
+function writeEntry(dir: string, key: string, code: string, mode: number): void {
+  const file = join(dir, `${key}.cjs`);
+  writeFileAtomicSync(file, code, mode);
+  writeFileAtomicSync(`${file}.sha256`, `${sha256(code)}\n`, mode);
+}
+
+/** Owned by this user or root, and writable by no one else (group only if it is the user's own). */
+function trustworthy(st: Stats): boolean {
+  const uid = process.getuid?.();
+  if (uid === undefined) return true; // Windows: no owners to compare
+  if (st.uid !== uid && st.uid !== 0) return false;
+  if (st.mode & 0o002) return false;
+  return !(st.mode & 0o020) || st.gid === process.getgid?.();
+}
+
+/** The content of a cache entry if its folder, file and digest check out; undefined otherwise. */
+function readVerified(file: string): string | undefined {
   try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, code);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
+    const dirSt = lstatSync(dirname(file));
+    const st = lstatSync(file);
+    const sumSt = lstatSync(`${file}.sha256`);
+    if (!dirSt.isDirectory() || !st.isFile() || !sumSt.isFile()) return undefined;
+    if (![dirSt, st, sumSt].every(trustworthy)) return undefined;
+    const want = readFileSync(`${file}.sha256`, "utf8").trim();
+    const code = readFileSync(file, "utf8");
+    return sha256(code) === want ? code : undefined;
+  } catch {
+    return undefined;
   }
+}
+
+/** Runs CommonJS source as the module at `file` (its requires resolve from there), with V8's compile cache. */
+function compileCommonJs(code: string, file: string): unknown {
+  const M = Module as unknown as {
+    new (
+      id: string,
+    ): { filename: string; paths: string[]; exports: unknown; _compile(c: string, f: string): void };
+    _nodeModulePaths(dir: string): string[];
+  };
+  const m = new M(file);
+  m.filename = file;
+  m.paths = M._nodeModulePaths(dirname(file));
+  m._compile(code, file);
+  return m.exports;
 }

@@ -1,4 +1,5 @@
 import { type Colors, colorEnabled, makeColors } from "./color.ts";
+import { sanitizeOutput } from "./sanitize.ts";
 
 /** A stream a command writes to; process.stdout in real use, a buffer in tests. */
 export interface OutStream {
@@ -23,13 +24,21 @@ export interface Context {
   now: () => Date;
 }
 
+/**
+ * A stream whose every write is sanitised (src/lib/sanitize.ts): text from a cluster, an AWS
+ * account or a file cannot retitle the terminal, move the cursor or plant a hyperlink.
+ */
+export function safeStream(s: OutStream): OutStream {
+  return { write: (chunk: string) => s.write(sanitizeOutput(String(chunk))), isTTY: Boolean(s.isTTY) };
+}
+
 export function processContext(): Context {
   const isTTY = Boolean(process.stdout.isTTY);
   return {
     cwd: process.cwd(),
     env: process.env,
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: safeStream(process.stdout),
+    stderr: safeStream(process.stderr),
     colors: makeColors(colorEnabled(process.env, isTTY)),
     interactive: isTTY,
     now: () => new Date(),
@@ -49,8 +58,8 @@ export function bufferContext(
     interactive: false,
     now: () => new Date(),
     ...overrides,
-    stdout: { write: (s: string) => (out += s), isTTY: false },
-    stderr: { write: (s: string) => (err += s), isTTY: false },
+    stdout: safeStream({ write: (s: string) => (out += s), isTTY: false }),
+    stderr: safeStream({ write: (s: string) => (err += s), isTTY: false }),
     out: () => out,
     err: () => err,
   };

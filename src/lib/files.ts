@@ -1,107 +1,12 @@
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative } from "node:path";
-import { EnvironmentError, type LlwError, UserError } from "./errors.ts";
+import { createHash } from "node:crypto";
+import { isAbsolute, relative } from "node:path";
+import { UserError } from "./errors.ts";
+import { readInputTextIfExists } from "./input.ts";
+import { type PathLabel, pathError } from "./path-error.ts";
+import { checkOutputFile, type OutputFile, writeFileAtomic } from "./write-file.ts";
 
-/** How a path the user gave is named in messages: the flag it came from and the path as typed. */
-export interface PathLabel {
-  /** The flag or argument that named the path, e.g. "--out". */
-  flag?: string;
-  /** The path as the user typed it (default: the path itself). */
-  shown?: string;
-}
-
-/**
- * A file-system error on a path the user chose is the user's to fix (a directory where a file
- * belongs: exit 2) or the environment's (permissions, a read-only or full disk: exit 3), not a
- * bug: name the flag, the path and what to do. Errors with other codes are returned unchanged.
- */
-export function pathError(e: unknown, op: "read" | "write", path: string, label: PathLabel = {}): unknown {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  const shown = label.shown ?? path;
-  const where = label.flag ? `${label.flag} ${shown}` : shown;
-  const verb = op === "read" ? "cannot read" : "cannot write";
-  const user = (what: string, next: string): LlwError => new UserError({ what, where, next });
-  const env = (what: string, next: string): LlwError => new EnvironmentError({ what, where, next });
-  switch (code) {
-    case "EISDIR":
-      return user(
-        `${verb} ${shown}: it is a directory (EISDIR)`,
-        op === "write"
-          ? `give a file name, e.g. ${join(shown, "<name>.yaml")}`
-          : "give the path of a file, not of a directory",
-      );
-    case "ENOTDIR":
-    case "EEXIST":
-      return user(
-        `${verb} ${shown}: a part of the path is a file, not a directory (${code})`,
-        "check the path; every folder in it must be a directory",
-      );
-    case "ENOENT":
-      return op === "read"
-        ? user(
-            `${verb} ${shown}: no such file (ENOENT)`,
-            "check the path (relative paths start at the current directory)",
-          )
-        : user(
-            `${verb} ${shown}: ${dirname(shown)} does not accept new files (ENOENT)`,
-            "write to a directory on an ordinary file system",
-          );
-    case "ENAMETOOLONG":
-    case "ELOOP":
-    case "EINVAL":
-      return user(`${verb} ${shown}: not a usable path (${code})`, "choose a shorter, plain path");
-    case "EACCES":
-    case "EPERM":
-      return env(
-        `${verb} ${shown}: permission denied (${code})`,
-        `check the permissions of ${shown} and of its directory, or choose another path`,
-      );
-    case "EROFS":
-      return env(
-        `${verb} ${shown}: read-only file system (EROFS)`,
-        "choose a path on a writable file system",
-      );
-    case "ENOSPC":
-    case "EDQUOT":
-      return env(
-        `${verb} ${shown}: no space left on the device (${code})`,
-        "free some space, or choose another disk",
-      );
-    case "EIO":
-    case "EBUSY":
-    case "ETXTBSY":
-    case "EMFILE":
-    case "ENFILE":
-      return env(
-        `${verb} ${shown}: the system refused (${code})`,
-        "try again; if it persists, check the disk and the system's limits",
-      );
-    default:
-      return e;
-  }
-}
-
-/** Writes a file atomically: a temp file in the same directory, then rename over the target. */
-export async function writeFileAtomic(
-  path: string,
-  content: string | Uint8Array,
-  label: PathLabel = {},
-): Promise<void> {
-  try {
-    await mkdir(dirname(path), { recursive: true });
-  } catch (e) {
-    throw pathError(e, "write", path, label);
-  }
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  try {
-    await writeFile(tmp, content);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw pathError(e, "write", path, label);
-  }
-}
+export { type PathLabel, pathError, shownPath } from "./path-error.ts";
+export { checkOutputDir, checkOutputFile, ensureDir, writeFileAtomic } from "./write-file.ts";
 
 /** A file's text, or undefined if it does not exist. `op` says what the caller means to do with the path. */
 export async function readIfExists(
@@ -110,9 +15,8 @@ export async function readIfExists(
   op: "read" | "write" = "read",
 ): Promise<string | undefined> {
   try {
-    return await readFile(path, "utf8");
+    return await readInputTextIfExists(path, "generated", label);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw pathError(e, op, path, label);
   }
 }
@@ -142,8 +46,61 @@ export function withGeneratedHeader(body: string, how: string[]): string {
   return `${lines.join("\n")}\n${body}`;
 }
 
-/** The body of a generated file (everything after its header comment block), if it has the header. */
-function generatedState(existing: string): "untouched" | "edited" | "foreign" {
+/**
+ * The annotation that marks a generated JSON manifest (JSON has no comments): the same words and
+ * digest as the YAML header, so `-o json --out FILE` can be regenerated like the YAML form.
+ */
+export const JSON_MARK = "llw.workshop/generated";
+
+type JsonObject = Record<string, unknown>;
+const isObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The object without the mark, as text: what the digest covers. */
+function unmarkedJson(obj: JsonObject): string {
+  const copy = structuredClone(obj);
+  const meta = copy.metadata;
+  if (isObject(meta) && isObject(meta.annotations)) {
+    delete meta.annotations[JSON_MARK];
+    if (Object.keys(meta.annotations).length === 0) delete meta.annotations;
+  }
+  return `${JSON.stringify(copy, null, 2)}\n`;
+}
+
+/** A Kubernetes object as JSON, marked as generated in `metadata.annotations` (see JSON_MARK). */
+export function withGeneratedJson(obj: JsonObject, how: string[]): string {
+  const copy = structuredClone(obj);
+  if (!isObject(copy.metadata)) copy.metadata = {};
+  const meta = copy.metadata as JsonObject;
+  if (!isObject(meta.annotations)) meta.annotations = {};
+  const annotations = meta.annotations as JsonObject;
+  annotations[JSON_MARK] = "";
+  const d = digest(unmarkedJson(copy));
+  annotations[JSON_MARK] = [
+    `${MARK}: do not edit by hand; edits are kept only with --force. digest=${d}`,
+    ...how,
+  ].join("; ");
+  return `${JSON.stringify(copy, null, 2)}\n`;
+}
+
+function jsonState(existing: string): "untouched" | "edited" | "foreign" {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(existing);
+  } catch {
+    return "foreign";
+  }
+  const mark =
+    isObject(doc) && isObject(doc.metadata) && isObject(doc.metadata.annotations)
+      ? doc.metadata.annotations[JSON_MARK]
+      : undefined;
+  const m = typeof mark === "string" ? new RegExp(`^${MARK}:.*digest=([0-9a-f]{16})`).exec(mark) : null;
+  if (!m) return "foreign";
+  return digest(unmarkedJson(doc as JsonObject)) === m[1] ? "untouched" : "edited";
+}
+
+/** Whether a file is one llw generated and nobody changed since ("untouched"), was edited, or is not llw's. */
+export function generatedState(existing: string): "untouched" | "edited" | "foreign" {
+  if (existing.trimStart().startsWith("{")) return jsonState(existing);
   const first = existing.split("\n", 1)[0] ?? "";
   const m = new RegExp(`^# ${MARK}:.*digest=([0-9a-f]{16})`).exec(first);
   if (!m) return "foreign";
@@ -193,8 +150,13 @@ export async function writeGeneratedFiles(
     ...(opts.flag ? { flag: opts.flag } : {}),
     shown: display(opts.cwd ?? process.cwd(), path),
   });
-  for (const f of files) {
-    const existing = await readIfExists(f.path, label(f.path), "write");
+  // Every target is checked (regular file, ordinary folder) before any is read or written.
+  const targets: OutputFile[] = [];
+  for (const f of files) targets.push(await checkOutputFile(f.path, label(f.path)));
+  for (const [i, f] of files.entries()) {
+    const existing = targets[i]!.existing
+      ? await readIfExists(targets[i]!.path, label(f.path), "write")
+      : undefined;
     if (existing === undefined) results.push({ path: f.path, action: "create" });
     else if (existing === f.content) results.push({ path: f.path, action: "unchanged" });
     else {
@@ -213,7 +175,7 @@ export async function writeGeneratedFiles(
     throw new UserError(
       conflicts.map((c) => ({
         what: `refusing to overwrite a file ${c.reason}`,
-        where: relative(opts.cwd ?? process.cwd(), c.path) || c.path,
+        where: display(opts.cwd ?? process.cwd(), c.path),
         next: "review the file; re-run with --force to replace it, or --check to see the drift",
       })),
     );
@@ -221,7 +183,9 @@ export async function writeGeneratedFiles(
   if (!opts.check) {
     for (let i = 0; i < files.length; i++) {
       if (results[i]!.action !== "unchanged")
-        await writeFileAtomic(files[i]!.path, files[i]!.content, label(files[i]!.path));
+        await writeFileAtomic(files[i]!.path, files[i]!.content, label(files[i]!.path), {
+          checked: targets[i]!,
+        });
     }
   }
   return results;

@@ -32,6 +32,9 @@ export interface ScannedLatencies {
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const LATENCY = "Latency";
+/** Key cache bounds: entries per hash bucket, and distinct keys kept (real files have a few dozen). */
+const KEY_BUCKET = 4;
+const KEY_CACHE = 4096;
 
 /** The characters allowed after a backslash besides u: " \\ / b f n r t. */
 const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
@@ -218,21 +221,35 @@ export function scanLatencyDocuments(buf: Buffer, stringFields: readonly string[
   };
   const c = new Cursor(buf);
   const n = buf.length;
-  // Keys repeat in every document; decoding each distinct byte sequence once saves most of the work.
+  // Keys repeat in every document; decoding each distinct byte sequence once saves most of the
+  // work. The cache is keyed by a hash of every byte of the key (FNV-1a), and both a bucket and
+  // the whole cache have a size cap: a file crafted with thousands of keys that share a hash (or
+  // just thousands of distinct keys) costs at most KEY_BUCKET comparisons per key, never a scan of
+  // every key seen so far, so the scan stays linear in the file size.
   const keyCache = new Map<number, { bytes: Buffer; key: string }[]>();
+  let cached = 0;
+  const decodeKey = (s: number, e: number): string => {
+    const raw = buf.toString("utf8", s - 1, e + 1);
+    return raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+  };
   const keyAt = (s: number, e: number): string => {
+    let h = 0x811c9dc5;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
     const len = e - s;
-    const h = len * 31 + (buf[s] ?? 0) * 7 + (buf[e - 1] ?? 0);
     let bucket = keyCache.get(h);
     if (bucket) {
-      for (const k of bucket) if (buf.compare(k.bytes, 0, len, s, e) === 0) return k.key;
-    } else {
-      bucket = [];
-      keyCache.set(h, bucket);
+      for (const k of bucket)
+        if (k.bytes.length === len && buf.compare(k.bytes, 0, len, s, e) === 0) return k.key;
     }
-    const raw = buf.toString("utf8", s - 1, e + 1);
-    const key = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
-    bucket.push({ bytes: Buffer.from(buf.subarray(s, e)), key });
+    const key = decodeKey(s, e);
+    if ((bucket?.length ?? 0) < KEY_BUCKET && cached < KEY_CACHE) {
+      if (!bucket) {
+        bucket = [];
+        keyCache.set(h, bucket);
+      }
+      bucket.push({ bytes: Buffer.from(buf.subarray(s, e)), key });
+      cached++;
+    }
     return key;
   };
   const count = (m: Map<string, number>, k: string): void => {

@@ -7,6 +7,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { UserError } from "../lib/errors.ts";
+import { exact, type Figure, figureValue, isExact } from "./figures.ts";
 import { findMetricsDir, type KubeBurnerResult, readKubeBurnerDir } from "./kube-burner.ts";
 import { type JitterResult, parseJitterOutput } from "./rt-tests.ts";
 import { mergeSamples, type Sample } from "./stats.ts";
@@ -26,10 +27,17 @@ export interface RunMetadata {
 export interface Series {
   /** "<job> <condition>" for kube-burner, "<tool> cpu 3" or "<tool> all CPUs" for jitter tools. */
   name: string;
+  /** The distribution; samples beyond a histogram's range sit at `overflowFrom`. */
   sample?: Sample;
-  reported?: { count?: number; min?: number; avg?: number; max?: number };
-  /** Samples beyond a histogram's last bucket (counted at the maximum). */
+  /** Figures from the tool's own summary, as exact as it prints them (jitter tools). */
+  figures?: { count?: number; min?: Figure; max?: Figure; mean?: Figure };
+  /** Samples beyond a histogram's last bucket: only known to be at least `overflowFrom`. */
   overflow?: number;
+  overflowFrom?: number;
+  /** Width of one histogram bucket in the series' unit: a change must exceed it to count. */
+  resolution?: number;
+  /** What the tool printed about itself, as printed (JSON output only). */
+  reported?: { count?: number; min?: number; avg?: number; max?: number };
   notes: string[];
 }
 
@@ -70,32 +78,69 @@ export function seriesFromKubeBurner(kb: KubeBurnerResult): Series[] {
 /**
  * Series of a jitter run, named after the tool ("oslat cpu 3", "cyclictest thread 0",
  * "oslat all CPUs"): oslat's loop gaps and cyclictest's timer wake-up latencies are different
- * measurements, so a report or comparison must never merge them.
+ * measurements, so a report or comparison must never merge them. Histograms have 1 us buckets.
  */
 export function seriesFromJitter(j: JitterResult): Series[] {
   const out: Series[] = j.series.map((s) => ({
     name: `${j.tool} ${s.name}`,
     sample: s.sample,
-    reported: s.reported,
+    figures: s.figures,
     overflow: s.overflow,
-    notes: s.overflow > 0 ? [`${s.overflow} beyond the histogram`] : [],
+    overflowFrom: s.overflowFrom,
+    resolution: 1,
+    reported: s.reported,
+    notes:
+      s.overflow > 0 ? [`${s.overflow} samples at or beyond ${s.overflowFrom} us (the histogram's end)`] : [],
   }));
-  const withSamples = j.series.filter((s) => s.sample);
-  if (withSamples.length > 1) {
-    const overflow = withSamples.reduce((t, s) => t + s.overflow, 0);
-    const weighted = withSamples.every((s) => typeof s.reported.avg === "number")
-      ? withSamples.reduce((t, s) => t + s.reported.avg! * s.sample!.total, 0) /
-        withSamples.reduce((t, s) => t + s.sample!.total, 0)
-      : undefined;
-    out.unshift({
-      name: `${j.tool} all CPUs`,
-      sample: mergeSamples(withSamples.map((s) => s.sample!)),
-      overflow,
-      reported: { avg: weighted },
-      notes: overflow > 0 ? [`${overflow} beyond the histogram`] : [],
-    });
-  }
+  if (j.series.length > 1) out.unshift(allCpus(j));
   return out;
+}
+
+/** The CPUs of one run together: pooled buckets, the largest maximum, the weighted mean. */
+function allCpus(j: JitterResult): Series {
+  const parts = j.series;
+  const withSamples = parts.filter((s) => s.sample);
+  const overflow = parts.reduce((t, s) => t + s.overflow, 0);
+  const froms = parts.filter((s) => s.overflow > 0).map((s) => s.overflowFrom!);
+  const maxes = parts.map((s) => s.figures.max);
+  const mins = parts.map((s) => s.figures.min);
+  const counts = parts.map((s) => s.figures.count ?? s.sample?.total);
+  const means = parts.map((s) => s.figures.mean);
+  let mean: Figure | undefined;
+  if (means.every(isExact) && counts.every((c) => c !== undefined && c > 0)) {
+    const n = counts.reduce((a, b) => a! + b!, 0)!;
+    mean = exact(means.reduce((t, m, i) => t + (m as { value: number }).value * counts[i]!, 0) / n);
+  } else if (means.every((m) => m && m.kind !== "below") && counts.every((c) => c !== undefined && c > 0)) {
+    const n = counts.reduce((a, b) => a! + b!, 0)!;
+    const lo =
+      means.reduce((t, m, i) => t + (m!.kind === "range" ? m!.lo : figureValue(m)) * counts[i]!, 0) / n;
+    const hi =
+      means.reduce(
+        (t, m, i) =>
+          t +
+          (m!.kind === "range" ? m!.hi : m!.kind === "atLeast" ? Number.POSITIVE_INFINITY : figureValue(m)) *
+            counts[i]!,
+        0,
+      ) / n;
+    mean = Number.isFinite(hi) ? { kind: "range", lo, hi } : { kind: "atLeast", value: lo };
+  }
+  return {
+    name: `${j.tool} all CPUs`,
+    sample:
+      withSamples.length === parts.length && withSamples.length
+        ? mergeSamples(withSamples.map((s) => s.sample!))
+        : undefined,
+    figures: {
+      count: counts.every((c) => c !== undefined) ? counts.reduce((a, b) => a! + b!, 0) : undefined,
+      max: maxes.every(isExact) ? exact(Math.max(...maxes.map((m) => m.value))) : undefined,
+      min: mins.every(isExact) ? exact(Math.min(...mins.map((m) => m.value))) : undefined,
+      mean,
+    },
+    overflow,
+    overflowFrom: froms.length ? Math.min(...froms) : undefined,
+    resolution: 1,
+    notes: overflow > 0 ? [`${overflow} samples beyond the histograms' end`] : [],
+  };
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -50,7 +50,13 @@ describe("validators compiled at build time (real tree, real upstream schemas)",
     const out = join(mkdtempSync(join(tmpdir(), "llw-shipped-")), "validators");
     const result = await precompileValidators({ tree: TREE, schemas: SCHEMAS, out });
     assert.deepEqual(result.unknown, [], "every kind of the tree has a schema");
-    assert.equal(readdirSync(out).length, result.written.length);
+    const cjs = readdirSync(out).filter((f) => f.endsWith(".cjs"));
+    assert.equal(cjs.length, result.written.length);
+    assert.deepEqual(
+      readdirSync(out).filter((f) => f.endsWith(".cjs.sha256")),
+      cjs.map((f) => `${f}.sha256`),
+      "each validator is written with its digest",
+    );
     assert.equal(result.written.length, (await treeKinds(TREE)).length);
     // Portable: ajv's runtime is required by package name, not by this checkout's path.
     for (const f of readdirSync(out)) {

@@ -28,7 +28,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
-import { applyJsonPatch, fieldLeaves, type Leaf, mergePatch, pruneOwned } from "./fake-apiserver-merge.ts";
+import { applyJsonPatch, fieldLeaves, type Leaf, mergePatch, pruneOwned } from "../sim/merge.ts";
 
 export interface ResourceDef {
   group: string; // "" for core

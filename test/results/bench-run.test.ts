@@ -1,21 +1,8 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import * as tar from "tar";
-import { expectedChecksum, releaseAsset } from "../../src/bench/install.ts";
+import { describe, it } from "node:test";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { ROOT } from "../helpers/tools.ts";
@@ -125,75 +112,5 @@ describe("llw bench run (with a FAKE kube-burner that writes real-format output)
     ctx = bufferContext({ cwd, env });
     assert.equal(await main(["bench", "run", "nope"], ctx), 2);
     assert.match(ctx.err(), /no workload "nope"[\s\S]*baseline-pod/);
-  });
-});
-
-describe("llw bench install (against a local HTTP server serving a release)", () => {
-  let server: Server;
-  let base: string;
-  const files = new Map<string, Buffer>();
-  before(async () => {
-    const stage = mkdtempSync(join(tmpdir(), "llw-release-"));
-    writeFileSync(join(stage, "kube-burner"), "#!/bin/sh\necho 'Version: 2.7.3 (test build)'\n");
-    writeFileSync(join(stage, "LICENSE"), "Apache-2.0\n");
-    const asset = releaseAsset("linux", "x64");
-    const archive = join(stage, asset.archive);
-    await tar.c({ gzip: true, file: archive, cwd: stage }, ["kube-burner", "LICENSE"]);
-    const bytes = readFileSync(archive);
-    const sum = createHash("sha256").update(bytes).digest("hex");
-    files.set(`/v2.7.3/${asset.archive}`, bytes);
-    files.set(
-      "/v2.7.3/kube-burner-checksums.txt",
-      Buffer.from(`${"0".repeat(64)}  kube-burner-V2.7.3-darwin-arm64.tar.gz\n${sum}  ${asset.archive}\n`),
-    );
-    files.set("/v9.9.9/kube-burner-V9.9.9-linux-x86_64.tar.gz", bytes);
-    files.set(
-      "/v9.9.9/kube-burner-checksums.txt",
-      Buffer.from(`${"f".repeat(64)}  kube-burner-V9.9.9-linux-x86_64.tar.gz\n`),
-    );
-    server = createServer((req, res) => {
-      const f = files.get(req.url ?? "");
-      res.writeHead(f ? 200 : 404);
-      res.end(f ?? "not found");
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => new Promise<void>((r) => server.close(() => r())));
-
-  it("names the real release asset for each platform", () => {
-    assert.equal(
-      releaseAsset("linux", "x64").archiveUrl,
-      "https://github.com/kube-burner/kube-burner/releases/download/v2.7.3/kube-burner-V2.7.3-linux-x86_64.tar.gz",
-    );
-    assert.equal(releaseAsset("darwin", "arm64").archive, "kube-burner-V2.7.3-darwin-arm64.tar.gz");
-    assert.throws(() => releaseAsset("win32", "x64"), /no tar.gz for win32/);
-    assert.equal(expectedChecksum(`${"a".repeat(64)} *x.tar.gz\n`, "x.tar.gz"), "a".repeat(64));
-  });
-
-  it("downloads, verifies the checksum and installs an executable; refuses to overwrite without --force", async () => {
-    const cwd = workspace();
-    const ctx = bufferContext({ cwd });
-    assert.equal(await main(["bench", "install", "--base-url", base], ctx), 0, ctx.err());
-    const bin = join(cwd, ".tools", "bin", "kube-burner");
-    assert.ok(statSync(bin).mode & 0o100, "executable");
-    assert.match(ctx.out(), /installed kube-burner 2\.7\.3/);
-    assert.equal(await main(["bench", "install", "--base-url", base], bufferContext({ cwd })), 2);
-    assert.equal(await main(["bench", "install", "--base-url", base, "--force"], bufferContext({ cwd })), 0);
-  });
-
-  it("a checksum mismatch installs nothing", async () => {
-    const cwd = workspace();
-    mkdirSync(join(cwd, ".tools", "bin"), { recursive: true });
-    const ctx = bufferContext({ cwd });
-    assert.equal(await main(["bench", "install", "--base-url", base, "--release", "9.9.9"], ctx), 3);
-    assert.match(ctx.err(), /checksum mismatch/);
-    assert.deepEqual(readdirSync(join(cwd, ".tools", "bin")), []);
-  });
-
-  it("a missing release is a clear environment error", async () => {
-    const ctx = bufferContext({ cwd: workspace() });
-    assert.equal(await main(["bench", "install", "--base-url", base, "--release", "1.0.0"], ctx), 3);
-    assert.match(ctx.err(), /HTTP 404[\s\S]*--release/);
   });
 });

@@ -10,6 +10,7 @@ import { type Group, incomparable, loadGroup } from "../../src/results/runs.ts";
 import { fromValues } from "../../src/results/stats.ts";
 import { writeLabeledRun } from "./fixtures.ts";
 import { mulberry32, normal } from "./prng.ts";
+import { renderOslat } from "./rt-fixtures.ts";
 
 function group(label: string, runs: number[][]): Group {
   return multiGroup(
@@ -272,18 +273,15 @@ describe("llw bench compare / bench show (result directories on disk)", () => {
         JSON.stringify({ kind: "jitter", tool, label, outputFile: file }),
       );
     };
-    const oslat = (max: number) =>
-      [
-        "oslat V 2.40",
-        "        Core:\t 2 3",
-        "    001 (us):\t 1000000 1000000",
-        "    002 (us):\t 100 90",
-        `    003 (us):\t ${max} 4`,
-        "     Minimum:\t 1 1 (us)",
-        "     Average:\t 1.000 1.000 (us)",
-        "     Maximum:\t 3 3 (us)",
-        "",
-      ].join("\n");
+    const oslat = (tail: number) =>
+      renderOslat(
+        [2, 3],
+        [0, 1].map((c) =>
+          Array.from({ length: 32 }, (_, j) =>
+            j === 0 ? 1_000_000 : j === 1 ? 100 - c * 10 : j === 2 ? (c ? 4 : tail) : 0,
+          ),
+        ),
+      );
     write("oslat-before", "oslat", "oslat.log", oslat(50));
     write("oslat-after", "oslat", "oslat.log", oslat(5));
     write(

@@ -189,7 +189,8 @@ describe("benchmarks/ workloads (rendered and checked against the real Kubernete
     assert.deepEqual(d.cpu.numa.guestMappingPassthrough, {});
     assert.equal(d.memory.hugepages.pageSize, "1Gi");
     assert.equal(o.spec.runStrategy, "Always");
-    assert.match(o.spec.template.spec.volumes[0].containerDisk.image, /containerdisks\/fedora/);
+    assert.match(o.spec.template.spec.volumes[0].containerDisk.image, /containerdisks\/centos-stream:10/);
+    assert.equal(o.spec.template.spec.evictionStrategy, "None");
   });
 
   it("jitter pods run the cnf-tests runner privileged and Guaranteed with the runtime and CPU count set", async () => {
