@@ -116,6 +116,9 @@ async function main(): Promise<number> {
     JOURNEY_KUBECTL: kubectl,
     JOURNEY_ROOT: ROOT,
     NO_COLOR: "1",
+    // kubectl's watch-list streaming (client-go feature WatchListClient, used by `oc wait`) needs the
+    // API server's initial-events bookmark, which the fake API server does not send.
+    KUBE_FEATURE_WatchListClient: "false",
     LANG: "C.UTF-8",
     ...world.env,
   };
