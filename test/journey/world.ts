@@ -545,17 +545,18 @@ function kubelet(api: FakeApiServer): void {
       });
       return;
     }
+    // Conditions carry the generation they were observed at, as the kubelet writes them since pod
+    // generation tracking (kubernetes KEP-5067); kubectl wait ignores conditions of an older generation.
+    const generation = api.update("v1", "Pod", name, ns, { spec: { nodeName } }).metadata.generation;
     api.update("v1", "Pod", name, ns, {
-      spec: { nodeName },
       status: {
         phase: "Running",
         qosClass: qos(pod),
-        conditions: [
-          cond("PodScheduled", "True"),
-          cond("Initialized", "True"),
-          cond("ContainersReady", "True"),
-          cond("Ready", "True"),
-        ],
+        observedGeneration: generation,
+        conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map((t) => ({
+          ...cond(t, "True"),
+          observedGeneration: generation,
+        })),
       },
     });
   });
@@ -613,7 +614,12 @@ function kubevirt(api: FakeApiServer): void {
         },
       );
       api.update(KV, "VirtualMachine", name, ns, {
-        status: { printableStatus: "Running", ready: true, conditions: [cond("Ready", "True")] },
+        status: {
+          printableStatus: "Running",
+          ready: true,
+          observedGeneration: vm.metadata.generation,
+          conditions: [{ ...cond("Ready", "True"), observedGeneration: vm.metadata.generation }],
+        },
       });
     } else if (!running && status !== "Stopped") {
       api.remove(KV, "VirtualMachineInstance", name, ns);
