@@ -54,6 +54,18 @@ function numberOption(flag: string, min: number, max = Number.POSITIVE_INFINITY)
   };
 }
 
+// --- bench show/compare, report: how result directories are read ---
+const RESULT_READ_OPTIONS: OptionSpec[] = [
+  {
+    flags: "--include-incomplete",
+    description: "keep runs whose metadata says they were interrupted before kube-burner finished",
+  },
+  {
+    flags: "--mixed-runs",
+    description: "read files of several kube-burner runs (UUIDs) found in one directory together",
+  },
+];
+
 // --- aws: shared options ---
 const AWS_OPTIONS: OptionSpec[] = [
   { flags: "--region <code>", description: "AWS region (default: AWS_REGION or the profile's region)" },
@@ -425,8 +437,10 @@ export const COMMANDS: CommandSpec[] = [
       "Generate the SR-IOV manifests that work on the cluster's OpenShift version into the GitOps tree",
     description:
       "OpenShift 4.22 and later: one SriovNetworkNodePolicy per data subnet (nicSelector.netFilter " +
-      "aws/NetworkID:<subnet>, numVfs 1, deviceType netdevice or vfio-pci, the metal pool's node selector) and a " +
-      "host-device NetworkAttachmentDefinition with the resourceName annotation (or a SriovNetwork). OpenShift " +
+      "aws/NetworkID:<subnet>, numVfs 1, deviceType netdevice or vfio-pci, the metal pool's node selector) and, for " +
+      "netdevice, a host-device NetworkAttachmentDefinition per subnet and node with the resourceName annotation and " +
+      "that node's ENI address (static IPAM); the operator sees only ENIs attached before its config daemon first " +
+      "started, so reboot the metal workers once after attaching new ones. OpenShift " +
       "4.19-4.21, where the operator never sees ENA devices: one host-device NetworkAttachmentDefinition per " +
       "dedicated ENI, selected by MAC, with the ENI's IP and the node it lives on; the output explains the " +
       "trade-offs. Files go to gitops/overlays/aws/sriov (atomic; --force to replace edits; --check reports " +
@@ -440,12 +454,14 @@ export const COMMANDS: CommandSpec[] = [
       },
       {
         flags: "--device-type <type>",
-        description: "4.22+: netdevice (pods, kernel driver) or vfio-pci (DPDK, VMs)",
+        description:
+          "4.22+: netdevice (pods, kernel driver) or vfio-pci (DPDK in pods; vfio runs in no-IOMMU mode on AWS, so no passthrough to VMs)",
         choices: ["netdevice", "vfio-pci"],
       },
       {
         flags: "--network-kind <kind>",
-        description: "4.22+: nad (host-device NetworkAttachmentDefinition) or sriovnetwork (SriovNetwork)",
+        description:
+          "nad (host-device NetworkAttachmentDefinitions); sriovnetwork is refused on AWS (the sriov CNI needs the parent PF an ENA device lacks)",
         choices: ["nad", "sriovnetwork"],
       },
       {
@@ -475,7 +491,7 @@ export const COMMANDS: CommandSpec[] = [
       },
       {
         cmd: "llw sriov generate --ocp-version 4.22 --device-type vfio-pci",
-        what: "vfio-pci devices for DPDK and VMs, workers from the logged-in cluster",
+        what: "vfio-pci devices for DPDK in pods, workers from the logged-in cluster",
       },
       {
         cmd: "llw sriov generate --check",
@@ -504,9 +520,20 @@ export const COMMANDS: CommandSpec[] = [
     path: ["install"],
     summary: "Install the workshop's operators and configuration on a cluster, through GitOps or directly",
     description:
-      "GitOps mode (default): installs the OpenShift GitOps operator, waits for its CSV, creates the app-of-apps " +
-      "Application for --repo/--revision (defaults: this checkout's git remote and branch) and follows every " +
-      "Application until Synced and Healthy. --direct: builds the GitOps tree locally with kustomize and applies it " +
+      "What it deploys: by default the workshop without its tuning (the SR-IOV and Virtualization operators, their " +
+      "instances with the HyperConverged's default runtime class unset, the SR-IOV networks), so that Module 2 can " +
+      "measure the untuned node and then apply the tuning as one rollout with llw tune apply. --with-tuning adds the " +
+      "tuning layer at once (for instructors): the MachineConfigPool and PerformanceProfile of the instance type, the " +
+      "HyperConverged default runtime class performance-<profile> and the tuned workloads (VMs) sized for that type. " +
+      "The instance type is --instance-type or the metal workers' node.kubernetes.io/instance-type label; with " +
+      "--with-tuning, no metal worker or several types is an error. " +
+      "GitOps mode (default): installs the OpenShift GitOps operator, waits for its CSV and for the operator's own " +
+      "Argo CD instance (then adds the workshop's health checks to it), applies the AppProject low-latency-workshop " +
+      "(this repository only, the workshop's namespaces and kinds) and the app-of-apps Application, and follows every " +
+      "Application until Synced and Healthy. The repository is --repo or this checkout's origin remote, with any " +
+      "credentials removed (give Argo CD a repository Secret instead); the revision is pinned: a commit or tag " +
+      "(--revision; default this checkout's HEAD commit; a branch name is resolved to its commit), never a moving " +
+      "branch unless --follow-branch. --direct: builds the same app of apps locally with kustomize and applies it " +
       "with server-side apply in dependency order: operators, then (once each CSV Succeeded and its CRDs are " +
       "Established) their custom resources, then the node tuning as one MachineConfigPool rollout. Re-running resumes; " +
       "running twice changes nothing the second time.",
@@ -514,17 +541,33 @@ export const COMMANDS: CommandSpec[] = [
       ...KUBE_OPTIONS,
       { flags: "--direct", description: "apply the tree with server-side apply instead of through Argo CD" },
       {
+        flags: "--with-tuning",
+        description:
+          "also deploy the tuning (PerformanceProfile, HyperConverged runtime class, tuned VMs) for the instance type",
+      },
+      {
+        flags: "--instance-type <type>",
+        description:
+          "EC2 metal type of the tuned workers (default: the metal workers' node.kubernetes.io/instance-type)",
+      },
+      {
         flags: "--repo <url>",
-        description: "Git repository Argo CD syncs (default: the `origin` remote of this checkout)",
+        description: "Git repository Argo CD syncs (default: the `origin` remote; credentials are removed)",
       },
       {
         flags: "--revision <rev>",
-        description: "branch, tag or commit Argo CD syncs (default: the current branch)",
+        description:
+          "commit or tag Argo CD syncs; a branch is pinned to its current commit (default: this checkout's HEAD)",
+      },
+      {
+        flags: "--follow-branch",
+        description:
+          "let Argo CD follow --revision as a branch instead of pinning it (whoever can push to it controls the cluster)",
       },
       {
         flags: "--path <dir>",
-        description: "app-of-apps directory in the tree",
-        default: "gitops/bootstrap",
+        description:
+          "app-of-apps directory in the tree (default: gitops/bootstrap, with --with-tuning gitops/bootstrap-with-tuning)",
       },
       {
         flags: "--approve",
@@ -544,10 +587,14 @@ export const COMMANDS: CommandSpec[] = [
       { flags: "--dry-run", description: "print the steps without changing the cluster" },
     ],
     examples: [
-      { cmd: "llw install", what: "GitOps install of this checkout's remote and branch" },
+      { cmd: "llw install", what: "GitOps install, without the tuning, of this checkout's HEAD commit" },
       {
-        cmd: "llw install --repo https://github.com/me/low-latency-workshop.git --revision my-branch",
-        what: "GitOps install of a fork",
+        cmd: "llw install --repo https://github.com/me/low-latency-workshop.git --revision v1.2",
+        what: "GitOps install of a fork at a tag",
+      },
+      {
+        cmd: "llw install --with-tuning --instance-type m5zn.metal",
+        what: "everything at once, tuning included, for m5zn.metal workers",
       },
       { cmd: "llw install --direct --context admin", what: "install without Argo CD, on another context" },
     ],
@@ -717,6 +764,7 @@ export const COMMANDS: CommandSpec[] = [
     args: [
       { name: "run", description: "a run directory (results/<label>/<run>) or a label", required: true },
     ],
+    options: [...RESULT_READ_OPTIONS],
     output: ["table", "json", "yaml"],
     examples: [
       { cmd: "llw bench show results/tuned/run-1", what: "per-condition pod start-up latencies of one run" },
@@ -733,8 +781,10 @@ export const COMMANDS: CommandSpec[] = [
       "one side, a t prediction test of the single run; with one run per side, exact order-statistic intervals and Fisher's " +
       "exact test for quantiles ('too few samples' when a run is too small for the percentile: P99 needs 368) and Welch's t " +
       "for means. p-values are Holm-adjusted across all rows. A metric is regressed/improved only if the adjusted p is below " +
-      "--alpha and the change exceeds both --threshold and --min-delta. Exits 1 if any metric regressed. Refuses groups " +
-      "that measured different things (oslat vs cyclictest, pods vs VMs) unless --force.",
+      "--alpha and the change exceeds both --threshold and --min-delta (and, for jitter histograms, --min-buckets). Figures " +
+      "beyond a histogram's range are bounds and not tested. Exits 1 if any metric regressed. Refuses groups " +
+      "that measured different things (oslat vs cyclictest, pods vs VMs) unless --allow-different; leaves out " +
+      "interrupted runs unless --include-incomplete.",
     args: [
       {
         name: "runs",
@@ -775,10 +825,12 @@ export const COMMANDS: CommandSpec[] = [
         parse: listOption,
       },
       {
-        flags: "--force",
+        flags: "--allow-different",
         description:
           "compare groups that measured different things (tools, workloads): only the series they share",
       },
+      { flags: "--force", description: "deprecated spelling of --allow-different" },
+      ...RESULT_READ_OPTIONS,
     ],
     output: ["table", "markdown", "json"],
     examples: [
@@ -912,10 +964,21 @@ export const COMMANDS: CommandSpec[] = [
         parse: numberOption("--threshold", 0),
       },
       {
+        flags: "--min-buckets <n>",
+        description: "jitter series: smallest change that counts, in 1 us histogram buckets",
+        default: 2,
+        parse: numberOption("--min-buckets", 0),
+      },
+      {
+        flags: "--allow-different",
+        description: "compare groups that measured different things (tools, workloads)",
+      },
+      {
         flags: "--force",
         description:
-          "overwrite an existing file; also compare groups that measured different things (tools, workloads)",
+          "replace an existing file that llw did not write (a report it wrote earlier is replaced anyway); deprecated: also compares different things",
       },
+      ...RESULT_READ_OPTIONS,
     ],
     examples: [
       { cmd: "llw report baseline tuned -o report.html", what: "baseline vs tuned report" },

@@ -23,6 +23,8 @@ export interface ScannedLatencies {
   nulls: Map<string, number>;
   /** Values of selected string fields (e.g. jobName), with how many documents carried each. */
   strings: Map<string, Map<string, number>>;
+  /** Smallest and largest value of selected string fields (RFC 3339 timestamps sort as text). */
+  ranges: Map<string, { min: string; max: string }>;
   /** Every other top-level key seen, with its count: kept so unknown fields are visible, never fatal. */
   otherKeys: Map<string, number>;
   /** True when the whole file is the literal `null` (Go encodes an empty slice as null). */
@@ -210,12 +212,30 @@ export function findJsonError(buf: Buffer): JsonScanError | undefined {
   }
 }
 
-export function scanLatencyDocuments(buf: Buffer, stringFields: readonly string[] = []): ScannedLatencies {
+export interface ScanOptions {
+  /** Fields whose distinct values are counted (jobName, nodeName, uuid: a few distinct values each). */
+  strings?: readonly string[];
+  /** Fields whose smallest and largest string value are kept (timestamps: one per document). */
+  ranges?: readonly string[];
+  /** Which numeric fields are samples (default: names ending in "Latency"). */
+  isSample?: (key: string) => boolean;
+}
+
+export function scanLatencyDocuments(
+  buf: Buffer,
+  options: readonly string[] | ScanOptions = {},
+): ScannedLatencies {
+  const opts: ScanOptions = Array.isArray(options) ? { strings: options } : (options as ScanOptions);
+  const stringFields = opts.strings ?? [];
+  const rangeFields = new Set(opts.ranges ?? []);
+  const isSample = opts.isSample ?? ((k: string) => k.endsWith(LATENCY));
+  const sampleKeys = new Map<string, boolean>();
   const out: ScannedLatencies = {
     documents: 0,
     samples: new Map(),
     nulls: new Map(),
     strings: new Map(stringFields.map((f) => [f, new Map()])),
+    ranges: new Map(),
     otherKeys: new Map(),
     isNull: false,
   };
@@ -276,7 +296,11 @@ export function scanLatencyDocuments(buf: Buffer, stringFields: readonly string[
       c.ws();
       const p = c.p;
       const ch = buf[p];
-      const isLatency = key.endsWith(LATENCY);
+      let isLatency = sampleKeys.get(key);
+      if (isLatency === undefined) {
+        isLatency = isSample(key);
+        if (sampleKeys.size < KEY_CACHE) sampleKeys.set(key, isLatency);
+      }
       if (isLatency && ch !== undefined && (ch === 0x2d || (ch >= 0x30 && ch <= 0x39))) {
         const e = numberEnd(buf, p);
         if (e < 0) c.fail("invalid number");
@@ -302,11 +326,17 @@ export function scanLatencyDocuments(buf: Buffer, stringFields: readonly string[
       } else if (isLatency && ch === 0x6e) {
         c.literal("null");
         count(out.nulls, key);
-      } else if (ch === QUOTE && out.strings.has(key)) {
+      } else if (ch === QUOTE && (out.strings.has(key) || rangeFields.has(key))) {
         const e = c.stringEnd();
         const raw = buf.toString("utf8", p, e + 1);
         const v = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
-        count(out.strings.get(key)!, v);
+        if (out.strings.has(key)) count(out.strings.get(key)!, v);
+        if (rangeFields.has(key)) {
+          const r = out.ranges.get(key);
+          if (!r) out.ranges.set(key, { min: v, max: v });
+          else if (v < r.min) r.min = v;
+          else if (v > r.max) r.max = v;
+        }
         c.p = e + 1;
       } else {
         count(out.otherKeys, key);

@@ -186,9 +186,10 @@ function parseCyclictestHistogram(lines: string[], start: number, file: string):
   const series: JitterSeries[] = [];
   for (let t = 0; t < threads; t++) {
     const overflow = over?.values[t] ?? 0;
-    // '# Total' is the sum of the thread's buckets (print_hist); a variant that adds the
-    // overflows is accepted too. Anything else means lost or changed rows.
-    if (total && total.values[t] !== sums[t] && total.values[t] !== sums[t]! + overflow) {
+    // '# Total' is the sum of the thread's buckets, overflows not included (print_hist; a real
+    // `-h 400` run printed Total 909 with 45 overflows in 954 cycles). Anything else means lost
+    // or changed rows.
+    if (total && total.values[t] !== sums[t]) {
       throw bad(
         file,
         total.line,

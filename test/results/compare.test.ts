@@ -263,7 +263,7 @@ describe("llw bench compare / bench show (result directories on disk)", () => {
     assert.match(ctx.err(), /metrics? regressed beyond the threshold/);
   });
 
-  it("refuses (exit 2) to compare oslat with cyclictest runs unless --force", async () => {
+  it("refuses (exit 2) to compare oslat with cyclictest runs unless --allow-different (--force still works, deprecated)", async () => {
     const write = (label: string, tool: string, file: string, text: string) => {
       const d = join(results, label, "run-1");
       mkdirSync(d, { recursive: true });
@@ -297,15 +297,22 @@ describe("llw bench compare / bench show (result directories on disk)", () => {
     assert.equal(await main(["bench", "compare", "oslat-before", "cyclic-after"], ctx), 2);
     assert.match(
       ctx.err(),
-      /measured different things \(oslat-before measured oslat; cyclic-after measured cyclictest\)/,
+      /measured different things \(oslat-before measured oslat; cyclic-after measured cyclictest\)[\s\S]*--allow-different/,
     );
-    const forced = bufferContext({ cwd: results });
+    const allowed = bufferContext({ cwd: results });
     assert.equal(
-      await main(["bench", "compare", "oslat-before", "cyclic-after", "--force"], forced),
+      await main(["bench", "compare", "oslat-before", "cyclic-after", "--allow-different"], allowed),
       0,
-      forced.err(),
+      allowed.err(),
     );
-    assert.match(forced.out(), /only on one side \(not compared\): oslat all CPUs/);
+    assert.match(
+      allowed.out(),
+      /no rows: no series in common \(only on one side: oslat all CPUs, .*cyclictest thread 0\)/,
+    );
+    assert.doesNotMatch(allowed.out(), /series\s+metric/, "no empty table");
+    const forced = bufferContext({ cwd: results });
+    assert.equal(await main(["bench", "compare", "oslat-before", "cyclic-after", "--force"], forced), 0);
+    assert.match(forced.err(), /--force is deprecated for bench compare: use --allow-different/);
   });
 
   it("pod and VM start-up runs are different measurements (kube-burner job names)", () => {
