@@ -17,6 +17,7 @@ import { findWorkload, parseSets, resolveVariables } from "../bench/workloads.ts
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, EnvironmentError, UserError } from "../lib/errors.ts";
 import { checkOutputDir, ensureDir, writeFileAtomic } from "../lib/files.ts";
+import { recordedPath } from "../lib/path-error.ts";
 import { onInterrupt } from "../lib/signals.ts";
 
 export interface BenchRunOptions {
@@ -108,9 +109,12 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
     // What the run needs, as it was run: the config, its templates and profiles, the variables.
     const copy = join(dir, "workload");
     for (const f of files) await writeFileAtomic(join(copy, f.rel), await readFile(f.source));
+    // As recorded: the metrics folder relative to the run (kube-burner gets the absolute one),
+    // no absolute path in a file that travels.
+    const recorded = { ...vars, METRICS_DIR: relative(dir, vars.METRICS_DIR) };
     await writeFileAtomic(
       join(copy, "variables.yml"),
-      `# The variables of this run; kube-burner read them from its environment.\n${stringify(vars)}`,
+      `# The variables of this run; kube-burner read them from its environment.\n${stringify(recorded)}`,
     );
     const env: NodeJS.ProcessEnv = { ...ctx.env, ...vars };
     if (opts.kubeconfig) env.KUBECONFIG = resolve(ctx.cwd, opts.kubeconfig);
@@ -123,8 +127,8 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
       run: id,
       uuid,
       workload: workload.name,
-      variables: vars,
-      kubeBurner: { path: exe, version: kubeBurnerVersion },
+      variables: recorded,
+      kubeBurner: { path: recordedPath(exe, ctx.cwd, ctx.env.HOME), version: kubeBurnerVersion },
       startedAt: ctx.now().toISOString(),
       gitRevision: git,
       clusterVersion: cluster.clusterVersion,

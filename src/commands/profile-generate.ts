@@ -110,9 +110,15 @@ export async function run(opts: ProfileGenerateOptions, ctx: Context): Promise<n
   }
   const { withGeneratedHeader, withGeneratedJson, writeGeneratedFiles } = await import("../lib/files.ts");
   const path = resolve(ctx.cwd, opts.out);
+  // Recorded in the file, which travels: the user's home is written as ~.
+  const { withoutHome } = await import("../lib/path-error.ts");
+  const home = ctx.env.HOME;
   const how = [
-    `regenerate: ${commandLine(opts)}${opts.output === "json" ? " -o json" : ""} --out ${opts.out}`,
-    `topology: ${topology.source}`,
+    withoutHome(
+      `regenerate: ${commandLine(opts)}${opts.output === "json" ? " -o json" : ""} --out ${opts.out}`,
+      home,
+    ),
+    withoutHome(`topology: ${topology.source}`, home),
   ];
   // JSON has no comments: the same mark goes into an annotation, so the file can be regenerated.
   const content =
