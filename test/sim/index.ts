@@ -120,6 +120,10 @@ export async function start(scenario: string | Scenario, o: SimOptions = {}): Pr
   sc.setup?.(sim);
   // Converge at high speed: the starting state is what the controllers make of the scenario.
   await quiesce(api);
+  if (sc.workloads) {
+    sc.workloads(sim);
+    await quiesce(api);
+  }
   if (api.errors.length > 0) throw api.errors[0];
   api.speed = speed;
   Object.assign(ctx.stats, newStats());

@@ -102,7 +102,7 @@ export function node(n: NodeSpec): Obj {
         "beta.kubernetes.io/arch": "amd64",
         "beta.kubernetes.io/os": "linux",
         "kubernetes.io/arch": "amd64",
-        "kubernetes.io/hostname": n.name.split(".")[0],
+        "kubernetes.io/hostname": n.name,
         "kubernetes.io/os": "linux",
         "node.kubernetes.io/instance-type": n.instanceType,
         "node.openshift.io/os_id": "rhcos",

@@ -17,7 +17,7 @@
 import type { Obj, ResourceDef } from "../apiserver.ts";
 import { type Ctx, setCondition } from "../context.ts";
 import { cond, csv } from "../objects.ts";
-import { CNV_RESOURCES, OPENSHIFT_RESOURCES, SRIOV_RESOURCES } from "../resources.ts";
+import { CNV_RESOURCES, KUBEVIRT_MIGRATION, OPENSHIFT_RESOURCES, SRIOV_RESOURCES } from "../resources.ts";
 
 const OLM = "operators.coreos.com/v1alpha1";
 
@@ -61,7 +61,7 @@ export function redhatOperators(minor: string): Record<string, CatalogPackage> {
         candidate: `kubevirt-hyperconverged-operator.v${minor}.4`,
       },
       installModes: ["OwnNamespace", "SingleNamespace"],
-      provides: CNV_RESOURCES,
+      provides: [...CNV_RESOURCES, KUBEVIRT_MIGRATION],
     },
   };
 }
@@ -159,6 +159,20 @@ export function startOlm(ctx: Ctx): Olm {
         "operator-lifecycle-manager",
       );
     };
+    const state = source?.status?.connectionState?.lastObservedState;
+    if (source && state !== "READY") {
+      // The catalog operator keeps the Subscription unresolved while its source is unhealthy.
+      api.update(OLM, "Subscription", subName, ns, {
+        status: {
+          conditions: setCondition(
+            sub.status?.conditions,
+            cond("CatalogSourcesUnhealthy", "True", "UnhealthyCatalogSourceFound", `targeted catalogsource ${sub.spec.sourceNamespace}/${sub.spec.source} unhealthy`),
+          ),
+        },
+      });
+      api.after(timing.olmResolve * 4, () => resolve(subName, ns));
+      return;
+    }
     if (!source) {
       fail(
         "ErrorPreventedResolution",
@@ -182,7 +196,9 @@ export function startOlm(ctx: Ctx): Olm {
       );
       return;
     }
-    const manual = sub.spec?.installPlanApproval === "Manual";
+    // One InstallPlan serves a namespace: if any Subscription there is Manual, the plan waits for
+    // approval (OLM docs, "Manual approval applies to all Subscriptions in a namespace").
+    const manual = api.list(OLM, "Subscription", ns).some((x) => x.spec?.installPlanApproval === "Manual");
     const plan = `install-${sub.metadata.uid.slice(0, 5)}`;
     api.seed({
       apiVersion: OLM,
