@@ -177,6 +177,29 @@ ts: 1764273601.123456789, inner:9, outer:22
 ts: 1764273602.123456789, inner:15, outer:0
 `;
 
+describe("recorded cyclictest -H output (no rt-tests needed; test/results/recorded/README.md)", () => {
+  it("-H's extra all-threads column in Total, Max and Overflows is not a thread: 2 threads, counts as the summary says", () => {
+    const file = join(import.meta.dirname, "recorded", "cyclictest-H30-2threads.txt");
+    const text = readFileSync(file, "utf8");
+    const r = parseCyclictestText(text, file);
+    // The summary's Min Latencies line has one value per thread; Max has one more (all threads).
+    assert.equal(/# Min Latencies:(.*)/.exec(text)![1]!.trim().split(/\s+/).length, 2);
+    assert.equal(/# Max Latencies:(.*)/.exec(text)![1]!.trim().split(/\s+/).length, 3);
+    assert.deepEqual(
+      r.series.map((s) => s.name),
+      ["thread 0", "thread 1"],
+    );
+    const totals = /# Total:(.*)/.exec(text)![1]!.trim().split(/\s+/).map(Number);
+    const maxes = /# Max Latencies:(.*)/.exec(text)![1]!.trim().split(/\s+/).map(Number);
+    const overflows = /# Histogram Overflows:(.*)/.exec(text)![1]!.trim().split(/\s+/).map(Number);
+    r.series.forEach((s, t) => {
+      assert.equal(s.overflow, overflows[t]);
+      assert.equal(s.reported.max, maxes[t]);
+      assert.equal(s.sample!.total, totals[t]! + overflows[t]!);
+    });
+  });
+});
+
 describe("summaries of overflowed histograms", () => {
   it("use the tool's own average for the mean (overflow counted at the maximum would inflate it)", () => {
     const text = [
@@ -256,10 +279,17 @@ describe("histogram parsers (property)", () => {
           r.series.forEach((s, t) => {
             const total = hist[t]!.reduce((a, c) => a + c, 0);
             assert.equal(s.sample?.total ?? 0, total + overflow[t]!);
+            assert.equal(s.overflow, overflow[t]);
             if (total > 0) {
               const firstNonZero = hist[t]!.findIndex((c) => c > 0);
               assert.equal(quantile(s.sample!, 0), firstNonZero);
             }
+            // Every overflow sample sits at the reported max (500), above the 20 buckets.
+            const v = s.sample?.values ?? new Float64Array();
+            const at = v.indexOf(max[t]!);
+            const atMax = at < 0 ? 0 : s.sample!.counts ? s.sample!.counts[at]! : v.filter((x) => x === max[t]).length;
+            assert.equal(atMax, overflow[t], "overflow samples counted at the max");
+            if (overflow[t]! > 0) assert.equal(quantile(s.sample!, 1), max[t]);
           });
         },
       ),
