@@ -26,7 +26,12 @@ export interface DrainBlocker {
 
 type Labels = Record<string, string>;
 
-function selects(sel: { matchLabels?: Labels; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined, labels: Labels = {}): boolean {
+function selects(
+  sel:
+    | { matchLabels?: Labels; matchExpressions?: { key: string; operator: string; values?: string[] }[] }
+    | undefined,
+  labels: Labels = {},
+): boolean {
   if (!sel) return false;
   return (
     Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
@@ -71,12 +76,17 @@ export function drainBlockers(
   for (const pdb of pdbs) {
     if ((pdb.status?.disruptionsAllowed ?? 1) > 0) continue;
     const hit = onNode.filter(
-      (p) => p.metadata.namespace === pdb.metadata.namespace && selects(pdb.spec?.selector, p.metadata.labels as Labels),
+      (p) =>
+        p.metadata.namespace === pdb.metadata.namespace &&
+        selects(pdb.spec?.selector, p.metadata.labels as Labels),
     );
     // virt-launcher pods are KubeVirt's: the VM, not its budget, is the thing to change.
-    if (hit.length === 0 || hit.every((p) => p.metadata.labels?.["kubevirt.io"] === "virt-launcher")) continue;
+    if (hit.length === 0 || hit.every((p) => p.metadata.labels?.["kubevirt.io"] === "virt-launcher"))
+      continue;
     const budget =
-      pdb.spec?.minAvailable !== undefined ? `minAvailable ${pdb.spec.minAvailable}` : `maxUnavailable ${pdb.spec?.maxUnavailable}`;
+      pdb.spec?.minAvailable !== undefined
+        ? `minAvailable ${pdb.spec.minAvailable}`
+        : `maxUnavailable ${pdb.spec?.maxUnavailable}`;
     out.push({
       kind: "PodDisruptionBudget",
       namespace: pdb.metadata.namespace!,
@@ -105,13 +115,16 @@ export function drainBlockers(
         !p.spec?.nodeName,
     );
     let why: string | undefined;
-    if (migratable?.status === "False") why = `it is not live-migratable (${migratable.reason}${migratable.message ? `: ${migratable.message}` : ""})`;
+    if (migratable?.status === "False")
+      why = `it is not live-migratable (${migratable.reason}${migratable.message ? `: ${migratable.message}` : ""})`;
     else if (target) {
       const sched = condition(target, "PodScheduled");
       why = `its live migration cannot start: the migration target pod ${target.metadata.name} is Pending${sched?.message ? ` (${sched.message})` : ""}`;
     }
     if (!why) continue;
-    const vm = (vmi.metadata.ownerReferences as { kind: string; name: string }[] | undefined)?.find((o) => o.kind === "VirtualMachine");
+    const vm = (vmi.metadata.ownerReferences as { kind: string; name: string }[] | undefined)?.find(
+      (o) => o.kind === "VirtualMachine",
+    );
     out.push({
       kind: vm ? "VirtualMachine" : "VirtualMachineInstance",
       namespace: vmi.metadata.namespace!,

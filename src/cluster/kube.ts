@@ -381,7 +381,11 @@ export function kubeError(e: unknown, action: Action, server: string): LlwError 
       next: "your token has probably expired: log in again with `oc login` (or check --context)",
     });
   }
-  if (code === 403 && msg && /error looking up service account ([^:]+): serviceaccount "[^"]+" not found/.test(msg)) {
+  if (
+    code === 403 &&
+    msg &&
+    /error looking up service account ([^:]+): serviceaccount "[^"]+" not found/.test(msg)
+  ) {
     // Not a permission problem: the namespace is new and its ServiceAccount not created yet.
     return new EnvironmentError({
       what: `the cluster refused to ${doing}: ${msg}`,

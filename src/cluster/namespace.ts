@@ -24,7 +24,9 @@ export async function ensureNamespaceReady(kube: Kube, name: string, o: Namespac
   let said = false;
   while (!(await kube.get("v1", "ServiceAccount", "default", name))) {
     if (!said) {
-      o.say(`namespace ${name}: waiting for its default ServiceAccount (the cluster creates it just after the namespace)`);
+      o.say(
+        `namespace ${name}: waiting for its default ServiceAccount (the cluster creates it just after the namespace)`,
+      );
       said = true;
     }
     if (o.clock.now() - start >= timeoutMs)

@@ -5,9 +5,9 @@
  * paused by an interrupted run is picked up and unpaused by the next run.
  */
 import { EnvironmentError } from "../lib/errors.ts";
+import type { Clock } from "./clock.ts";
 import { formatDuration } from "./clock.ts";
 import { type DrainBlocker, drainBlockers, drainInProgress } from "./drain.ts";
-import type { Clock } from "./clock.ts";
 import type { Kube, KubeObject } from "./kube.ts";
 import type { Progress } from "./progress.ts";
 import {
@@ -405,7 +405,8 @@ async function watchDrains(
   blocked: Map<string, { since: number; key: string }>,
 ): Promise<void> {
   const draining = nodes.filter(drainInProgress);
-  for (const name of blocked.keys()) if (!draining.some((n) => n.metadata.name === name)) blocked.delete(name);
+  for (const name of blocked.keys())
+    if (!draining.some((n) => n.metadata.name === name)) blocked.delete(name);
   if (draining.length === 0) return;
   const [pods, pdbs, vmis, hcos, workers] = await Promise.all([
     kube.list("v1", "Pod"),

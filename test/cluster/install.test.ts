@@ -6,43 +6,21 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import { stringify } from "yaml";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
-import {
-  ARGO_RESOURCES,
-  CNV_RESOURCES,
-  SRIOV_RESOURCES,
-  simulateArgo,
-  simulateMco,
-  simulateOlm,
-} from "../helpers/fake-openshift.ts";
 import { ROOT, requireTool, toolPath } from "../helpers/tools.ts";
 import { profile, startWorld, type World } from "./world.ts";
 
 const OLM = "operators.coreos.com/v1alpha1";
-const FAST = ["--interval", "0s", "--settle", "0s"];
-const CHILDREN = ["operator-sriov-network-operator", "instance-sriov-network-operator", "tuning"];
-const GITOPS_CSV = "openshift-gitops-operator.v1.18.1";
+// llw's own default intervals, in the simulator's time.
+const FAST: string[] = [];
 
-describe("fake API server: llw install (GitOps mode)", () => {
+describe("simulated cluster: llw install (GitOps mode) on a cluster with nothing of the workshop", () => {
   let w: World;
   beforeEach(async () => {
-    w = await startWorld();
-    w.api.removeGroup("argoproj.io");
+    w = await startWorld({ scenario: "fresh-c5-metal" });
   });
   afterEach(() => w.stop());
 
-  const gitopsOlm = (over: Parameters<typeof simulateOlm>[1] extends infer T ? Partial<T> : never = {}) =>
-    simulateOlm(w.api, {
-      name: "openshift-gitops-operator",
-      namespace: "openshift-gitops-operator",
-      csv: GITOPS_CSV,
-      provides: ARGO_RESOURCES,
-      polls: 3,
-      ...over,
-    });
-
   it("a clean install: operator, CSV Succeeded over several polls, app of apps, Applications followed until Synced and Healthy", async () => {
-    gitopsOlm();
-    simulateArgo(w.api, CHILDREN);
     const r = await w.llw(
       "install",
       "--repo",
@@ -58,7 +36,7 @@ describe("fake API server: llw install (GitOps mode)", () => {
       /operator openshift-gitops-operator: CSV openshift-gitops-operator\.v1\.18\.1 Succeeded/,
     );
     assert.match(r.err, /4 Applications Synced and Healthy/);
-    assert.match(r.out, /Installed \(gitops\) in \d+s: 4 created/);
+    assert.match(r.out, /Installed \(gitops\) in (\d+m)?\d+s: 4 created/);
     const root = w.api.get(
       "argoproj.io/v1alpha1",
       "Application",
@@ -93,8 +71,6 @@ describe("fake API server: llw install (GitOps mode)", () => {
   });
 
   it("running twice changes nothing the second time", async () => {
-    gitopsOlm();
-    simulateArgo(w.api, CHILDREN);
     const args = ["install", "--repo", "https://github.com/me/llw.git", "--revision", "main", ...FAST];
     assert.equal((await w.llw(...args)).code, 0);
     const writes = w.api.requests.filter((q) => q.method !== "GET").length;
@@ -109,8 +85,6 @@ describe("fake API server: llw install (GitOps mode)", () => {
   });
 
   it("defaults --repo and --revision from the checkout's origin remote and branch (SSH remote read over HTTPS)", async () => {
-    gitopsOlm();
-    simulateArgo(w.api, CHILDREN);
     mkdirSync(join(w.dir, "gitops"));
     const git = (...a: string[]) => execFileSync("git", a, { cwd: w.dir, stdio: "ignore" });
     git("init", "-q", "-b", "workshop-42");
@@ -133,10 +107,8 @@ describe("fake API server: llw install (GitOps mode)", () => {
   });
 
   it("a CSV that fails: exit 3 with the CSV's phase, reason and message", async () => {
-    gitopsOlm({
-      finalPhase: "Failed",
-      message: 'install strategy failed: Deployment.apps "gitops-operator-controller-manager" is invalid',
-    });
+    w.sim.olm.catalogs["redhat-operators"]!["openshift-gitops-operator"]!.installFails =
+      'install strategy failed: Deployment.apps "gitops-operator-controller-manager" is invalid';
     const r = await w.llw("install", "--repo", "https://x/y.git", ...FAST);
     assert.equal(r.code, 3);
     assert.match(
@@ -148,18 +120,38 @@ describe("fake API server: llw install (GitOps mode)", () => {
   });
 
   it("an InstallPlan needing approval stops with the command to approve it; --approve resumes and finishes", async () => {
-    gitopsOlm({ approval: "Manual" });
-    simulateArgo(w.api, CHILDREN);
-    const r = await w.llw("install", "--repo", "https://x/y.git", ...FAST);
-    assert.equal(r.code, 3);
-    assert.match(r.err, /InstallPlan install-opens for openshift-gitops-operator is waiting for approval/);
+    // An administrator's Subscription with Manual approval in the same namespace: OLM's one
+    // InstallPlan for the namespace then waits for approval.
+    w.api.seed(
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "openshift-gitops-operator" } },
+      {
+        apiVersion: OLM,
+        kind: "Subscription",
+        metadata: { name: "admin-pinned", namespace: "openshift-gitops-operator" },
+        spec: {
+          name: "openshift-gitops-operator",
+          channel: "latest",
+          source: "redhat-operators",
+          sourceNamespace: "openshift-marketplace",
+          installPlanApproval: "Manual",
+        },
+      },
+    );
+    await w.sim.until(
+      () => w.api.list(OLM, "InstallPlan", "openshift-gitops-operator").length > 0,
+      120_000,
+      "InstallPlan",
+    );
+    const r = await w.llw("install", "--repo", "https://x/y.git", "--timeout", "5m", ...FAST);
+    assert.equal(r.code, 3, r.err);
+    assert.match(r.err, /InstallPlan install-\w{5} for openshift-gitops-operator is waiting for approval/);
     assert.match(
       r.err,
-      /oc patch installplan install-opens -n openshift-gitops-operator --type merge -p '\{"spec":\{"approved":true\}\}'/,
+      /oc patch installplan install-\w{5} -n openshift-gitops-operator --type merge -p '\{"spec":\{"approved":true\}\}'/,
     );
     const again = await w.llw("install", "--repo", "https://x/y.git", "--approve", ...FAST);
     assert.equal(again.code, 0, again.err);
-    assert.match(again.err, /approved InstallPlan install-opens \(--approve\)/);
+    assert.match(again.err, /approved InstallPlan install-\w{5} \(--approve\)/);
     assert.match(again.out, /3 unchanged/, "the objects of the first run were kept");
   });
 
@@ -167,20 +159,23 @@ describe("fake API server: llw install (GitOps mode)", () => {
     w.api.update(OLM, "CatalogSource", "redhat-operators", "openshift-marketplace", {
       status: { connectionState: { lastObservedState: "TRANSIENT_FAILURE" } },
     });
-    const r = await w.llw("install", "--repo", "https://x/y.git", "--timeout", "0s", ...FAST);
+    const r = await w.llw("install", "--repo", "https://x/y.git", "--timeout", "2m", ...FAST);
     assert.equal(r.code, 3);
     assert.match(
       r.err,
-      /timed out after 0s waiting for operator openshift-gitops-operator: CatalogSource redhat-operators is unhealthy \(TRANSIENT_FAILURE\)/,
+      /timed out after 2m00s waiting for operator openshift-gitops-operator: CatalogSource redhat-operators is unhealthy \(TRANSIENT_FAILURE\)/,
     );
   });
 
   it("an Application that stays Degraded: timeout names it with Argo CD's message", async () => {
-    gitopsOlm();
-    simulateArgo(w.api, CHILDREN, {
-      degrade: { app: "tuning", message: "PerformanceProfile workshop-c5-metal: Degraded" },
+    await w.stop();
+    w = await startWorld({
+      scenario: "fresh-c5-metal",
+      sim: {
+        argo: { degrade: { app: "tuning", message: "PerformanceProfile workshop-c5-metal: Degraded" } },
+      },
     });
-    const r = await w.llw("install", "--repo", "https://x/y.git", "--timeout", "1s", ...FAST);
+    const r = await w.llw("install", "--repo", "https://x/y.git", "--timeout", "5m", ...FAST);
     assert.equal(r.code, 3);
     assert.match(
       r.err,
@@ -271,31 +266,21 @@ function writeTree(dir: string): void {
   kust("gitops/tuning", ["profile.yaml"]);
 }
 
-describe("fake API server: llw install --direct (real kustomize)", () => {
+describe("simulated cluster: llw install --direct (real kustomize)", () => {
   let w: World;
   beforeEach(async () => {
-    w = await startWorld({ sriov: false });
+    w = await startWorld({ scenario: "fresh-c5-metal" });
     writeTree(w.dir);
   });
   afterEach(() => w.stop());
 
   it("applies operators, waits for the CSV and the CRDs, then the CRs, then the tuning as one rollout; a second run changes nothing", async (t) => {
     if (!requireTool(t, "kubectl", "npm run tools")) return;
-    simulateOlm(w.api, {
-      name: "sriov-network-operator",
-      namespace: "openshift-sriov-network-operator",
-      csv: "sriov-network-operator.v4.19.0",
-      provides: SRIOV_RESOURCES,
-      polls: 2,
-    });
-    const mco = simulateMco(w.api);
+    const mco = w.sim.stats;
     process.env.PATH = toolPath();
     const r = await w.llw("install", "--direct", ...FAST);
     assert.equal(r.code, 0, r.err);
-    const order = r.err
-      .split("\n")
-      .filter((l) => /✓|==>/.test(l))
-      .join("\n");
+    const order = r.err;
     const idx = (re: RegExp) => order.search(re);
     assert.ok(
       idx(/Subscription openshift-sriov-network-operator\/sriov-network-operator created/) <
@@ -306,15 +291,12 @@ describe("fake API server: llw install --direct (real kustomize)", () => {
       idx(/operator sriov-network-operator: CSV/) < idx(/CRD for SriovOperatorConfig Established/),
       order,
     );
-    assert.ok(
-      idx(/CRD for SriovOperatorConfig Established/) <
-        idx(/SriovOperatorConfig openshift-sriov-network-operator\/default created/),
-      order,
-    );
-    assert.ok(
-      idx(/SriovOperatorConfig .* created/) < idx(/PerformanceProfile workshop-c5-metal created/),
-      order,
-    );
+    // The running SR-IOV operator creates its own `default` SriovOperatorConfig: llw's is applied
+    // over it (here unchanged: the tree's settings are the operator's defaults).
+    const config =
+      /SriovOperatorConfig openshift-sriov-network-operator\/default (created|configured|unchanged)/;
+    assert.ok(idx(/CRD for SriovOperatorConfig Established/) < idx(config), order);
+    assert.ok(idx(config) < idx(/PerformanceProfile workshop-c5-metal created/), order);
     assert.equal(mco.rollouts, 1);
     assert.match(r.out, /Installed \(direct\).*1 rollout, 2 reboots/);
     const again = await w.llw("install", "--direct", ...FAST);
@@ -340,28 +322,22 @@ describe("fake API server: llw install --direct (real kustomize)", () => {
   });
 });
 
-describe("fake API server: llw install --direct of the workshop's own GitOps tree", () => {
-  it("installs every wave of gitops/bootstrap: both operators, their CRs, the tuning as one rollout, the workloads", async (t) => {
+describe("simulated cluster: llw install --direct of the workshop's own GitOps tree", () => {
+  it("installs every wave of gitops/bootstrap on 2 metal workers labelled worker-rt: both operators, their CRs, the tuning as one rollout (2 reboots), the workloads", async (t) => {
     if (!requireTool(t, "kubectl", "npm run tools")) return;
     if (!existsSync(join(ROOT, "gitops", "bootstrap"))) return t.skip("no gitops/bootstrap in this checkout");
-    const w = await startWorld({ sriov: false });
+    const w = await startWorld({ scenario: "fresh-c5-metal" });
     t.after(() => w.stop());
-    simulateOlm(w.api, {
-      name: "sriov-network-operator",
-      namespace: "openshift-sriov-network-operator",
-      csv: "sriov-network-operator.v4.19.0",
-      provides: SRIOV_RESOURCES,
-    });
-    simulateOlm(w.api, {
-      name: "kubevirt-hyperconverged",
-      namespace: "openshift-cnv",
-      csv: "kubevirt-hyperconverged-operator.v4.19.3",
-      provides: CNV_RESOURCES,
-    });
-    simulateMco(w.api, { pool: "worker-rt" });
+    // Module 2's first step: the metal workers join the worker-rt pool the tree creates.
+    for (const n of w.api.list("v1", "Node"))
+      if ("node-role.kubernetes.io/worker" in (n.metadata.labels ?? {}))
+        w.api.update("v1", "Node", n.metadata.name, undefined, {
+          metadata: { labels: { "node-role.kubernetes.io/worker-rt": "" } },
+        });
     const ctx = bufferContext({
       cwd: ROOT,
       env: { PATH: toolPath(), HOME: w.dir, KUBECONFIG: w.kubeconfig },
+      clock: w.sim.clock,
     });
     const code = await main(["install", "--direct", ...FAST], ctx);
     assert.equal(code, 0, ctx.err());
@@ -377,5 +353,8 @@ describe("fake API server: llw install --direct of the workshop's own GitOps tre
       "the new pool is left unpaused",
     );
     assert.ok(w.api.list("kubevirt.io/v1", "VirtualMachine", "low-latency-workshop").length > 0);
+    assert.equal(w.sim.stats.rollouts, 1, w.sim.stats.log.join("\n"));
+    assert.equal(w.sim.stats.reboots, 2, w.sim.stats.log.join("\n"));
+    assert.match(ctx.out(), /1 rollout, 2 reboots/);
   });
 });

@@ -5,9 +5,9 @@ import { after, afterEach, beforeEach, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { run as tuneApply } from "../../src/commands/tune-apply.ts";
 import { bufferContext } from "../../src/lib/context.ts";
+import { ROOT, requireTool, SCHEMAS_DIR, toolPath } from "../helpers/tools.ts";
 import { statusBody } from "../sim/apiserver.ts";
 import type { Stats } from "../sim/context.ts";
-import { ROOT, requireTool, SCHEMAS_DIR, toolPath } from "../helpers/tools.ts";
 import { profile, sriovPolicy, startWorld, type World, writeChangeSet } from "./world.ts";
 
 const MCP = "machineconfiguration.openshift.io/v1";
@@ -51,6 +51,23 @@ describe("simulated cluster: llw tune apply", () => {
       2,
       "one pause, one unpause",
     );
+  });
+
+  it("a PerformanceProfile alone is rendered twice (its MachineConfig, then its KubeletConfig's, seconds apart): llw unpauses after the second, so each node reboots once", async () => {
+    // A slower simulated clock (20x): API round trips then cost little simulated time, so llw's
+    // 10 s polls see the first render well before the second.
+    await w.stop();
+    w = await startWorld({ speed: 20 });
+    mco = w.sim.stats;
+    const r = await w.llw("tune", "apply", writeChangeSet(w, "tuning", [profile()]));
+    assert.equal(r.code, 0, r.err);
+    const renders = mco.log.filter((l) => / \(pool worker\)$/.test(l));
+    assert.equal(renders.length, 2, mco.log.join("\n"));
+    const final = renders[1]!.split(" ")[1]!;
+    assert.match(r.err, new RegExp(`MachineConfigPool worker unpaused \\(target ${final}\\)`));
+    assert.equal(mco.rollouts, 1, mco.log.join("\n"));
+    assert.equal(mco.reboots, 2, `one reboot per worker\n${mco.log.join("\n")}`);
+    assert.match(r.out, /1 rollout, 2 reboots/);
   });
 
   it("applies SR-IOV policies after the MCO rendered the other changes (the SR-IOV operator leaves such a pool paused)", async () => {
@@ -361,7 +378,16 @@ describe("simulated cluster: llw tune apply", () => {
     });
     // Once the profile is in, reading the pool fails (an API server restarting).
     w.api.react({ verb: "get", resource: "machineconfigpools", name: "worker" }, () =>
-      applied ? { code: 503, body: statusBody(503, "ServiceUnavailable", "the server is currently unable to handle the request") } : undefined,
+      applied
+        ? {
+            code: 503,
+            body: statusBody(
+              503,
+              "ServiceUnavailable",
+              "the server is currently unable to handle the request",
+            ),
+          }
+        : undefined,
     );
     const r = await w.llw("tune", "apply", writeChangeSet(w, "tuning", [profile()]));
     assert.equal(r.code, 3, r.err);
@@ -378,7 +404,9 @@ describe("simulated cluster: llw tune apply names what blocks a drain", () => {
 
   /** The repository's profile for c5.metal with one more 1G page per NUMA node: a new render for worker-rt. */
   function changedProfile(): Record<string, unknown> {
-    const p = parseYaml(readFileSync(join(ROOT, "gitops", "overlays", "aws", "performance-profiles", "c5.metal.yaml"), "utf8"));
+    const p = parseYaml(
+      readFileSync(join(ROOT, "gitops", "overlays", "aws", "performance-profiles", "c5.metal.yaml"), "utf8"),
+    );
     for (const page of p.spec.hugepages.pages) page.count -= 1;
     return p;
   }
@@ -392,7 +420,10 @@ describe("simulated cluster: llw tune apply names what blocks a drain", () => {
       /the drain of node ip-10-0-1-10\.us-east-2\.compute\.internal is blocked by VirtualMachine low-latency-workshop\/low-latency-vm: it runs on ip-10-0-1-10\.us-east-2\.compute\.internal with evictionStrategy LiveMigrate \(the cluster's default\), but its live migration cannot start: the migration target pod virt-launcher-low-latency-vm-\w+ is Pending \(0\/5 nodes are available: /,
     );
     assert.match(r.err, /where: VirtualMachine low-latency-workshop\/low-latency-vm/);
-    assert.match(r.err, /set spec\.template\.spec\.evictionStrategy: None on VirtualMachine low-latency-workshop\/low-latency-vm/);
+    assert.match(
+      r.err,
+      /set spec\.template\.spec\.evictionStrategy: None on VirtualMachine low-latency-workshop\/low-latency-vm/,
+    );
     assert.doesNotMatch(r.err, /timed out/);
     assert.ok(w.sim.stats.evictionsRefused > 0, "the MCO's evictions were refused");
     assert.equal(w.sim.stats.reboots, 0);

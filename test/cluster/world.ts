@@ -49,7 +49,9 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     cluster: {
       ...(o.version ? { version: o.version } : {}),
       ...(o.platform ? { platform: o.platform } : {}),
-      ...(workers ? { workers: workers.map((w, i) => ({ ...defaultWorkers(w.instanceType, i + 1)[i]!, ...w })) } : {}),
+      ...(workers
+        ? { workers: workers.map((w, i) => ({ ...defaultWorkers(w.instanceType, i + 1)[i]!, ...w })) }
+        : {}),
     },
     ...(o.sriov === false ? { without: ["sriov" as const] } : {}),
   });

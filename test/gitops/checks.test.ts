@@ -101,7 +101,10 @@ describe("workload checks (pure)", () => {
     // a Guaranteed-looking main container does not make the pod Guaranteed.
     const d = tunedDeployment({ requests: { cpu: "2", memory: "1Gi" }, limits: { cpu: "2", memory: "1Gi" } });
     (d.spec.template.spec as Record<string, unknown>).initContainers = [
-      { name: "setup", resources: { requests: { cpu: "1", memory: "128Mi" }, limits: { cpu: "2", memory: "128Mi" } } },
+      {
+        name: "setup",
+        resources: { requests: { cpu: "1", memory: "128Mi" }, limits: { cpu: "2", memory: "128Mi" } },
+      },
     ];
     const f = checkWorkloads([at(profile), at(d)], ctx);
     assert.deepEqual(

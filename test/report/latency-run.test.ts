@@ -54,7 +54,11 @@ describe("simulated cluster: llw latency run (tuned-c5-metal)", () => {
     // The runner's program: it ends as `phase` with the runner's output as its log.
     sim.kubelet.run(
       (p) => p.metadata.namespace === "llw-latency",
-      () => ({ phase, log: phase === "Failed" ? "F1127 runner: cannot set rt priority\n" : OSLAT_LOG, runMs: 60_000 }),
+      () => ({
+        phase,
+        log: phase === "Failed" ? "F1127 runner: cannot set rt priority\n" : OSLAT_LOG,
+        runMs: 60_000,
+      }),
     );
   });
   after(() => sim.stop());

@@ -287,7 +287,8 @@ describe("histogram parsers (property)", () => {
             // Every overflow sample sits at the reported max (500), above the 20 buckets.
             const v = s.sample?.values ?? new Float64Array();
             const at = v.indexOf(max[t]!);
-            const atMax = at < 0 ? 0 : s.sample!.counts ? s.sample!.counts[at]! : v.filter((x) => x === max[t]).length;
+            const atMax =
+              at < 0 ? 0 : s.sample!.counts ? s.sample!.counts[at]! : v.filter((x) => x === max[t]).length;
             assert.equal(atMax, overflow[t], "overflow samples counted at the max");
             if (overflow[t]! > 0) assert.equal(quantile(s.sample!, 1), max[t]);
           });

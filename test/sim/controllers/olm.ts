@@ -31,6 +31,8 @@ export interface CatalogPackage {
   provides: ResourceDef[];
   /** A scripted install failure (the CSV ends Failed with this message). */
   installFails?: string;
+  /** What the running operator creates by itself once installed. */
+  operands?: Obj[];
 }
 
 export const ARGO_RESOURCES: ResourceDef[] = OPENSHIFT_RESOURCES.filter((d) => d.group === "argoproj.io");
@@ -47,6 +49,23 @@ export function redhatOperators(minor: string): Record<string, CatalogPackage> {
       },
       installModes: ["AllNamespaces"],
       provides: ARGO_RESOURCES,
+      // The GitOps operator creates the openshift-gitops namespace and its default Argo CD
+      // instance (redhat-developer/gitops-operator, controllers/argocd: DISABLE_DEFAULT_ARGOCD_INSTANCE unset).
+      operands: [
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: "openshift-gitops" } },
+        {
+          apiVersion: "argoproj.io/v1beta1",
+          kind: "ArgoCD",
+          metadata: { name: "openshift-gitops", namespace: "openshift-gitops" },
+          spec: { server: { route: { enabled: true } } },
+          status: {
+            phase: "Available",
+            server: "Running",
+            repo: "Running",
+            applicationController: "Running",
+          },
+        },
+      ],
     },
     "sriov-network-operator": {
       defaultChannel: "stable",
@@ -95,6 +114,8 @@ export function startOlm(ctx: Ctx): Olm {
       const name = pkg.channels[channel ?? pkg.defaultChannel]!;
       api.seed(csv(name, namespace, "Succeeded", "install strategy completed with no errors"));
       serve(pkg.provides);
+      for (const o of pkg.operands ?? [])
+        if (!api.get(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace)) api.seed(o);
     },
   };
 
@@ -166,7 +187,12 @@ export function startOlm(ctx: Ctx): Olm {
         status: {
           conditions: setCondition(
             sub.status?.conditions,
-            cond("CatalogSourcesUnhealthy", "True", "UnhealthyCatalogSourceFound", `targeted catalogsource ${sub.spec.sourceNamespace}/${sub.spec.source} unhealthy`),
+            cond(
+              "CatalogSourcesUnhealthy",
+              "True",
+              "UnhealthyCatalogSourceFound",
+              `targeted catalogsource ${sub.spec.sourceNamespace}/${sub.spec.source} unhealthy`,
+            ),
           ),
         },
       });
@@ -286,6 +312,8 @@ export function startOlm(ctx: Ctx): Olm {
       const sub = api.list(OLM, "Subscription", ns).find((s) => s.status?.currentCSV === name);
       if (sub) api.update(OLM, "Subscription", sub.metadata.name, ns, { status: { installedCSV: name } });
       if (pkg) serve(pkg.provides);
+      for (const o of pkg?.operands ?? [])
+        if (!api.get(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace)) api.seed(o);
     });
   }
 
