@@ -16,7 +16,8 @@ import {
   DescribeNetworkInterfacesCommand,
   RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { makeIo, networkUp, report as status } from "../src/aws/data-network/shell.ts";
+import { makeIo, report as status } from "../src/aws/data-network/shell.ts";
+import { networkUp } from "../src/aws/data-network/up.ts";
 import { bufferContext } from "../src/lib/context.ts";
 import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from "../test/helpers/moto.ts";
 import { report, time } from "./lib.ts";

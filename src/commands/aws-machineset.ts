@@ -3,7 +3,7 @@
  * one of the cluster's worker MachineSets, read from a file or from the cluster.
  */
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 import {
   awsWorkerMachineSets,
@@ -29,6 +29,7 @@ export interface MachineSetCommandOptions {
   rootVolume?: number;
   role?: string;
   outputDir?: string;
+  imds?: "optional" | "required";
   force?: boolean;
   check?: boolean;
   kubeconfig?: string;
@@ -148,10 +149,12 @@ export async function run(opts: MachineSetCommandOptions, ctx: Context): Promise
       role: opts.role ?? "worker-rt",
       replicas: opts.replicas ?? 1,
       rootVolumeGiB: opts.rootVolume ?? 250,
+      ...(opts.imds && { imds: opts.imds }),
     },
     opts.from ?? "MachineSet",
   );
   await validate([plan.machineSet, plan.machineConfigPool], ctx);
+  for (const w of plan.warnings) ctx.stderr.write(`${ctx.colors.yellow("warning:")} ${w}\n`);
   ctx.stderr.write(
     `from ${plan.source}: ${plan.machineSet.metadata.name} (${type.name}, ${plan.zone}, ${opts.replicas ?? 1} replica${(opts.replicas ?? 1) === 1 ? "" : "s"}) and MachineConfigPool ${plan.machineConfigPool.metadata.name}\n`,
   );
@@ -163,19 +166,32 @@ export async function run(opts: MachineSetCommandOptions, ctx: Context): Promise
     `llw aws machineset --instance-type ${type.name} --from <worker MachineSet> --output-dir ${opts.outputDir}`,
   ];
   const dir = resolve(ctx.cwd, opts.outputDir);
-  const results = await writeGeneratedFiles(
-    [
-      {
-        path: join(dir, `machineset-${plan.machineSet.metadata.name}.yaml`),
-        content: withGeneratedHeader(toYaml(plan.machineSet), how),
-      },
-      {
-        path: join(dir, `machineconfigpool-${plan.machineConfigPool.metadata.name}.yaml`),
-        content: withGeneratedHeader(toYaml(plan.machineConfigPool), how),
-      },
-    ],
-    { ...(opts.force && { force: true }), ...(opts.check && { check: true }), cwd: ctx.cwd },
-  );
+  const files = [
+    {
+      path: join(dir, `machineset-${plan.machineSet.metadata.name}.yaml`),
+      content: withGeneratedHeader(toYaml(plan.machineSet), how),
+    },
+    {
+      path: join(dir, `machineconfigpool-${plan.machineConfigPool.metadata.name}.yaml`),
+      content: withGeneratedHeader(toYaml(plan.machineConfigPool), how),
+    },
+  ];
+  // The names come from the --from file: checked by the planner, and the paths checked here too.
+  for (const f of files) {
+    const rel = relative(dir, f.path);
+    if (rel.startsWith("..") || isAbsolute(rel) || dirname(rel) !== ".") {
+      throw new UserError({
+        what: `refusing to write ${f.path}: it is not a file directly inside ${dir}`,
+        where: "--output-dir",
+        next: "check the MachineSet's name, zone and infra id in the --from file",
+      });
+    }
+  }
+  const results = await writeGeneratedFiles(files, {
+    ...(opts.force && { force: true }),
+    ...(opts.check && { check: true }),
+    cwd: ctx.cwd,
+  });
   for (const r of results) ctx.stdout.write(`${r.action}  ${r.path}\n`);
   return opts.check && results.some((r) => r.action !== "unchanged") ? 1 : 0;
 }

@@ -16,6 +16,8 @@ export async function run(opts: AwsCommandOptions & { output?: string }, ctx: Co
     );
     return 0;
   }
+  // Drift is reported, not failed on: status says what is, and each warning names the fix.
+  for (const w of r.warnings) ctx.stderr.write(`${ctx.colors.yellow("warning:")} ${w}\n`);
   emit(ctx, opts.output ?? "table", r, () => renderReport(ctx, r));
   return 0;
 }

@@ -2,8 +2,14 @@ import type { Context } from "../lib/context.ts";
 import { ChecksFailed, UserError } from "../lib/errors.ts";
 import { renderTable, toJson } from "../lib/output.ts";
 import { type Comparison, compareGroups, METRICS, type Metric } from "../results/compare.ts";
-import { COMPARE_HEAD, compareRow, comparisonHeadline, markdownTable } from "../results/format.ts";
-import { incomparable, loadGroup } from "../results/runs.ts";
+import {
+  COMPARE_HEAD,
+  compareRow,
+  comparisonHeadline,
+  emptyReason,
+  markdownTable,
+} from "../results/format.ts";
+import { distinctLabels, incomparable, loadGroup } from "../results/runs.ts";
 
 export interface BenchCompareOptions {
   runs: string[];
@@ -11,8 +17,13 @@ export interface BenchCompareOptions {
   threshold?: number;
   minDelta?: number;
   alpha?: number;
+  minBuckets?: number;
   metric?: string[];
+  allowDifferent?: boolean;
+  /** Deprecated spelling of --allow-different (kept for one release). */
   force?: boolean;
+  includeIncomplete?: boolean;
+  mixedRuns?: boolean;
 }
 
 export async function run(opts: BenchCompareOptions, ctx: Context): Promise<number> {
@@ -33,8 +44,22 @@ export async function run(opts: BenchCompareOptions, ctx: Context): Promise<numb
       });
     }
   }
+  if (opts.force && !opts.allowDifferent)
+    ctx.stderr.write("warning: --force is deprecated for bench compare: use --allow-different\n");
+  const allowDifferent = Boolean(opts.allowDifferent || opts.force);
+  const warn = (m: string) => ctx.stderr.write(`warning: ${m}\n`);
   const groups = [];
-  for (const r of opts.runs) groups.push(await loadGroup(r, ctx.cwd));
+  for (const r of opts.runs)
+    groups.push(
+      await loadGroup(
+        r,
+        ctx.cwd,
+        "results",
+        { includeIncomplete: opts.includeIncomplete, mixedRuns: opts.mixedRuns },
+        warn,
+      ),
+    );
+  distinctLabels(groups, opts.runs);
   const [base, ...cands] = groups;
   const comparisons: Comparison[] = [];
   for (const c of cands) {
@@ -47,11 +72,11 @@ export async function run(opts: BenchCompareOptions, ctx: Context): Promise<numb
       });
     }
     const why = incomparable(base!, c);
-    if (why && !opts.force) {
+    if (why && !allowDifferent) {
       throw new UserError({
         what: `cannot compare ${base!.label} with ${c.label}: they measured different things (${why})`,
         where: opts.runs.join(" "),
-        next: "compare runs of the same tool or workload (before and after tuning); --force compares the series they share anyway",
+        next: "compare runs of the same tool or workload (before and after tuning); --allow-different compares the series they share anyway",
       });
     }
     comparisons.push(
@@ -59,6 +84,7 @@ export async function run(opts: BenchCompareOptions, ctx: Context): Promise<numb
         thresholdPct: opts.threshold ?? 5,
         minDelta: opts.minDelta ?? 1,
         alpha: opts.alpha ?? 0.05,
+        minBuckets: opts.minBuckets ?? 2,
         metrics,
       }),
     );
@@ -68,6 +94,12 @@ export async function run(opts: BenchCompareOptions, ctx: Context): Promise<numb
   else {
     for (const c of comparisons) {
       const rows = c.rows.map(compareRow);
+      const empty = emptyReason(c);
+      if (empty) {
+        // Never an empty table without a word.
+        ctx.stdout.write(`${comparisonHeadline(c)}\nno rows: ${empty}\n`);
+        continue;
+      }
       if (format === "markdown") {
         ctx.stdout.write(`**${comparisonHeadline(c)}**\n\n${markdownTable(COMPARE_HEAD, rows)}\n`);
       } else {

@@ -6,6 +6,8 @@ import { loadGroup, type Run } from "../results/runs.ts";
 export interface BenchShowOptions {
   run: string;
   output?: string;
+  includeIncomplete?: boolean;
+  mixedRuns?: boolean;
 }
 
 export function runView(run: Run) {
@@ -49,7 +51,14 @@ export function renderRun(ctx: Context, run: Run, markdown = false): string {
 }
 
 export async function run(opts: BenchShowOptions, ctx: Context): Promise<number> {
-  const group = await loadGroup(opts.run, ctx.cwd);
+  const warn = (m: string) => ctx.stderr.write(`warning: ${m}\n`);
+  const group = await loadGroup(
+    opts.run,
+    ctx.cwd,
+    "results",
+    { includeIncomplete: opts.includeIncomplete, mixedRuns: opts.mixedRuns },
+    warn,
+  );
   const views = group.runs.map(runView);
   emit(ctx, opts.output ?? "table", views.length === 1 ? views[0] : views, () =>
     group.runs.map((r) => renderRun(ctx, r)).join("\n"),

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { Context } from "../lib/context.ts";
 import { UserError } from "../lib/errors.ts";
 import { emit, renderTable } from "../lib/output.ts";
+import { fmtFigure } from "../results/figures.ts";
 import { SUMMARY_HEAD, summarizeSeries, summaryRow } from "../results/format.ts";
 import { parseJitterOutput } from "../results/rt-tests.ts";
 import { seriesFromJitter } from "../results/runs.ts";
@@ -23,6 +24,8 @@ export async function run(opts: LatencyShowOptions, ctx: Context): Promise<numbe
     series: ReturnType<typeof summarizeSeries>[];
     warnings: string[];
     overMaxLatency: string[];
+    /** Series whose maximum is only a bound that does not settle the check: they cannot pass. */
+    undecided: string[];
   }[] = [];
   for (const f of opts.files) {
     const path = resolve(ctx.cwd, f);
@@ -35,10 +38,23 @@ export async function run(opts: LatencyShowOptions, ctx: Context): Promise<numbe
     });
     const j = parseJitterOutput(text, f);
     const series = seriesFromJitter(j).map(summarizeSeries);
-    const over =
-      opts.maxLatency === undefined
-        ? []
-        : series.filter((s) => s.max !== undefined && s.max >= opts.maxLatency!).map((s) => s.series);
+    const limit = opts.maxLatency;
+    const over: string[] = [];
+    const undecided: string[] = [];
+    if (limit !== undefined) {
+      for (const s of series) {
+        const m = s.figures.max;
+        if (!m) continue;
+        if (m.kind === "exact" || m.kind === "atLeast") {
+          if (m.value >= limit) over.push(s.series);
+          else if (m.kind === "atLeast") undecided.push(`${s.series} (maximum ${fmtFigure(m)} us)`);
+        } else if (m.kind === "below") {
+          // "Below threshold" only says max < threshold: it proves nothing for a lower limit.
+          if (!(m.value <= limit))
+            undecided.push(`${s.series} (the tool only says the maximum stayed ${fmtFigure(m)} us)`);
+        } else if (m.hi >= limit) undecided.push(`${s.series} (maximum ${fmtFigure(m)} us)`);
+      }
+    }
     views.push({
       file: f,
       tool: j.tool,
@@ -48,6 +64,7 @@ export async function run(opts: LatencyShowOptions, ctx: Context): Promise<numbe
       series,
       warnings: j.warnings,
       overMaxLatency: over,
+      undecided,
     });
   }
   emit(ctx, opts.output ?? "table", views.length === 1 ? views[0] : views, () =>
@@ -62,15 +79,22 @@ export async function run(opts: LatencyShowOptions, ctx: Context): Promise<numbe
         for (const s of v.series) for (const n of s.notes) lines.push(`  ${s.series}: ${n}`);
         for (const w of v.warnings) lines.push(ctx.colors.yellow(`warning: ${w}`));
         if (opts.maxLatency !== undefined) {
-          lines.push(
-            v.overMaxLatency.length
-              ? ctx.colors.red(`FAIL: max latency >= ${opts.maxLatency} us on ${v.overMaxLatency.join(", ")}`)
-              : ctx.colors.green(`PASS: max latency below ${opts.maxLatency} us`),
-          );
+          if (v.overMaxLatency.length)
+            lines.push(
+              ctx.colors.red(`FAIL: max latency >= ${opts.maxLatency} us on ${v.overMaxLatency.join(", ")}`),
+            );
+          if (v.undecided.length)
+            lines.push(
+              ctx.colors.red(
+                `FAIL: cannot show max latency below ${opts.maxLatency} us on ${v.undecided.join(", ")}; re-run with a tool threshold under the limit`,
+              ),
+            );
+          if (!v.overMaxLatency.length && !v.undecided.length)
+            lines.push(ctx.colors.green(`PASS: max latency below ${opts.maxLatency} us`));
         }
         return `${lines.join("\n")}\n`;
       })
       .join("\n"),
   );
-  return views.some((v) => v.overMaxLatency.length > 0) ? 1 : 0;
+  return views.some((v) => v.overMaxLatency.length > 0 || v.undecided.length > 0) ? 1 : 0;
 }

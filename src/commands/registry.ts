@@ -54,6 +54,18 @@ function numberOption(flag: string, min: number, max = Number.POSITIVE_INFINITY)
   };
 }
 
+// --- bench show/compare, report: how result directories are read ---
+const RESULT_READ_OPTIONS: OptionSpec[] = [
+  {
+    flags: "--include-incomplete",
+    description: "keep runs whose metadata says they were interrupted before kube-burner finished",
+  },
+  {
+    flags: "--mixed-runs",
+    description: "read files of several kube-burner runs (UUIDs) found in one directory together",
+  },
+];
+
 // --- aws: shared options ---
 const AWS_OPTIONS: OptionSpec[] = [
   { flags: "--region <code>", description: "AWS region (default: AWS_REGION or the profile's region)" },
@@ -425,8 +437,10 @@ export const COMMANDS: CommandSpec[] = [
       "Generate the SR-IOV manifests that work on the cluster's OpenShift version into the GitOps tree",
     description:
       "OpenShift 4.22 and later: one SriovNetworkNodePolicy per data subnet (nicSelector.netFilter " +
-      "aws/NetworkID:<subnet>, numVfs 1, deviceType netdevice or vfio-pci, the metal pool's node selector) and a " +
-      "host-device NetworkAttachmentDefinition with the resourceName annotation (or a SriovNetwork). OpenShift " +
+      "aws/NetworkID:<subnet>, numVfs 1, deviceType netdevice or vfio-pci, the metal pool's node selector) and, for " +
+      "netdevice, a host-device NetworkAttachmentDefinition per subnet and node with the resourceName annotation and " +
+      "that node's ENI address (static IPAM); the operator sees only ENIs attached before its config daemon first " +
+      "started, so reboot the metal workers once after attaching new ones. OpenShift " +
       "4.19-4.21, where the operator never sees ENA devices: one host-device NetworkAttachmentDefinition per " +
       "dedicated ENI, selected by MAC, with the ENI's IP and the node it lives on; the output explains the " +
       "trade-offs. Files go to gitops/overlays/aws/sriov (atomic; --force to replace edits; --check reports " +
@@ -440,12 +454,14 @@ export const COMMANDS: CommandSpec[] = [
       },
       {
         flags: "--device-type <type>",
-        description: "4.22+: netdevice (pods, kernel driver) or vfio-pci (DPDK, VMs)",
+        description:
+          "4.22+: netdevice (pods, kernel driver) or vfio-pci (DPDK in pods; vfio runs in no-IOMMU mode on AWS, so no passthrough to VMs)",
         choices: ["netdevice", "vfio-pci"],
       },
       {
         flags: "--network-kind <kind>",
-        description: "4.22+: nad (host-device NetworkAttachmentDefinition) or sriovnetwork (SriovNetwork)",
+        description:
+          "nad (host-device NetworkAttachmentDefinitions); sriovnetwork is refused on AWS (the sriov CNI needs the parent PF an ENA device lacks)",
         choices: ["nad", "sriovnetwork"],
       },
       {
@@ -475,7 +491,7 @@ export const COMMANDS: CommandSpec[] = [
       },
       {
         cmd: "llw sriov generate --ocp-version 4.22 --device-type vfio-pci",
-        what: "vfio-pci devices for DPDK and VMs, workers from the logged-in cluster",
+        what: "vfio-pci devices for DPDK in pods, workers from the logged-in cluster",
       },
       {
         cmd: "llw sriov generate --check",
@@ -717,6 +733,7 @@ export const COMMANDS: CommandSpec[] = [
     args: [
       { name: "run", description: "a run directory (results/<label>/<run>) or a label", required: true },
     ],
+    options: [...RESULT_READ_OPTIONS],
     output: ["table", "json", "yaml"],
     examples: [
       { cmd: "llw bench show results/tuned/run-1", what: "per-condition pod start-up latencies of one run" },
@@ -733,8 +750,10 @@ export const COMMANDS: CommandSpec[] = [
       "one side, a t prediction test of the single run; with one run per side, exact order-statistic intervals and Fisher's " +
       "exact test for quantiles ('too few samples' when a run is too small for the percentile: P99 needs 368) and Welch's t " +
       "for means. p-values are Holm-adjusted across all rows. A metric is regressed/improved only if the adjusted p is below " +
-      "--alpha and the change exceeds both --threshold and --min-delta. Exits 1 if any metric regressed. Refuses groups " +
-      "that measured different things (oslat vs cyclictest, pods vs VMs) unless --force.",
+      "--alpha and the change exceeds both --threshold and --min-delta (and, for jitter histograms, --min-buckets). Figures " +
+      "beyond a histogram's range are bounds and not tested. Exits 1 if any metric regressed. Refuses groups " +
+      "that measured different things (oslat vs cyclictest, pods vs VMs) unless --allow-different; leaves out " +
+      "interrupted runs unless --include-incomplete.",
     args: [
       {
         name: "runs",
@@ -763,15 +782,24 @@ export const COMMANDS: CommandSpec[] = [
         parse: numberOption("--alpha", 0, 1),
       },
       {
+        flags: "--min-buckets <n>",
+        description:
+          "histogram-based series (jitter, 1 us buckets): smallest change that counts, in buckets (one bucket's shift is not a change)",
+        default: 2,
+        parse: numberOption("--min-buckets", 0),
+      },
+      {
         flags: "--metric <name>",
         description: "metrics to compare (repeatable): P50, P95, P99, max, mean",
         parse: listOption,
       },
       {
-        flags: "--force",
+        flags: "--allow-different",
         description:
           "compare groups that measured different things (tools, workloads): only the series they share",
       },
+      { flags: "--force", description: "deprecated spelling of --allow-different" },
+      ...RESULT_READ_OPTIONS,
     ],
     output: ["table", "markdown", "json"],
     examples: [
@@ -905,10 +933,21 @@ export const COMMANDS: CommandSpec[] = [
         parse: numberOption("--threshold", 0),
       },
       {
+        flags: "--min-buckets <n>",
+        description: "jitter series: smallest change that counts, in 1 us histogram buckets",
+        default: 2,
+        parse: numberOption("--min-buckets", 0),
+      },
+      {
+        flags: "--allow-different",
+        description: "compare groups that measured different things (tools, workloads)",
+      },
+      {
         flags: "--force",
         description:
-          "overwrite an existing file; also compare groups that measured different things (tools, workloads)",
+          "replace an existing file that llw did not write (a report it wrote earlier is replaced anyway); deprecated: also compares different things",
       },
+      ...RESULT_READ_OPTIONS,
     ],
     examples: [
       { cmd: "llw report baseline tuned -o report.html", what: "baseline vs tuned report" },
@@ -957,6 +996,12 @@ export const COMMANDS: CommandSpec[] = [
         parse: intOption("--root-volume", 1),
       },
       { flags: "--role <name>", description: "node role and MachineConfigPool name", default: "worker-rt" },
+      {
+        flags: "--imds <mode>",
+        description:
+          "instance metadata: optional (IMDSv1 and v2: the 4.22 SR-IOV operator reads ENIs with IMDSv1) or required (IMDSv2 only); default: as the source MachineSet",
+        choices: ["optional", "required"],
+      },
       {
         flags: "--output-dir <dir>",
         description:

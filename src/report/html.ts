@@ -4,13 +4,31 @@
  * page opens offline and cannot reach the network. Tables are plain HTML so the verdicts and
  * the environment read fine even with scripts disabled.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { COMPARE_HEAD } from "../results/format.ts";
 import type { ReportModel } from "./model.ts";
 
-const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
+/** Marks a file as this command's output, so `report -o FILE` may replace it without --force. */
+const GENERATOR = '<meta name="generator" content="llw report">';
+
+/** True for a file `renderHtml` wrote (the generator mark in its head). */
+export function isOwnReport(text: string): boolean {
+  const head = text.slice(0, 2048);
+  return head.startsWith("<!doctype html>") && head.includes(GENERATOR);
+}
+
+/**
+ * Scripts run only when their exact text has the hash named in the policy (CSP Level 2
+ * 'sha256-...' sources): no 'unsafe-inline', so text that escaped into the page could not run.
+ * Styles keep 'unsafe-inline': Chart.js sizes its canvases with style attributes.
+ */
+function csp(scripts: string[]): string {
+  const hashes = scripts.map((s) => `'sha256-${createHash("sha256").update(s, "utf8").digest("base64")}'`);
+  return `default-src 'none'; script-src ${hashes.join(" ")}; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'`;
+}
 
 export function chartJsBundle(): string {
   const require = createRequire(import.meta.url);
@@ -57,6 +75,15 @@ const DRAW = `
   var palette = ["#6b7280", "#0f766e", "#b45309", "#7c3aed", "#be123c", "#1d4ed8"];
   Chart.defaults.animation = false;
   Chart.defaults.font.family = "system-ui, sans-serif";
+  function hatch(color) {
+    var c = document.createElement("canvas");
+    c.width = 8; c.height = 8;
+    var g = c.getContext("2d");
+    g.fillStyle = "#ffffff"; g.fillRect(0, 0, 8, 8);
+    g.strokeStyle = color; g.lineWidth = 2;
+    g.beginPath(); g.moveTo(0, 8); g.lineTo(8, 0); g.stroke();
+    return g.createPattern(c, "repeat");
+  }
   var drawn = 0;
   data.charts.forEach(function (c) {
     var el = document.getElementById(c.id);
@@ -78,16 +105,25 @@ const DRAW = `
         y: { min: 0, max: 100, title: { display: true, text: "% of samples at or below" } } } } };
     } else if (c.kind === "percentiles") {
       cfg = { type: "bar", data: { labels: c.bars.labels, datasets: c.bars.groups.map(function (g, i) {
-        return { label: g.label, data: g.values, backgroundColor: palette[i % palette.length] };
-      }) }, options: { scales: { y: { beginAtZero: true, title: { display: true, text: "latency" + unit } } } } };
+        var color = palette[i % palette.length];
+        return { label: g.label, data: g.values.map(function (v) { return v === null ? null : v; }),
+          backgroundColor: g.bounds.map(function (b) { return b ? hatch(color) : color; }),
+          borderColor: color, borderWidth: g.bounds.map(function (b) { return b ? 2 : 0; }), bounds: g.bounds };
+      }) }, options: { scales: { y: c.bars.log
+          ? { type: "logarithmic", title: { display: true, text: "latency" + unit + ", log scale" } }
+          : { beginAtZero: true, title: { display: true, text: "latency" + unit } } },
+        plugins: { tooltip: { callbacks: { label: function (t) {
+          var b = t.dataset.bounds[t.dataIndex];
+          return t.dataset.label + ": " + (b ? b + " (a bound)" : t.formattedValue);
+        } } } } } };
     } else {
-      cfg = { type: "bar", data: { labels: c.histogram.buckets, datasets: c.histogram.groups.map(function (g, i) {
-        return { label: g.label, data: g.counts.map(function (x) { return x > 0 ? x : null; }),
+      cfg = { type: "bar", data: { datasets: c.histogram.groups.map(function (g, i) {
+        return { label: g.label, data: g.counts.map(function (x, k) { return { x: c.histogram.buckets[k], y: x > 0 ? x : null }; }),
           backgroundColor: palette[i % palette.length], barPercentage: 1, categoryPercentage: 0.9 };
-      }) }, options: { scales: { x: { title: { display: true, text: "latency" + unit } },
+      }) }, options: { scales: { x: { type: "linear", offset: true, ticks: { precision: 0 }, title: { display: true, text: "latency" + unit } },
         y: { type: "logarithmic", title: { display: true, text: "samples (log)" } } } } };
     }
-    cfg.options.plugins = { title: { display: false }, legend: { position: "bottom" } };
+    cfg.options.plugins = Object.assign({ title: { display: false }, legend: { position: "bottom" } }, cfg.options.plugins || {});
     cfg.options.maintainAspectRatio = false;
     new Chart(el, cfg);
     el.setAttribute("data-drawn", "true");
@@ -107,7 +143,8 @@ figcaption { font-weight: 600; margin-bottom: 0.3rem; } .plot { position: relati
 table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0 1rem; }
 th, td { border: 1px solid #e5e7eb; padding: 0.25rem 0.5rem; text-align: left; }
 th { background: #f9fafb; } td.regressed { color: #b91c1c; font-weight: 600; } td.improved { color: #047857; font-weight: 600; }
-.summary { font-size: 1.05rem; } .warn { color: #92400e; }
+.summary { font-size: 1.05rem; } .warn { color: #92400e; } .note { color: #4b5563; font-size: 0.85rem; margin: 0.3rem 0 0; }
+.empty { color: #92400e; } .headline { color: #4b5563; font-size: 0.85rem; }
 `;
 
 export function renderHtml(model: ReportModel, chartJs: string = chartJsBundle()): string {
@@ -116,13 +153,20 @@ export function renderHtml(model: ReportModel, chartJs: string = chartJsBundle()
       (v) =>
         `<p class="summary"><b>${escapeHtml(v.candidate)}</b> vs <b>${escapeHtml(v.baseline)}</b>: ` +
         `${v.regressions} regressed, ${v.improvements} improved</p>` +
-        table(COMPARE_HEAD, v.rows, "verdicts"),
+        (v.headline ? `<p class="headline">${escapeHtml(v.headline)}</p>` : "") +
+        (v.empty
+          ? `<p class="empty">No rows: ${escapeHtml(v.empty)}.</p>`
+          : table(COMPARE_HEAD, v.rows, "verdicts")) +
+        (v.unmatched.length && !v.empty
+          ? `<p class="note">Only on one side (not compared): ${escapeHtml(v.unmatched.join(", "))}</p>`
+          : ""),
     )
     .join("");
   const charts = model.charts
     .map(
       (c) =>
-        `<figure><figcaption>${escapeHtml(c.title)}</figcaption><div class="plot"><canvas id="${c.id}" role="img" aria-label="${escapeHtml(c.title)}"></canvas></div></figure>`,
+        `<figure><figcaption>${escapeHtml(c.title)}</figcaption><div class="plot"><canvas id="${c.id}" role="img" aria-label="${escapeHtml(c.title)}"></canvas></div>` +
+        `${c.note ? `<p class="note">${escapeHtml(c.note)}</p>` : ""}</figure>`,
     )
     .join("");
   const shown = new Set(["label", "run", "kind"]);
@@ -130,31 +174,37 @@ export function renderHtml(model: ReportModel, chartJs: string = chartJsBundle()
     .filter((k) => !shown.has(k))
     .sort();
   const envRows = model.groups.flatMap((g) =>
-    g.runs.map((r) => [g.label, r.id, r.kind, ...keys.map((k) => metaValue(r.metadata[k]))]),
+    g.runs.map((r) => [g.label, r.id, r.kind, r.dir, ...keys.map((k) => metaValue(r.metadata[k]))]),
   );
   const warnings = model.warnings.length
     ? `<h2>Warnings</h2><ul>${model.warnings.map((w) => `<li class="warn">${escapeHtml(w)}</li>`).join("")}</ul>`
     : "";
+  const bundle = chartJs.replace(/<\/script/gi, "<\\/script");
+  const noVerdicts =
+    model.groups.length < 2
+      ? "One group only: nothing to compare."
+      : "No two groups measured the same thing: nothing to compare (see the warnings).";
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
+${GENERATOR}
+<meta http-equiv="Content-Security-Policy" content="${csp([bundle, DRAW])}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(model.title)}</title>
 <style>${STYLE}</style>
 </head>
 <body>
 <h1>${escapeHtml(model.title)}</h1>
-<p class="sub">Generated ${escapeHtml(model.generatedAt)} by llw report. Percentiles are recomputed from the raw samples (nearest rank).</p>
+<p class="sub">Generated ${escapeHtml(model.generatedAt)} by llw report. Percentiles are recomputed from the raw samples (nearest rank); bounds read "≥" or "&lt;".</p>
 <h2>Verdicts</h2>
-${verdicts || "<p>One group only: nothing to compare.</p>"}
+${verdicts || `<p class="empty">${noVerdicts}</p>`}
 <h2>Charts</h2>
 <div class="charts">${charts}</div>
 <h2>Environment</h2>
-${table(["label", "run", "kind", ...keys], envRows, "environment")}
+${table(["label", "run", "kind", "directory", ...keys], envRows, "environment")}
 ${warnings}
-<script>${chartJs.replace(/<\/script/gi, "<\\/script")}</script>
+<script>${bundle}</script>
 <script type="application/json" id="report-data">${scriptJson(model)}</script>
 <script>${DRAW}</script>
 </body>

@@ -2,10 +2,19 @@
  * The report's content as plain data: which charts, with which points, which tables. Pure: runs
  * and comparisons in, a serialisable object out; html.ts turns it into the page.
  */
+import { relative } from "node:path";
 import type { Comparison } from "../results/compare.ts";
-import { fmt } from "../results/format.ts";
-import type { Group } from "../results/runs.ts";
-import { mergeSamples, quantile, type Sample, summarize } from "../results/stats.ts";
+import {
+  type Figure,
+  type FigureName,
+  figureValue,
+  fmtFigure,
+  isExact,
+  seriesFigure,
+} from "../results/figures.ts";
+import { emptyReason, fmt } from "../results/format.ts";
+import type { Group, Series } from "../results/runs.ts";
+import { mergeSamples, quantile, type Sample } from "../results/stats.ts";
 
 export interface CdfLine {
   label: string;
@@ -25,8 +34,20 @@ export interface Chart {
    * sample sits at 1-2 us, so a linear CDF hides exactly the spikes that matter.
    */
   tail?: { minPct: number };
-  bars?: { labels: string[]; groups: { label: string; values: number[] }[] };
+  /**
+   * Bars per group; `bounds` marks bars that are only bounds ("≥ 30"), drawn at the bound and
+   * hatched. `log` when the values span more than a factor of 20 (a maximum far above the
+   * median would flatten every other bar on a linear axis).
+   */
+  bars?: {
+    labels: string[];
+    groups: { label: string; values: number[]; bounds: (string | null)[] }[];
+    log: boolean;
+  };
+  /** Counts per bucket, the buckets in numeric order on a numeric axis. */
   histogram?: { buckets: number[]; groups: { label: string; counts: number[] }[] };
+  /** A note under the chart (e.g. where overflowed samples are drawn). */
+  note?: string;
 }
 
 export interface ReportModel {
@@ -40,7 +61,11 @@ export interface ReportModel {
   verdicts: {
     candidate: string;
     baseline: string;
+    headline: string;
     rows: string[][];
+    /** Why the table is empty, when it is. */
+    empty?: string;
+    unmatched: string[];
     regressions: number;
     improvements: number;
   }[];
@@ -87,42 +112,83 @@ function histogramOf(s: Sample, buckets: number[]): number[] {
   return counts;
 }
 
-/** Every series with samples, once, with the unit and kind of the runs it comes from. */
+/** Every series, once, with the unit and kind of the runs it comes from. */
 function seriesNames(groups: Group[]): { name: string; unit: string; jitter: boolean }[] {
   const out: { name: string; unit: string; jitter: boolean }[] = [];
   for (const g of groups)
     for (const r of g.runs)
       for (const s of r.series)
-        if (s.sample && s.sample.total > 0 && !out.some((o) => o.name === s.name && o.unit === r.unit))
+        if (hasFigures(s) && !out.some((o) => o.name === s.name && o.unit === r.unit))
           out.push({ name: s.name, unit: r.unit, jitter: r.kind === "jitter" });
   return out;
 }
 
-/** The series' sample in each run of the group that has it. */
-function perRun(g: Group, name: string, unit: string): Sample[] {
+const hasSamples = (s: Series) => Boolean(s.sample && s.sample.total > 0);
+const hasFigures = (s: Series) => hasSamples(s) || Boolean(s.figures?.max || s.figures?.mean);
+
+/** The series in each run of the group that has it. */
+function perRun(g: Group, name: string, unit: string): Series[] {
   return g.runs
     .filter((r) => r.unit === unit)
-    .flatMap((r) =>
-      r.series.filter((s) => s.name === name && s.sample && s.sample.total > 0).map((s) => s.sample!),
-    );
+    .flatMap((r) => r.series.filter((s) => s.name === name && hasFigures(s)));
 }
 
 /**
- * Percentile bars: per run, then averaged over the group's runs, the figure the verdict table
- * shows for repeated runs (each run is one observation), so bars and verdicts agree. One run:
- * its own percentiles.
+ * Bars: per run, then averaged over the group's runs, the figure the verdict table shows for
+ * repeated runs (each run is one observation), so bars and verdicts agree. One run: its own
+ * figures. A bar that is a bound in any run is marked with how it reads ("≥ 30").
  */
-export function percentileBars(samples: Sample[]): number[] {
-  const rows = samples.map((x) => {
-    const s = summarize(x);
-    return [s.p50, s.p95, s.p99, s.p999, s.max];
-  });
-  return rows[0]!.map((_, i) => rows.reduce((t, r) => t + r[i]!, 0) / rows.length);
+export function figureBars(
+  series: Series[],
+  names: FigureName[],
+): { values: number[]; bounds: (string | null)[] } {
+  const figs = names.map((n) => series.map((s) => seriesFigure(s, n)));
+  return {
+    values: figs.map((f) =>
+      f.every(Boolean) ? f.reduce((t, x) => t + figureValue(x), 0) / f.length : Number.NaN,
+    ),
+    bounds: figs.map((f) => {
+      const b = f.find((x): x is Figure => Boolean(x) && !isExact(x));
+      return b ? fmtFigure(b) : null;
+    }),
+  };
 }
 
-function pooled(g: Group, name: string, unit: string): Sample | undefined {
-  const samples = perRun(g, name, unit);
-  return samples.length ? mergeSamples(samples) : undefined;
+/** Percentile bars of raw samples (kept for callers that have samples only). */
+export function percentileBars(samples: Sample[]): number[] {
+  return figureBars(
+    samples.map((sample) => ({ name: "", sample, notes: [] })),
+    ["P50", "P95", "P99", "P99.9", "max"],
+  ).values;
+}
+
+function pooled(runs: Series[]): Sample | undefined {
+  const samples = runs.filter(hasSamples).map((s) => s.sample!);
+  return samples.length === runs.length && samples.length ? mergeSamples(samples) : undefined;
+}
+
+/** Where a report may say where things are without naming the machine's folders. */
+export interface PathContext {
+  cwd: string;
+  home?: string;
+}
+
+/** Strings with the working directory or the home folder in them, made relative (deeply). */
+export function redactPaths(value: unknown, paths: PathContext): unknown {
+  if (typeof value === "string") {
+    let v = value;
+    for (const [from, to] of [
+      [paths.cwd, "."],
+      [paths.home, "~"],
+    ] as const) {
+      if (from && from !== "/") v = v.split(`${from}/`).join(`${to}/`).split(from).join(to);
+    }
+    return v;
+  }
+  if (Array.isArray(value)) return value.map((v) => redactPaths(v, paths));
+  if (typeof value === "object" && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactPaths(v, paths)]));
+  return value;
 }
 
 export function buildReport(
@@ -131,44 +197,65 @@ export function buildReport(
   comparisons: Comparison[],
   now: Date,
   compareRow: (r: Comparison["rows"][number]) => string[],
+  paths: PathContext = { cwd: "/" },
+  headline: (c: Comparison) => string = () => "",
 ): ReportModel {
   const charts: Chart[] = [];
   let n = 0;
   // Start-up latency (ms) and jitter (us) runs may share a report; each series keeps its own unit.
   for (const { name, unit, jitter } of seriesNames(groups)) {
     const perGroup = groups
-      .map((g) => ({ label: g.label, runs: perRun(g, name, unit), sample: pooled(g, name, unit) }))
-      .filter((x) => x.sample);
-    const largest = Math.max(...perGroup.map((x) => x.sample!.total));
-    charts.push({
-      id: `c${n++}`,
-      // The CDF pictures every sample of a group's runs together (labelled so).
-      title: jitter ? `${name}: latency tail (share of samples above, log scale)` : `${name}: latency CDF`,
-      kind: "cdf",
-      unit,
-      lines: perGroup.map((x) => ({
-        label: x.runs.length > 1 ? `${x.label} (${x.runs.length} runs' samples)` : x.label,
-        points: cdfPoints(x.sample!),
-      })),
-      ...(jitter ? { tail: { minPct: 100 / largest } } : {}),
-    });
+      .map((g) => ({ label: g.label, runs: perRun(g, name, unit) }))
+      .filter((x) => x.runs.length)
+      .map((x) => ({ ...x, sample: pooled(x.runs) }));
+    const sampled = perGroup.filter((x) => x.sample);
+    const overflowFrom = Math.min(
+      ...perGroup.flatMap((x) => x.runs.filter((s) => (s.overflow ?? 0) > 0).map((s) => s.overflowFrom!)),
+    );
+    const overflowNote = Number.isFinite(overflowFrom)
+      ? `Samples beyond the histogram (at or above ${overflowFrom} ${unit}) are drawn at ${overflowFrom}: their values are unknown.`
+      : undefined;
+    if (sampled.length) {
+      const largest = Math.max(...sampled.map((x) => x.sample!.total));
+      charts.push({
+        id: `c${n++}`,
+        // The CDF pictures every sample of a group's runs together (labelled so).
+        title: jitter ? `${name}: latency tail (share of samples above, log scale)` : `${name}: latency CDF`,
+        kind: "cdf",
+        unit,
+        lines: sampled.map((x) => ({
+          label: x.runs.length > 1 ? `${x.label} (${x.runs.length} runs' samples)` : x.label,
+          points: cdfPoints(x.sample!),
+        })),
+        ...(jitter ? { tail: { minPct: 100 / largest } } : {}),
+        ...(overflowNote ? { note: overflowNote } : {}),
+      });
+    }
     const repeated = perGroup.some((x) => x.runs.length > 1);
+    // Runs with only the tools' summaries (plain cyclictest) have minimum, mean and maximum.
+    const summaryOnly = perGroup.every((x) => x.runs.every((s) => !hasSamples(s)));
+    const names: FigureName[] = summaryOnly ? ["min", "mean", "max"] : ["P50", "P95", "P99", "P99.9", "max"];
+    const bars = perGroup.map((x) => ({
+      label: x.runs.length > 1 ? `${x.label} (mean of ${x.runs.length} runs)` : x.label,
+      ...figureBars(x.runs, names),
+    }));
+    const positive = bars.flatMap((b) => b.values).filter((v) => v > 0);
+    const log = positive.length > 0 && Math.max(...positive) / Math.min(...positive) > 20;
     charts.push({
       id: `c${n++}`,
-      title: `${name}: percentiles${repeated ? " (mean of the per-run values, as in the verdicts)" : ""}`,
+      title: `${name}: ${summaryOnly ? "minimum, mean and maximum (the tool's summary)" : "percentiles"}${repeated ? " (mean of the per-run values, as in the verdicts)" : ""}${log ? ", log scale" : ""}`,
       kind: "percentiles",
       unit,
-      bars: {
-        labels: ["P50", "P95", "P99", "P99.9", "max"],
-        groups: perGroup.map((x) => ({
-          label: x.runs.length > 1 ? `${x.label} (mean of ${x.runs.length} runs)` : x.label,
-          values: percentileBars(x.runs),
-        })),
-      },
+      bars: { labels: names.map((x) => (x === "min" || x === "mean" ? x : x)), groups: bars, log },
+      ...(bars.some((b) => b.bounds.some(Boolean))
+        ? {
+            note: "Hatched bars are bounds (the value lies beyond the histogram's range), drawn at the bound.",
+          }
+        : {}),
     });
-    if (jitter) {
+    if (jitter && sampled.length) {
       const all = new Set<number>();
-      for (const x of perGroup) for (const v of x.sample!.values) all.add(Math.round(v));
+      for (const x of sampled) for (const v of x.sample!.values) all.add(Math.round(v));
       const buckets = [...all].sort((a, b) => a - b);
       charts.push({
         id: `c${n++}`,
@@ -177,8 +264,9 @@ export function buildReport(
         unit,
         histogram: {
           buckets,
-          groups: perGroup.map((x) => ({ label: x.label, counts: histogramOf(x.sample!, buckets) })),
+          groups: sampled.map((x) => ({ label: x.label, counts: histogramOf(x.sample!, buckets) })),
         },
+        ...(overflowNote ? { note: overflowNote } : {}),
       });
     }
   }
@@ -187,17 +275,27 @@ export function buildReport(
     generatedAt: now.toISOString(),
     groups: groups.map((g) => ({
       label: g.label,
-      runs: g.runs.map((r) => ({ id: r.id, dir: r.dir, kind: r.kind, metadata: r.metadata })),
+      runs: g.runs.map((r) => ({
+        id: r.id,
+        dir: relative(paths.cwd, r.dir) || ".",
+        kind: r.kind,
+        metadata: redactPaths(r.metadata, paths) as Record<string, unknown>,
+      })),
     })),
     charts,
     verdicts: comparisons.map((c) => ({
       candidate: c.candidate.label,
       baseline: c.baseline.label,
+      headline: headline(c),
       rows: c.rows.map(compareRow),
+      ...(emptyReason(c) ? { empty: emptyReason(c) } : {}),
+      unmatched: c.unmatched,
       regressions: c.regressions,
       improvements: c.improvements,
     })),
-    warnings: groups.flatMap((g) => g.runs.flatMap((r) => r.warnings.map((w) => `${g.label}/${r.id}: ${w}`))),
+    warnings: groups.flatMap((g) =>
+      g.runs.flatMap((r) => r.warnings.map((w) => redactPaths(`${g.label}/${r.id}: ${w}`, paths) as string)),
+    ),
   };
 }
 

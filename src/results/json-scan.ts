@@ -23,6 +23,8 @@ export interface ScannedLatencies {
   nulls: Map<string, number>;
   /** Values of selected string fields (e.g. jobName), with how many documents carried each. */
   strings: Map<string, Map<string, number>>;
+  /** Smallest and largest value of selected string fields (RFC 3339 timestamps sort as text). */
+  ranges: Map<string, { min: string; max: string }>;
   /** Every other top-level key seen, with its count: kept so unknown fields are visible, never fatal. */
   otherKeys: Map<string, number>;
   /** True when the whole file is the literal `null` (Go encodes an empty slice as null). */
@@ -32,6 +34,9 @@ export interface ScannedLatencies {
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const LATENCY = "Latency";
+/** Key cache bounds: entries per hash bucket, and distinct keys kept (real files have a few dozen). */
+const KEY_BUCKET = 4;
+const KEY_CACHE = 4096;
 
 /** The characters allowed after a backslash besides u: " \\ / b f n r t. */
 const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
@@ -207,32 +212,64 @@ export function findJsonError(buf: Buffer): JsonScanError | undefined {
   }
 }
 
-export function scanLatencyDocuments(buf: Buffer, stringFields: readonly string[] = []): ScannedLatencies {
+export interface ScanOptions {
+  /** Fields whose distinct values are counted (jobName, nodeName, uuid: a few distinct values each). */
+  strings?: readonly string[];
+  /** Fields whose smallest and largest string value are kept (timestamps: one per document). */
+  ranges?: readonly string[];
+  /** Which numeric fields are samples (default: names ending in "Latency"). */
+  isSample?: (key: string) => boolean;
+}
+
+export function scanLatencyDocuments(
+  buf: Buffer,
+  options: readonly string[] | ScanOptions = {},
+): ScannedLatencies {
+  const opts: ScanOptions = Array.isArray(options) ? { strings: options } : (options as ScanOptions);
+  const stringFields = opts.strings ?? [];
+  const rangeFields = new Set(opts.ranges ?? []);
+  const isSample = opts.isSample ?? ((k: string) => k.endsWith(LATENCY));
+  const sampleKeys = new Map<string, boolean>();
   const out: ScannedLatencies = {
     documents: 0,
     samples: new Map(),
     nulls: new Map(),
     strings: new Map(stringFields.map((f) => [f, new Map()])),
+    ranges: new Map(),
     otherKeys: new Map(),
     isNull: false,
   };
   const c = new Cursor(buf);
   const n = buf.length;
-  // Keys repeat in every document; decoding each distinct byte sequence once saves most of the work.
+  // Keys repeat in every document; decoding each distinct byte sequence once saves most of the
+  // work. The cache is keyed by a hash of every byte of the key (FNV-1a), and both a bucket and
+  // the whole cache have a size cap: a file crafted with thousands of keys that share a hash (or
+  // just thousands of distinct keys) costs at most KEY_BUCKET comparisons per key, never a scan of
+  // every key seen so far, so the scan stays linear in the file size.
   const keyCache = new Map<number, { bytes: Buffer; key: string }[]>();
+  let cached = 0;
+  const decodeKey = (s: number, e: number): string => {
+    const raw = buf.toString("utf8", s - 1, e + 1);
+    return raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+  };
   const keyAt = (s: number, e: number): string => {
+    let h = 0x811c9dc5;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
     const len = e - s;
-    const h = len * 31 + (buf[s] ?? 0) * 7 + (buf[e - 1] ?? 0);
     let bucket = keyCache.get(h);
     if (bucket) {
-      for (const k of bucket) if (buf.compare(k.bytes, 0, len, s, e) === 0) return k.key;
-    } else {
-      bucket = [];
-      keyCache.set(h, bucket);
+      for (const k of bucket)
+        if (k.bytes.length === len && buf.compare(k.bytes, 0, len, s, e) === 0) return k.key;
     }
-    const raw = buf.toString("utf8", s - 1, e + 1);
-    const key = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
-    bucket.push({ bytes: Buffer.from(buf.subarray(s, e)), key });
+    const key = decodeKey(s, e);
+    if ((bucket?.length ?? 0) < KEY_BUCKET && cached < KEY_CACHE) {
+      if (!bucket) {
+        bucket = [];
+        keyCache.set(h, bucket);
+      }
+      bucket.push({ bytes: Buffer.from(buf.subarray(s, e)), key });
+      cached++;
+    }
     return key;
   };
   const count = (m: Map<string, number>, k: string): void => {
@@ -259,7 +296,11 @@ export function scanLatencyDocuments(buf: Buffer, stringFields: readonly string[
       c.ws();
       const p = c.p;
       const ch = buf[p];
-      const isLatency = key.endsWith(LATENCY);
+      let isLatency = sampleKeys.get(key);
+      if (isLatency === undefined) {
+        isLatency = isSample(key);
+        if (sampleKeys.size < KEY_CACHE) sampleKeys.set(key, isLatency);
+      }
       if (isLatency && ch !== undefined && (ch === 0x2d || (ch >= 0x30 && ch <= 0x39))) {
         const e = numberEnd(buf, p);
         if (e < 0) c.fail("invalid number");
@@ -285,11 +326,17 @@ export function scanLatencyDocuments(buf: Buffer, stringFields: readonly string[
       } else if (isLatency && ch === 0x6e) {
         c.literal("null");
         count(out.nulls, key);
-      } else if (ch === QUOTE && out.strings.has(key)) {
+      } else if (ch === QUOTE && (out.strings.has(key) || rangeFields.has(key))) {
         const e = c.stringEnd();
         const raw = buf.toString("utf8", p, e + 1);
         const v = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
-        count(out.strings.get(key)!, v);
+        if (out.strings.has(key)) count(out.strings.get(key)!, v);
+        if (rangeFields.has(key)) {
+          const r = out.ranges.get(key);
+          if (!r) out.ranges.set(key, { min: v, max: v });
+          else if (v < r.min) r.min = v;
+          else if (v > r.max) r.max = v;
+        }
         c.p = e + 1;
       } else {
         count(out.otherKeys, key);

@@ -3,38 +3,26 @@
  * - `<metricName>-<job>.json` (kube-burner >= 1.7 and 2.x, e.g. podLatencyMeasurement-tuned-pod.json,
  *   podLatencyQuantilesMeasurement-tuned-pod.json, in collected-metrics[-<uuid>]/), and
  * - `<job>-<measurement>.json` / `<job>-<measurement>-summary.json` (early 1.x WriteToFile).
- * plus `jobSummary.json`. Per-pod documents are scanned for their `*Latency` numbers (see
+ * plus `jobSummary.json` (kube-burner >= 1.10) and `jobSummary-<job>.json` (1.9.x,
+ * pkg/burner/metadata.go at v1.9.8). Every latency measurement the local indexer writes is read
+ * (kb-measurements.ts); per-object documents are scanned for their sample fields (see
  * json-scan.ts); quantile documents and the job summary are small and parsed whole, keeping
  * every field. Nothing here trusts the pre-computed quantiles: they are kept for cross-checks.
+ * Other JSON files are candidate Prometheus metric documents (kb-metrics.ts); anything else is
+ * listed as not read, never dropped without a word.
+ *
+ * One directory is one run: the local indexer appends to existing files (go-commons
+ * indexers/local.go), so a reused metricsDirectory mixes runs. Documents of more than one
+ * kube-burner UUID are an error naming them (uuid, files, time span) unless asked for.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { UserError } from "../lib/errors.ts";
 import { findJsonError, JsonScanError, lineColumn, scanLatencyDocuments } from "./json-scan.ts";
+import { conditionName, MEASUREMENTS, quantileCondition, sampleField } from "./kb-measurements.ts";
 import { fromValues, type Sample } from "./stats.ts";
 
-/** Condition names kube-burner uses for the per-pod latency fields. */
-const POD_CONDITIONS: Record<string, string> = {
-  schedulingLatency: "PodScheduled",
-  initializedLatency: "Initialized",
-  containersReadyLatency: "ContainersReady",
-  podReadyLatency: "Ready",
-  readyToStartContainersLatency: "PodReadyToStartContainers",
-  containersStartedLatency: "ContainersStarted",
-};
-
-/** For VMI documents: vmReadyLatency -> VMReady, vmiRunningLatency -> VMIRunning, podScheduledLatency -> PodScheduled. */
-function vmiCondition(field: string): string {
-  const base = field.slice(0, -"Latency".length);
-  if (base.startsWith("vmi")) return `VMI${base.slice(3)}`;
-  if (base.startsWith("vm")) return `VM${base.slice(2)}`;
-  return base.charAt(0).toUpperCase() + base.slice(1);
-}
-
-export function conditionName(measurement: string, field: string): string {
-  if (measurement.startsWith("pod")) return POD_CONDITIONS[field] ?? vmiCondition(field);
-  return vmiCondition(field);
-}
+export { conditionName };
 
 export interface ConditionSamples {
   condition: string;
@@ -90,11 +78,30 @@ export interface KubeBurnerResult {
   metricsDir: string;
   measurements: Measurement[];
   jobSummaries: JobSummary[];
+  /** Other JSON files: Prometheus metric documents of the metrics profile (kb-metrics.ts). */
+  metricFiles: string[];
+  /** Files found but not read (not kube-burner output this reader knows). */
+  notRead: string[];
+  /** The kube-burner UUIDs the documents carry, with their files and time span. */
+  uuids: RunUuid[];
   warnings: string[];
+}
+
+export interface RunUuid {
+  uuid: string;
+  files: string[];
+  from?: string;
+  to?: string;
+}
+
+export interface ReadOptions {
+  /** Read files of several kube-burner runs (UUIDs) in one directory together. */
+  mixedRuns?: boolean;
 }
 
 const V2_NAME = /^([a-z][A-Za-z]*?)(Quantiles)?Measurement-(.+)\.json$/;
 const V1_NAME = /^(.+)-([a-z][A-Za-z]*Latency)(-summary)?\.json$/;
+const JOB_SUMMARY = /^jobSummary(-.+)?\.json$/;
 
 /** Throws a UserError naming the file and line:column for a byte offset. */
 function formatError(file: string, buf: Buffer, e: JsonScanError): UserError {
@@ -121,7 +128,12 @@ function num(v: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
-function parseQuantiles(file: string, data: unknown): ReportedQuantile[] {
+function parseQuantiles(file: string, data: unknown, measurement: string): ReportedQuantile[] {
+  const toMs = MEASUREMENTS[measurement]?.toMs ?? 1;
+  const ms = (v: unknown) => {
+    const n = num(v);
+    return n === null ? null : n / toMs;
+  };
   if (data === null) return [];
   if (!Array.isArray(data)) {
     throw new UserError({ what: "expected a JSON array of quantile documents", where: file });
@@ -139,13 +151,13 @@ function parseQuantiles(file: string, data: unknown): ReportedQuantile[] {
     }
     const { quantileName, P50, P95, P99, max, avg, ...extra } = d as Record<string, unknown>;
     return {
-      quantileName: quantileName as string,
-      P50: num(P50),
-      P95: num(P95),
-      P99: num(P99),
-      max: num(max),
-      avg: num(avg),
-      extra,
+      quantileName: quantileCondition(measurement, quantileName as string),
+      P50: ms(P50),
+      P95: ms(P95),
+      P99: ms(P99),
+      max: ms(max),
+      avg: ms(avg),
+      extra: { ...extra, quantileName },
     };
   });
 }
@@ -154,22 +166,34 @@ export async function readSamplesFile(
   file: string,
   measurement: string,
 ): Promise<
-  Pick<Measurement, "documents" | "conditions" | "otherFields" | "nodes" | "warnings"> & { jobs: string[] }
+  Pick<Measurement, "documents" | "conditions" | "otherFields" | "nodes" | "warnings"> & {
+    jobs: string[];
+    uuids: string[];
+    timestamps?: { min: string; max: string };
+  }
 > {
   const buf = await readFile(file);
   const warnings: string[] = [];
   let scanned: ReturnType<typeof scanLatencyDocuments>;
   try {
-    scanned = scanLatencyDocuments(buf, ["jobName", "nodeName"]);
+    scanned = scanLatencyDocuments(buf, {
+      strings: ["jobName", "nodeName", "uuid"],
+      ranges: ["timestamp"],
+      isSample: sampleField(measurement),
+    });
   } catch (e) {
     if (e instanceof JsonScanError) throw formatError(file, buf, e);
     throw e;
   }
   if (buf.length === 0 || buf.toString("latin1", 0, Math.min(buf.length, 64)).trim() === "") {
-    warnings.push(`${basename(file)} is empty: the run wrote no per-pod documents`);
-  } else if (scanned.isNull) warnings.push(`${basename(file)} is null: no pod reached Ready`);
+    warnings.push(`${basename(file)} is empty: the run wrote no ${measurement} documents`);
+  } else if (scanned.isNull) {
+    warnings.push(`${basename(file)} is null: kube-burner recorded no object for ${measurement}`);
+  }
+  const toMs = MEASUREMENTS[measurement]?.toMs;
   const conditions: ConditionSamples[] = [];
-  for (const [field, values] of scanned.samples) {
+  for (const [field, raw] of scanned.samples) {
+    const values = toMs ? raw.map((v) => v / toMs) : raw;
     const sample = fromValues(values);
     let zeros = 0;
     for (const v of sample.values) {
@@ -202,6 +226,8 @@ export async function readSamplesFile(
     otherFields: Object.fromEntries(scanned.otherKeys),
     nodes: Object.fromEntries(scanned.strings.get("nodeName") ?? []),
     jobs: [...(scanned.strings.get("jobName")?.keys() ?? [])],
+    uuids: [...(scanned.strings.get("uuid")?.keys() ?? [])],
+    timestamps: scanned.ranges.get("timestamp"),
     warnings,
   };
 }
@@ -242,7 +268,7 @@ export async function findMetricsDir(dir: string): Promise<string | undefined> {
     }
     throw e;
   });
-  if (names.some((n) => V2_NAME.test(n) || V1_NAME.test(n) || n === "jobSummary.json")) return dir;
+  if (names.some((n) => V2_NAME.test(n) || V1_NAME.test(n) || JOB_SUMMARY.test(n))) return dir;
   for (const n of names.sort()) {
     if (n.startsWith("collected-metrics") && (await stat(join(dir, n))).isDirectory())
       return findMetricsDir(join(dir, n));
@@ -250,7 +276,7 @@ export async function findMetricsDir(dir: string): Promise<string | undefined> {
   return undefined;
 }
 
-export async function readKubeBurnerDir(dir: string): Promise<KubeBurnerResult> {
+export async function readKubeBurnerDir(dir: string, options: ReadOptions = {}): Promise<KubeBurnerResult> {
   const metricsDir = await findMetricsDir(dir);
   if (!metricsDir) {
     throw new UserError({
@@ -279,17 +305,40 @@ export async function readKubeBurnerDir(dir: string): Promise<KubeBurnerResult> 
     }
     return m;
   };
-  const result: KubeBurnerResult = { metricsDir, measurements: [], jobSummaries: [], warnings: [] };
-  for (const name of (await readdir(metricsDir)).sort()) {
+  const result: KubeBurnerResult = {
+    metricsDir,
+    measurements: [],
+    jobSummaries: [],
+    metricFiles: [],
+    notRead: [],
+    uuids: [],
+    warnings: [],
+  };
+  const uuids = new Map<string, RunUuid>();
+  const seen = (uuid: string | undefined, file: string, from?: string, to?: string) => {
+    if (!uuid) return;
+    const u = uuids.get(uuid) ?? { uuid, files: [] };
+    if (!u.files.includes(basename(file))) u.files.push(basename(file));
+    if (from && (!u.from || from < u.from)) u.from = from;
+    if (to && (!u.to || to > u.to)) u.to = to;
+    uuids.set(uuid, u);
+  };
+  for (const entry of (await readdir(metricsDir, { withFileTypes: true })).sort((a, b) =>
+    a.name < b.name ? -1 : 1,
+  )) {
+    const name = entry.name;
     const file = join(metricsDir, name);
+    if (!entry.isFile()) continue;
     let measurement: string;
     let job: string;
     let quantiles: boolean;
     let scheme: Measurement["scheme"];
     const v2 = V2_NAME.exec(name);
     const v1 = v2 ? null : V1_NAME.exec(name);
-    if (name === "jobSummary.json") {
-      result.jobSummaries.push(...parseJobSummaries(file, await readJson(file)));
+    if (JOB_SUMMARY.test(name)) {
+      const summaries = parseJobSummaries(file, await readJson(file));
+      for (const j of summaries) seen(j.uuid, file, j.timestamp, j.endTimestamp ?? j.timestamp);
+      result.jobSummaries.push(...summaries);
       continue;
     }
     if (v2) {
@@ -302,13 +351,22 @@ export async function readKubeBurnerDir(dir: string): Promise<KubeBurnerResult> 
       measurement = v1[2]!;
       quantiles = Boolean(v1[3]);
       scheme = "job-measurement";
-    } else continue;
-    // Only latency measurements carry per-object samples this reader understands.
-    if (!/Latency$/.test(measurement)) continue;
+    } else {
+      if (name.endsWith(".json")) result.metricFiles.push(file);
+      else result.notRead.push(name);
+      continue;
+    }
     const m = get(measurement, job, scheme);
+    if (!MEASUREMENTS[measurement] && !m.warnings.some((w) => w.includes("not a measurement llw knows"))) {
+      m.warnings.push(
+        `${measurement} is not a measurement llw knows: its numeric fields ending in "Latency" are read, named after the field`,
+      );
+    }
     if (quantiles) {
       m.quantilesFile = file;
-      m.reported = parseQuantiles(file, await readJson(file));
+      const data = await readJson(file);
+      m.reported = parseQuantiles(file, data, measurement);
+      for (const q of m.reported) seen(typeof q.extra.uuid === "string" ? q.extra.uuid : undefined, file);
     } else {
       m.samplesFile = file;
       const r = await readSamplesFile(file, measurement);
@@ -317,15 +375,37 @@ export async function readKubeBurnerDir(dir: string): Promise<KubeBurnerResult> 
       m.otherFields = r.otherFields;
       m.nodes = r.nodes;
       m.warnings.push(...r.warnings);
+      for (const u of r.uuids) seen(u, file, r.timestamps?.min, r.timestamps?.max);
     }
   }
   result.measurements = [...byKey.values()];
+  result.uuids = [...uuids.values()].sort((a, b) => ((a.from ?? "") < (b.from ?? "") ? -1 : 1));
   for (const m of result.measurements) {
     if (!m.samplesFile) {
       m.warnings.push(
-        `${m.measurement} for job ${m.job} has only pre-computed quantiles (no per-pod file): nothing to recompute from`,
+        `${m.measurement} for job ${m.job} has only pre-computed quantiles (no per-object file): nothing to recompute from`,
       );
     }
   }
+  if (result.uuids.length > 1) {
+    const list = result.uuids
+      .map(
+        (u) =>
+          `${u.uuid} (${u.from ? `${u.from}${u.to && u.to !== u.from ? ` to ${u.to}` : ""}, ` : ""}${u.files.join(", ")})`,
+      )
+      .join("; ");
+    if (!options.mixedRuns) {
+      throw new UserError({
+        what: `files of ${result.uuids.length} different kube-burner runs in one directory: ${list}`,
+        where: metricsDir,
+        next: "keep each run in a directory of its own (kube-burner's local indexer appends to files it finds), or pass --mixed-runs to read them together",
+      });
+    }
+    result.warnings.push(
+      `documents of ${result.uuids.length} kube-burner runs read together (--mixed-runs): ${list}`,
+    );
+  }
+  if (result.notRead.length)
+    result.warnings.push(`not read (not kube-burner output): ${result.notRead.join(", ")}`);
   return result;
 }

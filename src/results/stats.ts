@@ -187,11 +187,16 @@ export function quantileCI(s: Sample, p: number, level = 0.95): [number, number]
 
 /** Number of samples <= x. */
 export function countAtMost(s: Sample, x: number): number {
+  return countBelow(s, x, true);
+}
+
+/** Number of samples < x (or <= x with `inclusive`). */
+export function countBelow(s: Sample, x: number, inclusive = false): number {
   let lo = 0;
   let hi = s.values.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (s.values[mid]! <= x) lo = mid + 1;
+    if (inclusive ? s.values[mid]! <= x : s.values[mid]! < x) lo = mid + 1;
     else hi = mid;
   }
   if (!s.counts) return lo;
@@ -254,15 +259,36 @@ export function pooledQuantile(a: Sample, b: Sample, p: number): number {
 }
 
 /**
- * Distribution-free test that two samples share their p-quantile (Mood's median test
- * generalised): split the pooled samples at their pooled p-quantile and test the 2x2 table of
- * "at or below / above" per side with Fisher's exact test. Exact under "same distribution"
- * whatever the shape, ties and histogram buckets included.
+ * Distribution-free test that two samples share their p-quantile: Mood's median test
+ * (A. M. Mood, Introduction to the Theory of Statistics, 1950) generalised to any quantile: split the pooled samples at their pooled p-quantile q and test the 2x2 table
+ * "below / above the split" per side with Fisher's exact test.
+ *
+ * Ties. Latencies are discrete (kube-burner's have 1 s resolution in several versions, jitter
+ * histograms 1 us buckets), so many samples can equal q. The textbook test fixes one convention
+ * in advance, "above" against "at or below" the pooled quantile (e.g. NIST Dataplot's MEDIAN
+ * TEST, https://www.itl.nist.gov/div898/software/dataplot/refman1/auxillar/meditest.htm); with
+ * ties that puts every sample on one side when q is the largest value (P99 of 6000 ms against
+ * 7000 ms: p = 1, whatever the shift), and "below" against "at or above" fails the same way at
+ * the smallest value. So both splits are tested, "< q" and "<= q", and the smaller p is
+ * doubled (Bonferroni over the two: valid whatever the dependence between them).
+ * A split that leaves the whole pooled sample on one side carries no information and is
+ * dropped; whether it does depends only on the pooled sample (its largest and smallest values),
+ * which is the same under every relabelling of the sides, so the test stays exact conditional
+ * on the pooled sample: under "same distribution", p < alpha happens at most alpha of the time.
  */
 export function quantileTest(a: Sample, b: Sample, p: number): number {
   if (a.total === 0 || b.total === 0) return Number.NaN;
   const q = pooledQuantile(a, b, p);
-  return fisherExact(countAtMost(a, q), a.total, countAtMost(b, q), b.total);
+  const n = a.total + b.total;
+  const ps: number[] = [];
+  for (const inclusive of [false, true]) {
+    const ka = countBelow(a, q, inclusive);
+    const kb = countBelow(b, q, inclusive);
+    if (ka + kb === 0 || ka + kb === n) continue;
+    ps.push(fisherExact(ka, a.total, kb, b.total));
+  }
+  if (ps.length === 0) return 1;
+  return Math.min(1, ps.length * Math.min(...ps));
 }
 
 /** 95% interval for the mean of one sample (t for raw values, normal for big histograms). */
@@ -297,15 +323,53 @@ export function holm(ps: readonly number[]): number[] {
  * t-test of a new observation against a sample (prediction interval): t = (x - mean) /
  * (sd * sqrt(1 + 1/k)), k-1 degrees of freedom; assumes the single run varies like the others.
  */
-export function predictionTest(values: number[], x: number): { t: number; df: number; p: number } {
+export function predictionTest(
+  values: number[],
+  x: number,
+  rounding = 0,
+): { t: number; df: number; p: number } {
   const k = values.length;
   if (k < 2) return { t: Number.NaN, df: Number.NaN, p: Number.NaN };
   const m = jStat.mean(values);
-  const sd = jStat.stdev(values, true);
+  const sd = Math.sqrt(jStat.stdev(values, true) ** 2 + roundingVariance(rounding));
   const diff = x - m;
   if (sd === 0) return { t: diff === 0 ? 0 : Math.sign(diff) * Infinity, df: k - 1, p: diff === 0 ? 1 : 0 };
   const t = diff / (sd * Math.sqrt(1 + 1 / k));
   return { t, df: k - 1, p: Math.min(1, 2 * (1 - jStat.studentt.cdf(Math.abs(t), k - 1))) };
+}
+
+/**
+ * The variance a measurement rounded to steps of `step` hides: rounding to a grid adds an error
+ * uniform over one step, of variance step^2 / 12 (Sheppard's correction, taken the other way).
+ * Per-run percentiles of latencies recorded in whole seconds take two or three values: three
+ * runs can agree exactly by chance, and a t-test on a variance of 0 would call any difference
+ * certain. Adding the rounding variance keeps the test honest about the grid.
+ */
+export function roundingVariance(step: number): number {
+  return step > 0 ? (step * step) / 12 : 0;
+}
+
+/**
+ * The grid a set of samples lies on: the greatest common divisor of the gaps between their
+ * distinct values (1000 for latencies in whole seconds recorded in ms). 0 for fewer than two
+ * distinct values or non-integer data.
+ */
+export function gridStep(samples: Sample[]): number {
+  let g = 0;
+  const gcd = (a: number, b: number): number => {
+    while (b) [a, b] = [b, a % b];
+    return a;
+  };
+  const distinct = new Set<number>();
+  for (const s of samples) for (let i = 0; i < s.values.length; i++) distinct.add(s.values[i]!);
+  const v = [...distinct].sort((a, b) => a - b);
+  for (let i = 1; i < v.length; i++) {
+    const d = v[i]! - v[i - 1]!;
+    if (!Number.isInteger(d)) return 0;
+    g = gcd(g, d);
+    if (g === 1) return 1;
+  }
+  return g;
 }
 
 /** 95% t-interval for the mean of a few values (per-run statistics). */
@@ -322,15 +386,19 @@ export function meanCI(values: number[]): [number, number] {
  * of many pods, so close to normal): two-sided p with Welch-Satterthwaite degrees of freedom.
  * Unlike a rank test it can show a difference with 3 runs per side.
  */
-export function welchTest(a: number[], b: number[]): { t: number; df: number; p: number } {
-  return welchSamples(fromValues(a), fromValues(b));
+export function welchTest(a: number[], b: number[], rounding = 0): { t: number; df: number; p: number } {
+  return welchSamples(fromValues(a), fromValues(b), rounding);
 }
 
-/** Welch's t-test between two samples (raw values or histograms), from their moments. */
-export function welchSamples(a: Sample, b: Sample): { t: number; df: number; p: number } {
+/**
+ * Welch's t-test between two samples (raw values or histograms), from their moments;
+ * `rounding` is the step of a grid the values were rounded to (see roundingVariance).
+ */
+export function welchSamples(a: Sample, b: Sample, rounding = 0): { t: number; df: number; p: number } {
   if (a.total < 2 || b.total < 2) return { t: Number.NaN, df: Number.NaN, p: Number.NaN };
-  const va = sampleVariance(a) / a.total;
-  const vb = sampleVariance(b) / b.total;
+  const extra = roundingVariance(rounding);
+  const va = (sampleVariance(a) + extra) / a.total;
+  const vb = (sampleVariance(b) + extra) / b.total;
   const diff = sampleMean(a) - sampleMean(b);
   if (va + vb === 0)
     return { t: diff === 0 ? 0 : Math.sign(diff) * Infinity, df: Infinity, p: diff === 0 ? 1 : 0 };

@@ -120,4 +120,155 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     const down = ctxFor(m.endpoint);
     assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
   });
+
+  it("an ENI deleted by hand: status, up and down all exit 0 with a warning naming it (the emulator cannot recreate it; up then says how to rebuild)", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const ec2 = m.ec2();
+    const c = await cluster(ec2);
+    const first = await up(m.endpoint);
+    assert.equal(first.code, 0, first.ctx.err());
+    const victim = (first.out.interfaces as Iface[]).find((i) => i.instanceId === c.metalB.InstanceId)!;
+    const keep = (first.out.interfaces as Iface[]).find((i) => i.instanceId === c.metalA.InstanceId)!;
+    const attachment = (
+      await ec2.send(
+        new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [victim.networkInterfaceId] }),
+      )
+    ).NetworkInterfaces![0]!.Attachment!.AttachmentId!;
+    await ec2.send(new DetachNetworkInterfaceCommand({ AttachmentId: attachment }));
+    await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: victim.networkInterfaceId }));
+
+    const status = ctxFor(m.endpoint);
+    assert.equal(
+      await main(["aws", "network", "status", "--cluster", INFRA, "-o", "json"], status),
+      0,
+      status.err(),
+    );
+    const st = JSON.parse(status.out());
+    assert.deepEqual(
+      st.interfaces.map((i: Iface & { state: string }) => [i.networkInterfaceId, i.state]).sort(),
+      [
+        [keep.networkInterfaceId, "attached"],
+        [victim.networkInterfaceId, "missing"],
+      ].sort(),
+    );
+    assert.match(
+      status.err(),
+      new RegExp(`warning: ENIs of the stack no longer exist[^\\n]*${victim.networkInterfaceId}`),
+    );
+
+    // up empties the worker's slot for one update, then restores it: real CloudFormation deletes
+    // the slot's resources and creates them anew (slots.test.ts checks that against the template).
+    // moto 5.2 keeps a conditional resource's old record through parameter-only updates, so here
+    // the ENI stays missing and up says how to rebuild; the other worker is untouched either way.
+    const again = await up(m.endpoint);
+    assert.equal(again.code, 0, again.ctx.err());
+    assert.match(again.ctx.err(), /warning: ENIs of the stack no longer exist/);
+    assert.match(
+      again.ctx.err(),
+      new RegExp(
+        `warning: the stack did not recreate ${victim.networkInterfaceId}: run \`llw aws network down`,
+      ),
+    );
+    const after = again.out.interfaces as (Iface & { state: string })[];
+    assert.deepEqual(
+      after.map((i) => [i.networkInterfaceId, i.state]).sort(),
+      [
+        [keep.networkInterfaceId, "attached"],
+        [victim.networkInterfaceId, "missing"],
+      ].sort(),
+    );
+    const newB = { networkInterfaceId: keep.networkInterfaceId };
+
+    // Another ENI deleted by hand, then down: the stack is removed all the same.
+    await ec2.send(
+      new DetachNetworkInterfaceCommand({
+        AttachmentId: (
+          await ec2.send(
+            new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [newB.networkInterfaceId] }),
+          )
+        ).NetworkInterfaces![0]!.Attachment!.AttachmentId!,
+      }),
+    );
+    await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: newB.networkInterfaceId }));
+    const down = ctxFor(m.endpoint);
+    assert.equal(
+      await main(["aws", "network", "down", "--cluster", INFRA, "-o", "json"], down),
+      0,
+      down.err(),
+    );
+    assert.match(down.err(), /warning: ENIs of the stack were already gone/);
+    assert.deepEqual(
+      JSON.parse(down.out()).missing.sort(),
+      [victim.networkInterfaceId, newB.networkInterfaceId].sort(),
+    );
+  });
+
+  it("a worker replaced by the machine API (old instance terminated, a new one in the same zone): up re-attaches the same ENIs, with their MAC and address, to the new instance", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const ec2 = m.ec2();
+    const c = await cluster(ec2);
+    const first = await up(m.endpoint);
+    assert.equal(first.code, 0, first.ctx.err());
+    const old = (first.out.interfaces as (Iface & { macAddress: string; privateIpAddress: string })[]).find(
+      (i) => i.instanceId === c.metalB.InstanceId,
+    )!;
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [c.metalB.InstanceId!] }));
+    const status = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA, "-o", "json"], status), 0);
+    assert.equal(
+      JSON.parse(status.out()).interfaces.find((i: Iface) => i.networkInterfaceId === old.networkInterfaceId)
+        .state,
+      "instance-gone",
+    );
+    assert.match(status.err(), /the instance of a metal worker is gone/);
+
+    const replacement = await c.run(c.b.SubnetId!);
+    const again = await up(m.endpoint);
+    assert.equal(again.code, 0, again.ctx.err());
+    const now = (
+      again.out.interfaces as (Iface & { macAddress: string; privateIpAddress: string; state: string })[]
+    ).find((i) => i.instanceId === replacement.InstanceId)!;
+    assert.deepEqual(
+      [
+        now.logicalId,
+        now.networkInterfaceId,
+        now.macAddress,
+        now.privateIpAddress,
+        now.deviceIndex,
+        now.state,
+      ],
+      [old.logicalId, old.networkInterfaceId, old.macAddress, old.privateIpAddress, 1, "attached"],
+    );
+    assert.deepEqual(again.out.attached, [old.networkInterfaceId]);
+    assert.deepEqual(await enisOn(ec2, replacement.InstanceId!), [
+      { id: (await enisOn(ec2, replacement.InstanceId!))[0]!.id, subnet: c.b.SubnetId, deviceIndex: 0 },
+      { id: old.networkInterfaceId, subnet: old.subnetId, deviceIndex: 1 },
+    ]);
+    const down = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+  });
+
+  it("an orphaned stack (every instance of the cluster gone): status says so and names the clean-up", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const ec2 = m.ec2();
+    const c = await cluster(ec2);
+    assert.equal((await up(m.endpoint)).code, 0);
+    await ec2.send(
+      new TerminateInstancesCommand({ InstanceIds: [c.metalA.InstanceId!, c.metalB.InstanceId!] }),
+    );
+    const status = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA], status), 0, status.err());
+    assert.match(
+      status.err(),
+      /orphaned stack: no running instance is tagged kubernetes\.io\/cluster\/life-x7k2p[\s\S]*llw aws network down --cluster life-x7k2p/,
+    );
+    const down = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+  });
 });

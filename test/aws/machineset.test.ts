@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
@@ -178,6 +178,67 @@ describe("llw aws machineset (offline, from a MachineSet file)", () => {
     assert.match(readFileSync(file, "utf8"), /replicas: 3/, "the edit is kept");
     assert.equal(await main([...args, "--force"], bufferContext()), 0);
     assert.match(readFileSync(file, "utf8"), /replicas: 1/);
+  });
+
+  it("a --from file whose zone or infra id would lead outside --output-dir is refused (exit 2) and nothing is written anywhere", async () => {
+    const base = mkdtempSync(join(ROOT, "test-artifacts", "machineset-escape-"));
+    const out = join(base, "a", "b", "c", "out");
+    mkdirSync(out, { recursive: true });
+    const text = readFileSync(FIXTURE, "utf8");
+    for (const [what, evil] of [
+      [
+        "zone",
+        text.replaceAll("availabilityZone: us-east-2a", "availabilityZone: us-east-2a/../../../ESCAPED"),
+      ],
+      [
+        "infra id",
+        text.replaceAll("cluster-api-cluster: lab-x7k2p", "cluster-api-cluster: ../../../ESCAPED"),
+      ],
+    ] as const) {
+      assert.notEqual(evil, text, what);
+      const from = join(base, `evil-${what.replace(" ", "-")}.yaml`);
+      writeFileSync(from, evil);
+      const ctx = bufferContext();
+      const args = ["aws", "machineset", "--instance-type", "c5.metal", "--from", from, "--output-dir", out];
+      // The zone case picks its source by that zone, as a user copying it from the file would.
+      if (what === "zone") args.push("--zone", "us-east-2a/../../../ESCAPED");
+      const code = await main(args, ctx);
+      assert.equal(code, 2, `${what}: ${ctx.err()}`);
+      assert.match(
+        ctx.err(),
+        what === "zone" ? /is not an availability zone name/ : /is not an OpenShift infra id/,
+      );
+      assert.deepEqual(readdirSync(out), [], `${what}: nothing in the output folder`);
+      assert.equal(existsSync(join(base, "a", "ESCAPED")), false);
+      assert.deepEqual(readdirSync(join(base, "a")), ["b"], `${what}: nothing written outside it`);
+    }
+  });
+
+  it("--imds optional or required sets the instance metadata options; a source that requires IMDSv2 is warned about (the 4.22 SR-IOV operator reads ENIs with IMDSv1)", async () => {
+    const optional = planMetalMachineSet(source(), { ...OPTS, imds: "optional" });
+    assert.deepEqual(optional.machineSet.spec.template.spec.providerSpec.value.metadataServiceOptions, {
+      authentication: "Optional",
+    });
+    assert.deepEqual(optional.warnings, []);
+    const required = planMetalMachineSet(source(), { ...OPTS, imds: "required" });
+    assert.match(
+      required.warnings.join(),
+      /SR-IOV Network Operator of OpenShift 4\.22[\s\S]*--imds optional/,
+    );
+    const src = source();
+    src.spec.template.spec.providerSpec.value.metadataServiceOptions = { authentication: "Required" };
+    assert.equal(planMetalMachineSet(src, OPTS).warnings.length, 1, "kept from the source, and warned");
+    const ctx = bufferContext();
+    assert.equal(
+      await main(
+        ["aws", "machineset", "--instance-type", "c5.metal", "--from", FIXTURE, "--imds", "required"],
+        ctx,
+      ),
+      0,
+      ctx.err(),
+    );
+    assert.match(ctx.err(), /warning: the instances will require IMDSv2/);
+    assert.match(ctx.out(), /authentication: Required/);
   });
 
   it("bad input: unknown instance type (with this command's own hint), a missing or malformed --from file, missing --instance-type (exit 2, saying what to do)", async () => {

@@ -18,7 +18,8 @@ import {
   type EC2Client,
   RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { makeIo, networkUp } from "../../src/aws/data-network/shell.ts";
+import { makeIo } from "../../src/aws/data-network/shell.ts";
+import { networkUp } from "../../src/aws/data-network/up.ts";
 import { allowedActions, DATA_NETWORK_POLICY, LLW_READ_POLICY } from "../../src/aws/iam.ts";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
@@ -247,23 +248,33 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     assert.match(twice.out(), /nothing to remove/);
   });
 
-  it("up --attach-with cloudformation: the emulator creates the ENIs but cannot perform AWS::EC2::NetworkInterfaceAttachment, so they stay unattached here", async (t) => {
+  it("up --attach-with cloudformation against an emulator that skips AWS::EC2::NetworkInterfaceAttachment: the stack completes, llw checks the attachments, names each unattached ENI and exits 3", async (t) => {
     const m = moto(t);
     if (!m) return;
     await m.reset();
     await cluster(m.ec2());
     const up = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "up", "--cluster", INFRA, "-o", "json"], up), 0, up.err());
-    const r = JSON.parse(up.out());
-    assert.equal(r.attachWith, "cloudformation");
-    assert.equal(r.interfaces.length, 2);
-    // On AWS the stack's attachment resources attach these; moto 5.2 skips that resource type.
-    for (const i of r.interfaces) assert.equal(i.attachment, "not attached");
+    assert.equal(await main(["aws", "network", "up", "--cluster", INFRA, "-o", "json"], up), 3, up.err());
+    // moto 5.2 creates the ENIs but performs no attachment resource: llw does not take the stack's word.
+    assert.match(up.err(), /CREATE_COMPLETE/);
+    assert.equal(
+      [...up.err().matchAll(/should be attached to i-\w+ at device index 1, but it is not attached/g)].length,
+      2,
+    );
+    assert.match(up.err(), /did not attach these ENIs[\s\S]*--attach-with ec2/);
+    const status = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA, "-o", "json"], status), 0);
+    const r = JSON.parse(status.out());
+    assert.deepEqual(
+      r.interfaces.map((i: { state: string }) => i.state),
+      ["detached", "detached"],
+    );
+    assert.match(status.err(), /ENIs not attached to their worker/);
     const down = ctxFor(m.endpoint);
     assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
   });
 
-  it("switching from --attach-with ec2 to the stack detaches llw's attachments first, keeping the ENIs (the emulator then leaves them unattached)", async (t) => {
+  it("switching from --attach-with ec2 to the stack detaches llw's attachments first, keeping the ENIs (the emulator then attaches nothing, which the check reports)", async (t) => {
     const m = moto(t);
     if (!m) return;
     await m.reset();
@@ -276,13 +287,11 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     );
     const before = JSON.parse(first.out());
     const second = ctxFor(m.endpoint);
-    assert.equal(
-      await main(["aws", "network", "up", "--cluster", INFRA, "-o", "json"], second),
-      0,
-      second.err(),
-    );
+    assert.equal(await main(["aws", "network", "up", "--cluster", INFRA, "-o", "json"], second), 3);
     assert.match(second.err(), /detached 2 ENIs llw had attached/);
-    const after = JSON.parse(second.out());
+    const status = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA, "-o", "json"], status), 0);
+    const after = JSON.parse(status.out());
     assert.equal(after.attachWith, "cloudformation");
     assert.deepEqual(
       after.interfaces.map((i: { networkInterfaceId: string }) => i.networkInterfaceId),

@@ -10,6 +10,7 @@ import fc from "fast-check";
 import { resolveTemplate, stackChanges } from "../../src/aws/data-network/changes.ts";
 import { type Inventory, planDataNetwork, type WorkerFact } from "../../src/aws/data-network/plan.ts";
 import { dataNetworkTemplate } from "../../src/aws/data-network/template.ts";
+import { withoutWorkers } from "../../src/aws/data-network/up.ts";
 
 const TEMPLATE = dataNetworkTemplate();
 
@@ -169,6 +170,22 @@ describe("data network over a cluster's life (planner + CloudFormation replaceme
       ),
       { numRuns: 200 },
     );
+  });
+
+  it("an ENI deleted by hand is recreated in two updates: emptying its worker's slot deletes the slot's resources, restoring it creates them again; nothing else changes", () => {
+    const params = plan([A, B]);
+    const empty = withoutWorkers(params, new Set([2]));
+    const down = stackChanges(TEMPLATE, params, empty);
+    assert.deepEqual(down.removed.sort(), [
+      "Worker2Interface1",
+      "Worker2Interface1Attachment",
+      "Worker2Interface2",
+      "Worker2Interface2Attachment",
+    ]);
+    assert.deepEqual([down.added, down.replaced], [[], []]);
+    const back = stackChanges(TEMPLATE, empty, params);
+    assert.deepEqual(back.added.sort(), down.removed);
+    assert.deepEqual([back.removed, back.replaced], [[], []]);
   });
 
   it("the replacement check can fail: moving a worker to another slot replaces its ENIs and attachments", () => {

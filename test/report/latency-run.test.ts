@@ -8,7 +8,7 @@ import { bufferContext } from "../../src/lib/context.ts";
 import type { ApiServer, Obj } from "../sim/apiserver.ts";
 import { type Sim, start } from "../sim/index.ts";
 
-/** oslat output as the cnf-tests runner logs it (glog header on the first line). */
+/** oslat output as the cnf-tests runner logs it (glog header on the first line; 32 buckets, the last "including overflows"). */
 const OSLAT_LOG = `I1127 21:00:00.000000       1 main.go:120] Running the oslat command with arguments [--duration 60 --rtprio 1 --cpu-list 3-5 --cpu-main-thread 2]
 oslat V 2.40
         Core:\t 3 4 5
@@ -17,6 +17,7 @@ Counter Freq:\t 2095 2095 2095 (Mhz)
     002 (us):\t 120 80 95
     003 (us):\t 3 1 0
     004 (us):\t 0 0 1
+${Array.from({ length: 28 }, (_, i) => `    ${String(i + 5).padStart(3, "0")} (us):\t 0 0 0${i === 27 ? " (including overflows)" : ""}`).join("\n")}
      Minimum:\t 1 1 1 (us)
      Average:\t 1.000 1.000 1.000 (us)
      Maximum:\t 3 3 4 (us)

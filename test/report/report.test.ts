@@ -14,25 +14,19 @@ import type { Group } from "../../src/results/runs.ts";
 import { fromHistogram, fromValues } from "../../src/results/stats.ts";
 import { ROOT, requireTool } from "../helpers/tools.ts";
 import { rng, writeLabeledRun } from "../results/fixtures.ts";
+import { renderOslat } from "../results/rt-fixtures.ts";
 
 const ARTEFACTS = join(ROOT, "test-artifacts", "report");
 
-/** oslat text output for CPUs 2-3, in the shape rt-tests prints it. */
+/** oslat text output for CPUs 2-3, in the shape rt-tests prints it (rt-fixtures.ts). */
 function oslatLog(seed: number, spread: number): string {
   const r = rng(seed);
-  const cpus = [2, 3];
-  const cols = cpus.map(() =>
-    Array.from({ length: 32 }, (_, b) => (b === 0 ? 5_000_000 : Math.floor(r() * spread * 1000 * 0.5 ** b))),
+  const cols = [2, 3].map(() =>
+    Array.from({ length: 32 }, (_, b) =>
+      b === 0 ? 5_000_000 : b === 31 ? 0 : Math.floor(r() * spread * 1000 * 0.5 ** b),
+    ),
   );
-  const lines = ["oslat V 2.40", `        Core:\t ${cpus.join(" ")}`, "Counter Freq:\t 2096 2096 (Mhz)"];
-  for (let b = 0; b < 32; b++)
-    lines.push(`    ${String(b + 1).padStart(3, "0")} (us):\t ${cols.map((c) => c[b]).join(" ")}`);
-  lines.push(
-    "     Minimum:\t 1 1 (us)",
-    "     Average:\t 1.001 1.002 (us)",
-    `     Maximum:\t ${spread * 2} ${spread * 2 + 1} (us)`,
-  );
-  return `${lines.join("\n")}\n`;
+  return renderOslat([2, 3], cols);
 }
 
 describe("llw report in a real headless Chromium", () => {

@@ -10,6 +10,7 @@ import { type Group, incomparable, loadGroup } from "../../src/results/runs.ts";
 import { fromValues } from "../../src/results/stats.ts";
 import { writeLabeledRun } from "./fixtures.ts";
 import { mulberry32, normal } from "./prng.ts";
+import { renderOslat } from "./rt-fixtures.ts";
 
 function group(label: string, runs: number[][]): Group {
   return multiGroup(
@@ -262,7 +263,7 @@ describe("llw bench compare / bench show (result directories on disk)", () => {
     assert.match(ctx.err(), /metrics? regressed beyond the threshold/);
   });
 
-  it("refuses (exit 2) to compare oslat with cyclictest runs unless --force", async () => {
+  it("refuses (exit 2) to compare oslat with cyclictest runs unless --allow-different (--force still works, deprecated)", async () => {
     const write = (label: string, tool: string, file: string, text: string) => {
       const d = join(results, label, "run-1");
       mkdirSync(d, { recursive: true });
@@ -272,18 +273,15 @@ describe("llw bench compare / bench show (result directories on disk)", () => {
         JSON.stringify({ kind: "jitter", tool, label, outputFile: file }),
       );
     };
-    const oslat = (max: number) =>
-      [
-        "oslat V 2.40",
-        "        Core:\t 2 3",
-        "    001 (us):\t 1000000 1000000",
-        "    002 (us):\t 100 90",
-        `    003 (us):\t ${max} 4`,
-        "     Minimum:\t 1 1 (us)",
-        "     Average:\t 1.000 1.000 (us)",
-        "     Maximum:\t 3 3 (us)",
-        "",
-      ].join("\n");
+    const oslat = (tail: number) =>
+      renderOslat(
+        [2, 3],
+        [0, 1].map((c) =>
+          Array.from({ length: 32 }, (_, j) =>
+            j === 0 ? 1_000_000 : j === 1 ? 100 - c * 10 : j === 2 ? (c ? 4 : tail) : 0,
+          ),
+        ),
+      );
     write("oslat-before", "oslat", "oslat.log", oslat(50));
     write("oslat-after", "oslat", "oslat.log", oslat(5));
     write(
@@ -299,15 +297,22 @@ describe("llw bench compare / bench show (result directories on disk)", () => {
     assert.equal(await main(["bench", "compare", "oslat-before", "cyclic-after"], ctx), 2);
     assert.match(
       ctx.err(),
-      /measured different things \(oslat-before measured oslat; cyclic-after measured cyclictest\)/,
+      /measured different things \(oslat-before measured oslat; cyclic-after measured cyclictest\)[\s\S]*--allow-different/,
     );
-    const forced = bufferContext({ cwd: results });
+    const allowed = bufferContext({ cwd: results });
     assert.equal(
-      await main(["bench", "compare", "oslat-before", "cyclic-after", "--force"], forced),
+      await main(["bench", "compare", "oslat-before", "cyclic-after", "--allow-different"], allowed),
       0,
-      forced.err(),
+      allowed.err(),
     );
-    assert.match(forced.out(), /only on one side \(not compared\): oslat all CPUs/);
+    assert.match(
+      allowed.out(),
+      /no rows: no series in common \(only on one side: oslat all CPUs, .*cyclictest thread 0\)/,
+    );
+    assert.doesNotMatch(allowed.out(), /series\s+metric/, "no empty table");
+    const forced = bufferContext({ cwd: results });
+    assert.equal(await main(["bench", "compare", "oslat-before", "cyclic-after", "--force"], forced), 0);
+    assert.match(forced.err(), /--force is deprecated for bench compare: use --allow-different/);
   });
 
   it("pod and VM start-up runs are different measurements (kube-burner job names)", () => {

@@ -177,3 +177,27 @@ describe("JSON latency scanner", () => {
     assert.deepEqual(r.samples.get("xLatency"), [-3, 2.5, 1000, 7]);
   });
 });
+
+/**
+ * Bounded work: keys crafted to collide in the key cache. The first cache keyed keys by length,
+ * first and last byte, so 16,000 distinct keys of one shape (224 KB) took 45 s, quadratic in the
+ * number of keys. Inputs here are several MB; a linear scan needs about a second, a quadratic one
+ * hours. The runner's timeout is the hang guard, not a speed limit.
+ */
+describe("JSON scanner on hostile input (bounded work)", { timeout: 120_000 }, () => {
+  it("200,000 distinct keys of one length, first and last byte (3.4 MB) are scanned, every key counted", () => {
+    const n = 200_000;
+    const keys = Array.from({ length: n }, (_, i) => `"a${String(i).padStart(7, "0")}z": 1`);
+    const r = scanLatencyDocuments(Buffer.from(`[{${keys.join(",")}}]`));
+    assert.equal(r.otherKeys.size, n);
+  });
+
+  it("keys that collide under FNV-1a are still told apart (byte comparison, capped buckets)", () => {
+    // Many documents repeating 10,000 keys: every key is looked up ten times.
+    const keys = Array.from({ length: 10_000 }, (_, i) => `"k${i.toString(36)}Latency": ${i}`);
+    const text = `[${Array.from({ length: 10 }, () => `{${keys.join(",")}}`).join(",")}]`;
+    const r = scanLatencyDocuments(Buffer.from(text));
+    assert.equal(r.samples.size, 10_000);
+    for (const [k, v] of r.samples) assert.equal(v.length, 10, k);
+  });
+});

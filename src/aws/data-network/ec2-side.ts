@@ -23,7 +23,10 @@ import { EnvironmentError, UserError } from "../../lib/errors.ts";
 import { INSTANCE_TYPES } from "../../topology/catalog.ts";
 import { ec2Call } from "../ec2.ts";
 import { clusterTagKey } from "../tags.ts";
+import type { EniTarget } from "./drift.ts";
 import type { Inventory, WorkerFact } from "./plan.ts";
+
+export type { EniTarget } from "./drift.ts";
 
 export interface Ec2Io {
   ec2: EC2Client;
@@ -69,13 +72,69 @@ async function describeInstances(io: Ec2Io, infraId: string): Promise<Instance[]
   return out;
 }
 
+/** How many polls `up` waits for a pending metal worker to run before giving up. */
+export const PENDING_POLLS = 60;
+
+/**
+ * The cluster's pending and running instances, once no metal one is pending: ENIs cannot be
+ * attached to an instance before it runs, and a Machine the machine API is still creating may be
+ * the replacement that should inherit a slot.
+ */
+async function runningInstances(io: Ec2Io, infraId: string, progress?: (line: string) => void) {
+  for (let poll = 0; ; poll++) {
+    const instances = await describeInstances(io, infraId);
+    const pending = instances.filter((i) => isMetalType(i.InstanceType) && i.State?.Name === "pending");
+    if (pending.length === 0) return instances;
+    if (poll >= PENDING_POLLS) {
+      throw new EnvironmentError({
+        what: `metal workers still pending after ${PENDING_POLLS} polls: ${pending.map((i) => i.InstanceId).join(", ")}`,
+        next: "run `llw aws network up` again when `oc get machines -n openshift-machine-api` shows them Running",
+      });
+    }
+    if (poll === 0)
+      progress?.(
+        `waiting for ${pending.map((i) => i.InstanceId).join(", ")} to leave pending (ENIs attach only to running instances)`,
+      );
+    await io.sleep(io.pollMs);
+  }
+}
+
+/** How many pending or running instances carry the cluster tag (0: the cluster is gone). */
+export async function clusterInstanceCount(io: Ec2Io, infraId: string): Promise<number> {
+  return (await describeInstances(io, infraId)).length;
+}
+
+/** The state of each instance that still exists (terminated ones are listed for about an hour). */
+export async function instanceStates(io: Ec2Io, ids: string[]): Promise<Map<string, Instance>> {
+  const out = new Map<string, Instance>();
+  const wanted = [...new Set(ids)].filter(Boolean);
+  if (wanted.length === 0) return out;
+  let token: string | undefined;
+  do {
+    // A filter, not InstanceIds: an id EC2 no longer knows is simply absent instead of an error.
+    const r = await ec2Call(
+      () =>
+        io.ec2.send(
+          new DescribeInstancesCommand({
+            Filters: [{ Name: "instance-id", Values: wanted }],
+            NextToken: token,
+          }),
+        ),
+      call(io, "DescribeInstances"),
+    );
+    for (const res of r.Reservations ?? []) for (const i of res.Instances ?? []) out.set(i.InstanceId!, i);
+    token = r.NextToken;
+  } while (token);
+  return out;
+}
+
 /** Discovers the VPC, its subnets and the metal workers of a cluster from their tags. */
 export async function discover(
-  io: Ec2Io,
+  io: Ec2Io & { progress?: (line: string) => void },
   infraId: string,
   opts: { instanceIds?: string[]; stackEniIds: Set<string>; stackSubnetIds: Set<string> },
 ): Promise<Inventory> {
-  const instances = await describeInstances(io, infraId);
+  const instances = await runningInstances(io, infraId, io.progress);
   if (instances.length === 0) {
     throw new UserError({
       what: `no running EC2 instances are tagged ${clusterTagKey(infraId)}${io.region ? ` in ${io.region}` : ""}`,
@@ -141,22 +200,37 @@ export async function discover(
   };
 }
 
+/**
+ * The ENIs of these ids that still exist. A filter, not NetworkInterfaceIds: with ids, one ENI
+ * deleted by hand (or by the installer's destroy) fails the whole call with
+ * InvalidNetworkInterfaceID.NotFound; with the filter it is simply absent, and the caller treats
+ * it as missing.
+ */
 export async function describeEnis(io: Ec2Io, ids: string[]): Promise<NetworkInterface[]> {
-  if (ids.length === 0) return [];
-  const r = await ec2Call(
-    () => io.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ids })),
-    call(io, "DescribeNetworkInterfaces"),
-  );
-  return r.NetworkInterfaces ?? [];
+  const wanted = [...new Set(ids)].filter(Boolean);
+  const out: NetworkInterface[] = [];
+  // EC2 takes up to 200 values per filter.
+  for (let i = 0; i < wanted.length; i += 200) {
+    let token: string | undefined;
+    do {
+      const r = await ec2Call(
+        () =>
+          io.ec2.send(
+            new DescribeNetworkInterfacesCommand({
+              Filters: [{ Name: "network-interface-id", Values: wanted.slice(i, i + 200) }],
+              NextToken: token,
+            }),
+          ),
+        call(io, "DescribeNetworkInterfaces"),
+      );
+      out.push(...(r.NetworkInterfaces ?? []));
+      token = r.NextToken;
+    } while (token);
+  }
+  return out;
 }
 
-export interface EniTarget {
-  eniId: string;
-  instanceId: string;
-  deviceIndex: number;
-}
-
-/** Waits until every ENI reaches the wanted status (attachments are asynchronous in EC2). */
+/** Waits until every ENI that still exists reaches the wanted status (attachments are asynchronous in EC2). */
 async function waitForEnis(io: Ec2Io, ids: string[], done: (n: NetworkInterface) => boolean, what: string) {
   for (let attempt = 0; attempt < 60; attempt++) {
     const enis = await describeEnis(io, ids);
@@ -166,11 +240,18 @@ async function waitForEnis(io: Ec2Io, ids: string[], done: (n: NetworkInterface)
   throw new EnvironmentError({ what: `timed out waiting for ENIs to be ${what}: ${ids.join(", ")}` });
 }
 
-/** Attaches each ENI to its worker at its device index through EC2 (skips those already there). */
+/** Instance states after which an instance's attachments are going or gone. */
+const GONE = new Set(["shutting-down", "terminated"]);
+
+/**
+ * Attaches each ENI to its worker at its device index through EC2 (skips those already there, and
+ * those that no longer exist). An ENI still attached to an instance that is terminating or gone
+ * (the machine API replaced the worker) is detached first, so the replacement gets it.
+ */
 export async function attachWithEc2(
   io: Ec2Io,
   targets: EniTarget[],
-): Promise<{ eniId: string; action: "attached" | "unchanged" }[]> {
+): Promise<{ eniId: string; action: "attached" | "unchanged" | "missing" }[]> {
   const enis = new Map(
     (
       await describeEnis(
@@ -179,18 +260,44 @@ export async function attachWithEc2(
       )
     ).map((n) => [n.NetworkInterfaceId, n]),
   );
-  const results: { eniId: string; action: "attached" | "unchanged" }[] = [];
+  const elsewhere = targets
+    .map((t) => enis.get(t.eniId)?.Attachment)
+    .filter((a) => a?.InstanceId && a.Status !== "detached")
+    .map((a) => a!.InstanceId!);
+  const states = await instanceStates(io, elsewhere);
+  const results: { eniId: string; action: "attached" | "unchanged" | "missing" }[] = [];
   for (const t of targets) {
-    const at = enis.get(t.eniId)?.Attachment;
+    const n = enis.get(t.eniId);
+    if (!n) {
+      results.push({ eniId: t.eniId, action: "missing" });
+      continue;
+    }
+    const at = n.Attachment;
     if (at?.InstanceId === t.instanceId && at.DeviceIndex === t.deviceIndex && at.Status !== "detaching") {
       results.push({ eniId: t.eniId, action: "unchanged" });
       continue;
     }
     if (at?.InstanceId && at.Status !== "detached") {
-      throw new EnvironmentError({
-        what: `${t.eniId} is attached to ${at.InstanceId} at device index ${at.DeviceIndex}, not ${t.instanceId} at ${t.deviceIndex}`,
-        next: "run `llw aws network down` and `up` again",
+      const state = states.get(at.InstanceId)?.State?.Name;
+      if (state !== undefined && !GONE.has(state)) {
+        throw new EnvironmentError({
+          what: `${t.eniId} is attached to ${at.InstanceId} (${state}) at device index ${at.DeviceIndex}, not ${t.instanceId} at ${t.deviceIndex}`,
+          next: `detach it (aws ec2 detach-network-interface --attachment-id ${at.AttachmentId}) and run \`llw aws network up\` again`,
+        });
+      }
+      // The old instance is terminating or gone: take the ENI over for its replacement.
+      await ec2Call(
+        () => io.ec2.send(new DetachNetworkInterfaceCommand({ AttachmentId: at.AttachmentId, Force: true })),
+        call(io, "DetachNetworkInterface"),
+      ).catch((e) => {
+        if (!/InvalidAttachmentID\.NotFound|not found/i.test(String((e as Error).message))) throw e;
       });
+      await waitForEnis(
+        io,
+        [t.eniId],
+        (x) => !x.Attachment || x.Attachment.Status === "detached",
+        "detached",
+      );
     }
     await ec2Call(
       () =>

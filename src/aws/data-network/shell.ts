@@ -1,37 +1,29 @@
-/**
- * `llw aws network up|down|status`: gathers facts from EC2 and CloudFormation, calls the planner,
- * deploys or removes the stack, and reports the data interfaces.
- */
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
-import { type CloudFormationClient, DeleteStackCommand } from "@aws-sdk/client-cloudformation";
+import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { Context } from "../../lib/context.ts";
 import { UserError } from "../../lib/errors.ts";
-import { parseCfnYaml } from "../cfn-yaml.ts";
 import { cloudFormationSettings, createCloudFormationClient } from "../cloudformation.ts";
 import { createEc2Client, type Ec2Options, resolveAwsSettings } from "../ec2.ts";
-import { isAvailabilityZone, isInfraId } from "../names.ts";
-import { dataNetworkStackName, INFRA_ID_TAG, STACK_NAME_TAG } from "../tags.ts";
+import { isInfraId } from "../names.ts";
+import { dataNetworkStackName } from "../tags.ts";
+import { driftWarnings, type EniState, type EniStatus, eniStatuses } from "./drift.ts";
 import {
-  attachWithEc2,
+  clusterInstanceCount,
   describeEnis,
   detachEnis,
-  discover,
   type Ec2Io,
   type EniTarget,
+  instanceStates,
   sweepStackLeftovers,
 } from "./ec2-side.ts";
-import { checkUpOptions, planDataNetwork } from "./plan.ts";
 import {
   deleteStackAndWait,
-  deployStack,
   describeStack,
   listStackResources,
   type StackIo,
   stackParameters,
 } from "./stack.ts";
-import { dataNetworkTemplate, eniSlot, param } from "./template.ts";
+import { eniSlot, param } from "./template.ts";
 
 export interface AwsCommandOptions {
   cluster: string;
@@ -88,6 +80,9 @@ export interface InterfaceReport {
   deviceIndex: number;
   subnetId: string;
   privateIpAddress: string;
+  macAddress: string;
+  /** attached, attaching, detached, elsewhere, missing, instance-gone (see drift.ts). */
+  state: EniState;
   attachment: string;
 }
 
@@ -98,23 +93,38 @@ export interface NetworkReport {
   subnets: { logicalId: string; subnetId: string; zone: string; cidr: string }[];
   securityGroupId?: string;
   interfaces: InterfaceReport[];
+  /** What differs from what the stack wants, each with the command that fixes it. */
+  warnings: string[];
 }
 
-/** What the stack holds now: subnets, security group and each ENI with its attachment. */
+function attachmentText(s: EniStatus): string {
+  if (s.state === "missing") return "missing (the ENI no longer exists)";
+  const where = s.attachedTo
+    ? `${s.attachedTo.status} to ${s.attachedTo.instanceId} at ${s.attachedTo.deviceIndex}`
+    : "not attached";
+  if (s.state === "instance-gone") return `${where} (instance ${s.instanceId} is gone)`;
+  return where;
+}
+
+/** What the stack holds now: subnets, security group and each ENI with its attachment and drift. */
 export async function report(io: Io, stackName: string): Promise<NetworkReport | undefined> {
   const stack = await describeStack(io, stackName);
   if (!stack) return undefined;
   const params = stackParameters(stack);
   const resources = await listStackResources(io, stack.StackId!);
   const targets = eniTargets(resources, params);
-  const enis = new Map(
-    (
-      await describeEnis(
-        io,
-        targets.map((t) => t.eniId),
-      )
-    ).map((n) => [n.NetworkInterfaceId, n]),
+  const enis = await describeEnis(
+    io,
+    targets.map((t) => t.eniId),
   );
+  const instances = await instanceStates(io, [
+    ...targets.map((t) => t.instanceId),
+    ...enis.map((n) => n.Attachment?.InstanceId ?? ""),
+  ]);
+  const statuses = eniStatuses(targets, enis, instances);
+  const infraId = params[param.infraId] ?? "";
+  const clusterInstances = infraId ? await clusterInstanceCount(io, infraId) : 1;
+  const attachWith = params[param.attach] === "false" ? "ec2" : "cloudformation";
   const subnets = resources
     .filter((r) => r.type === "AWS::EC2::Subnet")
     .map((r) => {
@@ -126,32 +136,32 @@ export async function report(io: Io, stackName: string): Promise<NetworkReport |
         cidr: params[param.cidr(slot)] ?? "",
       };
     });
+  const sg = resources.find((r) => r.type === "AWS::EC2::SecurityGroup");
   return {
     stackName,
     status: stack.StackStatus ?? "",
-    attachWith: params[param.attach] === "false" ? "ec2" : "cloudformation",
+    attachWith,
     subnets,
-    ...(resources.find((r) => r.type === "AWS::EC2::SecurityGroup") && {
-      securityGroupId: resources.find((r) => r.type === "AWS::EC2::SecurityGroup")!.physicalId,
-    }),
-    interfaces: targets.map((t) => {
-      const n = enis.get(t.eniId);
-      const at = n?.Attachment;
-      const where = at?.InstanceId ? `${at.Status} to ${at.InstanceId} at ${at.DeviceIndex}` : "not attached";
+    ...(sg && { securityGroupId: sg.physicalId }),
+    interfaces: targets.map((t, i) => {
+      const st = statuses[i]!;
       return {
         logicalId: t.logicalId,
         networkInterfaceId: t.eniId,
         instanceId: t.instanceId,
         deviceIndex: t.deviceIndex,
-        subnetId: n?.SubnetId ?? "",
-        privateIpAddress: n?.PrivateIpAddress ?? "",
-        attachment: where,
+        subnetId: st.subnetId ?? "",
+        privateIpAddress: st.privateIpAddress ?? "",
+        macAddress: st.macAddress ?? "",
+        state: st.state,
+        attachment: attachmentText(st),
       };
     }),
+    warnings: driftWarnings(statuses, { cluster: infraId, attachWith, clusterInstances }),
   };
 }
 
-function eniTargets(
+export function eniTargets(
   resources: { logicalId: string; physicalId: string; type: string }[],
   params: Record<string, string>,
 ): (EniTarget & { logicalId: string })[] {
@@ -167,113 +177,6 @@ function eniTargets(
     .sort((a, b) => a.instanceId.localeCompare(b.instanceId) || a.deviceIndex - b.deviceIndex);
 }
 
-export interface UpOptions extends AwsCommandOptions {
-  interfaces: number;
-  attachWith: "cloudformation" | "ec2";
-  cidr?: string[];
-  instance?: string[];
-  template?: string;
-}
-
-function parseCidrOptions(list: string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of list ?? []) {
-    const m = /^([^=]+)=(.+)$/.exec(item);
-    if (!m || !isAvailabilityZone(m[1])) {
-      throw new UserError({
-        what: `"${item}" is not zone=cidr`,
-        where: "--cidr",
-        next: "e.g. --cidr us-east-1a=10.0.200.0/24",
-      });
-    }
-    out[m[1]!] = m[2]!;
-  }
-  return out;
-}
-
-async function templateBody(file: string | undefined, cwd: string): Promise<string> {
-  if (!file) return JSON.stringify(dataNetworkTemplate());
-  const path = resolve(cwd, file);
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    throw new UserError({ what: `cannot read the template: ${(e as Error).message}`, where: "--template" });
-  }
-  return JSON.stringify(parseCfnYaml(text, path));
-}
-
-export async function networkUp(
-  opts: UpOptions,
-  ctx: Context,
-  io: Io,
-): Promise<{ action: string; report: NetworkReport; attached: string[] }> {
-  const infraId = infraIdOption(opts.cluster);
-  const stackName = dataNetworkStackName(infraId);
-  const cidrs = parseCidrOptions(opts.cidr);
-  // Everything about the options' shape is known before AWS is asked anything.
-  checkUpOptions({ interfacesPerWorker: opts.interfaces, cidrs });
-  const body = await templateBody(opts.template, ctx.cwd);
-  const existing = await describeStack(io, stackName);
-  const ours =
-    existing?.StackId && existing.StackStatus !== "ROLLBACK_COMPLETE"
-      ? await listStackResources(io, existing.StackId)
-      : [];
-  const inventory = await discover(io, infraId, {
-    ...(opts.instance && { instanceIds: opts.instance }),
-    stackEniIds: new Set(
-      ours.filter((r) => r.type === "AWS::EC2::NetworkInterface").map((r) => r.physicalId),
-    ),
-    stackSubnetIds: new Set(ours.filter((r) => r.type === "AWS::EC2::Subnet").map((r) => r.physicalId)),
-  });
-  if (existing) inventory.current = stackParameters(existing);
-  const plan = planDataNetwork(inventory, {
-    interfacesPerWorker: opts.interfaces,
-    attachWith: opts.attachWith,
-    cidrs,
-  });
-  ctx.stderr.write(
-    `${existing ? "updating" : "creating"} stack ${stackName}: ${plan.zones.map((z) => `${z.zone} ${z.cidr}`).join(", ")}; ` +
-      `${plan.workers.length} metal worker${plan.workers.length === 1 ? "" : "s"} x ${opts.interfaces} interface${opts.interfaces === 1 ? "" : "s"}\n`,
-  );
-  const withCleanup: Io = {
-    ...io,
-    cleanupFailedCreate: async (name) => {
-      // No stack of this name existed before this create, so whatever carries its name is from it.
-      await io.cfn.send(new DeleteStackCommand({ StackName: name })).catch(() => undefined);
-      return (await sweepStackLeftovers(io, { key: STACK_NAME_TAG, value: name })).length;
-    },
-  };
-  if (existing && inventory.current?.[param.attach] === "false" && opts.attachWith === "cloudformation") {
-    // Switching from --attach-with ec2: the stack cannot attach ENIs that llw attached already.
-    const detached = await detachEnis(
-      io,
-      eniTargets(ours, inventory.current).map((t) => t.eniId),
-    );
-    if (detached.length > 0)
-      ctx.stderr.write(`detached ${detached.length} ENIs llw had attached, for the stack to attach\n`);
-  }
-  const result = await deployStack(
-    withCleanup,
-    {
-      stackName,
-      templateBody: body,
-      parameters: plan.parameters,
-      // Stack tags reach every resource: no kubernetes.io/cluster tag here either (see template.ts).
-      tags: { [INFRA_ID_TAG]: infraId },
-    },
-    ctx.now,
-  );
-  let attached: string[] = [];
-  if (opts.attachWith === "ec2") {
-    const resources = await listStackResources(io, result.stackId);
-    const targets = eniTargets(resources, plan.parameters);
-    attached = (await attachWithEc2(io, targets)).filter((r) => r.action === "attached").map((r) => r.eniId);
-  }
-  const rep = await report(io, stackName);
-  return { action: result.action, report: rep!, attached };
-}
-
 export async function networkDown(
   opts: AwsCommandOptions,
   ctx: Context,
@@ -284,6 +187,8 @@ export async function networkDown(
       removed: { logicalId: string; physicalId: string; type: string }[];
       detached: string[];
       leftovers: string[];
+      /** ENIs of the stack that were already gone (deleted by hand or by the installer's destroy). */
+      missing: string[];
     }
   | undefined
 > {
@@ -293,6 +198,16 @@ export async function networkDown(
   if (!stack) return undefined;
   const params = stackParameters(stack);
   const resources = await listStackResources(io, stack.StackId!);
+  const eniIds = resources
+    .filter((r) => r.type === "AWS::EC2::NetworkInterface" && r.physicalId)
+    .map((r) => r.physicalId);
+  const found = new Set((await describeEnis(io, eniIds)).map((n) => n.NetworkInterfaceId));
+  const missing = eniIds.filter((id) => !found.has(id));
+  if (missing.length > 0) {
+    ctx.stderr.write(
+      `${ctx.colors.yellow("warning:")} ENIs of the stack were already gone: ${missing.join(", ")} (deleted outside the stack); the stack deletes the rest\n`,
+    );
+  }
   let detached: string[] = [];
   if (params[param.attach] === "false") {
     // llw attached these through EC2 (--attach-with ec2): the stack cannot delete attached ENIs.
@@ -307,5 +222,11 @@ export async function networkDown(
     key: "aws:cloudformation:stack-id",
     value: stack.StackId!,
   });
-  return { stackName, removed: resources.filter((r) => r.physicalId), detached, leftovers };
+  return {
+    stackName,
+    removed: resources.filter((r) => r.physicalId && !missing.includes(r.physicalId)),
+    detached,
+    leftovers,
+    missing,
+  };
 }

@@ -9,6 +9,7 @@
  * custom pool: the Machine Config Operator lets a custom pool take nodes from the worker pool.
  */
 import { ProblemList, UserError } from "../../lib/errors.ts";
+import { isAvailabilityZone, isInfraId } from "../names.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are open-ended; fields are checked below
 export type Obj = Record<string, any>;
@@ -26,6 +27,8 @@ export interface MachineSetOptions {
   role: string;
   replicas: number;
   rootVolumeGiB: number;
+  /** Instance metadata authentication: optional (IMDSv1 and v2) or required (v2 only); absent: as the source. */
+  imds?: "optional" | "required";
 }
 
 export interface MachineSetPlan {
@@ -34,7 +37,20 @@ export interface MachineSetPlan {
   infraId: string;
   zone: string;
   source: string;
+  /** What the user should know before applying (e.g. instance metadata the SR-IOV operator cannot read). */
+  warnings: string[];
 }
+
+/**
+ * The SR-IOV Network Operator's AWS platform (openshift/sriov-network-operator release-4.22,
+ * pkg/platform/aws/aws.go createDevicesInfo) lists the node's ENIs from instance metadata with a
+ * plain GET (pkg/utils/utils.go HTTPGetFetchData: no IMDSv2 token), which EC2 answers with 401
+ * when the instance requires IMDSv2 (metadataServiceOptions.authentication: Required).
+ */
+export const IMDS_WARNING =
+  "the instances will require IMDSv2 (metadataServiceOptions.authentication: Required): the SR-IOV Network Operator of OpenShift 4.22 " +
+  "reads the node's ENIs from instance metadata without an IMDSv2 token and fails there; pass --imds optional for the metal workers " +
+  "if you use the operator path (llw sriov generate --ocp-version 4.22)";
 
 const providerOf = (ms: Obj): Obj | undefined => ms?.spec?.template?.spec?.providerSpec?.value;
 
@@ -97,6 +113,20 @@ export function planMetalMachineSet(
       what: `no ${CLUSTER_LABEL} label: cannot tell the cluster's infra id`,
       where: at("metadata.labels"),
     });
+  // Both become part of the new MachineSet's name, a label value and the name of a file llw writes.
+  else if (!isInfraId(infraId))
+    problems.add({
+      what: `"${infraId}" is not an OpenShift infra id (lower-case letters, digits and dashes, at most 40)`,
+      where: at(`metadata.labels.${CLUSTER_LABEL}`),
+      next: "export the MachineSets again with `oc get machinesets -n openshift-machine-api -o yaml`",
+    });
+  const az = provider?.placement?.availabilityZone;
+  if (az !== undefined && az !== "" && !isAvailabilityZone(az))
+    problems.add({
+      what: `"${az}" is not an availability zone name (e.g. us-east-2a, us-gov-west-1a, us-east-1-bos-1a)`,
+      where: at("spec.template.spec.providerSpec.value.placement.availabilityZone"),
+      next: "export the MachineSets again with `oc get machinesets -n openshift-machine-api -o yaml`",
+    });
   const required: [string, unknown][] = [
     [
       "spec.template.spec.providerSpec.value.ami",
@@ -140,8 +170,22 @@ export function planMetalMachineSet(
 
   const zone: string = provider!.placement.availabilityZone;
   const newName = `${infraId}-${opts.role}-${zone}`;
+  if (newName.length > 63) {
+    throw new UserError({
+      what: `the MachineSet name ${newName} is ${newName.length} characters; a label value allows 63`,
+      where: "--role",
+      next: "use a shorter --role",
+    });
+  }
   const copy: Obj = structuredClone(provider!);
   copy.instanceType = opts.instanceType;
+  if (opts.imds) {
+    copy.metadataServiceOptions = {
+      ...(copy.metadataServiceOptions ?? {}),
+      authentication: opts.imds === "required" ? "Required" : "Optional",
+    };
+  }
+  const warnings = copy.metadataServiceOptions?.authentication === "Required" ? [IMDS_WARNING] : [];
   const devices: Obj[] = copy.blockDevices?.length
     ? copy.blockDevices
     : [{ ebs: { encrypted: true, volumeType: "gp3" } }];
@@ -212,5 +256,5 @@ export function planMetalMachineSet(
       maxUnavailable: 1,
     },
   };
-  return { machineSet, machineConfigPool, infraId: infraId!, zone, source: name };
+  return { machineSet, machineConfigPool, infraId: infraId!, zone, source: name, warnings };
 }
