@@ -60,6 +60,8 @@ export interface Sim {
   clock: Clock;
   /** Waits until `pred` holds (polling every simulated second), or throws after `simulatedMs`. */
   until(pred: () => boolean, simulatedMs?: number, what?: string): Promise<void>;
+  /** Lets the cluster converge at high speed (rollouts, operators) until no controller has work left. */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -114,6 +116,12 @@ export async function start(scenario: string | Scenario, o: SimOptions = {}): Pr
           throw new Error(`simulator: ${what} not reached within ${simulatedMs / 1000}s simulated`);
         await new Promise((r) => setTimeout(r, Math.max(1, 1000 / api.speed)));
       }
+    },
+    async settle() {
+      const was = api.speed;
+      api.speed = 10_000;
+      await quiesce(api);
+      api.speed = was;
     },
     stop: () => api.stop(),
   };
