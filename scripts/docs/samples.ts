@@ -413,7 +413,9 @@ if (import.meta.main) {
       const same = normaliserFor(file);
       if (same(old) === same(text)) continue;
       writeFileSync(path, text);
-      process.stdout.write(`samples: wrote ${file} (emulated AWS, stand-in kube-burner or simulated cluster)\n`);
+      process.stdout.write(
+        `samples: wrote ${file} (emulated AWS, stand-in kube-burner or simulated cluster)\n`,
+      );
     }
   }
   process.exitCode = check && drift ? 1 : 0;

@@ -6,7 +6,7 @@
 import { formatCpuList, parseCpuList } from "../../src/lib/cpuset.ts";
 import type { Obj } from "./apiserver.ts";
 import type { Sim } from "./index.ts";
-import { cond, csv } from "./objects.ts";
+import { cond, csv, node, pool } from "./objects.ts";
 
 export { cond, csv };
 
@@ -111,4 +111,34 @@ export function debugPods(
     (p) => p.metadata.namespace === namespace,
     (p) => ({ ...run(p), runMs: 2000 }),
   );
+}
+
+/** A pool as the MCO reports it once settled on `rendered` with `machineCount` nodes (for pure planner tests). */
+export function settledPool(name: string, machineCount: number, rendered: string): Obj {
+  const p = pool(name);
+  return {
+    ...p,
+    spec: { ...p.spec, configuration: { name: rendered } },
+    status: {
+      machineCount,
+      updatedMachineCount: machineCount,
+      readyMachineCount: machineCount,
+      unavailableMachineCount: 0,
+      degradedMachineCount: 0,
+      observedGeneration: 1,
+      configuration: { name: rendered },
+      conditions: [
+        cond("Updated", "True", "", `All nodes are updated with MachineConfig ${rendered}`),
+        cond("Updating", "False"),
+        cond("Degraded", "False"),
+        cond("NodeDegraded", "False"),
+        cond("RenderDegraded", "False"),
+      ],
+    },
+  };
+}
+
+/** A node of `role` on `rendered-<role>-0a1b2c` (for pure planner tests). */
+export function poolNode(name: string, role: string, instanceType: string): Obj {
+  return node({ name, roles: [role], instanceType, config: `rendered-${role}-0a1b2c` });
 }
