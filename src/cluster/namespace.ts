@@ -15,10 +15,16 @@ export interface NamespaceWait {
   say: (line: string) => void;
   timeoutMs?: number;
   intervalMs?: number;
+  /** Labels of the namespace (applied with it). */
+  labels?: Record<string, string>;
 }
 
 export async function ensureNamespaceReady(kube: Kube, name: string, o: NamespaceWait): Promise<void> {
-  await kube.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+  await kube.apply({
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name, ...(o.labels ? { labels: o.labels } : {}) },
+  });
   const timeoutMs = o.timeoutMs ?? 120_000;
   const start = o.clock.now();
   let said = false;

@@ -3,6 +3,7 @@ import { cp, rm, stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { findExecutable, KUBE_BURNER_EXIT, runStreaming } from "../bench/kube-burner.ts";
 import { type ClusterMetadata, collectClusterMetadata, gitRevision, runId } from "../bench/metadata.ts";
+import { prepareJobNamespaces } from "../bench/namespaces.ts";
 import { findWorkload, parseSets, resolveVariables } from "../bench/workloads.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, EnvironmentError, UserError } from "../lib/errors.ts";
@@ -102,6 +103,7 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
       uuid,
     ];
     if (opts.context) args.push("--kube-context", opts.context);
+    await prepareJobNamespaces(opts, ctx, workload, vars, uuid);
     ctx.stderr.write(`${ctx.colors.bold(`[${label} ${k}/${repeat}]`)} kube-burner ${args.join(" ")}\n`);
     const startedAt = ctx.now().toISOString();
     const r = await runStreaming(exe, args, {

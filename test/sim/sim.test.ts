@@ -5,6 +5,7 @@ import { promisify } from "node:util";
 import { type ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
 import { Kube, type KubeObject } from "../../src/cluster/kube.ts";
 import { poolDone } from "../../src/cluster/tune-plan.ts";
+import type { EnvironmentError } from "../../src/lib/errors.ts";
 import { requireTool, toolPath } from "../helpers/tools.ts";
 import { conditionOf } from "./context.ts";
 import { type Sim, start } from "./index.ts";
@@ -45,10 +46,16 @@ describe("simulated OpenShift (test/sim): the ServiceAccount race", () => {
         metadata: { name: "p", namespace: "sa-race" },
         spec: { containers: [{ name: "c", image: "ubi9" }] },
       };
-      await assert.rejects(kube.create(pod), (e: Error) => {
+      await assert.rejects(kube.create(pod), (e: EnvironmentError) => {
         assert.match(
           e.message,
           /error looking up service account sa-race\/default: serviceaccount "default" not found/,
+        );
+        // llw says what it is (a namespace just created), not to become cluster-admin.
+        assert.doesNotMatch(e.problems[0]?.next ?? "", /cluster-admin/);
+        assert.match(
+          e.problems[0]?.next ?? "",
+          /creates a namespace's default ServiceAccount a moment after the namespace/,
         );
         return true;
       });
