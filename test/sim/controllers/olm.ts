@@ -57,7 +57,17 @@ export function redhatOperators(minor: string): Record<string, CatalogPackage> {
           apiVersion: "argoproj.io/v1beta1",
           kind: "ArgoCD",
           metadata: { name: "openshift-gitops", namespace: "openshift-gitops" },
-          spec: { server: { route: { enabled: true } } },
+          // The default instance's spec as the operator creates it (argocd.NewCR, abridged).
+          spec: {
+            server: { route: { enabled: true } },
+            sso: { provider: "dex", dex: { openShiftOAuth: true } },
+            rbac: {
+              defaultPolicy: "",
+              policy: "g, system:cluster-admins, role:admin\ng, cluster-admins, role:admin\n",
+              scopes: "[groups]",
+            },
+            controller: { resources: { limits: { cpu: "2", memory: "3Gi" } } },
+          },
           status: {
             phase: "Available",
             server: "Running",
