@@ -433,6 +433,12 @@ async function treeWorld(instanceType: string): Promise<World & { mco: World["si
       { name: "ip-10-0-1-11.us-east-2.compute.internal", instanceType },
     ],
   });
+  // Module 2's first step: the metal workers are labelled for the worker-rt pool the tree creates.
+  for (const n of w.api.list("v1", "Node"))
+    if ("node-role.kubernetes.io/worker" in (n.metadata.labels ?? {}))
+      w.api.update("v1", "Node", n.metadata.name, undefined, {
+        metadata: { labels: { "node-role.kubernetes.io/worker-rt": "" } },
+      });
   return { ...w, mco: w.sim.stats };
 }
 
@@ -480,7 +486,7 @@ describe("simulated cluster: llw install --direct of the workshop's own GitOps t
     );
   });
 
-  it("--with-tuning --instance-type m5zn.metal: the m5zn.metal profile, its runtime class and the HyperConverged default, the tuning applied as one paused change set", async (t) => {
+  it("--with-tuning --instance-type m5zn.metal on 2 workers labelled worker-rt: the m5zn.metal profile, its runtime class and the HyperConverged default, the tuning rolled out once (1 rollout, 2 reboots)", async (t) => {
     if (!requireTool(t, "kubectl", "npm run tools")) return;
     const w = await treeWorld("m5zn.metal");
     t.after(() => w.stop());
@@ -508,6 +514,9 @@ describe("simulated cluster: llw install --direct of the workshop's own GitOps t
       "the new pool is left unpaused",
     );
     assert.ok(w.api.list("kubevirt.io/v1", "VirtualMachine", "low-latency-workshop").length > 0);
+    assert.equal(w.mco.rollouts, 1, w.mco.log.join("\n"));
+    assert.equal(w.mco.reboots, 2, w.mco.log.join("\n"));
+    assert.match(r.out, /1 rollout, 2 reboots/);
   });
 
   it("--with-tuning reads the instance type from the metal workers, and refuses a type they do not have before touching the cluster", async (t) => {
