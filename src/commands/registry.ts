@@ -695,8 +695,10 @@ export const COMMANDS: CommandSpec[] = [
     summary: "Run a kube-burner workload from benchmarks/ and store the results under results/<label>/<run>/",
     description:
       "Runs kube-burner (from PATH, or --kube-burner) with a fresh UUID per run, streams its progress, and stores " +
-      "its metrics with metadata (cluster version, profile, nodes, kube-burner version, variables, git revision). " +
-      "kube-burner exit codes: 2 timeout, 3 alert, 4 latency threshold exceeded.",
+      "its metrics with metadata (cluster version, profile, nodes, kube-burner version, variables, git revision) and " +
+      "exactly what the run needed (the config, the templates and profiles it names, the variables). metadata.json " +
+      'says "status": "incomplete" until kube-burner finished: a run stopped by Ctrl-C or SIGTERM stays incomplete and ' +
+      "is left out of comparisons. kube-burner exit codes: 2 timeout, 3 alert, 4 latency threshold exceeded.",
     args: [
       {
         name: "workload",
