@@ -13,6 +13,7 @@ import { stringify } from "yaml";
 import { checkWorkloadFits } from "../bench/fit-check.ts";
 import { findExecutable, KUBE_BURNER_EXIT, runStreaming } from "../bench/kube-burner.ts";
 import { type ClusterMetadata, collectClusterMetadata, gitRevision, runId } from "../bench/metadata.ts";
+import { prepareJobNamespaces } from "../bench/namespaces.ts";
 import { neededFiles } from "../bench/run-files.ts";
 import { findWorkload, parseSets, resolveVariables } from "../bench/workloads.ts";
 import type { Kube } from "../cluster/kube.ts";
@@ -134,6 +135,7 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
     if (opts.kubeconfig) env.KUBECONFIG = resolve(ctx.cwd, opts.kubeconfig);
     const args = ["init", "-c", join(copy, files[0]!.rel), "--uuid", uuid];
     if (opts.context) args.push("--kube-context", opts.context);
+    await prepareJobNamespaces(opts, ctx, workload, vars, uuid);
     const metadata: Record<string, unknown> = {
       kind: "kube-burner",
       status: "incomplete",
