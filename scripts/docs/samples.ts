@@ -279,10 +279,14 @@ export const BENCH_FILES = ["bench-run-baseline.txt", "bench-show.txt", "bench-c
 /**
  * Module 5.2's loop with the tests' stand-in kube-burner (test/results/bin/kube-burner: not the real
  * tool; it writes kube-burner's real local-indexer output format with synthetic latencies), in a
- * scratch directory with a fixed clock. Run UUIDs are random: the tests compare after normaliseIds.
+ * scratch directory with a fixed clock, against the simulated tuned-c5-metal cluster (test/sim), so
+ * `bench run` checks the fit and reads the metadata as on an attendee's cluster. Run UUIDs are
+ * random: the tests compare after normaliseIds.
  */
 export async function benchSamples(): Promise<Map<string, string>> {
   const cwd = mkdtempSync(join(tmpdir(), "llw-samples-bench-"));
+  const { startWorld } = await import("../../test/cluster/world.ts");
+  const w = await startWorld({ scenario: "tuned-c5-metal" });
   let t = Date.parse("2026-11-27T10:00:00Z");
   const out = new Map<string, string>();
   const run = async (file: string, args: string[], env: Record<string, string> = {}, exits = [0]) => {
@@ -291,6 +295,7 @@ export async function benchSamples(): Promise<Map<string, string>> {
       env: {
         PATH: `${join(ROOT, "test", "results", "bin")}:${process.env.PATH}`,
         HOME: cwd,
+        KUBECONFIG: w.kubeconfig,
         NO_COLOR: "1",
         ...env,
       },
@@ -341,6 +346,7 @@ export async function benchSamples(): Promise<Map<string, string>> {
     await run("report.txt", ["report", "startup-baseline", "startup-tuned", "-o", "report.html"]);
   } finally {
     rmSync(cwd, { recursive: true, force: true });
+    await w.stop();
   }
   return out;
 }
@@ -360,7 +366,7 @@ export async function fakeClusterSamples(): Promise<Map<string, string>> {
   try {
     await installWorkshop(w.sim);
     const profile = w.api.get("performance.openshift.io/v2", "PerformanceProfile", "workshop-c5-metal")!;
-    debugPods(w.sim, "default", () => ({
+    debugPods(w.sim, "llw-debug", () => ({
       phase: "Succeeded",
       // balanceIsolated is left true (managed_irq only): the kernel's isolated list is empty.
       log: `${tunedCmdline(profile, 96)}\n${PROBE_MARK}\n\n${PRESENT_MARK}\n0-95\n`,

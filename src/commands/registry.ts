@@ -672,18 +672,24 @@ export const COMMANDS: CommandSpec[] = [
     description:
       "Reads the cluster (version, platform, nodes, operators, Applications, PerformanceProfile, pools, hugepages, " +
       "KVM, HyperConverged, SR-IOV) and, unless --no-node-access, the isolated CPUs and kernel arguments in effect " +
-      "on each tuned node through a short-lived debug pod (as `oc debug node/...` does). Exits 1 when a check fails.",
+      "on each tuned node through a short-lived pod (unprivileged, no host access: /proc/cmdline and sysfs are the host " +
+      "kernel's in any container) in a namespace of llw's own, from an image pinned by digest, deleted however llw ends. " +
+      "Exits 1 when a check fails.",
     options: [
       ...KUBE_OPTIONS,
       { flags: "--no-node-access", description: "skip the checks that start a debug pod on the nodes" },
       { flags: "--list-checks", description: "list the checks, one per line, with what each proves" },
       { flags: "--timeout <duration>", description: "timeout of each debug pod", default: "3m" },
       { flags: "--interval <duration>", description: "poll interval while a debug pod runs", default: "2s" },
-      { flags: "--debug-namespace <ns>", description: "namespace of the debug pods", default: "default" },
+      {
+        flags: "--debug-namespace <ns>",
+        description: "namespace of llw's own for the debug pods (created if missing)",
+        default: "llw-debug",
+      },
       {
         flags: "--debug-image <image>",
-        description: "image of the debug pod",
-        default: "registry.redhat.io/rhel9/support-tools",
+        description:
+          "image of the debug pods (default: UBI 9 minimal by digest; a tag is resolved to its digest by the cluster)",
       },
     ],
     output: ["table", "json", "yaml"],
@@ -900,19 +906,26 @@ export const COMMANDS: CommandSpec[] = [
       },
       {
         flags: "--image <ref>",
-        description: "cnf-tests image",
-        default: "registry.redhat.io/openshift4/cnf-tests-rhel9:v4.19",
+        description:
+          "cnf-tests image; run by digest (a tag is resolved to its digest by the cluster) (default: benchmarks/variables.yml LATENCY_IMAGE)",
       },
       {
         flags: "--max-latency <us>",
         description: "fail (exit 1) when the maximum is at or above this",
         parse: intOption("--max-latency", 1),
       },
-      { flags: "--namespace <ns>", description: "namespace for the test pod", default: "llw-latency" },
+      {
+        flags: "--namespace <ns>",
+        description: "namespace of llw's own for the test pod (created, labelled for privileged pods)",
+        default: "llw-latency",
+      },
       { flags: "--results <dir>", description: "results directory", default: "results" },
       { flags: "--kubeconfig <path>", description: "kubeconfig (default: KUBECONFIG or ~/.kube/config)" },
       { flags: "--context <name>", description: "kubeconfig context" },
-      { flags: "--keep", description: "keep the pod after the test" },
+      {
+        flags: "--keep",
+        description: "keep the pod after the test (by default it is deleted however llw ends: errors, Ctrl-C, SIGTERM)",
+      },
     ],
     examples: [
       {

@@ -28,7 +28,7 @@ describe("simulated cluster: llw doctor", () => {
   beforeEach(async () => {
     w = await startWorld();
     await installWorkshop(w.sim);
-    debugPods(w.sim, "default", () => ({
+    debugPods(w.sim, "llw-debug", () => ({
       phase: "Succeeded",
       log: `${TUNED_CMDLINE}\n${PROBE_MARK}\n2-47,50-95\n`,
     }));
@@ -47,7 +47,7 @@ describe("simulated cluster: llw doctor", () => {
     assert.match(r.out, /ready for the workshop/);
     const created = w.api.requests.filter((q) => q.method === "POST" && q.path.includes("/pods"));
     assert.equal(created.length, 2, "one debug pod per tuned node");
-    assert.equal(w.api.list("v1", "Pod", "default").length, 0, "debug pods deleted");
+    assert.equal(w.api.list("v1", "Pod", "llw-debug").length, 0, "debug pods deleted");
   });
 
   it("-o json gives every check with status, evidence and fix", async () => {
@@ -105,7 +105,7 @@ describe("simulated cluster: llw doctor", () => {
     await w.stop();
     w = await startWorld();
     await installWorkshop(w.sim);
-    debugPods(w.sim, "default", (pod) => ({
+    debugPods(w.sim, "llw-debug", (pod) => ({
       phase: "Succeeded",
       log:
         pod.spec.nodeName === W1
@@ -127,6 +127,10 @@ describe("simulated cluster: llw doctor", () => {
   it("node-cpus: a profile whose reserved CPUs are not every non-isolated CPU passes when NTO's systemd.cpu_affinity (all CPUs minus isolated) is booted", async () => {
     // Reserved 0-1 only: CPUs 48-49 are neither reserved nor isolated; NTO's TuneD profile
     // still puts them in systemd.cpu_affinity (cpulist_invert of the isolated CPUs), as TUNED_CMDLINE shows.
+    // The pool is paused so that the profile change does not start a reboot while doctor reads the
+    // nodes (a rebooting node runs no debug pod): the nodes stay booted as TUNED_CMDLINE says.
+    for (const pool of w.api.list("machineconfiguration.openshift.io/v1", "MachineConfigPool"))
+      w.api.update(pool.apiVersion, pool.kind, pool.metadata.name, undefined, { spec: { paused: true } });
     w.api.update("performance.openshift.io/v2", "PerformanceProfile", "workshop-c5-metal", undefined, {
       spec: { cpu: { reserved: "0-1", isolated: "2-47,50-95" } },
     });
@@ -140,7 +144,7 @@ describe("simulated cluster: llw doctor", () => {
     await w.stop();
     w = await startWorld();
     await installWorkshop(w.sim);
-    debugPods(w.sim, "default", () => ({
+    debugPods(w.sim, "llw-debug", () => ({
       phase: "Succeeded",
       log: `${TUNED_CMDLINE.replace("hugepages=16", "hugepages=8")}\n${PROBE_MARK}\n2-47,50-95\n${PRESENT_MARK}\n0-95\n`,
     }));
@@ -159,7 +163,7 @@ describe("simulated cluster: llw doctor", () => {
       await installWorkshop(w.sim);
       const profile = w.api.get("performance.openshift.io/v2", "PerformanceProfile", "workshop-c5-metal")!;
       const cmdline = edit(tunedCmdline(profile, 96));
-      debugPods(w.sim, "default", () => ({
+      debugPods(w.sim, "llw-debug", () => ({
         phase: "Succeeded",
         log: `${cmdline}\n${PROBE_MARK}\n\n${PRESENT_MARK}\n0-95\n`,
       }));
