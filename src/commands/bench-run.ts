@@ -3,6 +3,7 @@ import { cp, rm, stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { findExecutable, KUBE_BURNER_EXIT, runStreaming } from "../bench/kube-burner.ts";
 import { type ClusterMetadata, collectClusterMetadata, gitRevision, runId } from "../bench/metadata.ts";
+import { findPrometheus, metricsForRun, refuseTokenInSets } from "../bench/prometheus.ts";
 import { findWorkload, parseSets, resolveVariables } from "../bench/workloads.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, EnvironmentError, UserError } from "../lib/errors.ts";
@@ -18,6 +19,10 @@ export interface BenchRunOptions {
   kubeconfig?: string;
   context?: string;
   metadata?: boolean;
+  /** Module 5.3: Prometheus for the metrics profile (src/bench/prometheus.ts). */
+  prometheus?: boolean;
+  prometheusUrl?: string;
+  prometheusToken?: string;
 }
 
 /** benchmarks/ of the working directory, else the one shipped with llw. */
@@ -42,6 +47,7 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
   const bench = await benchmarksDir(ctx.cwd);
   const workload = await findWorkload(opts.workload, ctx.cwd, bench);
   const sets = parseSets(opts.set);
+  refuseTokenInSets(sets);
   const unknown = Object.keys(sets).filter((k) => !(k in workload.variables) && k !== "METRICS_DIR");
   if (unknown.length && Object.keys(workload.variables).length) {
     throw new UserError({
@@ -74,6 +80,18 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
     });
   const resultsDir = resolve(ctx.cwd, opts.results ?? "results");
   const cluster = await clusterMetadata(opts, ctx);
+  const { Kube } = await import("../cluster/kube.ts");
+  const prometheus = await findPrometheus(
+    opts,
+    ctx.env,
+    () => Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd),
+    Math.min(86_400, 3600 * ((opts.repeat ?? 1) + 1)),
+  );
+  ctx.stderr.write(
+    prometheus.access
+      ? `metrics: Prometheus at ${prometheus.access.url} (${prometheus.access.source})\n`
+      : `metrics: not collected (${prometheus.skipped}); pass --prometheus-url to give one\n`,
+  );
   const git = gitRevision(workload.dir);
   const repeat = opts.repeat ?? 1;
   const codes: { dir: string; code: number }[] = [];
@@ -91,8 +109,14 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
     await ensureDir(dir, { flag: "--results" });
     // A copy of the workload as it was run, so the result stays reproducible after edits.
     await cp(workload.dir, join(dir, "workload"), { recursive: true });
-    const vars = { ...resolveVariables(workload, sets), METRICS_DIR: join(dir, `collected-metrics-${uuid}`) };
-    const env: NodeJS.ProcessEnv = { ...ctx.env, ...vars };
+    const metrics = await metricsForRun(prometheus.access, bench, dir);
+    const vars = {
+      ...resolveVariables(workload, sets),
+      METRICS_DIR: join(dir, `collected-metrics-${uuid}`),
+      ...metrics.vars,
+    };
+    // The Prometheus token only in kube-burner's environment: never in the run's files.
+    const env: NodeJS.ProcessEnv = { ...ctx.env, ...vars, ...metrics.secretEnv };
     if (opts.kubeconfig) env.KUBECONFIG = resolve(ctx.cwd, opts.kubeconfig);
     const args = [
       "init",
@@ -126,6 +150,9 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
       gitRevision: git,
       clusterVersion: cluster.clusterVersion,
       cluster,
+      prometheus: prometheus.access
+        ? { url: prometheus.access.url, source: prometheus.access.source }
+        : { skipped: prometheus.skipped },
     };
     await writeFileAtomic(join(dir, "metadata.json"), `${JSON.stringify(metadata, null, 2)}\n`);
     const hasMetrics = await stat(vars.METRICS_DIR).then(
