@@ -187,10 +187,11 @@ export async function run(opts: MachineSetCommandOptions, ctx: Context): Promise
       });
     }
   }
-  const results = await writeGeneratedFiles(
-    files,
-    { ...(opts.force && { force: true }), ...(opts.check && { check: true }), cwd: ctx.cwd },
-  );
+  const results = await writeGeneratedFiles(files, {
+    ...(opts.force && { force: true }),
+    ...(opts.check && { check: true }),
+    cwd: ctx.cwd,
+  });
   for (const r of results) ctx.stdout.write(`${r.action}  ${r.path}\n`);
   return opts.check && results.some((r) => r.action !== "unchanged") ? 1 : 0;
 }

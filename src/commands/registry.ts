@@ -437,8 +437,10 @@ export const COMMANDS: CommandSpec[] = [
       "Generate the SR-IOV manifests that work on the cluster's OpenShift version into the GitOps tree",
     description:
       "OpenShift 4.22 and later: one SriovNetworkNodePolicy per data subnet (nicSelector.netFilter " +
-      "aws/NetworkID:<subnet>, numVfs 1, deviceType netdevice or vfio-pci, the metal pool's node selector) and a " +
-      "host-device NetworkAttachmentDefinition with the resourceName annotation (or a SriovNetwork). OpenShift " +
+      "aws/NetworkID:<subnet>, numVfs 1, deviceType netdevice or vfio-pci, the metal pool's node selector) and, for " +
+      "netdevice, a host-device NetworkAttachmentDefinition per subnet and node with the resourceName annotation and " +
+      "that node's ENI address (static IPAM); the operator sees only ENIs attached before its config daemon first " +
+      "started, so reboot the metal workers once after attaching new ones. OpenShift " +
       "4.19-4.21, where the operator never sees ENA devices: one host-device NetworkAttachmentDefinition per " +
       "dedicated ENI, selected by MAC, with the ENI's IP and the node it lives on; the output explains the " +
       "trade-offs. Files go to gitops/overlays/aws/sriov (atomic; --force to replace edits; --check reports " +
@@ -452,12 +454,14 @@ export const COMMANDS: CommandSpec[] = [
       },
       {
         flags: "--device-type <type>",
-        description: "4.22+: netdevice (pods, kernel driver) or vfio-pci (DPDK, VMs)",
+        description:
+          "4.22+: netdevice (pods, kernel driver) or vfio-pci (DPDK in pods; vfio runs in no-IOMMU mode on AWS, so no passthrough to VMs)",
         choices: ["netdevice", "vfio-pci"],
       },
       {
         flags: "--network-kind <kind>",
-        description: "4.22+: nad (host-device NetworkAttachmentDefinition) or sriovnetwork (SriovNetwork)",
+        description:
+          "nad (host-device NetworkAttachmentDefinitions); sriovnetwork is refused on AWS (the sriov CNI needs the parent PF an ENA device lacks)",
         choices: ["nad", "sriovnetwork"],
       },
       {
@@ -487,7 +491,7 @@ export const COMMANDS: CommandSpec[] = [
       },
       {
         cmd: "llw sriov generate --ocp-version 4.22 --device-type vfio-pci",
-        what: "vfio-pci devices for DPDK and VMs, workers from the logged-in cluster",
+        what: "vfio-pci devices for DPDK in pods, workers from the logged-in cluster",
       },
       {
         cmd: "llw sriov generate --check",

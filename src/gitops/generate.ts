@@ -30,7 +30,7 @@ export interface WorkloadSizes {
   podCpus: number;
   /** GiB of 1Gi hugepages for the tuned pod. */
   podHugepagesGiB: number;
-  /** vCPUs (cores) of the low-latency VM. */
+  /** vCPUs (cores) of the low-latency VM; with its isolated emulator thread it takes vmCores + 1 CPUs. */
   vmCores: number;
   /** Guest memory (GiB, backed by 1Gi pages) of the low-latency VM. */
   vmMemoryGiB: number;
@@ -43,11 +43,24 @@ const HOW = (what: string) => [
 
 const clamp = (n: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, n));
 const even = (n: number) => n - (n % 2);
+const odd = (n: number) => (n % 2 === 1 ? n : n - 1);
+
+/**
+ * vCPUs for a VM with dedicated CPUs and an isolated emulator thread: KubeVirt pins vCPUs + 1
+ * host CPUs. On an SMT host an odd total leaves one core half-used, its sibling free for another
+ * pod's exclusive CPU (or, under the single-numa-node policy, where NTO sets the kubelet's
+ * full-pcpus-only, rejects the pod with SMTAlignmentError). So an odd vCPU count: whole cores.
+ * HCO's featureGates.alignCPUs would round up instead, but it is a Developer Preview.
+ */
+export function wholeCoreVcpus(wanted: number, threadsPerCore: number): number {
+  return threadsPerCore > 1 ? odd(Math.max(3, wanted)) : Math.max(2, wanted);
+}
 
 /**
  * Workload sizes for one instance type. The tuned pod takes a quarter of one NUMA node's
- * isolated CPUs (even, 2 to 16) and the VM half as many cores, so both fit on one NUMA node
- * together with the VM's emulator thread; hugepages stay well below what the profile allocates.
+ * isolated CPUs (even, 2 to 16) and the VM about half as many vCPUs (odd, so that with its
+ * emulator thread it takes whole cores), so both fit on one NUMA node; hugepages stay well below
+ * what the profile allocates.
  */
 export function workloadSizes(t: InstanceType): WorkloadSizes & { profile: Record<string, unknown> } {
   const topo = topologyOf(t);
@@ -67,7 +80,7 @@ export function workloadSizes(t: InstanceType): WorkloadSizes & { profile: Recor
     profileName: plan.profile.metadata.name,
     podCpus,
     podHugepagesGiB: clamp(Math.floor(perNode / 8), 1, 4),
-    vmCores: Math.max(2, podCpus / 2),
+    vmCores: wholeCoreVcpus(podCpus / 2, t.threadsPerCore),
     vmMemoryGiB: clamp(Math.floor(perNode / 4), 2, 16),
   };
 }
@@ -80,6 +93,7 @@ function overlay(t: InstanceType, s: WorkloadSizes): string {
     "apiVersion: kustomize.config.k8s.io/v1beta1",
     "kind: Kustomization",
     `# The workshop's pods and VMs on ${t.name} (${t.vcpus} vCPUs, ${t.numaNodes} NUMA node${t.numaNodes === 1 ? "" : "s"}), tuned by PerformanceProfile ${s.profileName}.`,
+    `# The low-latency VM: ${s.vmCores} vCPUs + its isolated emulator thread = ${s.vmCores + 1} dedicated CPUs${t.threadsPerCore > 1 ? `, ${(s.vmCores + 1) / 2} whole cores` : ""}.`,
     "resources:",
     "  - ../../../base",
     "patches:",

@@ -11,11 +11,12 @@ import { parseAllDocuments } from "yaml";
 import { UserError } from "../lib/errors.ts";
 import { parseOcpVersion } from "../sriov/generate.ts";
 import { checkArgo } from "./checks/argocd.ts";
+import { checkInstanceTypes } from "./checks/instance-types.ts";
 import { checkVmRuntimeClass } from "./checks/kubevirt.ts";
 import { checkOlm } from "./checks/olm.ts";
 import { checkProfiles } from "./checks/profiles.ts";
 import { checkSriov } from "./checks/sriov.ts";
-import { checkEvictionStrategy, checkVmImages } from "./checks/vms.ts";
+import { checkEvictionStrategy, checkVmImages, checkWholeCores } from "./checks/vms.ts";
 import { checkWorkloads } from "./checks/workloads.ts";
 import { discover, indexSources, type Unit } from "./discover.ts";
 import { renderKubeBurnerWorkload } from "./kube-burner.ts";
@@ -84,9 +85,11 @@ export const BUILTIN_CHECKS: Check[] = [
   checkVmRuntimeClass,
   checkVmImages,
   checkEvictionStrategy,
+  checkWholeCores,
   checkSriov,
   checkOlm,
   checkArgo,
+  checkInstanceTypes,
 ];
 
 /** Kinds whose objects other objects rely on, looked up in the rest of the repository too. */

@@ -79,16 +79,52 @@ function checkName(name: string): void {
   }
 }
 
-/** The default housekeeping size: one physical core per NUMA node, as whole cores. */
+/** Physical cores per extra housekeeping core on large hosts (the workshop's ratio, about 4%). */
+export const CORES_PER_HOUSEKEEPING_CORE = 24;
+
+/**
+ * The default housekeeping size, in whole cores, sized from the host:
+ * - at least one core per NUMA node: Red Hat's telco core reference design puts core 0 of every
+ *   NUMA node in the reserved set, with whole cores (both SMT siblings) in one pool (OpenShift
+ *   docs, Telco core reference design, "CPU partitioning and performance tuning");
+ * - at least two cores per host: OpenShift's workload partitioning needs at least four hardware
+ *   threads for the platform (OpenShift docs, "Workload partitioning");
+ * - one core per CORES_PER_HOUSEKEEPING_CORE physical cores beyond that: what housekeeping does
+ *   grows with the host (RCU callbacks and timers offloaded from every isolated CPU, kubelet and
+ *   CRI-O work per pod, device interrupts); this ratio is the workshop's choice, not Red Hat's.
+ * The cores are spread evenly over the NUMA nodes, and at least half the cores stay isolated.
+ */
+export function defaultReservedCores(t: Topology): { cores: number; perNode: number; why: string[] } {
+  const n = Math.max(1, t.numaNodes.length);
+  const total = t.cores.length;
+  const byScale = Math.ceil(total / CORES_PER_HOUSEKEEPING_CORE);
+  const wanted = Math.max(n, 2, byScale);
+  const perNode = Math.ceil(wanted / n);
+  const cores = Math.min(perNode * n, Math.max(n, Math.floor(total / 2 / n) * n));
+  const why = [
+    `at least one per NUMA node (${n}: Red Hat's telco core reference design reserves core 0 of each)`,
+    "at least two per host (OpenShift's workload partitioning needs four hardware threads for the platform)",
+    `one per ${CORES_PER_HOUSEKEEPING_CORE} of its ${total} cores (${byScale}: the workshop's ratio, as housekeeping grows with the host)`,
+  ];
+  if (perNode * n > wanted) why.push(`rounded up to ${perNode} per NUMA node`);
+  if (cores < perNode * n) why.push(`capped so that half the cores stay isolated`);
+  return { cores, perNode: cores / n, why };
+}
+
+/** The default housekeeping size as a CPU count, with the reason --explain prints. */
 function defaultReserved(t: Topology, disableHt: boolean): { count: number; split: boolean; text: string } {
   const threads = disableHt ? 1 : t.threadsPerCore;
   const n = t.numaNodes.length;
-  const count = threads * n;
-  const what = `one physical core per NUMA node (${count} CPU${count === 1 ? "" : "s"}${threads > 1 ? ", both SMT siblings" : ""})`;
+  const { cores, perNode, why } = defaultReservedCores(t);
+  const count = threads * cores;
+  const per = Number.isInteger(perNode)
+    ? `${perNode} physical core${perNode === 1 ? "" : "s"} per NUMA node`
+    : `${cores} physical cores`;
+  const what = `${per} (${count} CPU${count === 1 ? "" : "s"}${threads > 1 ? ", both SMT siblings of each core" : ""})`;
   return {
     count,
     split: n > 1,
-    text: `housekeeping gets ${what}: kubelet, CRI-O, systemd, kernel threads and device interrupts stay local to each node's memory and devices, and every other core is isolated. Pass --reserved-cpu-count for more (an even count with SMT on)`,
+    text: `housekeeping gets ${what}, sized from the host: ${why.join(", ")}. Kubelet, CRI-O, systemd, kernel threads, device interrupts and the work offloaded from isolated CPUs stay on them, local to each node's memory and devices; every other core is isolated. Pass --reserved-cpu-count for another size (taken as PPC takes it; an even count with SMT on)`,
   };
 }
 
@@ -136,7 +172,7 @@ export function planProfile(topology: Topology, options: PlanOptions = {}): Prof
       text:
         split || topology.numaNodes.length === 1
           ? d.text
-          : `housekeeping gets ${d.count} CPUs (one physical core's worth per NUMA node), not split across NUMA nodes (${
+          : `housekeeping gets ${d.count} CPUs (sized from the host as without the flag), not split across NUMA nodes (${
               policy === "single-numa-node" ? "single-numa-node policy" : "as asked"
             }), so all of them come from the first node and the other nodes' interrupts are served remotely. Pass --reserved-cpu-count for a different size`,
     });

@@ -64,6 +64,34 @@ export function crossCheckCluster(
   return [...findings, ...crossCheck(det, states, mechanism)];
 }
 
+/**
+ * Why the operator does not list an ENI EC2 shows attached. Its AWS platform
+ * (openshift/sriov-network-operator release-4.22, pkg/platform/aws/aws.go) lists a node's ENIs
+ * once, from instance metadata, when the config daemon first starts, and keeps them in a
+ * checkpoint (/host/tmp/sno-initial-node-state.json, pkg/host/store) that only a reboot clears
+ * (/tmp is a tmpfs); discovery does not look again ("TODO: check if we want to support hot plug").
+ * It reads the metadata with a plain GET, which an instance that requires IMDSv2 refuses.
+ */
+function unseenReason(
+  eni: { networkInterfaceId: string; macAddress: string },
+  state: NodeStateFacts,
+): string {
+  const id = `${eni.networkInterfaceId} (${eni.macAddress}) is not in SriovNetworkNodeState.status.interfaces`;
+  const anyAws = state.interfaces.some((i) => (i.netFilter ?? "").startsWith("aws/"));
+  if (anyAws) {
+    return (
+      `${id}: it was attached after the operator's config daemon listed this node's ENIs (it reads them once from instance ` +
+      "metadata and keeps them until the node reboots); drain and reboot the node (oc adm drain, then reboot it) so the operator sees it"
+    );
+  }
+  return (
+    `${id}, and the operator reports no ENI of this node with an aws/NetworkID netFilter: its AWS platform could not read ` +
+    "instance metadata (it uses IMDSv1: an instance that requires IMDSv2 answers 401; set the metal MachineSet's " +
+    "metadataServiceOptions.authentication to Optional, llw aws machineset --imds optional) or the ENIs were attached after it started " +
+    "(reboot the node); the AWS platform exists from OpenShift 4.22"
+  );
+}
+
 export function crossCheck(
   det: Detection,
   states: NodeStateFacts[],
@@ -109,11 +137,7 @@ export function crossCheck(
         continue;
       }
       if (!st) {
-        findings.push({
-          severity: "error",
-          node,
-          message: `${eni.networkInterfaceId} (${eni.macAddress}) is not in SriovNetworkNodeState.status.interfaces: the operator does not see it (is this OpenShift 4.22+ with platform aws?)`,
-        });
+        findings.push({ severity: "error", node, message: unseenReason(eni, state) });
         continue;
       }
       const expected = `aws/NetworkID:${eni.subnetId.replace(/^subnet-/, "")}`;

@@ -3,8 +3,11 @@
  *
  * - 4.22 and later ("operator"): the SR-IOV Network Operator knows platform aws. One
  *   SriovNetworkNodePolicy per data subnet selects the ENA devices with
- *   `nicSelector.netFilter: aws/NetworkID:<subnet>` (numVfs 1: each ENI is one "VF"), plus a
- *   host-device NetworkAttachmentDefinition carrying the resourceName annotation, or a SriovNetwork.
+ *   `nicSelector.netFilter: aws/NetworkID:<subnet>` (numVfs 1: each ENI is one "VF"). With
+ *   deviceType netdevice, one host-device NetworkAttachmentDefinition per data subnet and node,
+ *   carrying the resourceName annotation and the node's ENI address (static IPAM); with vfio-pci
+ *   none (a DPDK pod requests the resource and gets /dev/vfio). Never a SriovNetwork: see
+ *   SRIOV_NETWORK_ON_AWS.
  * - 4.19 to 4.21 ("host-device"): the operator never sees ENA devices, so each dedicated ENI gets a
  *   host-device NetworkAttachmentDefinition that selects it by MAC (`hwaddr`) with the ENI's own
  *   private IP, and the node it lives on, where pods using it must run.
@@ -103,6 +106,43 @@ export function resourceNameFor(ds: Pick<DataSubnet, "subnetId" | "name">, devic
 }
 
 const LABELS = { "app.kubernetes.io/managed-by": "llw", "app.kubernetes.io/part-of": "low-latency-workshop" };
+
+/**
+ * Why --network-kind sriovnetwork is refused on AWS. The operator renders a SriovNetwork into a
+ * NetworkAttachmentDefinition of type sriov; the sriov CNI finds the device's parent physical
+ * function through /sys/bus/pci/devices/<device>/physfn (k8snetworkplumbingwg/sriov-cni
+ * pkg/utils GetPfName), which an ENA device (each ENI is a PCI function of its own, with no SR-IOV
+ * parent) does not have, so every pod attached to it fails to start. Upstream's own AWS test
+ * (openshift/sriov-network-operator release-4.22 test/conformance/tests/test_aws_platform.go) uses
+ * a host-device attachment only.
+ */
+export const SRIOV_NETWORK_ON_AWS =
+  "a SriovNetwork becomes an attachment of type sriov, and the sriov CNI needs the device's parent physical function " +
+  "(physfn), which an ENA interface does not have: every pod attached to it would fail to start";
+
+/**
+ * How a pod on a host-device attachment gets its address. The VPC delivers to an ENI only its own
+ * addresses, so the pod must use the ENI's address: static IPAM with the address llw read from
+ * EC2, one attachment per node. DHCP IPAM would get that address from the VPC too, but the CNI
+ * dhcp plugin adds a default route through the DHCP router (containernetworking/plugins
+ * plugins/ipam/dhcp/lease.go Routes(): "we must add a default route"), and the VPC's DHCP always
+ * names one, which would compete with the pod's cluster-network default route; it also needs the
+ * cluster network operator's DHCP shim deployed. So: static.
+ */
+function staticIpam(
+  address: string | undefined,
+  cidr: string | undefined,
+): Record<string, unknown> | undefined {
+  const prefix = prefixLength(cidr);
+  return address && prefix !== undefined
+    ? { type: "static", addresses: [{ address: `${address}/${prefix}` }] }
+    : undefined;
+}
+
+/** The name a node goes by in manifests: its Node name, else its private DNS name, else its instance id. */
+function nodeOf(i: { instanceId: string; nodeName?: string; privateDnsName?: string }): string {
+  return i.nodeName ?? i.privateDnsName ?? i.instanceId;
+}
 /** The SR-IOV CRDs come with the operator: Argo CD must not dry-run these before it is installed. */
 const ARGO_CRD_LATER = { "argocd.argoproj.io/sync-options": "SkipDryRunOnMissingResource=true" };
 
@@ -133,34 +173,37 @@ function operatorPlan(det: Detection, o: GenerateOptions): PlannedObject[] {
         },
       },
     });
-    if (o.networkKind === "sriovnetwork") {
+    // vfio-pci devices have no network interface for a CNI to move: a DPDK pod requests the
+    // resource and gets /dev/vfio from the device plugin (as upstream's AWS test does).
+    if (o.deviceType === "vfio-pci") continue;
+    for (const i of ds.interfaces) {
+      const node = nodeOf(i);
+      const nadName = dnsLabel(`aws-${label}-${dnsLabel(node.split(".")[0]!, 30)}`);
+      const ipam = staticIpam(i.eni.privateIpAddress, ds.cidrBlock);
       out.push({
-        file: `sriov-network-${name}.yaml`,
-        object: {
-          apiVersion: "sriovnetwork.openshift.io/v1",
-          kind: "SriovNetwork",
-          metadata: { name, namespace: OPERATOR_NAMESPACE, labels: LABELS, annotations: ARGO_CRD_LATER },
-          spec: { resourceName, networkNamespace: o.networkNamespace, ipam: "{}" },
-        },
-      });
-    } else {
-      out.push({
-        file: `network-attachment-definition-${name}.yaml`,
+        file: `network-attachment-definition-${nadName}.yaml`,
         object: {
           apiVersion: "k8s.cni.cncf.io/v1",
           kind: "NetworkAttachmentDefinition",
           metadata: {
-            name,
+            name: nadName,
             namespace: o.networkNamespace,
             labels: LABELS,
-            annotations: { "k8s.v1.cni.cncf.io/resourceName": `openshift.io/${resourceName}` },
+            annotations: {
+              "k8s.v1.cni.cncf.io/resourceName": `openshift.io/${resourceName}`,
+              [NODE_ANNOTATION]: node,
+              [INSTANCE_ANNOTATION]: i.instanceId,
+              "workshop.low-latency.io/eni": i.eni.networkInterfaceId,
+              "workshop.low-latency.io/subnet": ds.subnetId,
+            },
           },
           spec: {
             config: JSON.stringify({
               cniVersion: "1.0.0",
-              name,
+              name: nadName,
               type: "host-device",
               capabilities: { deviceID: true },
+              ...(ipam && { ipam }),
             }),
           },
         },
@@ -178,9 +221,12 @@ function prefixLength(cidr: string | undefined): number | undefined {
 function hostDevicePlan(det: Detection, o: GenerateOptions): PlannedObject[] {
   const out: PlannedObject[] = [];
   for (const ds of det.dataSubnets) {
-    const prefix = prefixLength(ds.cidrBlock);
     for (const { instanceId, nodeName, privateDnsName, eni } of ds.interfaces) {
-      const node = nodeName ?? privateDnsName ?? instanceId;
+      const node = nodeOf({
+        instanceId,
+        ...(nodeName && { nodeName }),
+        ...(privateDnsName && { privateDnsName }),
+      });
       const host = dnsLabel(node.split(".")[0]!, 30);
       const card = eni.networkCardIndex ? `c${eni.networkCardIndex}` : "";
       const name = dnsLabel(`aws-${host}-${card}eni${eni.deviceIndex ?? 0}`);
@@ -191,9 +237,8 @@ function hostDevicePlan(det: Detection, o: GenerateOptions): PlannedObject[] {
         hwaddr: eni.macAddress,
       };
       // The VPC delivers only the ENI's own addresses to it: the pod must use that IP.
-      if (eni.privateIpAddress && prefix !== undefined) {
-        config.ipam = { type: "static", addresses: [{ address: `${eni.privateIpAddress}/${prefix}` }] };
-      }
+      const ipam = staticIpam(eni.privateIpAddress, ds.cidrBlock);
+      if (ipam) config.ipam = ipam;
       out.push({
         file: `network-attachment-definition-${name}.yaml`,
         object: {
@@ -226,10 +271,16 @@ function explain(mechanism: Mechanism, v: OcpVersion, o: GenerateOptions, det: D
       "Each extra ENI is one ENA device the operator reports with totalvfs=1; a SriovNetworkNodePolicy per data subnet " +
         "selects those devices by netFilter (aws/NetworkID:<subnet>) with numVfs: 1.",
       o.deviceType === "vfio-pci"
-        ? "deviceType vfio-pci binds the ENA devices to vfio-pci for DPDK and VMs (pods see /dev/vfio); they leave the kernel network stack."
-        : "deviceType netdevice keeps the kernel ena driver; pods get the interface through the host-device CNI (deviceID from the device plugin).",
-      "Pods request the resource (openshift.io/<resourceName>: 1) and the network annotation; the scheduler places them on a worker with a free interface.",
-      "The VPC only delivers the ENI's own private IP: pods must use that address (or use DPDK with it).",
+        ? "deviceType vfio-pci binds the ENA devices to vfio-pci for DPDK in pods: the operator loads vfio in no-IOMMU mode " +
+          "(no profile enables the IOMMU on these hosts), so a pod requesting the resource gets /dev/vfio, but a VM cannot take the device " +
+          "(no PCI passthrough); the device leaves the kernel network stack and no attachment is generated."
+        : "deviceType netdevice keeps the kernel ena driver; pods get the interface through the host-device CNI (deviceID from the device plugin), " +
+          "one attachment per data subnet and node with that node's ENI address (static IPAM: the VPC delivers only the ENI's own " +
+          "addresses; DHCP IPAM would add a default route through the data subnet). A pod names the attachment of its node and is pinned there.",
+      "The operator reads a node's ENIs from instance metadata once, when its config daemon first starts, and keeps them until the node " +
+        "reboots (a checkpoint in /tmp): ENIs attached after that stay invisible. Attach the data ENIs before installing the operator, " +
+        "or drain and reboot each metal worker once after `llw aws network up`.",
+      "It reads instance metadata without an IMDSv2 token: metal workers that require IMDSv2 show no ENIs (llw aws machineset --imds optional).",
       "Applying the policies may drain and reboot the metal workers; pause their MachineConfigPool to group changes.",
     ];
   }
@@ -265,18 +316,18 @@ export function mechanismForOptions(o: Pick<GenerateOptions, "ocpVersion" | "dev
   const v = parseOcpVersion(o.ocpVersion);
   const mechanism = mechanismFor(v);
   const problems = new ProblemList();
-  if (mechanism === "host-device" && o.networkKind === "sriovnetwork") {
+  if (o.networkKind === "sriovnetwork") {
     problems.add({
-      what: `a SriovNetwork needs the operator's AWS support, which OpenShift ${v.major}.${v.minor} lacks`,
+      what: `--network-kind sriovnetwork cannot work on AWS: ${SRIOV_NETWORK_ON_AWS}`,
       where: "--network-kind",
-      next: "drop --network-kind sriovnetwork (host-device attachments are generated instead) or use 4.22 or later",
+      next: "leave --network-kind out (or --network-kind nad): host-device attachments, as the operator's own AWS test uses",
     });
   }
   if (mechanism === "host-device" && o.deviceType === "vfio-pci") {
     problems.add({
       what: `vfio-pci needs the operator's AWS support, which OpenShift ${v.major}.${v.minor} lacks`,
       where: "--device-type",
-      next: "use --device-type netdevice on 4.19-4.21, or upgrade to 4.22 for DPDK and VMs",
+      next: "use --device-type netdevice on 4.19-4.21, or upgrade to 4.22 for DPDK in pods",
     });
   }
   problems.throwIfAny();

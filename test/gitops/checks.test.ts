@@ -171,12 +171,22 @@ describe("SR-IOV webhook rule for Amazon ENA policies (facts in, findings out)",
     assert.deepEqual(rules([config(true), ena]), ["warning spec.nicSelector.vendor"]);
   });
 
+  it("a 4.22 policy that selects ENIs by netFilter aws/NetworkID errors before 4.22, passes from 4.22, warns when the version is not known", () => {
+    const byNetFilter = policy({ netFilter: "aws/NetworkID:0abc" });
+    assert.deepEqual(rules([config(true), byNetFilter], { ocpVersion: { major: 4, minor: 20 } }), [
+      "error spec.nicSelector.netFilter",
+    ]);
+    assert.deepEqual(rules([config(true), byNetFilter], { ocpVersion: { major: 4, minor: 22 } }), []);
+    assert.deepEqual(rules([config(true), byNetFilter]), ["warning spec.nicSelector.netFilter"]);
+    assert.deepEqual(rules([config(false), byNetFilter], { ocpVersion: { major: 4, minor: 20 } }), []);
+  });
+
   it("needs the webhook enabled, an Amazon vendor, and finds the config elsewhere in the repository", () => {
     const v = { ocpVersion: { major: 4, minor: 19 } };
     assert.deepEqual(rules([config(false), policy({ vendor: "1d0f" })], v), []);
     assert.deepEqual(rules([policy({ vendor: "1d0f" })], v), [], "no SriovOperatorConfig: webhook unknown");
     assert.deepEqual(rules([config(true), policy({ vendor: "8086" })], v), []);
-    assert.deepEqual(rules([config(true), policy({ netFilter: "aws/NetworkID:0abc" })], v), []);
+    assert.deepEqual(rules([config(true), policy({ netFilter: "openstack/NetworkID:0abc" })], v), []);
     assert.deepEqual(rules([policy({ vendor: "1D0F" })], { ...v, repoObjects: [config(true)] }), [
       "error spec.nicSelector.vendor",
     ]);

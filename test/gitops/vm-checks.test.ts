@@ -3,9 +3,11 @@ import { cpSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { checkEvictionStrategy, checkVmImages } from "../../src/gitops/checks/vms.ts";
+import { checkEvictionStrategy, checkVmImages, checkWholeCores } from "../../src/gitops/checks/vms.ts";
+import { workloadSizes } from "../../src/gitops/generate.ts";
 import type { CheckContext, LintObject } from "../../src/gitops/model.ts";
 import { DISTROS, imageSupport, supportedReleases } from "../../src/kubevirt/image-support.ts";
+import { INSTANCE_TYPES } from "../../src/topology/catalog.ts";
 import { ROOT } from "../helpers/tools.ts";
 import { edit, kustomizeTool, lintRepo } from "./helpers.ts";
 
@@ -181,6 +183,79 @@ describe("lint: evictionStrategy of VMs on the tuned pool (facts in, findings ou
   });
 });
 
+describe("lint: whole cores for VMs with dedicated CPUs (facts in, findings out)", () => {
+  const ll = (cores: number, extra: Record<string, unknown> = {}) =>
+    vm("ll", {
+      domain: {
+        cpu: {
+          cores,
+          sockets: 1,
+          threads: 1,
+          dedicatedCpuPlacement: true,
+          isolateEmulatorThread: true,
+          ...extra,
+        },
+      },
+    });
+  const c5 = at({
+    apiVersion: "performance.openshift.io/v2",
+    kind: "PerformanceProfile",
+    metadata: {
+      name: "workshop-c5-metal",
+      annotations: { "workshop.low-latency.io/instance-type": "c5.metal" },
+    },
+    spec: {
+      nodeSelector: { "node-role.kubernetes.io/worker-rt": "" },
+      numa: { topologyPolicy: "restricted" },
+    },
+  });
+
+  it("4 vCPUs + the isolated emulator thread (5 CPUs) on an SMT host is an error suggesting 3 or 5; 5 vCPUs (6 CPUs) passes", () => {
+    const f = checkWholeCores([ll(4)], ctxOn("2026-12-01", [c5]));
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.rule, "whole-cores");
+    assert.equal(f[0]!.path, "spec.template.spec.domain.cpu.cores");
+    assert.match(
+      f[0]!.message,
+      /^4 vCPUs \+ 1 isolated emulator thread = 5 dedicated CPUs: an odd count on an SMT host splits a physical core/,
+    );
+    assert.match(f[0]!.message, /give it 3 or 5 vCPUs/);
+    assert.deepEqual(checkWholeCores([ll(5)], ctxOn("2026-12-01", [c5])), []);
+    // Without an isolated emulator thread, the vCPUs alone must be even.
+    assert.equal(
+      checkWholeCores([ll(3, { isolateEmulatorThread: false })], ctxOn("2026-12-01", [c5])).length,
+      1,
+    );
+    // Sockets and threads count: 2 sockets x 2 cores = 4 vCPUs + 1 = 5.
+    assert.equal(checkWholeCores([ll(2, { sockets: 2 })], ctxOn("2026-12-01", [c5])).length, 1);
+  });
+
+  it("under the single-numa-node policy it says the kubelet refuses the pod; no SMT (nosmt) or HCO alignCPUs: no finding", () => {
+    const strict = {
+      ...c5,
+      obj: { ...c5.obj, spec: { ...(c5.obj.spec as object), numa: { topologyPolicy: "single-numa-node" } } },
+    };
+    assert.match(checkWholeCores([ll(4)], ctxOn("2026-12-01", [strict]))[0]!.message, /SMTAlignmentError/);
+    const nosmt = {
+      ...c5,
+      obj: { ...c5.obj, spec: { ...(c5.obj.spec as object), additionalKernelArgs: ["nosmt"] } },
+    };
+    assert.deepEqual(checkWholeCores([ll(4)], ctxOn("2026-12-01", [nosmt])), []);
+    assert.deepEqual(
+      checkWholeCores([ll(4), hco({ featureGates: { alignCPUs: true } })], ctxOn("2026-12-01", [c5])),
+      [],
+    );
+  });
+
+  it("every catalog instance type's overlay gives the low-latency VM an odd vCPU count: whole cores with its emulator thread", () => {
+    for (const t of INSTANCE_TYPES) {
+      const s = workloadSizes(t);
+      assert.equal((s.vmCores + 1) % 2, 0, `${t.name}: ${s.vmCores} vCPUs`);
+      assert.ok(s.vmCores + 1 <= s.podCpus + 2, `${t.name}: the VM stays about as big as the tuned pod`);
+    }
+  });
+});
+
 describe("the committed tree and its mutations (real kubectl kustomize, real schemas)", () => {
   it("every VM of gitops/ and benchmarks/ passes the image and eviction checks on 2026-12-01; without evictionStrategy None on the VMs and the HyperConverged, each VM is an error", async (t) => {
     const tool = kustomizeTool(t);
@@ -208,6 +283,35 @@ describe("the committed tree and its mutations (real kubectl kustomize, real sch
       "error eviction gitops/base/baseline-vm.yaml",
       "error eviction gitops/base/low-latency-vm.yaml",
     ]);
+  });
+
+  it("the overlays as generated before whole cores (vmCores = podCpus/2) fail on c5n, m5zn, i3, c7i.metal-24xl and c7i.metal-48xl", async (t) => {
+    const tool = kustomizeTool(t);
+    if (!tool) return;
+    const repo = join(mkdtempSync(join(tmpdir(), "llw-vm-")), "repo");
+    cpSync(join(ROOT, "gitops"), join(repo, "gitops"), { recursive: true });
+    const before: Record<string, number> = {
+      "c5n.metal": 4,
+      "m5zn.metal": 2,
+      "i3.metal": 4,
+      "c7i.metal-24xl": 8,
+      "c7i.metal-48xl": 8,
+    };
+    for (const [type, cores] of Object.entries(before))
+      edit(join(repo, "gitops/overlays/aws", type, "kustomization.yaml"), (s) =>
+        s.replace(/(path: \/spec\/template\/spec\/domain\/cpu\/cores\n\s+value: )\d+/, `$1${cores}`),
+      );
+    const r = await lintRepo(repo, tool);
+    const units = r.findings
+      .filter((f) => f.rule === "whole-cores")
+      .flatMap((f) => [f.unit, ...(f.alsoIn ?? [])])
+      .sort();
+    assert.deepEqual(
+      units,
+      Object.keys(before)
+        .map((x) => `overlays/aws/${x}`)
+        .sort(),
+    );
   });
 
   it("the Fedora 41 image the tree used to boot is a warning on 2026-12-01, in the base and in the kube-burner defaults", async (t) => {

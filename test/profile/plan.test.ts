@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { formatCpuList } from "../../src/lib/cpuset.ts";
 import { UserError } from "../../src/lib/errors.ts";
-import { defaultProfileName, planProfile } from "../../src/profile/plan.ts";
+import { defaultProfileName, defaultReservedCores, planProfile } from "../../src/profile/plan.ts";
 import { validateProfile } from "../../src/profile/validate.ts";
 import { readCrd, validateAgainstCrd } from "../../src/schema/crd.ts";
 import { getInstanceType, INSTANCE_TYPES, topologyOf } from "../../src/topology/catalog.ts";
@@ -15,18 +15,24 @@ const crd = readCrd(join(SCHEMAS_DIR, "performanceprofiles.performance.openshift
 
 describe("planProfile for every catalog entry", () => {
   for (const it_ of INSTANCE_TYPES) {
-    it(`${it_.name}: one core per NUMA node reserved, the rest isolated, valid against the real CRD and webhook rules`, () => {
+    it(`${it_.name}: housekeeping sized from the host (whole cores, the same on each NUMA node, at least 2 per host), the rest isolated, valid against the real CRD and webhook rules`, () => {
       const t = topologyOf(it_);
       assert.equal(t.cpus.length, it_.vcpus);
       assert.equal(t.cores.length, it_.cores);
       assert.equal(t.numaNodes.length, it_.numaNodes);
       const plan = planProfile(t, { instanceType: it_.name });
       assert.equal(plan.profile.metadata.name, `workshop-${it_.name.replaceAll(".", "-")}`);
-      assert.equal(plan.cpus.reserved.length, it_.numaNodes * it_.threadsPerCore);
-      // One whole core on each NUMA node: the first core of each node.
+      const { cores, perNode } = defaultReservedCores(t);
+      assert.ok(cores >= 2 && perNode >= 1 && Number.isInteger(perNode));
+      assert.equal(
+        cores,
+        Math.max(2, it_.numaNodes, Math.ceil(it_.cores / 24 / it_.numaNodes) * it_.numaNodes),
+      );
+      assert.equal(plan.cpus.reserved.length, cores * it_.threadsPerCore);
+      // Whole cores on each NUMA node: the lowest cores of each node.
       assert.deepEqual(
         plan.cpus.reserved,
-        t.numaNodes.flatMap((n) => n.cores[0]!.cpus).sort((a, b) => a - b),
+        t.numaNodes.flatMap((n) => n.cores.slice(0, perNode).flatMap((c) => c.cpus)).sort((a, b) => a - b),
       );
       assert.deepEqual(
         [...plan.cpus.reserved, ...plan.cpus.isolated].sort((a, b) => a - b),
@@ -48,7 +54,50 @@ describe("planProfile for every catalog entry", () => {
       "machineconfiguration.openshift.io/role": "worker-rt",
     });
     assert.deepEqual(plan.profile.spec.numa, { topologyPolicy: "restricted" });
-    assert.ok(plan.reasons.some((r) => r.topic === "reserved" && /one physical core/.test(r.text)));
+    assert.ok(
+      plan.reasons.some(
+        (r) =>
+          r.topic === "reserved" && /1 physical core per NUMA node \(4 CPUs, both SMT siblings/.test(r.text),
+      ),
+    );
+  });
+
+  it("reserved CPUs per type: 4 on the 24- to 48-core hosts, 8 on c6i/m6i (64 cores) and c7i.metal-48xl (96 cores); c7i.metal-24xl (1 NUMA node) gets 2 cores, not 1", () => {
+    const reserved = Object.fromEntries(
+      INSTANCE_TYPES.map((x) => [
+        x.name,
+        formatCpuList(planProfile(topologyOf(x), { instanceType: x.name }).cpus.reserved),
+      ]),
+    );
+    assert.deepEqual(reserved, {
+      "c5.metal": "0,24,48,72",
+      "c5n.metal": "0,18,36,54",
+      "m5.metal": "0,24,48,72",
+      "m5zn.metal": "0,12,24,36",
+      "i3.metal": "0,18,36,54",
+      "c6i.metal": "0-1,32-33,64-65,96-97",
+      "c7i.metal-24xl": "0-1,48-49",
+      "c7i.metal-48xl": "0-1,48-49,96-97,144-145",
+      "m6i.metal": "0-1,32-33,64-65,96-97",
+      "r5.metal": "0,24,48,72",
+    });
+  });
+
+  it("the reason names each rule and its source; an explicit --reserved-cpu-count is taken as PPC takes it (sequential, not resized)", () => {
+    const t = topologyOf(getInstanceType("c7i.metal-48xl"));
+    const text = planProfile(t, { instanceType: "c7i.metal-48xl" }).reasons.find(
+      (r) => r.topic === "reserved",
+    )!.text;
+    assert.match(text, /2 physical cores per NUMA node \(8 CPUs/);
+    assert.match(text, /telco core reference design/);
+    assert.match(text, /workload partitioning needs four hardware threads/);
+    assert.match(text, /one per 24 of its 96 cores \(4/);
+    const explicit = planProfile(topologyOf(getInstanceType("c7i.metal-24xl")), {
+      instanceType: "c7i.metal-24xl",
+      reservedCpuCount: 2,
+    });
+    assert.equal(formatCpuList(explicit.cpus.reserved), "0,48");
+    assert.ok(!explicit.reasons.some((r) => /sized from the host/.test(r.text)));
   });
 });
 

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { LlwError } from "../../src/lib/errors.ts";
 import { calculateCpuSets } from "../../src/profile/cpusets.ts";
-import { planProfile } from "../../src/profile/plan.ts";
+import { defaultReservedCores, planProfile } from "../../src/profile/plan.ts";
 import { validateProfile } from "../../src/profile/validate.ts";
 import { buildTopology } from "../../src/topology/model.ts";
 import { synthetic } from "../topology/synthetic.ts";
@@ -80,7 +80,11 @@ describe("planner properties over random topologies (sockets, NUMA nodes, SMT, i
         if (t.cores.length <= t.numaNodes.length) return; // nothing left to isolate
         const plan = planProfile(t, { disableHt });
         assert.deepEqual(validateProfile(plan.profile, t), []);
-        assert.equal(plan.cpus.reserved.length, t.numaNodes.length * (disableHt ? 1 : t.threadsPerCore));
+        const { cores } = defaultReservedCores(t);
+        assert.equal(plan.cpus.reserved.length, cores * (disableHt ? 1 : t.threadsPerCore));
+        // At least two cores when the host has four, and never more than half the cores (rounded to whole nodes).
+        if (t.cores.length >= 4) assert.ok(cores >= 2, `${cores} cores reserved of ${t.cores.length}`);
+        assert.ok(cores <= Math.max(t.numaNodes.length, t.cores.length / 2));
         for (const n of t.numaNodes) {
           assert.ok(
             plan.cpus.reserved.some((c) => n.cpus.includes(c)),

@@ -196,23 +196,14 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
     assert.equal(det.totals.usable, 2, "only c5n.metal's two dedicated ENIs remain");
   });
 
-  it("generate for OpenShift 4.22 writes one policy and one NAD per data subnet that pass the real CRDs", async (t) => {
+  it("generate for OpenShift 4.22 writes one policy per data subnet and one NAD per subnet and node, with that node's ENI address, all passing the real CRDs", async (t) => {
     if (!moto(t)) return;
     const r = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.22"]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /SR-IOV Network Operator \(platform aws\)/);
+    assert.match(r.out, /once, when its config daemon first starts[\s\S]*reboot each metal worker once/);
     const tree = readTree(join(r.cwd, OUT));
     const labelA = `${INFRA_ID}-sriov-a`;
-    assert.deepEqual(
-      [...tree.keys()],
-      [
-        "kustomization.yaml",
-        `network-attachment-definition-aws-${labelA}.yaml`,
-        `network-attachment-definition-aws-${INFRA_ID}-sriov-b.yaml`,
-        `sriov-network-node-policy-aws-${labelA}.yaml`,
-        `sriov-network-node-policy-aws-${INFRA_ID}-sriov-b.yaml`,
-      ].sort(),
-    );
     const policy = tree.get(`sriov-network-node-policy-aws-${labelA}.yaml`)!;
     assert.deepEqual(policy.spec, {
       resourceName: "aws_demo_x1k2p_sriov_a",
@@ -222,22 +213,39 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
       deviceType: "netdevice",
     });
     assert.equal(policy.metadata.namespace, "openshift-sriov-network-operator");
-    const nad = tree.get(`network-attachment-definition-aws-${labelA}.yaml`)!;
-    assert.equal(
-      nad.metadata.annotations["k8s.v1.cni.cncf.io/resourceName"],
-      "openshift.io/aws_demo_x1k2p_sriov_a",
+    const nads = [...tree.values()].filter((o) => o.kind === "NetworkAttachmentDefinition");
+    assert.ok(nads.length >= 2, "one per subnet and node");
+    const detect = await llw(m, ["sriov", "detect", "--infra-id", INFRA_ID, "--no-cluster", "-o", "json"]);
+    const usable: Obj[] = (JSON.parse(detect.out).nodes as Obj[]).flatMap((n) =>
+      (n.interfaces as Obj[])
+        .filter((i) => i.role === "usable")
+        .map((i): Obj => ({ ...i, instanceId: n.instanceId })),
     );
-    assert.deepEqual(JSON.parse(nad.spec.config), {
-      cniVersion: "1.0.0",
-      name: `aws-${labelA}`,
-      type: "host-device",
-      capabilities: { deviceID: true },
-    });
+    assert.equal(nads.length, usable.length);
+    for (const u of usable) {
+      const nad = nads.find(
+        (n) => n.metadata.annotations["workshop.low-latency.io/eni"] === u.networkInterfaceId,
+      )!;
+      assert.ok(nad, `a NAD for ${u.networkInterfaceId}`);
+      assert.equal(nad.metadata.annotations["workshop.low-latency.io/instance-id"], u.instanceId);
+      const config = JSON.parse(nad.spec.config);
+      assert.equal(config.type, "host-device");
+      assert.deepEqual(config.capabilities, { deviceID: true });
+      assert.equal(config.ipam.type, "static");
+      assert.match(
+        config.ipam.addresses[0].address,
+        new RegExp(`^${u.privateIpAddress.replace(/\./g, "\\.")}/\\d+$`),
+      );
+      assert.match(
+        nad.metadata.annotations["k8s.v1.cni.cncf.io/resourceName"],
+        /^openshift\.io\/aws_demo_x1k2p_sriov_[ab]$/,
+      );
+    }
     for (const [f, obj] of tree) if (f !== "kustomization.yaml") assertValid(obj);
-    assert.deepEqual(tree.get("kustomization.yaml")!.resources.length, 4);
+    assert.deepEqual(tree.get("kustomization.yaml")!.resources.length, tree.size - 1);
   });
 
-  it("generate for 4.22 with vfio-pci and SriovNetwork objects", async (t) => {
+  it("generate for 4.22 with vfio-pci writes policies only; --network-kind sriovnetwork is refused on AWS (exit 2) before any AWS call, saying why", async (t) => {
     if (!moto(t)) return;
     const r = await llw(m, [
       "sriov",
@@ -248,8 +256,6 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
       "4.23.1",
       "--device-type",
       "vfio-pci",
-      "--network-kind",
-      "sriovnetwork",
       "--mcp-name",
       "metal",
     ]);
@@ -262,10 +268,18 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
       assert.deepEqual(p.spec.nodeSelector, { "node-role.kubernetes.io/metal": "" });
       assertValid(p);
     }
-    const nets = [...tree.values()].filter((o) => o.kind === "SriovNetwork");
-    assert.equal(nets.length, 2);
-    for (const n of nets) assertValid(n);
     assert.equal([...tree.values()].filter((o) => o.kind === "NetworkAttachmentDefinition").length, 0);
+    // Port 9 refuses connections: an AWS call first would be an endpoint error (exit 3).
+    const refused = bufferContext({
+      env: { AWS_REGION: "us-east-1", AWS_ENDPOINT_URL: "http://127.0.0.1:9" },
+    });
+    const code = await main(
+      ["sriov", "generate", "--infra-id", INFRA_ID, "--no-cluster", "--network-kind", "sriovnetwork"],
+      refused,
+    );
+    assert.equal(code, 2, refused.err());
+    assert.match(refused.err(), /sriovnetwork cannot work on AWS[\s\S]*parent physical function \(physfn\)/);
+    assert.doesNotMatch(refused.err(), /cannot reach/);
   });
 
   it("generate for OpenShift 4.19 writes one host-device NAD per dedicated ENI, by MAC, with its node and IP", async (t) => {
@@ -305,7 +319,7 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
 
   for (const variant of [
     ["--ocp-version", "4.22"],
-    ["--ocp-version", "4.22", "--device-type", "vfio-pci", "--network-kind", "sriovnetwork"],
+    ["--ocp-version", "4.22", "--device-type", "vfio-pci"],
     ["--ocp-version", "4.19"],
   ]) {
     it(`generate into a copy of the GitOps tree replaces the placeholders and passes llw lint (${variant.join(" ")})`, async (t) => {
@@ -334,9 +348,26 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
       assert.equal(result.errors, 0);
       assert.equal(result.warnings, 0, JSON.stringify(result.findings ?? result, null, 1).slice(0, 2000));
       assert.ok(
-        result.units.some((u: Obj) => u.status === "built" && u.objects >= 3),
+        // vfio-pci: the two policies only (a vfio device has no interface for an attachment).
+        result.units.some(
+          (u: Obj) => u.status === "built" && u.objects >= (variant.includes("vfio-pci") ? 2 : 3),
+        ),
         "kustomize built the overlay",
       );
+      if (variant[1] === "4.22") {
+        // The same 4.22 policies on a 4.20 cluster: the webhook finds no interface with that netFilter.
+        // (A .git marks the copy as a repository, so lint finds its SriovOperatorConfig beside the overlay.)
+        mkdirSync(join(repo, ".git"), { recursive: true });
+        const old = bufferContext({ cwd: repo, env: { ...process.env, PATH: toolPath() } });
+        const oldCode = await main(
+          ["lint", join(repo, OUT), "--schemas", SCHEMAS_DIR, "--ocp-version", "4.20", "-o", "json"],
+          old,
+        );
+        assert.equal(oldCode, 1, old.err());
+        const findings = JSON.stringify(JSON.parse(old.out()));
+        assert.match(findings, /spec\.nicSelector\.netFilter/);
+        assert.match(findings, /no supported NIC is selected by the nicSelector/);
+      }
     });
   }
 
@@ -368,7 +399,7 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
     const up = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.22"], cwd);
     assert.equal(up.code, 0, up.err);
     assert.ok(
-      readdirSync(join(cwd, OUT)).every((f) => !f.includes("-ip-")),
+      readdirSync(join(cwd, OUT)).every((f) => !f.startsWith("network-attachment-definition-aws-ip-")),
       "4.19 attachments removed",
     );
   });
@@ -571,7 +602,7 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
       [["--device-type", "vfio-pci", "--ocp-version", "4.19"], /vfio-pci needs the operator's AWS support/],
       [
         ["--network-kind", "sriovnetwork", "--device-type", "vfio-pci", "--ocp-version", "4.21"],
-        /SriovNetwork needs[\s\S]*vfio-pci needs/,
+        /sriovnetwork cannot work on AWS[\s\S]*vfio-pci needs/,
       ],
       [["--ocp-version", "4.22", "--namespace", "Bad_NS"], /"Bad_NS" is not a valid namespace name/],
       [["--ocp-version", "4.22", "--mcp-name", "worker rt"], /"worker rt" cannot be a MachineConfigPool/],

@@ -208,7 +208,7 @@ describe("generate: the mechanism follows the OpenShift version", () => {
     assert.throws(() => parseOcpVersion("latest"), UserError);
   });
 
-  it("4.22+: one policy per data subnet with netFilter, numVfs 1 and the pool selector, plus its NAD", () => {
+  it("4.22+: one policy per data subnet with netFilter, numVfs 1 and the pool selector, plus one NAD per subnet and node with that node's ENI address (static IPAM)", () => {
     const w1 = instance("c5.metal");
     const w2 = instance("c5.metal");
     const inv = inventory(
@@ -237,7 +237,48 @@ describe("generate: the mechanism follows the OpenShift version", () => {
     });
     const unnamed = policies.find((x) => x.file.includes("0data2"))!;
     assert.equal(unnamed.file, "sriov-network-node-policy-aws-0data2.yaml");
-    assert.equal(plan.objects.filter((o) => o.object.kind === "NetworkAttachmentDefinition").length, 2);
+    const nads = plan.objects
+      .filter((o) => o.object.kind === "NetworkAttachmentDefinition")
+      .map(
+        (o) => o.object as { metadata: { annotations: Record<string, string> }; spec: { config: string } },
+      );
+    assert.equal(nads.length, 3, "w1 on two subnets, w2 on one");
+    const det = classifyInventory(inv);
+    for (const ds of det.dataSubnets) {
+      for (const i of ds.interfaces) {
+        const nad = nads.find(
+          (n) =>
+            n.metadata.annotations["workshop.low-latency.io/eni"] === i.eni.networkInterfaceId &&
+            n.metadata.annotations["workshop.low-latency.io/instance-id"] === i.instanceId,
+        )!;
+        assert.ok(nad, i.eni.networkInterfaceId);
+        assert.equal(
+          nad.metadata.annotations["k8s.v1.cni.cncf.io/resourceName"],
+          `openshift.io/${ds.name ? `aws_${ds.name.replace(/-/g, "_")}` : "aws_0data2"}`,
+        );
+        const prefix = ds.cidrBlock!.split("/")[1];
+        assert.deepEqual(JSON.parse(nad.spec.config), {
+          cniVersion: "1.0.0",
+          name: JSON.parse(nad.spec.config).name,
+          type: "host-device",
+          capabilities: { deviceID: true },
+          ipam: { type: "static", addresses: [{ address: `${i.eni.privateIpAddress}/${prefix}` }] },
+        });
+      }
+    }
+    assert.ok(plan.explanation.some((e) => /once, when its config daemon first starts[\s\S]*reboot/.test(e)));
+    assert.ok(plan.explanation.some((e) => /IMDSv2/.test(e)));
+  });
+
+  it("4.22+ vfio-pci: policies only (no attachment: a vfio device has no network interface), explained as DPDK in pods in no-IOMMU mode, not VM passthrough", () => {
+    const { inv } = simpleWorld(1);
+    const plan = planSriov(classifyInventory(inv), { ...OPTS, deviceType: "vfio-pci" });
+    assert.deepEqual(
+      plan.objects.map((o) => o.object.kind),
+      ["SriovNetworkNodePolicy"],
+    );
+    assert.ok(plan.explanation.some((e) => /no-IOMMU mode[\s\S]*a VM cannot take the device/.test(e)));
+    assert.ok(!plan.explanation.some((e) => /for DPDK and VMs/.test(e)));
   });
 
   it("4.19-4.21: one NAD per dedicated ENI with its MAC, its IP/prefix and its node", () => {
@@ -276,16 +317,19 @@ describe("generate: the mechanism follows the OpenShift version", () => {
     assert.ok(!plan.explanation.some((e) => /private DNS names/.test(e)));
   });
 
-  it("refuses what cannot work on 4.19-4.21: vfio-pci and SriovNetwork", () => {
+  it("refuses what cannot work: vfio-pci on 4.19-4.21, and a SriovNetwork on any version (the sriov CNI needs a parent PF an ENA device lacks)", () => {
     const det = classifyInventory(simpleWorld(1).inv);
     assert.throws(
       () => planSriov(det, { ...OPTS, ocpVersion: "4.19", deviceType: "vfio-pci" }),
       /vfio-pci needs/,
     );
-    assert.throws(
-      () => planSriov(det, { ...OPTS, ocpVersion: "4.21", networkKind: "sriovnetwork" }),
-      /SriovNetwork needs/,
-    );
+    for (const ocpVersion of ["4.21", "4.22", "4.23"]) {
+      assert.throws(
+        () => planSriov(det, { ...OPTS, ocpVersion, networkKind: "sriovnetwork" }),
+        /sriovnetwork cannot work on AWS[\s\S]*parent physical function \(physfn\)/,
+        ocpVersion,
+      );
+    }
   });
 
   it("refuses to generate with no metal workers or no usable interface, saying what to do", () => {
@@ -339,6 +383,24 @@ describe("cross-check against SriovNetworkNodeState", () => {
       },
     ];
     assert.deepEqual(crossCheck(det, states, "operator"), []);
+  });
+
+  it("4.22+: an ENI the operator does not list is blamed on what really hides it: attached after the daemon read the node (reboot), or instance metadata it cannot read (IMDSv2)", () => {
+    const { det, enis } = world();
+    const none = crossCheck(det, [{ nodeName: "metal-0", interfaces: [] }], "operator")[0]!.message;
+    assert.match(none, /not in SriovNetworkNodeState[\s\S]*IMDSv1[\s\S]*--imds optional/);
+    const other = crossCheck(
+      det,
+      [
+        {
+          nodeName: "metal-0",
+          interfaces: [{ name: "ens5", mac: enis[0]!.macAddress, netFilter: "aws/NetworkID:0cluster" }],
+        },
+      ],
+      "operator",
+    )[0]!.message;
+    assert.match(other, /attached after the operator's config daemon listed this node's ENIs[\s\S]*reboot/);
+    assert.doesNotMatch(other + none, /is this OpenShift 4\.22/);
   });
 
   it("4.22+: reports a missing device, a wrong netFilter, a wrong totalvfs and a configured primary", () => {

@@ -20,6 +20,7 @@ import {
   mechanismForOptions,
   type NetworkKind,
   planSriov,
+  SRIOV_NETWORK_ON_AWS,
   type SriovPlan,
 } from "../../sriov/generate.ts";
 import { detect, type SriovAwsOptions } from "../../sriov/shell.ts";
@@ -128,6 +129,14 @@ export async function run(opts: SriovGenerateOptions, ctx: Context): Promise<num
     networkKind: opts.networkKind ?? "nad",
   } as const;
   if (opts.ocpVersion !== undefined) mechanismForOptions({ ...shape, ocpVersion: opts.ocpVersion });
+  else if (opts.networkKind === "sriovnetwork") {
+    // Whatever the version: refused before the cluster or AWS is asked anything.
+    throw new UserError({
+      what: `--network-kind sriovnetwork cannot work on AWS: ${SRIOV_NETWORK_ON_AWS}`,
+      where: "--network-kind",
+      next: "leave --network-kind out (or --network-kind nad): host-device attachments, as the operator's own AWS test uses",
+    });
+  }
   checkNameOptions(opts);
   let ocpVersion = opts.ocpVersion;
   const { detection, cluster } = await detect(opts, ctx, (facts) => {

@@ -6,13 +6,18 @@
  * And a policy must get past the operator's admission webhook, or its Application never syncs:
  * before OpenShift 4.22 the supported-NIC list has no Amazon entry, so with the webhook enabled
  * (SriovOperatorConfig default, enableOperatorWebhook) a policy with vendor 1d0f (ENA) is rejected
- * ("vendor 1d0f is not supported"). The version is not in the tree: `llw lint --ocp-version`
- * makes this an error, without it a warning.
+ * ("vendor 1d0f is not supported"). A policy that selects ENIs the 4.22 way, by
+ * `nicSelector.netFilter: aws/NetworkID:<subnet>`, fails too: without the AWS platform no
+ * SriovNetworkNodeState reports that netFilter, so the webhook finds no interface and answers "no
+ * supported NIC is selected by the nicSelector in CR <name>" (openshift/sriov-network-operator
+ * release-4.20, pkg/webhook/validate.go dynamicValidateSriovNetworkNodePolicy). The version is not
+ * in the tree: `llw lint --ocp-version` makes this an error, without it a warning.
  */
 import { FIRST_OPERATOR_AWS_VERSION } from "../../sriov/generate.ts";
 import { annotations, type Check, finding, get, type LintFinding, type LintObject } from "../model.ts";
 
 const AMAZON_VENDOR = "1d0f";
+const AWS_NET_FILTER = /^aws\//;
 
 /** The SriovOperatorConfig that enables the webhook, among the tree's objects. */
 function webhookConfig(objects: LintObject[]): LintObject | undefined {
@@ -39,7 +44,30 @@ const checkEnaPolicies: Check = (objects, ctx) => {
   for (const at of objects) {
     if (at.obj.kind !== "SriovNetworkNodePolicy") continue;
     const vendor = get(at.obj, "spec.nicSelector.vendor");
-    if (typeof vendor !== "string" || vendor.toLowerCase() !== AMAZON_VENDOR) continue;
+    const netFilter = get(at.obj, "spec.nicSelector.netFilter");
+    const byVendor = typeof vendor === "string" && vendor.toLowerCase() === AMAZON_VENDOR;
+    const byNetFilter = typeof netFilter === "string" && AWS_NET_FILTER.test(netFilter);
+    if (!byVendor && byNetFilter) {
+      out.push(
+        v !== undefined
+          ? finding(
+              "error",
+              "sriov",
+              at,
+              "spec.nicSelector.netFilter",
+              `on OpenShift ${v.major}.${v.minor} the SR-IOV operator has no AWS platform, so no node reports the netFilter ${netFilter}: its webhook, enabled by SriovOperatorConfig default${where}, rejects this policy ("no supported NIC is selected by the nicSelector") and the Application never syncs; generate the host-device attachments instead (llw sriov generate --ocp-version ${v.major}.${v.minor})`,
+            )
+          : finding(
+              "warning",
+              "sriov",
+              at,
+              "spec.nicSelector.netFilter",
+              `netFilter ${netFilter} selects ENIs only with the SR-IOV operator's AWS platform (OpenShift ${first} and later); before that its webhook, enabled by SriovOperatorConfig default${where}, rejects the policy. Pass llw lint --ocp-version to check`,
+            ),
+      );
+      continue;
+    }
+    if (!byVendor) continue;
     out.push(
       v !== undefined
         ? finding(

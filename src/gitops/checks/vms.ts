@@ -4,6 +4,7 @@
  * drain, and a VM with dedicated CPUs gets whole cores.
  */
 import { describeSupport, imageSupport } from "../../kubevirt/image-support.ts";
+import { INSTANCE_TYPES } from "../../topology/catalog.ts";
 import {
   type Check,
   type CheckContext,
@@ -16,6 +17,7 @@ import {
   type LintObject,
   nameOf,
 } from "../model.ts";
+import { targetInstanceType } from "./profiles.ts";
 import { CRIO_ANNOTATIONS, profilesOf, RUNTIME_CLASS_PREFIX } from "./workloads.ts";
 
 /** A VirtualMachine's template spec or a VirtualMachineInstance's spec, with its JSON path. */
@@ -140,6 +142,76 @@ export const checkEvictionStrategy: Check = (objects, ctx) => {
         at,
         `${vm.at}.evictionStrategy`,
         `${what}: ${nameOf(at.obj)} runs only on the tuned pool (${why}), where it has no node to live-migrate to, so a drain (every MachineConfigPool rollout) waits on it forever: set ${vm.at}.evictionStrategy: None (or HyperConverged spec.evictionStrategy: None)`,
+      ),
+    );
+  }
+  return out;
+};
+
+/** Hardware threads per core on the tuned nodes, from the profiles' instance types (2 when unknown). */
+function threadsOnTunedNodes(objects: LintObject[], ctx: CheckContext, vm: { spec: Json }): number {
+  const sel = isObj(vm.spec.nodeSelector) ? vm.spec.nodeSelector : {};
+  const profiles = [...objects, ...(ctx.repoObjects ?? [])].filter(
+    (a) => a.obj.kind === "PerformanceProfile",
+  );
+  const matching = profiles.filter((p) => {
+    const ps = get(p.obj, "spec.nodeSelector");
+    return isObj(ps) && Object.keys(ps).some((k) => k in sel);
+  });
+  const relevant = matching.length > 0 ? matching : profiles;
+  if (relevant.length === 0) return 2;
+  const threads = relevant.map((p) => {
+    const args = get(p.obj, "spec.additionalKernelArgs");
+    if (Array.isArray(args) && args.includes("nosmt")) return 1;
+    const type = targetInstanceType(p.obj);
+    return INSTANCE_TYPES.find((t) => t.name === type)?.threadsPerCore ?? 2;
+  });
+  return Math.max(...threads);
+}
+
+/**
+ * A VM with dedicated CPUs takes vCPUs (+1 with an isolated emulator thread) host CPUs, handed
+ * out by the kubelet's static CPU manager. On an SMT host an odd count leaves one core half-used:
+ * its sibling goes to another pod's exclusive CPUs, which then share that core's execution units
+ * and caches with the VM. Under the single-numa-node policy NTO turns on the kubelet's
+ * full-pcpus-only (openshift/cluster-node-tuning-operator, main, pkg/performanceprofile/controller/
+ * performanceprofile/components/kubeletconfig/kubeletconfig.go), and the pod is rejected with
+ * SMTAlignmentError. HCO's featureGates.alignCPUs (Developer Preview) makes KubeVirt add CPUs to an
+ * even count; with it the VM is not reported.
+ */
+export const checkWholeCores: Check = (objects, ctx) => {
+  const facts = [...objects, ...(ctx.repoObjects ?? [])];
+  const aligned = facts.some(
+    (a) => isHyperConverged(a.obj) && get(a.obj, "spec.featureGates.alignCPUs") === true,
+  );
+  const strict = facts.some(
+    (a) =>
+      a.obj.kind === "PerformanceProfile" && get(a.obj, "spec.numa.topologyPolicy") === "single-numa-node",
+  );
+  const out: LintFinding[] = [];
+  if (aligned) return out;
+  for (const at of objects) {
+    const vm = vmSpec(at.obj);
+    if (!vm) continue;
+    const cpu = get(vm.spec, "domain.cpu");
+    if (!isObj(cpu) || cpu.dedicatedCpuPlacement !== true) continue;
+    const n = (k: string) => (typeof cpu[k] === "number" ? (cpu[k] as number) : 1);
+    const vcpus = n("cores") * n("sockets") * n("threads");
+    const emulator = cpu.isolateEmulatorThread === true ? 1 : 0;
+    const total = vcpus + emulator;
+    if (total % 2 === 0 || threadsOnTunedNodes(objects, ctx, vm) < 2) continue;
+    const sum = emulator ? `${vcpus} vCPUs + 1 isolated emulator thread = ${total}` : `${vcpus} vCPUs`;
+    out.push(
+      finding(
+        "error",
+        "whole-cores",
+        at,
+        `${vm.at}.domain.cpu.cores`,
+        `${sum} dedicated CPUs: an odd count on an SMT host splits a physical core, ${
+          strict
+            ? "which the kubelet refuses under the single-numa-node policy (full-pcpus-only: SMTAlignmentError)"
+            : "whose sibling then goes to another workload's exclusive CPUs"
+        }: give it ${vcpus - 1 > 0 ? `${vcpus - 1} or ` : ""}${vcpus + 1} vCPUs (cores), or turn on HyperConverged featureGates.alignCPUs (Developer Preview)`,
       ),
     );
   }
