@@ -61,6 +61,8 @@ export interface Run {
   nodeCpu?: NodeCpuAnalysis;
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
 export const JITTER_FILES = [
   "oslat.log",
   "cyclictest.log",
@@ -162,7 +164,7 @@ function allCpus(j: JitterResult): Series {
     overflow,
     overflowFrom: froms.length ? Math.min(...froms) : undefined,
     resolution: 1,
-    notes: overflow > 0 ? [`${overflow} samples beyond the histograms' end`] : [],
+    notes: overflow > 0 ? [`${plural(overflow, "sample")} beyond the histograms' end`] : [],
   };
 }
 

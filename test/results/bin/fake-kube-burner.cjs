@@ -118,7 +118,11 @@ async function scrape() {
       for (const m of parse(fs.readFileSync(profile, "utf8"))) {
         const q = new URLSearchParams({ query: m.query });
         if (m.instant) q.set("time", String(end));
-        else q.set("start", String(start)), q.set("end", String(end)), q.set("step", String(step));
+        else {
+          q.set("start", String(start));
+          q.set("end", String(end));
+          q.set("step", String(step));
+        }
         const res = await fetch(`${ep.endpoint}/api/v1/${m.instant ? "query" : "query_range"}?${q}`, {
           headers: ep.token ? { authorization: `Bearer ${ep.token}` } : {},
         });
