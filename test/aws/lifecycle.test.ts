@@ -20,7 +20,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
-import { MOTO_CREDENTIALS, MOTO_REGION, useMoto } from "../helpers/moto.ts";
+import { MOTO_CREDENTIALS, MOTO_REGION, startProxy, useMoto } from "../helpers/moto.ts";
 import { ROOT } from "../helpers/tools.ts";
 
 process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
@@ -292,5 +292,46 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     );
     const down = ctxFor(m.endpoint);
     assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+  });
+
+  it("metal workers still pending (EC2 reports pending for the first answers, through a loopback proxy: moto starts instances running): up waits for them before planning, then attaches", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    await cluster(m.ec2());
+    let pendingAnswers = 2;
+    const proxy = await startProxy(m.endpoint, {
+      rewrite: (body, req) => {
+        if (req.action !== "DescribeInstances" || pendingAnswers <= 0) return body;
+        pendingAnswers--;
+        // How EC2 reports an instance that is still starting: state code 0, name pending.
+        return body.replace(
+          /<code>16<\/code>(\s*)<name>running<\/name>/g,
+          "<code>0</code>$1<name>pending</name>",
+        );
+      },
+    });
+    try {
+      const ctx = bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: proxy.endpoint } });
+      const code = await main(
+        ["aws", "network", "up", "--cluster", INFRA, "--attach-with", "ec2", "-o", "json"],
+        ctx,
+      );
+      assert.equal(code, 0, ctx.err());
+      assert.match(
+        ctx.err(),
+        /waiting for i-\w+(, i-\w+)* to leave pending \(ENIs attach only to running instances\)/,
+      );
+      assert.equal(pendingAnswers, 0, "llw asked again until the workers ran");
+      const out = JSON.parse(ctx.out());
+      assert.deepEqual(
+        out.interfaces.map((i: { state: string }) => i.state),
+        ["attached", "attached"],
+      );
+      const down = bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: proxy.endpoint } });
+      assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+    } finally {
+      await proxy.close();
+    }
   });
 });
