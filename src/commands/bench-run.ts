@@ -12,6 +12,7 @@ import { join, relative, resolve } from "node:path";
 import { stringify } from "yaml";
 import { findExecutable, KUBE_BURNER_EXIT, runStreaming } from "../bench/kube-burner.ts";
 import { type ClusterMetadata, collectClusterMetadata, gitRevision, runId } from "../bench/metadata.ts";
+import { prepareJobNamespaces } from "../bench/namespaces.ts";
 import { findPrometheus, metricsForRun, refuseTokenInSets } from "../bench/prometheus.ts";
 import { neededFiles } from "../bench/run-files.ts";
 import { findWorkload, parseSets, resolveVariables } from "../bench/workloads.ts";
@@ -140,6 +141,7 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
     if (opts.kubeconfig) env.KUBECONFIG = resolve(ctx.cwd, opts.kubeconfig);
     const args = ["init", "-c", join(copy, files[0]!.rel), "--uuid", uuid];
     if (opts.context) args.push("--kube-context", opts.context);
+    await prepareJobNamespaces(opts, ctx, workload, vars, uuid);
     const metadata: Record<string, unknown> = {
       kind: "kube-burner",
       status: "incomplete",
