@@ -324,6 +324,13 @@ export async function benchSamples(): Promise<Map<string, string>> {
     apiP99: { POST: 0.42, GET: 0.06 },
     notExported: ["node_softnet_processed_total"],
   });
+  // The workloads' namespaces already exist from an earlier run, with their default
+  // ServiceAccount: otherwise whether `bench run` waits for it depends on the simulator's timing.
+  for (const ns of ["llw-baseline-pod", "llw-tuned-pod"])
+    sim.api.seed(
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: ns } },
+    );
   let prom = await startFakePrometheus(SAMPLE_TOKEN, scenario([0, 24, 48, 72], 0.38, false));
   addMonitoring(sim, { host: prom.url.replace("http://", ""), token: SAMPLE_TOKEN });
   let t = Date.parse("2026-11-27T10:00:00Z");

@@ -115,7 +115,9 @@ export function seriesFromJitter(j: JitterResult): Series[] {
     resolution: 1,
     reported: s.reported,
     notes:
-      s.overflow > 0 ? [`${plural(s.overflow, "sample")} at or beyond ${s.overflowFrom} us (the histogram's end)`] : [],
+      s.overflow > 0
+        ? [`${plural(s.overflow, "sample")} at or beyond ${s.overflowFrom} us (the histogram's end)`]
+        : [],
   }));
   if (j.series.length > 1) out.unshift(allCpus(j));
   return out;
