@@ -10,15 +10,18 @@ import { randomUUID } from "node:crypto";
 import { readFile, rm, stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { stringify } from "yaml";
+import { checkWorkloadFits } from "../bench/fit-check.ts";
 import { findExecutable, KUBE_BURNER_EXIT, runStreaming } from "../bench/kube-burner.ts";
 import { type ClusterMetadata, collectClusterMetadata, gitRevision, runId } from "../bench/metadata.ts";
 import { prepareJobNamespaces } from "../bench/namespaces.ts";
 import { findPrometheus, metricsForRun, refuseTokenInSets } from "../bench/prometheus.ts";
 import { neededFiles } from "../bench/run-files.ts";
 import { findWorkload, parseSets, resolveVariables } from "../bench/workloads.ts";
+import type { Kube } from "../cluster/kube.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, EnvironmentError, UserError } from "../lib/errors.ts";
 import { checkOutputDir, ensureDir, writeFileAtomic } from "../lib/files.ts";
+import { checkLabel } from "../lib/k8s-names.ts";
 import { onInterrupt } from "../lib/signals.ts";
 
 export interface BenchRunOptions {
@@ -44,11 +47,23 @@ export async function benchmarksDir(cwd: string): Promise<string> {
   return resolve(import.meta.dirname, "..", "..", "benchmarks");
 }
 
-async function clusterMetadata(opts: BenchRunOptions, ctx: Context): Promise<ClusterMetadata> {
-  if (opts.metadata === false) return { error: "not collected (--no-metadata)" };
+async function connect(opts: BenchRunOptions, ctx: Context): Promise<{ kube?: Kube; error?: string }> {
   try {
     const { Kube } = await import("../cluster/kube.ts");
-    const kube = Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd);
+    return { kube: Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd) };
+  } catch (e) {
+    return { error: (e as Error).message.split("\n")[0] };
+  }
+}
+
+async function clusterMetadata(
+  opts: BenchRunOptions,
+  kube: Kube | undefined,
+  error?: string,
+): Promise<ClusterMetadata> {
+  if (opts.metadata === false) return { error: "not collected (--no-metadata)" };
+  if (!kube) return { error: error ?? "no cluster" };
+  try {
     return await collectClusterMetadata(kube);
   } catch (e) {
     return { error: (e as Error).message };
@@ -95,12 +110,18 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
     shown: opts.results ?? "results",
   });
   const files = await neededFiles(workload);
-  const cluster = await clusterMetadata(opts, ctx);
-  const { Kube } = await import("../cluster/kube.ts");
+  if (sets.NODE_SELECTOR !== undefined) checkLabel(sets.NODE_SELECTOR, undefined, "--set NODE_SELECTOR");
+  const conn = await connect(opts, ctx);
+  await checkWorkloadFits(workload, sets, conn.kube, ctx);
+  const cluster = await clusterMetadata(opts, conn.kube, conn.error);
+  // Module 5.3: OpenShift's Prometheus for the workshop's metrics profile (src/bench/prometheus.ts).
   const prometheus = await findPrometheus(
     opts,
     ctx.env,
-    () => Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd),
+    () => {
+      if (!conn.kube) throw new Error(conn.error ?? "no cluster");
+      return conn.kube;
+    },
     Math.min(86_400, 3600 * ((opts.repeat ?? 1) + 1)),
   );
   ctx.stderr.write(
