@@ -114,9 +114,7 @@ describe("lab guides: sources", () => {
     // The root Application in Git holds placeholders that `llw install --repo --revision` replaces:
     // every install the guides show passes the guide's repository and revision.
     assert.match(root.spec.source.repoURL, /set-by-llw-install/);
-    const installs = allPages
-      .flatMap((p) => p.lines)
-      .filter((l) => /^llw install\b/.test(l.trim()));
+    const installs = allPages.flatMap((p) => p.lines).filter((l) => /^llw install\b/.test(l.trim()));
     assert.ok(installs.length > 0, "no llw install in the guides");
     for (const l of installs) assert.match(l, /--repo \{git-repo-url\} --revision \{git-revision\}/, l);
   });
