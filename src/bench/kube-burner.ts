@@ -1,5 +1,5 @@
 /** Finding and running the kube-burner executable. */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { access, constants } from "node:fs/promises";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 
@@ -56,10 +56,17 @@ export interface ProcessResult {
 export function runStreaming(
   cmd: string,
   args: string[],
-  opts: { cwd: string; env: NodeJS.ProcessEnv; onLine?: (line: string) => void },
+  opts: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    onLine?: (line: string) => void;
+    /** The started process, e.g. to stop it when llw is interrupted. */
+    onSpawn?: (child: ChildProcess) => void;
+  },
 ): Promise<ProcessResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+    opts.onSpawn?.(child);
     let output = "";
     let pending = "";
     const feed = (chunk: Buffer) => {

@@ -189,36 +189,3 @@ export function crdServes(crd: KubeObject, w: CrdWait): { matches: boolean; esta
   );
   return { matches, established };
 }
-
-/** `git@github.com:o/r.git` -> `https://github.com/o/r.git`: Argo CD reads public repos over HTTPS without credentials. */
-export function httpsRepoUrl(remote: string): string {
-  const scp = remote.match(/^[\w.-]+@([^:]+):(.+)$/);
-  if (scp) return `https://${scp[1]}/${scp[2]}`;
-  const ssh = remote.match(/^ssh:\/\/[\w.-]+@([^/:]+)(?::\d+)?\/(.+)$/);
-  if (ssh) return `https://${ssh[1]}/${ssh[2]}`;
-  return remote;
-}
-
-/** One entry of an Argo CD Application's `spec.source.kustomize.patches`. */
-export interface KustomizePatch {
-  target: { group?: string; version?: string; kind?: string; name?: string; namespace?: string };
-  patch: string;
-}
-
-/**
- * The patch the app of apps' root carries so that every child Application syncs from the same
- * repository and revision as the root: the children in gitops/bootstrap name the upstream
- * repository, and without this a fork's root would deploy upstream's children. `add` sets the
- * field whether or not the child already has one, so applying it is idempotent.
- */
-export function childSourcePatch(repo: string, revision: string): KustomizePatch {
-  const ops = [
-    { op: "add", path: "/spec/source/repoURL", value: repo },
-    { op: "add", path: "/spec/source/targetRevision", value: revision },
-  ];
-  return {
-    target: { group: "argoproj.io", kind: "Application" },
-    // JSON is YAML: kustomize reads this as a JSON 6902 patch, and any URL or branch is quoted safely.
-    patch: JSON.stringify(ops, null, 2),
-  };
-}

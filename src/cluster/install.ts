@@ -3,8 +3,11 @@
  * reasons when they fail or wait for approval), wait for CRDs, follow Argo CD Applications.
  * Each step has its own timeout; everything re-runs safely (unchanged objects are not written).
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { stringify } from "yaml";
+import type { KustomizePatch } from "./app-of-apps.ts";
 import type { Clock } from "./clock.ts";
 import { type CrdWait, crdServes, type OperatorWait, planDirectInstall, syncWave } from "./install-plan.ts";
 import type { Kube, KubeObject } from "./kube.ts";
@@ -186,16 +189,57 @@ function includeMatcher(include: string | undefined): (f: string) => boolean {
   return (f) => res.some((re) => re.test(f));
 }
 
+/** Patches the root Application adds to the app-of-apps kustomization. */
+export interface AppOfAppsRender {
+  patches: KustomizePatch[];
+}
+
 /**
- * Reads the tree as Argo CD would: the app-of-apps directory's Applications, each source path
- * built locally, grouped by sync wave. A directory holding no Application is one wave by itself.
+ * Builds the app-of-apps directory with the root's patches, as Argo CD does (it appends them to
+ * the kustomization and builds): here a throw-away kustomization outside the checkout refers to
+ * the directory by a relative path (kustomize refuses absolute ones), so the checkout is never
+ * written to.
+ */
+async function buildAppOfApps(
+  root: string,
+  appsDir: string,
+  render: AppOfAppsRender,
+  env: NodeJS.ProcessEnv,
+): Promise<LoadedObject[]> {
+  const dir = mkdtempSync(join(tmpdir(), "llw-app-of-apps-"));
+  try {
+    const abs = resolve(root, appsDir);
+    writeFileSync(
+      join(dir, "kustomization.yaml"),
+      stringify({
+        apiVersion: "kustomize.config.k8s.io/v1beta1",
+        kind: "Kustomization",
+        resources: [relative(dir, abs)],
+        patches: render.patches,
+      }),
+    );
+    const objs = await loadManifests([dir], root, env);
+    return objs.map((o) => ({ ...o, source: appsDir }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Reads the tree as Argo CD would: the app-of-apps directory's Applications (built with the
+ * root's patches when given), each source path built locally, grouped by sync
+ * wave. A directory holding no Application is one wave by itself.
  */
 export async function loadTreeByWave(
   root: string,
   appsDir: string,
   env: NodeJS.ProcessEnv,
+  render?: AppOfAppsRender,
 ): Promise<WaveSource[]> {
-  const top = await loadManifests([appsDir], root, env);
+  const top =
+    render && render.patches.length > 0
+      ? await buildAppOfApps(root, appsDir, render, env)
+      : await loadManifests([appsDir], root, env);
   const apps = top.filter(
     (l) => l.object.kind === "Application" && l.object.apiVersion.startsWith("argoproj.io/"),
   );

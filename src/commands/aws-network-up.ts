@@ -1,7 +1,11 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { generatedBy, staleAttachments } from "../aws/data-network/attachments.ts";
 import { makeIo, type NetworkReport } from "../aws/data-network/shell.ts";
 import { networkUp, type UpOptions } from "../aws/data-network/up.ts";
 import type { Context } from "../lib/context.ts";
 import { emit, renderTable } from "../lib/output.ts";
+import { DEFAULT_OUT_DIR } from "./sriov/generate.ts";
 
 export function renderReport(ctx: Context, r: NetworkReport): string {
   const subnets = r.subnets.map((s) => `${s.subnetId} (${s.zone}, ${s.cidr})`).join(", ");
@@ -24,9 +28,32 @@ export function renderReport(ctx: Context, r: NetworkReport): string {
   );
 }
 
+/** The generated SR-IOV attachments in this checkout that name an instance the data network no longer uses. */
+async function warnStaleAttachments(ctx: Context, liveInstances: Set<string>): Promise<void> {
+  const dir = resolve(ctx.cwd, DEFAULT_OUT_DIR);
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith(".yaml"));
+  } catch {
+    return;
+  }
+  const files = await Promise.all(
+    names.map(async (n) => ({ file: join(DEFAULT_OUT_DIR, n), text: await readFile(join(dir, n), "utf8") })),
+  );
+  const stale = staleAttachments(files, liveInstances);
+  if (stale.length === 0) return;
+  const how =
+    generatedBy(files.find((f) => f.file.endsWith("kustomization.yaml"))?.text) ?? "llw sriov generate";
+  ctx.stderr.write(
+    `${ctx.colors.yellow("warning:")} ${stale.map((s) => `${s.file} names ${s.instanceId}`).join("; ")}, ` +
+      `which no longer carries the data network: regenerate the attachments (${how}) and apply them\n`,
+  );
+}
+
 export async function run(opts: UpOptions & { output?: string }, ctx: Context): Promise<number> {
   const io = makeIo(opts, ctx);
   const result = await networkUp(opts, ctx, io);
+  await warnStaleAttachments(ctx, new Set(result.report.interfaces.map((i) => i.instanceId)));
   if (result.recreated.length > 0)
     ctx.stderr.write(
       `recreated the data ENIs of the workers whose ENIs were missing (${result.recreated.join(", ")})\n`,

@@ -1,12 +1,23 @@
+/**
+ * `llw bench run`: kube-burner runs stored under results/<label>/<run>/ with what they need to
+ * be reproduced (the workload's config, its templates and profiles, the variables) and nothing
+ * else. metadata.json says "status": "incomplete" from the start and is rewritten with
+ * "complete" and kube-burner's exit code when it finished; an interrupted run (Ctrl-C, SIGTERM)
+ * stays "incomplete", and `bench compare` leaves it out.
+ */
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { cp, rm, stat } from "node:fs/promises";
+import { readFile, rm, stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
+import { stringify } from "yaml";
 import { findExecutable, KUBE_BURNER_EXIT, runStreaming } from "../bench/kube-burner.ts";
 import { type ClusterMetadata, collectClusterMetadata, gitRevision, runId } from "../bench/metadata.ts";
+import { neededFiles } from "../bench/run-files.ts";
 import { findWorkload, parseSets, resolveVariables } from "../bench/workloads.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, EnvironmentError, UserError } from "../lib/errors.ts";
-import { ensureDir, writeFileAtomic } from "../lib/files.ts";
+import { checkOutputDir, ensureDir, writeFileAtomic } from "../lib/files.ts";
+import { onInterrupt } from "../lib/signals.ts";
 
 export interface BenchRunOptions {
   workload: string;
@@ -72,7 +83,11 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
       where: "--label",
       next: "use letters, digits, dot, dash, underscore",
     });
-  const resultsDir = resolve(ctx.cwd, opts.results ?? "results");
+  const resultsDir = await checkOutputDir(resolve(ctx.cwd, opts.results ?? "results"), {
+    flag: "--results",
+    shown: opts.results ?? "results",
+  });
+  const files = await neededFiles(workload);
   const cluster = await clusterMetadata(opts, ctx);
   const git = gitRevision(workload.dir);
   const repeat = opts.repeat ?? 1;
@@ -89,45 +104,63 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
       });
     }
     await ensureDir(dir, { flag: "--results" });
-    // A copy of the workload as it was run, so the result stays reproducible after edits.
-    await cp(workload.dir, join(dir, "workload"), { recursive: true });
     const vars = { ...resolveVariables(workload, sets), METRICS_DIR: join(dir, `collected-metrics-${uuid}`) };
+    // What the run needs, as it was run: the config, its templates and profiles, the variables.
+    const copy = join(dir, "workload");
+    for (const f of files) await writeFileAtomic(join(copy, f.rel), await readFile(f.source));
+    await writeFileAtomic(
+      join(copy, "variables.yml"),
+      `# The variables of this run; kube-burner read them from its environment.\n${stringify(vars)}`,
+    );
     const env: NodeJS.ProcessEnv = { ...ctx.env, ...vars };
     if (opts.kubeconfig) env.KUBECONFIG = resolve(ctx.cwd, opts.kubeconfig);
-    const args = [
-      "init",
-      "-c",
-      join(dir, "workload", relative(workload.dir, workload.config)),
-      "--uuid",
-      uuid,
-    ];
+    const args = ["init", "-c", join(copy, files[0]!.rel), "--uuid", uuid];
     if (opts.context) args.push("--kube-context", opts.context);
-    ctx.stderr.write(`${ctx.colors.bold(`[${label} ${k}/${repeat}]`)} kube-burner ${args.join(" ")}\n`);
-    const startedAt = ctx.now().toISOString();
-    const r = await runStreaming(exe, args, {
-      cwd: join(dir, "workload"),
-      env,
-      onLine: (l) => ctx.stderr.write(`  ${l}\n`),
-    });
-    await writeFileAtomic(join(dir, "kube-burner.log"), r.output);
-    const exit = KUBE_BURNER_EXIT[r.code];
-    const metadata = {
+    const metadata: Record<string, unknown> = {
       kind: "kube-burner",
+      status: "incomplete",
       label,
       run: id,
       uuid,
       workload: workload.name,
       variables: vars,
       kubeBurner: { path: exe, version: kubeBurnerVersion },
-      startedAt,
-      finishedAt: ctx.now().toISOString(),
-      exitCode: r.code,
-      exitMeaning: r.code === 0 ? "ok" : (exit?.meaning ?? "kube-burner failed"),
+      startedAt: ctx.now().toISOString(),
       gitRevision: git,
       clusterVersion: cluster.clusterVersion,
       cluster,
     };
-    await writeFileAtomic(join(dir, "metadata.json"), `${JSON.stringify(metadata, null, 2)}\n`);
+    const writeMetadata = () =>
+      writeFileAtomic(join(dir, "metadata.json"), `${JSON.stringify(metadata, null, 2)}\n`);
+    // Written before kube-burner starts: if llw is stopped, the run stays marked incomplete.
+    await writeMetadata();
+    ctx.stderr.write(`${ctx.colors.bold(`[${label} ${k}/${repeat}]`)} kube-burner ${args.join(" ")}\n`);
+    let child: ChildProcess | undefined;
+    const stopChild = onInterrupt(() => {
+      child?.kill("SIGTERM");
+    });
+    let r: Awaited<ReturnType<typeof runStreaming>>;
+    try {
+      r = await runStreaming(exe, args, {
+        cwd: copy,
+        env,
+        onLine: (l) => ctx.stderr.write(`  ${l}\n`),
+        onSpawn: (c) => {
+          child = c;
+        },
+      });
+    } finally {
+      stopChild();
+    }
+    await writeFileAtomic(join(dir, "kube-burner.log"), r.output);
+    const exit = KUBE_BURNER_EXIT[r.code];
+    Object.assign(metadata, {
+      status: "complete",
+      finishedAt: ctx.now().toISOString(),
+      exitCode: r.code,
+      exitMeaning: r.code === 0 ? "ok" : (exit?.meaning ?? "kube-burner failed"),
+    });
+    await writeMetadata();
     const hasMetrics = await stat(vars.METRICS_DIR).then(
       () => true,
       () => false,

@@ -520,9 +520,20 @@ export const COMMANDS: CommandSpec[] = [
     path: ["install"],
     summary: "Install the workshop's operators and configuration on a cluster, through GitOps or directly",
     description:
-      "GitOps mode (default): installs the OpenShift GitOps operator, waits for its CSV, creates the app-of-apps " +
-      "Application for --repo/--revision (defaults: this checkout's git remote and branch) and follows every " +
-      "Application until Synced and Healthy. --direct: builds the GitOps tree locally with kustomize and applies it " +
+      "What it deploys: by default the workshop without its tuning (the SR-IOV and Virtualization operators, their " +
+      "instances with the HyperConverged's default runtime class unset, the SR-IOV networks), so that Module 2 can " +
+      "measure the untuned node and then apply the tuning as one rollout with llw tune apply. --with-tuning adds the " +
+      "tuning layer at once (for instructors): the MachineConfigPool and PerformanceProfile of the instance type, the " +
+      "HyperConverged default runtime class performance-<profile> and the tuned workloads (VMs) sized for that type. " +
+      "The instance type is --instance-type or the metal workers' node.kubernetes.io/instance-type label; with " +
+      "--with-tuning, no metal worker or several types is an error. " +
+      "GitOps mode (default): installs the OpenShift GitOps operator, waits for its CSV and for the operator's own " +
+      "Argo CD instance (then adds the workshop's health checks to it), applies the AppProject low-latency-workshop " +
+      "(this repository only, the workshop's namespaces and kinds) and the app-of-apps Application, and follows every " +
+      "Application until Synced and Healthy. The repository is --repo or this checkout's origin remote, with any " +
+      "credentials removed (give Argo CD a repository Secret instead); the revision is pinned: a commit or tag " +
+      "(--revision; default this checkout's HEAD commit; a branch name is resolved to its commit), never a moving " +
+      "branch unless --follow-branch. --direct: builds the same app of apps locally with kustomize and applies it " +
       "with server-side apply in dependency order: operators, then (once each CSV Succeeded and its CRDs are " +
       "Established) their custom resources, then the node tuning as one MachineConfigPool rollout. Re-running resumes; " +
       "running twice changes nothing the second time.",
@@ -530,17 +541,33 @@ export const COMMANDS: CommandSpec[] = [
       ...KUBE_OPTIONS,
       { flags: "--direct", description: "apply the tree with server-side apply instead of through Argo CD" },
       {
+        flags: "--with-tuning",
+        description:
+          "also deploy the tuning (PerformanceProfile, HyperConverged runtime class, tuned VMs) for the instance type",
+      },
+      {
+        flags: "--instance-type <type>",
+        description:
+          "EC2 metal type of the tuned workers (default: the metal workers' node.kubernetes.io/instance-type)",
+      },
+      {
         flags: "--repo <url>",
-        description: "Git repository Argo CD syncs (default: the `origin` remote of this checkout)",
+        description: "Git repository Argo CD syncs (default: the `origin` remote; credentials are removed)",
       },
       {
         flags: "--revision <rev>",
-        description: "branch, tag or commit Argo CD syncs (default: the current branch)",
+        description:
+          "commit or tag Argo CD syncs; a branch is pinned to its current commit (default: this checkout's HEAD)",
+      },
+      {
+        flags: "--follow-branch",
+        description:
+          "let Argo CD follow --revision as a branch instead of pinning it (whoever can push to it controls the cluster)",
       },
       {
         flags: "--path <dir>",
-        description: "app-of-apps directory in the tree",
-        default: "gitops/bootstrap",
+        description:
+          "app-of-apps directory in the tree (default: gitops/bootstrap, with --with-tuning gitops/bootstrap-with-tuning)",
       },
       {
         flags: "--approve",
@@ -560,10 +587,14 @@ export const COMMANDS: CommandSpec[] = [
       { flags: "--dry-run", description: "print the steps without changing the cluster" },
     ],
     examples: [
-      { cmd: "llw install", what: "GitOps install of this checkout's remote and branch" },
+      { cmd: "llw install", what: "GitOps install, without the tuning, of this checkout's HEAD commit" },
       {
-        cmd: "llw install --repo https://github.com/me/low-latency-workshop.git --revision my-branch",
-        what: "GitOps install of a fork",
+        cmd: "llw install --repo https://github.com/me/low-latency-workshop.git --revision v1.2",
+        what: "GitOps install of a fork at a tag",
+      },
+      {
+        cmd: "llw install --with-tuning --instance-type m5zn.metal",
+        what: "everything at once, tuning included, for m5zn.metal workers",
       },
       { cmd: "llw install --direct --context admin", what: "install without Argo CD, on another context" },
     ],
@@ -675,8 +706,10 @@ export const COMMANDS: CommandSpec[] = [
     summary: "Run a kube-burner workload from benchmarks/ and store the results under results/<label>/<run>/",
     description:
       "Runs kube-burner (from PATH, or --kube-burner) with a fresh UUID per run, streams its progress, and stores " +
-      "its metrics with metadata (cluster version, profile, nodes, kube-burner version, variables, git revision). " +
-      "kube-burner exit codes: 2 timeout, 3 alert, 4 latency threshold exceeded.",
+      "its metrics with metadata (cluster version, profile, nodes, kube-burner version, variables, git revision) and " +
+      "exactly what the run needed (the config, the templates and profiles it names, the variables). metadata.json " +
+      'says "status": "incomplete" until kube-burner finished: a run stopped by Ctrl-C or SIGTERM stays incomplete and ' +
+      "is left out of comparisons. kube-burner exit codes: 2 timeout, 3 alert, 4 latency threshold exceeded.",
     args: [
       {
         name: "workload",

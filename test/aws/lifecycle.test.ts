@@ -5,6 +5,8 @@
  * attaches; what moto's stack update does differently from CloudFormation is said where it matters.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
   CreateSubnetCommand,
@@ -18,7 +20,8 @@ import {
 } from "@aws-sdk/client-ec2";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
-import { MOTO_CREDENTIALS, MOTO_REGION, useMoto } from "../helpers/moto.ts";
+import { MOTO_CREDENTIALS, MOTO_REGION, startProxy, useMoto } from "../helpers/moto.ts";
+import { ROOT } from "../helpers/tools.ts";
 
 process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
 process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
@@ -49,8 +52,8 @@ async function cluster(ec2: EC2Client) {
   return { vpc, a, b, metalA: await run(a.SubnetId!), metalB: await run(b.SubnetId!), run };
 }
 
-const ctxFor = (endpoint: string) =>
-  bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: endpoint } });
+const ctxFor = (endpoint: string, cwd?: string) =>
+  bufferContext({ ...(cwd && { cwd }), env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: endpoint } });
 
 interface Iface {
   networkInterfaceId: string;
@@ -61,8 +64,8 @@ interface Iface {
   attachment: string;
 }
 
-async function up(endpoint: string, extra: string[] = []) {
-  const ctx = ctxFor(endpoint);
+async function up(endpoint: string, extra: string[] = [], cwd?: string) {
+  const ctx = ctxFor(endpoint, cwd);
   const code = await main(
     ["aws", "network", "up", "--cluster", INFRA, "--attach-with", "ec2", "-o", "json", ...extra],
     ctx,
@@ -216,6 +219,14 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     const old = (first.out.interfaces as (Iface & { macAddress: string; privateIpAddress: string })[]).find(
       (i) => i.instanceId === c.metalB.InstanceId,
     )!;
+    // The 4.19-4.21 attachments generated before the replacement name the old instance.
+    const repo = mkdtempSync(join(ROOT, "test-artifacts", "lifecycle-"));
+    const gen = ctxFor(m.endpoint, repo);
+    assert.equal(
+      await main(["sriov", "generate", "--infra-id", INFRA, "--ocp-version", "4.20", "--no-cluster"], gen),
+      0,
+      gen.err(),
+    );
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [c.metalB.InstanceId!] }));
     const status = ctxFor(m.endpoint);
     assert.equal(await main(["aws", "network", "status", "--cluster", INFRA, "-o", "json"], status), 0);
@@ -227,8 +238,19 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     assert.match(status.err(), /the instance of a metal worker is gone/);
 
     const replacement = await c.run(c.b.SubnetId!);
-    const again = await up(m.endpoint);
+    const again = await up(m.endpoint, [], repo);
     assert.equal(again.code, 0, again.ctx.err());
+    assert.match(
+      again.ctx.err(),
+      new RegExp(
+        `warning: gitops/overlays/aws/sriov/network-attachment-definition-[^ ]+ names ${c.metalB.InstanceId}[^\\n]*regenerate the attachments \\(llw sriov generate --ocp-version 4\\.20 --infra-id ${INFRA}`,
+      ),
+    );
+    assert.doesNotMatch(
+      again.ctx.err(),
+      new RegExp(`names ${c.metalA.InstanceId}`),
+      "A's attachment is still right",
+    );
     const now = (
       again.out.interfaces as (Iface & { macAddress: string; privateIpAddress: string; state: string })[]
     ).find((i) => i.instanceId === replacement.InstanceId)!;
@@ -270,5 +292,46 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     );
     const down = ctxFor(m.endpoint);
     assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+  });
+
+  it("metal workers still pending (EC2 reports pending for the first answers, through a loopback proxy: moto starts instances running): up waits for them before planning, then attaches", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    await cluster(m.ec2());
+    let pendingAnswers = 2;
+    const proxy = await startProxy(m.endpoint, {
+      rewrite: (body, req) => {
+        if (req.action !== "DescribeInstances" || pendingAnswers <= 0) return body;
+        pendingAnswers--;
+        // How EC2 reports an instance that is still starting: state code 0, name pending.
+        return body.replace(
+          /<code>16<\/code>(\s*)<name>running<\/name>/g,
+          "<code>0</code>$1<name>pending</name>",
+        );
+      },
+    });
+    try {
+      const ctx = bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: proxy.endpoint } });
+      const code = await main(
+        ["aws", "network", "up", "--cluster", INFRA, "--attach-with", "ec2", "-o", "json"],
+        ctx,
+      );
+      assert.equal(code, 0, ctx.err());
+      assert.match(
+        ctx.err(),
+        /waiting for i-\w+(, i-\w+)* to leave pending \(ENIs attach only to running instances\)/,
+      );
+      assert.equal(pendingAnswers, 0, "llw asked again until the workers ran");
+      const out = JSON.parse(ctx.out());
+      assert.deepEqual(
+        out.interfaces.map((i: { state: string }) => i.state),
+        ["attached", "attached"],
+      );
+      const down = bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: proxy.endpoint } });
+      assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+    } finally {
+      await proxy.close();
+    }
   });
 });

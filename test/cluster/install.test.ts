@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { stringify } from "yaml";
@@ -9,9 +9,12 @@ import { bufferContext } from "../../src/lib/context.ts";
 import {
   ARGO_RESOURCES,
   CNV_RESOURCES,
+  enforceNamespaceLifecycle,
   SRIOV_RESOURCES,
   simulateArgo,
+  simulateGitopsOperator,
   simulateMco,
+  simulateNtoRuntimeClass,
   simulateOlm,
 } from "../helpers/fake-openshift.ts";
 import { ROOT, requireTool, toolPath } from "../helpers/tools.ts";
@@ -21,6 +24,8 @@ const OLM = "operators.coreos.com/v1alpha1";
 const FAST = ["--interval", "0s", "--settle", "0s"];
 const CHILDREN = ["operator-sriov-network-operator", "instance-sriov-network-operator", "tuning"];
 const GITOPS_CSV = "openshift-gitops-operator.v1.18.1";
+const SHA = "0123456789abcdef0123456789abcdef01234567";
+const TOKEN = "ghp_abcDEF1234567890abcdef1234567890ABCD";
 
 describe("fake API server: llw install (GitOps mode)", () => {
   let w: World;
@@ -48,7 +53,7 @@ describe("fake API server: llw install (GitOps mode)", () => {
       "--repo",
       "https://github.com/me/low-latency-workshop.git",
       "--revision",
-      "lab-1",
+      SHA,
       ...FAST,
     );
     assert.equal(r.code, 0, r.err);
@@ -67,7 +72,7 @@ describe("fake API server: llw install (GitOps mode)", () => {
     )!;
     assert.deepEqual(root.spec.source, {
       repoURL: "https://github.com/me/low-latency-workshop.git",
-      targetRevision: "lab-1",
+      targetRevision: SHA,
       path: "gitops/bootstrap",
       kustomize: {
         patches: [
@@ -81,7 +86,7 @@ describe("fake API server: llw install (GitOps mode)", () => {
     // The children follow the root: the patch sets their repository and revision to the fork's.
     assert.deepEqual(JSON.parse(root.spec.source.kustomize.patches[0].patch), [
       { op: "add", path: "/spec/source/repoURL", value: "https://github.com/me/low-latency-workshop.git" },
-      { op: "add", path: "/spec/source/targetRevision", value: "lab-1" },
+      { op: "add", path: "/spec/source/targetRevision", value: SHA },
     ]);
     const sub = w.api.get(OLM, "Subscription", "openshift-gitops-operator", "openshift-gitops-operator")!;
     assert.equal(sub.spec.channel, "latest");
@@ -95,7 +100,7 @@ describe("fake API server: llw install (GitOps mode)", () => {
   it("running twice changes nothing the second time", async () => {
     gitopsOlm();
     simulateArgo(w.api, CHILDREN);
-    const args = ["install", "--repo", "https://github.com/me/llw.git", "--revision", "main", ...FAST];
+    const args = ["install", "--repo", "https://github.com/me/llw.git", "--revision", SHA, ...FAST];
     assert.equal((await w.llw(...args)).code, 0);
     const writes = w.api.requests.filter((q) => q.method !== "GET").length;
     const r = await w.llw(...args);
@@ -108,13 +113,11 @@ describe("fake API server: llw install (GitOps mode)", () => {
     );
   });
 
-  it("defaults --repo and --revision from the checkout's origin remote and branch (SSH remote read over HTTPS)", async () => {
+  it("defaults --repo to the origin remote (SSH read over HTTPS) and pins the revision to the checkout's HEAD commit", async () => {
     gitopsOlm();
     simulateArgo(w.api, CHILDREN);
     mkdirSync(join(w.dir, "gitops"));
-    const git = (...a: string[]) => execFileSync("git", a, { cwd: w.dir, stdio: "ignore" });
-    git("init", "-q", "-b", "workshop-42");
-    git("remote", "add", "origin", "git@github.com:someone/low-latency-workshop.git");
+    const head = gitCheckout(w.dir, "git@github.com:someone/low-latency-workshop.git");
     const r = await w.llw("install", ...FAST);
     assert.equal(r.code, 0, r.err);
     const root = w.api.get(
@@ -124,12 +127,57 @@ describe("fake API server: llw install (GitOps mode)", () => {
       "openshift-gitops",
     )!;
     assert.equal(root.spec.source.repoURL, "https://github.com/someone/low-latency-workshop.git");
-    assert.equal(root.spec.source.targetRevision, "workshop-42");
+    assert.equal(root.spec.source.targetRevision, head, "a commit, not the branch workshop-42");
     assert.deepEqual(
       JSON.parse(root.spec.source.kustomize.patches[0].patch).map((op: { value: string }) => op.value),
-      ["https://github.com/someone/low-latency-workshop.git", "workshop-42"],
+      ["https://github.com/someone/low-latency-workshop.git", head],
       "the children follow the defaulted repository and revision too",
     );
+    assert.match(
+      r.err,
+      new RegExp(`app of apps: https://github.com/someone/low-latency-workshop.git @ commit ${head}`),
+    );
+    assert.match(r.err, /not on any branch of the remote yet: push it/);
+  });
+
+  it("a branch name is pinned to the commit its remote-tracking branch names; --follow-branch follows it, with a warning", async () => {
+    gitopsOlm();
+    simulateArgo(w.api, CHILDREN);
+    mkdirSync(join(w.dir, "gitops"));
+    const head = gitCheckout(w.dir, "https://github.com/someone/low-latency-workshop.git");
+    execFileSync("git", ["update-ref", "refs/remotes/origin/lab-1", head], { cwd: w.dir });
+    const r = await w.llw("install", "--revision", "lab-1", "--dry-run");
+    assert.equal(r.code, 0, r.err);
+    assert.match(
+      r.out,
+      new RegExp(`source: https://github.com/someone/low-latency-workshop.git @ commit ${head} \\(lab-1 now`),
+    );
+    const unknown = await w.llw("install", "--revision", "nowhere", "--dry-run");
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /cannot pin revision "nowhere"/);
+    const follow = await w.llw("install", "--revision", "nowhere", "--follow-branch", "--dry-run");
+    assert.equal(follow.code, 0, follow.err);
+    assert.match(follow.out, /@ branch nowhere, followed/);
+    assert.match(follow.err, /whoever can push to it changes this cluster/);
+  });
+
+  it("a token in the origin URL reaches neither the terminal nor the cluster; the warning names the remedy", async () => {
+    gitopsOlm();
+    simulateArgo(w.api, CHILDREN);
+    mkdirSync(join(w.dir, "gitops"));
+    gitCheckout(w.dir, `https://x-access-token:${TOKEN}@github.com/someone/low-latency-workshop.git`);
+    const dry = await w.llw("install", "--dry-run");
+    assert.equal(dry.code, 0, dry.err);
+    assert.doesNotMatch(dry.out + dry.err, new RegExp(TOKEN));
+    assert.match(dry.out, /source: https:\/\/github\.com\/someone\/low-latency-workshop\.git @/);
+    assert.match(dry.err, /carries credentials \(user name, password or token\); llw removed them/);
+    assert.match(dry.err, /argocd\.argoproj\.io\/secret-type=repository/);
+    const r = await w.llw("install", ...FAST);
+    assert.equal(r.code, 0, r.err);
+    assert.doesNotMatch(r.out + r.err, new RegExp(TOKEN));
+    const stored = JSON.stringify(w.api.list("argoproj.io/v1alpha1", "Application", "openshift-gitops"));
+    assert.ok(stored.includes("https://github.com/someone/low-latency-workshop.git"));
+    assert.doesNotMatch(stored, new RegExp(TOKEN), "no credential in any Application");
   });
 
   it("a CSV that fails: exit 3 with the CSV's phase, reason and message", async () => {
@@ -137,7 +185,7 @@ describe("fake API server: llw install (GitOps mode)", () => {
       finalPhase: "Failed",
       message: 'install strategy failed: Deployment.apps "gitops-operator-controller-manager" is invalid',
     });
-    const r = await w.llw("install", "--repo", "https://x/y.git", ...FAST);
+    const r = await w.llw("install", "--repo", "https://x/y.git", "--revision", SHA, ...FAST);
     assert.equal(r.code, 3);
     assert.match(
       r.err,
@@ -150,14 +198,22 @@ describe("fake API server: llw install (GitOps mode)", () => {
   it("an InstallPlan needing approval stops with the command to approve it; --approve resumes and finishes", async () => {
     gitopsOlm({ approval: "Manual" });
     simulateArgo(w.api, CHILDREN);
-    const r = await w.llw("install", "--repo", "https://x/y.git", ...FAST);
+    const r = await w.llw("install", "--repo", "https://x/y.git", "--revision", SHA, ...FAST);
     assert.equal(r.code, 3);
     assert.match(r.err, /InstallPlan install-opens for openshift-gitops-operator is waiting for approval/);
     assert.match(
       r.err,
       /oc patch installplan install-opens -n openshift-gitops-operator --type merge -p '\{"spec":\{"approved":true\}\}'/,
     );
-    const again = await w.llw("install", "--repo", "https://x/y.git", "--approve", ...FAST);
+    const again = await w.llw(
+      "install",
+      "--repo",
+      "https://x/y.git",
+      "--revision",
+      SHA,
+      "--approve",
+      ...FAST,
+    );
     assert.equal(again.code, 0, again.err);
     assert.match(again.err, /approved InstallPlan install-opens \(--approve\)/);
     assert.match(again.out, /3 unchanged/, "the objects of the first run were kept");
@@ -167,7 +223,16 @@ describe("fake API server: llw install (GitOps mode)", () => {
     w.api.update(OLM, "CatalogSource", "redhat-operators", "openshift-marketplace", {
       status: { connectionState: { lastObservedState: "TRANSIENT_FAILURE" } },
     });
-    const r = await w.llw("install", "--repo", "https://x/y.git", "--timeout", "0s", ...FAST);
+    const r = await w.llw(
+      "install",
+      "--repo",
+      "https://x/y.git",
+      "--revision",
+      SHA,
+      "--timeout",
+      "0s",
+      ...FAST,
+    );
     assert.equal(r.code, 3);
     assert.match(
       r.err,
@@ -180,7 +245,16 @@ describe("fake API server: llw install (GitOps mode)", () => {
     simulateArgo(w.api, CHILDREN, {
       degrade: { app: "tuning", message: "PerformanceProfile workshop-c5-metal: Degraded" },
     });
-    const r = await w.llw("install", "--repo", "https://x/y.git", "--timeout", "1s", ...FAST);
+    const r = await w.llw(
+      "install",
+      "--repo",
+      "https://x/y.git",
+      "--revision",
+      SHA,
+      "--timeout",
+      "1s",
+      ...FAST,
+    );
     assert.equal(r.code, 3);
     assert.match(
       r.err,
@@ -190,7 +264,7 @@ describe("fake API server: llw install (GitOps mode)", () => {
 
   it("a forbidden user: exit 3 with the server's reason, nothing half-done reported as done", async () => {
     w.api.forbid({ verb: "patch", resource: "subscriptions" });
-    const r = await w.llw("install", "--repo", "https://x/y.git", ...FAST);
+    const r = await w.llw("install", "--repo", "https://x/y.git", "--revision", SHA, ...FAST);
     assert.equal(r.code, 3);
     assert.match(
       r.err,
@@ -200,11 +274,33 @@ describe("fake API server: llw install (GitOps mode)", () => {
   });
 
   it("an unreachable API: exit 3", async () => {
-    const r = await w.llw("install", "--repo", "https://x/y.git", "--context", "unreachable", ...FAST);
+    const r = await w.llw(
+      "install",
+      "--repo",
+      "https://x/y.git",
+      "--revision",
+      SHA,
+      "--context",
+      "unreachable",
+      ...FAST,
+    );
     assert.equal(r.code, 3);
     assert.match(r.err, /cannot reach the Kubernetes API/);
   });
 });
+
+/** A git checkout with one commit and an origin remote; returns the commit. */
+function gitCheckout(dir: string, origin: string): string {
+  const git = (...a: string[]) =>
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...a], {
+      cwd: dir,
+      encoding: "utf8",
+    }).trim();
+  git("init", "-q", "-b", "workshop-42");
+  git("remote", "add", "origin", origin);
+  git("commit", "-q", "--allow-empty", "-m", "workshop");
+  return git("rev-parse", "HEAD");
+}
 
 /** A small GitOps tree shaped like the workshop's: app of apps with waves, kustomizations. */
 function writeTree(dir: string): void {
@@ -340,42 +436,202 @@ describe("fake API server: llw install --direct (real kustomize)", () => {
   });
 });
 
+/** The simulated cluster for the workshop's own tree: both operators' OLM, the MCO on worker-rt, the NTO's runtime class. */
+async function treeWorld(instanceType: string): Promise<World & { mco: ReturnType<typeof simulateMco> }> {
+  const w = await startWorld({
+    sriov: false,
+    workers: [
+      { name: "ip-10-0-1-10.us-east-2.compute.internal", instanceType },
+      { name: "ip-10-0-1-11.us-east-2.compute.internal", instanceType },
+    ],
+  });
+  simulateOlm(w.api, {
+    name: "sriov-network-operator",
+    namespace: "openshift-sriov-network-operator",
+    csv: "sriov-network-operator.v4.19.0",
+    provides: SRIOV_RESOURCES,
+  });
+  simulateOlm(w.api, {
+    name: "kubevirt-hyperconverged",
+    namespace: "openshift-cnv",
+    csv: "kubevirt-hyperconverged-operator.v4.19.3",
+    provides: CNV_RESOURCES,
+  });
+  simulateNtoRuntimeClass(w.api);
+  return { ...w, mco: simulateMco(w.api, { pool: "worker-rt" }) };
+}
+
+async function llwInRepo(w: World, ...args: string[]) {
+  const ctx = bufferContext({ cwd: ROOT, env: { PATH: toolPath(), HOME: w.dir, KUBECONFIG: w.kubeconfig } });
+  const code = await main(args, ctx);
+  return { code, out: ctx.out(), err: ctx.err() };
+}
+
+const HCO = [
+  "hco.kubevirt.io/v1beta1",
+  "HyperConverged",
+  "kubevirt-hyperconverged",
+  "openshift-cnv",
+] as const;
+
 describe("fake API server: llw install --direct of the workshop's own GitOps tree", () => {
-  it("installs every wave of gitops/bootstrap: both operators, their CRs, the tuning as one rollout, the workloads", async (t) => {
+  it("without --with-tuning: operators, their instances and the SR-IOV networks; no profile, no rollout, no runtime class anywhere; the next step named", async (t) => {
     if (!requireTool(t, "kubectl", "npm run tools")) return;
-    if (!existsSync(join(ROOT, "gitops", "bootstrap"))) return t.skip("no gitops/bootstrap in this checkout");
-    const w = await startWorld({ sriov: false });
+    const w = await treeWorld("c5.metal");
     t.after(() => w.stop());
-    simulateOlm(w.api, {
-      name: "sriov-network-operator",
-      namespace: "openshift-sriov-network-operator",
-      csv: "sriov-network-operator.v4.19.0",
-      provides: SRIOV_RESOURCES,
-    });
-    simulateOlm(w.api, {
-      name: "kubevirt-hyperconverged",
-      namespace: "openshift-cnv",
-      csv: "kubevirt-hyperconverged-operator.v4.19.3",
-      provides: CNV_RESOURCES,
-    });
-    simulateMco(w.api, { pool: "worker-rt" });
-    const ctx = bufferContext({
-      cwd: ROOT,
-      env: { PATH: toolPath(), HOME: w.dir, KUBECONFIG: w.kubeconfig },
-    });
-    const code = await main(["install", "--direct", ...FAST], ctx);
-    assert.equal(code, 0, ctx.err());
-    assert.match(ctx.err(), /==> wave 2: sriov-networks, tuning/);
-    assert.match(ctx.out(), /Installed \(direct\)/);
-    assert.ok(
-      w.api.get("hco.kubevirt.io/v1beta1", "HyperConverged", "kubevirt-hyperconverged", "openshift-cnv"),
+    const r = await llwInRepo(w, "install", "--direct", ...FAST);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /Installed \(direct\).*0 rollouts, 0 reboots/);
+    assert.ok(w.api.get(...HCO), "the HyperConverged exists");
+    assert.equal(
+      w.api.get(...HCO)!.spec.defaultRuntimeClass,
+      undefined,
+      "no VM needs a runtime class that does not exist",
     );
-    assert.ok(w.api.get("performance.openshift.io/v2", "PerformanceProfile", "workshop-c5-metal"));
+    assert.deepEqual(w.api.list("performance.openshift.io/v2", "PerformanceProfile"), []);
+    assert.equal(
+      w.api.get("machineconfiguration.openshift.io/v1", "MachineConfigPool", "worker-rt"),
+      undefined,
+    );
+    assert.deepEqual(w.api.list("kubevirt.io/v1", "VirtualMachine", "low-latency-workshop"), []);
+    assert.equal(w.mco.rollouts, 0);
+    assert.match(
+      r.err,
+      /next: .*\n {2}llw tune apply gitops\/overlays\/aws\/performance-profiles\/machine-config-pool\.yaml gitops\/overlays\/aws\/performance-profiles\/c5\.metal\.yaml gitops\/overlays\/aws\/c5\.metal\/hyperconverged/,
+    );
+  });
+
+  it("--with-tuning --instance-type m5zn.metal: the m5zn.metal profile, its runtime class and the HyperConverged default, the tuning applied as one paused change set", async (t) => {
+    if (!requireTool(t, "kubectl", "npm run tools")) return;
+    const w = await treeWorld("m5zn.metal");
+    t.after(() => w.stop());
+    const r = await llwInRepo(
+      w,
+      "install",
+      "--direct",
+      "--with-tuning",
+      "--instance-type",
+      "m5zn.metal",
+      ...FAST,
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /==> wave 2: sriov-networks, tuning/);
+    const profiles = w.api
+      .list("performance.openshift.io/v2", "PerformanceProfile")
+      .map((p) => p.metadata.name);
+    assert.deepEqual(profiles, ["workshop-m5zn-metal"]);
+    assert.ok(w.api.get("node.k8s.io/v1", "RuntimeClass", "performance-workshop-m5zn-metal"));
+    assert.equal(w.api.get(...HCO)!.spec.defaultRuntimeClass, "performance-workshop-m5zn-metal");
+    assert.match(r.err, /==> node tuning as one MachineConfigPool rollout/);
     assert.equal(
       w.api.get("machineconfiguration.openshift.io/v1", "MachineConfigPool", "worker-rt")?.spec.paused,
       false,
       "the new pool is left unpaused",
     );
     assert.ok(w.api.list("kubevirt.io/v1", "VirtualMachine", "low-latency-workshop").length > 0);
+  });
+
+  it("--with-tuning reads the instance type from the metal workers, and refuses a type they do not have before touching the cluster", async (t) => {
+    if (!requireTool(t, "kubectl", "npm run tools")) return;
+    const w = await treeWorld("c7i.metal-24xl");
+    t.after(() => w.stop());
+    const wrong = await llwInRepo(
+      w,
+      "install",
+      "--direct",
+      "--with-tuning",
+      "--instance-type",
+      "m5zn.metal",
+      ...FAST,
+    );
+    assert.equal(wrong.code, 2);
+    assert.match(
+      wrong.err,
+      /--instance-type m5zn\.metal does not match the cluster's metal workers: c7i\.metal-24xl/,
+    );
+    assert.equal(w.api.requests.filter((q) => q.method !== "GET").length, 0, "nothing written");
+    const dry = await llwInRepo(w, "install", "--direct", "--with-tuning", "--dry-run");
+    assert.equal(dry.code, 0, dry.err);
+    assert.match(dry.err, /instance type: c7i\.metal-24xl \(from the metal workers/);
+    assert.match(dry.out, /PerformanceProfile\/workshop-c7i-metal-24xl/);
+  });
+});
+
+describe("fake API server: llw install (GitOps mode) of the workshop's own tree", () => {
+  const TREE_CHILDREN = [
+    "operator-sriov-network-operator",
+    "operator-kubevirt-hyperconverged",
+    "instance-sriov-network-operator",
+    "instance-kubevirt-hyperconverged",
+    "sriov-networks",
+  ];
+  async function gitopsWorld(o: { namespaceFirst?: boolean } = {}) {
+    const w = await startWorld({ sriov: false });
+    w.api.removeGroup("argoproj.io");
+    enforceNamespaceLifecycle(w.api);
+    simulateOlm(w.api, {
+      name: "openshift-gitops-operator",
+      namespace: "openshift-gitops-operator",
+      csv: GITOPS_CSV,
+      provides: ARGO_RESOURCES,
+    });
+    simulateGitopsOperator(w.api, { csv: GITOPS_CSV, polls: 3 });
+    simulateArgo(w.api, TREE_CHILDREN);
+    if (o.namespaceFirst)
+      w.api.seed({ apiVersion: "v1", kind: "Namespace", metadata: { name: "openshift-gitops" } });
+    return w;
+  }
+  const install = (w: World) =>
+    llwInRepo(
+      w,
+      "install",
+      "--repo",
+      "https://github.com/me/low-latency-workshop.git",
+      "--revision",
+      SHA,
+      ...FAST,
+    );
+
+  for (const namespaceFirst of [false, true]) {
+    it(`waits for the operator's own Argo CD instance, then adds the health checks to it (namespace openshift-gitops ${namespaceFirst ? "already there" : "created late by the operator"})`, async (t) => {
+      if (!requireTool(t, "kubectl", "npm run tools")) return;
+      const w = await gitopsWorld({ namespaceFirst });
+      t.after(() => w.stop());
+      const r = await install(w);
+      assert.equal(r.code, 0, r.err);
+      const argocd = w.api.get("argoproj.io/v1beta1", "ArgoCD", "openshift-gitops", "openshift-gitops")!;
+      assert.equal(argocd.spec.server?.route?.enabled, true, "the operator's route survives");
+      assert.equal(argocd.spec.sso?.dex?.openShiftOAuth, true, "the OpenShift login survives");
+      assert.match(argocd.spec.rbac?.policy ?? "", /role:admin/, "the RBAC policy survives");
+      assert.deepEqual(
+        argocd.spec.resourceHealthChecks.map((c: { kind: string }) => c.kind),
+        ["Application", "PerformanceProfile", "MachineConfigPool"],
+      );
+      assert.match(r.err, /Argo CD instance openshift-gitops\/openshift-gitops created by the operator/);
+    });
+  }
+
+  it("applies the AppProject with only this repository, and every Application uses it", async (t) => {
+    if (!requireTool(t, "kubectl", "npm run tools")) return;
+    const w = await gitopsWorld();
+    t.after(() => w.stop());
+    const r = await install(w);
+    assert.equal(r.code, 0, r.err);
+    const project = w.api.get(
+      "argoproj.io/v1alpha1",
+      "AppProject",
+      "low-latency-workshop",
+      "openshift-gitops",
+    )!;
+    assert.deepEqual(project.spec.sourceRepos, ["https://github.com/me/low-latency-workshop.git"]);
+    const root = w.api.get(
+      "argoproj.io/v1alpha1",
+      "Application",
+      "low-latency-workshop",
+      "openshift-gitops",
+    )!;
+    assert.equal(root.spec.project, "low-latency-workshop");
+    assert.equal(root.spec.source.targetRevision, SHA);
+    assert.equal(root.spec.source.kustomize.components, undefined, "no tuning unless asked");
   });
 });

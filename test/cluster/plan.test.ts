@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { formatDuration, parseDuration, testClock } from "../../src/cluster/clock.ts";
-import { crdServes, httpsRepoUrl, orderObjects, planDirectInstall } from "../../src/cluster/install-plan.ts";
+import { crdServes, orderObjects, planDirectInstall } from "../../src/cluster/install-plan.ts";
 import type { KubeObject } from "../../src/cluster/kube.ts";
 import { assessOperator } from "../../src/cluster/olm.ts";
 import { Progress } from "../../src/cluster/progress.ts";
@@ -342,15 +342,6 @@ describe("direct install planner", () => {
       established: true,
     });
     assert.equal(crdServes(crd, { group: "g.io", version: "v0", kind: "K" }).matches, false);
-  });
-
-  it("httpsRepoUrl turns SSH remotes into HTTPS", () => {
-    assert.equal(httpsRepoUrl("git@github.com:o/r.git"), "https://github.com/o/r.git");
-    assert.equal(
-      httpsRepoUrl("ssh://git@gitlab.example.com:2222/o/r.git"),
-      "https://gitlab.example.com/o/r.git",
-    );
-    assert.equal(httpsRepoUrl("https://github.com/o/r.git"), "https://github.com/o/r.git");
   });
 });
 

@@ -26,26 +26,35 @@ function tunedAppOfApps(repo: string): { dir: string; workloadsFile: string } {
 
 /** A kustomization on top of the app of apps that points its type-dependent Applications at `type`. */
 function variant(repo: string, name: string, base: string, parts: Record<string, string>): void {
-  const op = (path: string, value: string) =>
-    `      - op: replace\n        path: ${path}\n        value: ${JSON.stringify(value)}`;
+  const op = (path: string, value: string, verb = "replace") =>
+    `      - op: ${verb}\n        path: ${path}\n        value: ${JSON.stringify(value)}`;
+  // The instance-type annotation follows the path, as llw install's and the fleet's patches set both.
+  const mark = (type: string) =>
+    op("/metadata/annotations/workshop.low-latency.io~1instance-type", type, "add");
   const patch = (app: string, ops: string[]) =>
     ["  - target:", "      kind: Application", `      name: ${app}`, "    patch: |-", ...ops].join("\n");
   const patches: string[] = [];
   if (parts.tuning)
     patches.push(
       patch("tuning", [
+        mark(parts.tuning),
         op("/spec/source/directory/include", `{machine-config-pool.yaml,${parts.tuning}.yaml}`),
       ]),
     );
   if (parts.workloads)
-    patches.push(patch("workloads", [op("/spec/source/path", `gitops/overlays/aws/${parts.workloads}`)]));
+    patches.push(
+      patch("workloads", [
+        mark(parts.workloads),
+        op("/spec/source/path", `gitops/overlays/aws/${parts.workloads}`),
+      ]),
+    );
   if (parts.hco)
     patches.push(
       patch("instance-kubevirt-hyperconverged", [
+        mark(parts.hco),
         op("/spec/source/path", `gitops/overlays/aws/${parts.hco}/hyperconverged`),
       ]),
     );
-  // Drop the instance-type annotation where there is one: the paths are what is tested here.
   const dir = join(repo, "gitops", "variants", name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(

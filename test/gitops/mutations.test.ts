@@ -327,7 +327,7 @@ const MUTATIONS: Mutation[] = [
   {
     name: "an Application pointing at a path that does not exist",
     apply: (g) =>
-      edit(join(g, "bootstrap/workloads.yaml"), (s) =>
+      edit(join(g, "bootstrap-with-tuning/workloads.yaml"), (s) =>
         s.replace("gitops/overlays/aws/c5.metal", "gitops/overlays/aws/c5-metal"),
       ),
     expect: {
@@ -338,14 +338,15 @@ const MUTATIONS: Mutation[] = [
   },
   {
     name: "an Application including a profile file that does not exist",
-    apply: (g) => edit(join(g, "bootstrap/tuning.yaml"), (s) => s.replace("c5.metal.yaml", "c9.metal.yaml")),
+    apply: (g) =>
+      edit(join(g, "bootstrap-with-tuning/tuning.yaml"), (s) => s.replace("c5.metal.yaml", "c9.metal.yaml")),
     expect: { rule: "application-path", message: /include pattern c9.metal.yaml matches no file/ },
   },
   {
     name: "the fleet ApplicationSet pointing at a folder that does not exist",
     apply: (g) =>
       edit(join(g, "fleet/applicationset.yaml"), (s) =>
-        s.replace("path: gitops/bootstrap", "path: gitops/boot"),
+        s.replace("{{ else }}gitops/bootstrap{{ end }}", "{{ else }}gitops/boot{{ end }}"),
       ),
     expect: { rule: "application-path", message: /path gitops\/boot does not exist/ },
   },

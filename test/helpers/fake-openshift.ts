@@ -10,7 +10,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { formatCpuList, parseCpuList } from "../../src/lib/cpuset.ts";
-import type { FakeApiServer, Matcher, Obj, ResourceDef } from "./fake-apiserver.ts";
+import {
+  type FakeApiServer,
+  type Matcher,
+  type Obj,
+  type ResourceDef,
+  statusBody,
+} from "./fake-apiserver.ts";
 
 const ns = true;
 const cluster = false;
@@ -1093,5 +1099,100 @@ export function simulateArgo(
         });
       }
     }
+  });
+}
+
+/**
+ * NamespaceLifecycle admission: creating (or server-side applying) a namespaced object in a
+ * namespace that does not exist fails with 404 `namespaces "<ns>" not found`
+ * (kubernetes/kubernetes plugin/pkg/admission/namespace/lifecycle/admission.go, Admit: a missing
+ * namespace is errors.NewNotFound(namespaces, ns)).
+ */
+export function enforceNamespaceLifecycle(api: FakeApiServer): void {
+  api.react({ verb: ["create", "patch"] }, (req) => {
+    if (!req.namespace || req.resource === "namespaces") return undefined;
+    if (api.get("v1", "Namespace", req.namespace)) return undefined;
+    return {
+      code: 404,
+      body: statusBody(404, "NotFound", `namespaces "${req.namespace}" not found`, {
+        name: req.namespace,
+        kind: "namespaces",
+      }),
+    };
+  });
+}
+
+/** The default instance's spec as the operator creates it (argocd.NewCR, abridged to what the workshop relies on). */
+const GITOPS_DEFAULT_SPEC = {
+  server: { route: { enabled: true } },
+  sso: { provider: "dex", dex: { openShiftOAuth: true } },
+  rbac: {
+    defaultPolicy: "",
+    policy: "g, system:cluster-admins, role:admin\ng, cluster-admins, role:admin\n",
+    scopes: "[groups]",
+  },
+  controller: { resources: { limits: { cpu: "2", memory: "3Gi" } } },
+};
+
+/**
+ * The OpenShift GitOps operator after its CSV Succeeded: `polls` reads of the namespace
+ * openshift-gitops later it creates that namespace, then its default ArgoCD `openshift-gitops`
+ * with route, OpenShift login and RBAC, unless an ArgoCD of that name already exists, which it
+ * only gives resource limits (redhat-developer/gitops-operator master,
+ * controllers/gitopsservice_controller.go, reconcileDefaultArgoCDInstance).
+ */
+export function simulateGitopsOperator(api: FakeApiServer, o: { csv: string; polls?: number }): void {
+  let reads = 0;
+  let done = false;
+  api.onRead({ resource: "namespaces", name: "openshift-gitops" }, () => {
+    const c = api.get(
+      "operators.coreos.com/v1alpha1",
+      "ClusterServiceVersion",
+      o.csv,
+      "openshift-gitops-operator",
+    );
+    if (done || c?.status?.phase !== "Succeeded" || ++reads < (o.polls ?? 3)) return;
+    done = true;
+    if (!api.get("v1", "Namespace", "openshift-gitops"))
+      api.seed({ apiVersion: "v1", kind: "Namespace", metadata: { name: "openshift-gitops" } });
+    const existing = api.get("argoproj.io/v1beta1", "ArgoCD", "openshift-gitops", "openshift-gitops");
+    if (existing) {
+      api.update("argoproj.io/v1beta1", "ArgoCD", "openshift-gitops", "openshift-gitops", {
+        spec: { controller: GITOPS_DEFAULT_SPEC.controller },
+      });
+    } else {
+      api.seed({
+        apiVersion: "argoproj.io/v1beta1",
+        kind: "ArgoCD",
+        metadata: { name: "openshift-gitops", namespace: "openshift-gitops" },
+        spec: structuredClone(GITOPS_DEFAULT_SPEC),
+        status: { phase: "Available" },
+      });
+    }
+  });
+}
+
+/**
+ * The Node Tuning Operator's runtime class: for each PerformanceProfile it creates the
+ * RuntimeClass `performance-<profile>` (handler high-performance, the profile's nodeSelector as
+ * its scheduling nodeSelector) and names it in the profile's status
+ * (openshift/cluster-node-tuning-operator, pkg/performanceprofile/controller/performanceprofile/
+ * components/runtimeclass/runtimeclass.go, New).
+ */
+export function simulateNtoRuntimeClass(api: FakeApiServer): void {
+  api.controller((ev) => {
+    const p = ev.object;
+    if (p.kind !== "PerformanceProfile" || ev.type === "DELETED") return;
+    const name = `performance-${p.metadata.name}`;
+    if (!api.get("node.k8s.io/v1", "RuntimeClass", name))
+      api.seed({
+        apiVersion: "node.k8s.io/v1",
+        kind: "RuntimeClass",
+        metadata: { name },
+        handler: "high-performance",
+        scheduling: { nodeSelector: p.spec?.nodeSelector ?? {} },
+      });
+    if (p.status?.runtimeClass !== name)
+      api.update(p.apiVersion, p.kind, p.metadata.name, undefined, { status: { runtimeClass: name } });
   });
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { describe, it } from "node:test";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
@@ -9,6 +10,14 @@ import { ROOT } from "../helpers/tools.ts";
 
 /** A FAKE kube-burner (test/results/bin/kube-burner) that writes real-format output. */
 const FAKE_BIN = join(ROOT, "test", "results", "bin");
+
+/** Every file under a directory, relative to it, sorted. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
 
 function workspace(): string {
   const dir = mkdtempSync(join(tmpdir(), "llw-bench-"));
@@ -57,6 +66,7 @@ describe("llw bench run (with a FAKE kube-burner that writes real-format output)
       assert.equal(meta.variables.PROFILE, "workshop-c5-metal");
       assert.match(meta.kubeBurner.version, /2\.7\.3/);
       assert.equal(meta.exitCode, 0);
+      assert.equal(meta.status, "complete");
       assert.ok(
         existsSync(join(dir, `collected-metrics-${meta.uuid}`, "podLatencyMeasurement-latency-pod.json")),
       );
@@ -113,4 +123,104 @@ describe("llw bench run (with a FAKE kube-burner that writes real-format output)
     assert.equal(await main(["bench", "run", "nope"], ctx), 2);
     assert.match(ctx.err(), /no workload "nope"[\s\S]*baseline-pod/);
   });
+
+  it("stores exactly what the run needs: the config, its object templates and the variables", async () => {
+    const cwd = workspace();
+    const ctx = bufferContext({ cwd, env });
+    assert.equal(
+      await main(["bench", "run", "tuned-pod", "--no-metadata", "--set", "ITERATIONS=3"], ctx),
+      0,
+      ctx.err(),
+    );
+    const [run] = readdirSync(join(cwd, "results", "tuned-pod"));
+    const copy = join(cwd, "results", "tuned-pod", run!, "workload");
+    assert.deepEqual(filesUnder(copy), ["templates/pod.yml", "tuned-pod.yml", "variables.yml"]);
+    assert.equal(
+      readFileSync(join(copy, "templates/pod.yml"), "utf8"),
+      readFileSync(join(ROOT, "benchmarks/tuned-pod/templates/pod.yml"), "utf8"),
+    );
+    assert.match(readFileSync(join(copy, "variables.yml"), "utf8"), /ITERATIONS: "3"/);
+  });
+
+  it("bench run ./w.yml in a working directory that holds other files and the results: only the workload and its template are stored", async () => {
+    const cwd = workspace();
+    writeFileSync(join(cwd, "w.yml"), readFileSync(join(ROOT, "benchmarks/baseline-pod/baseline-pod.yml")));
+    mkdirSync(join(cwd, "templates"));
+    writeFileSync(
+      join(cwd, "templates", "pod.yml"),
+      readFileSync(join(ROOT, "benchmarks/baseline-pod/templates/pod.yml")),
+    );
+    writeFileSync(join(cwd, "unrelated.bin"), Buffer.alloc(1 << 20));
+    const ctx = bufferContext({ cwd, env });
+    assert.equal(await main(["bench", "run", "./w.yml", "--no-metadata"], ctx), 0, ctx.err());
+    const [run] = readdirSync(join(cwd, "results", "w"));
+    const dir = join(cwd, "results", "w", run!);
+    assert.deepEqual(filesUnder(join(dir, "workload")), ["templates/pod.yml", "variables.yml", "w.yml"]);
+    assert.equal(JSON.parse(readFileSync(join(dir, "metadata.json"), "utf8")).status, "complete");
+  });
+
+  it("--results naming a file is refused (exit 2) before anything runs", async () => {
+    const cwd = workspace();
+    writeFileSync(join(cwd, "a-file"), "x");
+    const ctx = bufferContext({ cwd, env });
+    assert.equal(await main(["bench", "run", "tuned-pod", "--no-metadata", "--results", "a-file"], ctx), 2);
+    assert.match(ctx.err(), /--results a-file/);
+    assert.doesNotMatch(ctx.err(), /Starting kube-burner/);
+    assert.equal(readFileSync(join(cwd, "a-file"), "utf8"), "x");
+  });
+
+  it("a workload naming a template outside its folder or one that does not exist is refused (exit 2) before anything runs", async () => {
+    const cwd = workspace();
+    mkdirSync(join(cwd, "w"));
+    const cfg = readFileSync(join(ROOT, "benchmarks/baseline-pod/baseline-pod.yml"), "utf8");
+    writeFileSync(join(cwd, "outside.yml"), "kind: Pod\n");
+    writeFileSync(join(cwd, "w", "w.yml"), cfg.replace("templates/pod.yml", "../outside.yml"));
+    let ctx = bufferContext({ cwd, env });
+    assert.equal(await main(["bench", "run", "w/w.yml", "--no-metadata"], ctx), 2);
+    assert.match(ctx.err(), /names a file outside its folder: \.\.\/outside\.yml/);
+    writeFileSync(join(cwd, "w", "w.yml"), cfg);
+    ctx = bufferContext({ cwd, env });
+    assert.equal(await main(["bench", "run", "w/w.yml", "--no-metadata"], ctx), 2);
+    assert.match(ctx.err(), /names a file that does not exist: templates\/pod\.yml/);
+    assert.equal(existsSync(join(cwd, "results")), false);
+  });
+
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    it(`${signal} during a run stops kube-burner and leaves the run marked incomplete, which compare leaves out`, async () => {
+      const cwd = workspace();
+      const pidfile = join(cwd, "kube-burner.pid");
+      const script = `
+        import { main } from ${JSON.stringify(join(ROOT, "src/cli.ts"))};
+        process.exitCode = await main(["bench", "run", "baseline-pod", "--label", "cut", "--no-metadata", "--set", "ITERATIONS=3"]);
+      `;
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+        cwd,
+        env: { ...env, FAKE_KUBE_BURNER_SLEEP_MS: "60000", FAKE_KUBE_BURNER_PIDFILE: pidfile },
+        stdio: "ignore",
+      });
+      const exited = new Promise<NodeJS.Signals | null>((r) => child.on("exit", (_c, sig) => r(sig)));
+      while (!existsSync(pidfile)) await new Promise((r) => setTimeout(r, 20));
+      child.kill(signal);
+      assert.equal(await exited, signal, "llw ends by the signal");
+      const pid = Number(readFileSync(pidfile, "utf8"));
+      for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(alive(pid), false, "kube-burner was stopped too");
+      const [run] = readdirSync(join(cwd, "results", "cut"));
+      const meta = JSON.parse(readFileSync(join(cwd, "results", "cut", run!, "metadata.json"), "utf8"));
+      assert.equal(meta.status, "incomplete");
+      assert.equal(meta.exitCode, undefined);
+      const show = bufferContext({ cwd });
+      assert.equal(await main(["bench", "show", "cut"], show), 2);
+      assert.match(show.err(), /every run is incomplete/);
+    });
+  }
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

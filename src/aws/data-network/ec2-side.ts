@@ -4,14 +4,8 @@
  */
 import {
   AttachNetworkInterfaceCommand,
-  DeleteNetworkInterfaceCommand,
-  DeleteRouteTableCommand,
-  DeleteSecurityGroupCommand,
-  DeleteSubnetCommand,
   DescribeInstancesCommand,
   DescribeNetworkInterfacesCommand,
-  DescribeRouteTablesCommand,
-  DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
   DetachNetworkInterfaceCommand,
@@ -37,7 +31,7 @@ export interface Ec2Io {
   pollMs: number;
 }
 
-const call = (io: Ec2Io, action: string) => ({
+export const call = (io: Ec2Io, action: string) => ({
   action,
   ...(io.region && { region: io.region }),
   ...(io.endpoint && { endpoint: io.endpoint }),
@@ -334,74 +328,4 @@ export async function detachEnis(io: Ec2Io, ids: string[]): Promise<string[]> {
   if (detached.length > 0)
     await waitForEnis(io, detached, (n) => !n.Attachment || n.Attachment.Status === "detached", "detached");
   return detached;
-}
-
-/**
- * Deletes what still carries a stack's tag after the stack is gone (ENIs first, then subnets,
- * route tables, security groups). With real CloudFormation there is normally nothing to do.
- */
-export async function sweepStackLeftovers(io: Ec2Io, tag: { key: string; value: string }): Promise<string[]> {
-  const filter = [{ Name: `tag:${tag.key}`, Values: [tag.value] }];
-  const removed: string[] = [];
-  const enis =
-    (
-      await ec2Call(
-        () => io.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: filter })),
-        call(io, "DescribeNetworkInterfaces"),
-      )
-    ).NetworkInterfaces ?? [];
-  await detachEnis(
-    io,
-    enis.map((n) => n.NetworkInterfaceId!),
-  );
-  for (const n of enis) {
-    await ec2Call(
-      () => io.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: n.NetworkInterfaceId })),
-      call(io, "DeleteNetworkInterface"),
-    );
-    removed.push(n.NetworkInterfaceId!);
-  }
-  const subnets =
-    (
-      await ec2Call(
-        () => io.ec2.send(new DescribeSubnetsCommand({ Filters: filter })),
-        call(io, "DescribeSubnets"),
-      )
-    ).Subnets ?? [];
-  for (const s of subnets) {
-    await ec2Call(
-      () => io.ec2.send(new DeleteSubnetCommand({ SubnetId: s.SubnetId })),
-      call(io, "DeleteSubnet"),
-    );
-    removed.push(s.SubnetId!);
-  }
-  const rts =
-    (
-      await ec2Call(
-        () => io.ec2.send(new DescribeRouteTablesCommand({ Filters: filter })),
-        call(io, "DescribeRouteTables"),
-      )
-    ).RouteTables ?? [];
-  for (const rt of rts) {
-    await ec2Call(
-      () => io.ec2.send(new DeleteRouteTableCommand({ RouteTableId: rt.RouteTableId })),
-      call(io, "DeleteRouteTable"),
-    );
-    removed.push(rt.RouteTableId!);
-  }
-  const sgs =
-    (
-      await ec2Call(
-        () => io.ec2.send(new DescribeSecurityGroupsCommand({ Filters: filter })),
-        call(io, "DescribeSecurityGroups"),
-      )
-    ).SecurityGroups ?? [];
-  for (const sg of sgs) {
-    await ec2Call(
-      () => io.ec2.send(new DeleteSecurityGroupCommand({ GroupId: sg.GroupId })),
-      call(io, "DeleteSecurityGroup"),
-    );
-    removed.push(sg.GroupId!);
-  }
-  return removed;
 }

@@ -14,7 +14,6 @@ import {
   type Ec2Io,
   type EniTarget,
   instanceStates,
-  sweepStackLeftovers,
 } from "./ec2-side.ts";
 import {
   deleteStackAndWait,
@@ -23,6 +22,7 @@ import {
   type StackIo,
   stackParameters,
 } from "./stack.ts";
+import { sweepStackLeftovers } from "./sweep.ts";
 import { eniSlot, param } from "./template.ts";
 
 export interface AwsCommandOptions {

@@ -15,14 +15,7 @@ import { isAvailabilityZone } from "../names.ts";
 import { dataNetworkStackName, INFRA_ID_TAG, STACK_NAME_TAG } from "../tags.ts";
 import { stackChanges } from "./changes.ts";
 import { eniStatuses } from "./drift.ts";
-import {
-  attachWithEc2,
-  describeEnis,
-  detachEnis,
-  discover,
-  instanceStates,
-  sweepStackLeftovers,
-} from "./ec2-side.ts";
+import { attachWithEc2, describeEnis, detachEnis, discover, instanceStates } from "./ec2-side.ts";
 import { checkUpOptions, planDataNetwork } from "./plan.ts";
 import {
   type AwsCommandOptions,
@@ -33,6 +26,7 @@ import {
   report,
 } from "./shell.ts";
 import { deployStack, describeStack, listStackResources, stackParameters } from "./stack.ts";
+import { sweepStackLeftovers } from "./sweep.ts";
 import { dataNetworkTemplate, eniSlot, LIMITS, param } from "./template.ts";
 
 export interface UpOptions extends AwsCommandOptions {

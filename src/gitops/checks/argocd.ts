@@ -192,25 +192,32 @@ function appTargets(objects: LintObject[], ctx: CheckContext, out: LintFinding[]
       sourcesOf(spec).forEach((src, i) => {
         if (typeof src.path !== "string" || src.chart !== undefined) return;
         const base = isObj(spec.source) ? "spec.template.spec.source" : `spec.template.spec.sources[${i}]`;
-        // A templated path: the part before the first {{ must exist.
-        const fixed = src.path.includes("{{")
-          ? src.path.slice(0, src.path.indexOf("{{")).replace(/[^/]*$/, "")
-          : src.path;
-        if (!existsSync(join(ctx.repoRoot, fixed))) {
-          out.push(
-            finding(
-              "error",
-              "application-path",
-              at,
-              `${base}.path`,
-              `path ${src.path} does not exist in the repository`,
-            ),
-          );
+        // `{{ if ... }}A{{ else }}B{{ end }}` (the fleet's tuning choice): both A and B must exist.
+        // Any other templated path: the part before the first {{ must exist.
+        for (const p of pathAlternatives(src.path)) {
+          const fixed = p.includes("{{") ? p.slice(0, p.indexOf("{{")).replace(/[^/]*$/, "") : p;
+          if (!existsSync(join(ctx.repoRoot, fixed))) {
+            out.push(
+              finding(
+                "error",
+                "application-path",
+                at,
+                `${base}.path`,
+                `path ${p} does not exist in the repository`,
+              ),
+            );
+          }
         }
       });
     }
   }
   return targets;
+}
+
+/** The two branches of a path that is one Go-template conditional, else the path itself. */
+function pathAlternatives(path: string): string[] {
+  const m = /^\{\{-?\s*if\b[^}]*\}\}([^{}]*)\{\{-?\s*else\s*-?\}\}([^{}]*)\{\{-?\s*end\s*-?\}\}$/.exec(path);
+  return m ? [m[1]!, m[2]!] : [path];
 }
 
 const INSTANCE_TYPE_VALUE = /\{\{-?\s*\.values\.instanceType\s*-?\}\}/;
@@ -243,8 +250,11 @@ function checkPerInstanceType(at: LintObject, spec: Json, ctx: CheckContext): Li
           `for instance type ${t} the path is ${p}, which does not exist in the repository`,
         );
     }
-    // The child Applications this source renders, by name, for the paths their patches change.
-    const children = concrete(src.path) ? (ctx.unitsByDir.get(join(ctx.repoRoot, src.path)) ?? []) : [];
+    // The child Applications this source renders, by name, for the paths their patches change. A
+    // templated path (the fleet's tuning choice) may render any app of apps of the repository.
+    const children = concrete(src.path)
+      ? (ctx.unitsByDir.get(join(ctx.repoRoot, src.path)) ?? [])
+      : [...ctx.unitsByDir.values()].flat();
     const patches = get(src, "kustomize.patches");
     if (!Array.isArray(patches)) return;
     patches.forEach((patch, j) => {

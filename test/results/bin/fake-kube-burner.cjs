@@ -2,7 +2,8 @@
 // --uuid <uuid>`, prints log lines the way kube-burner does, and writes real-format local-indexer
 // output (podLatencyMeasurement-<job>.json, podLatencyQuantilesMeasurement-<job>.json,
 // jobSummary.json) into $METRICS_DIR with $ITERATIONS pods. FAKE_KUBE_BURNER_EXIT sets its exit
-// code; FAKE_KUBE_BURNER_NO_METRICS=1 makes it fail before writing anything.
+// code; FAKE_KUBE_BURNER_NO_METRICS=1 makes it fail before writing anything;
+// FAKE_KUBE_BURNER_SLEEP_MS makes the run last that long.
 const fs = require("node:fs");
 const path = require("node:path");
 const args = process.argv.slice(2);
@@ -29,6 +30,12 @@ if (process.env.FAKE_KUBE_BURNER_NO_METRICS) {
 const n = Number(process.env.ITERATIONS || 10);
 const base = Number(process.env.FAKE_READY_MS || 2000);
 log(`Triggering job: ${job}`);
+// FAKE_KUBE_BURNER_SLEEP_MS: a long run (its pid in FAKE_KUBE_BURNER_PIDFILE), to be interrupted.
+if (process.env.FAKE_KUBE_BURNER_SLEEP_MS) {
+  if (process.env.FAKE_KUBE_BURNER_PIDFILE)
+    fs.writeFileSync(process.env.FAKE_KUBE_BURNER_PIDFILE, String(process.pid));
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(process.env.FAKE_KUBE_BURNER_SLEEP_MS));
+}
 const docs = [];
 for (let i = 0; i < n; i++) {
   const ready = base + ((i * 7919) % 1000);
