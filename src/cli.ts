@@ -106,13 +106,21 @@ export function buildProgram(ctx: Context, onRun: (code: number) => void): Comma
   return program;
 }
 
+/** More problems than a reader takes in: the rest are counted, not printed (a binary file gives thousands). */
+export const MAX_PROBLEMS_SHOWN = 20;
+
 function reportError(ctx: Context, e: LlwError): void {
   const c = ctx.colors;
-  for (const p of e.problems) {
+  for (const p of e.problems.slice(0, MAX_PROBLEMS_SHOWN)) {
     ctx.stderr.write(`${c.red("error:")} ${p.what}\n`);
     if (p.where) ctx.stderr.write(`  where: ${p.where}\n`);
     if (p.next) ctx.stderr.write(`  next:  ${p.next}\n`);
   }
+  const more = e.problems.length - MAX_PROBLEMS_SHOWN;
+  if (more > 0)
+    ctx.stderr.write(
+      `${c.red("error:")} ... and ${more} more problems (the first ${MAX_PROBLEMS_SHOWN} are shown)\n`,
+    );
 }
 
 /**

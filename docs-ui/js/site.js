@@ -42,15 +42,63 @@
     return clone.textContent.replace(/[ \t]+$/gm, '').replace(/\n+$/, '')
   }
 
+  // Each line of a block becomes a .line span (its newline kept inside it, so the text and what Copy
+  // copies are unchanged): the stylesheet gives a wrapped line a hanging indent. Blocks whose markup
+  // spreads one element over several lines are left as they are.
+  function splitLines (code) {
+    var nodes = Array.prototype.slice.call(code.childNodes)
+    if (nodes.some(function (n) { return n.nodeType !== 3 && n.textContent.indexOf('\n') >= 0 })) return
+    var line = document.createElement('span')
+    line.className = 'line'
+    var lines = [line]
+    nodes.forEach(function (n) {
+      if (n.nodeType !== 3) { line.appendChild(n); return }
+      var parts = n.textContent.split('\n')
+      parts.forEach(function (part, i) {
+        if (i > 0) {
+          line.appendChild(document.createTextNode('\n'))
+          line = document.createElement('span')
+          line.className = 'line'
+          lines.push(line)
+        }
+        if (part) line.appendChild(document.createTextNode(part))
+      })
+    })
+    if (!line.childNodes.length) lines.pop()
+    code.textContent = ''
+    lines.forEach(function (l) { code.appendChild(l) })
+  }
+
   Array.prototype.forEach.call(document.querySelectorAll('.doc .listingblock > .content, .doc .literalblock > .content'), function (box) {
     var pre = box.querySelector('pre')
     if (!pre) return
+    splitLines(pre.querySelector('code') || pre)
+    var tools = document.createElement('div')
+    tools.className = 'code-tools'
     var lang = pre.querySelector('code[data-lang]')
     if (lang) {
       var tag = document.createElement('span')
       tag.className = 'source-lang'
       tag.textContent = lang.getAttribute('data-lang')
-      box.appendChild(tag)
+      tools.appendChild(tag)
+    }
+    // A block wider than its column wraps; offer the aligned, sideways-scrolling view too.
+    box.classList.add('is-nowrap')
+    var wide = pre.scrollWidth > pre.clientWidth + 1
+    box.classList.remove('is-nowrap')
+    if (wide) {
+      var wrap = document.createElement('button')
+      wrap.type = 'button'
+      wrap.className = 'wrap-button'
+      wrap.textContent = 'No wrap'
+      wrap.setAttribute('aria-pressed', 'false')
+      wrap.setAttribute('aria-label', 'Show long lines unwrapped, scrolling sideways')
+      wrap.addEventListener('click', function () {
+        var nowrap = box.classList.toggle('is-nowrap')
+        wrap.setAttribute('aria-pressed', String(nowrap))
+        wrap.textContent = nowrap ? 'Wrap' : 'No wrap'
+      })
+      tools.appendChild(wrap)
     }
     var button = document.createElement('button')
     button.type = 'button'
@@ -71,7 +119,8 @@
         button.textContent = 'Select and copy'
       })
     })
-    box.appendChild(button)
+    tools.appendChild(button)
+    box.appendChild(tools)
   })
 
   // --- "on this page" list built from the article's section headings ---

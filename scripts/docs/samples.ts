@@ -346,28 +346,27 @@ export async function benchSamples(): Promise<Map<string, string>> {
 }
 
 /**
- * `llw doctor` against the in-process fake API server the cluster tests use (it speaks the real
- * Kubernetes HTTP protocol to the real client), seeded as a fully installed cluster tuned as the
- * guide tunes it: the repository's worker-rt pool and c5.metal profile, rolled out, each node
- * booted with the kernel arguments the Node Tuning Operator writes for that profile.
+ * `llw doctor` against the simulated OpenShift cluster the cluster tests use (test/sim: it speaks
+ * the real Kubernetes HTTP protocol to the real client), in its tuned-c5-metal scenario: the
+ * repository's worker-rt pool and c5.metal profile rolled out by the simulated Machine Config
+ * Operator, each node booted with the kernel arguments the Node Tuning Operator writes for that
+ * profile.
  */
 export async function fakeClusterSamples(): Promise<Map<string, string>> {
   const { startWorld } = await import("../../test/cluster/world.ts");
-  const { seedRepositoryTuning, seedWorkshopInstalled, simulatePods, tunedCmdline } = await import(
-    "../../test/helpers/fake-openshift.ts"
-  );
+  const { debugPods, installWorkshop, tunedCmdline } = await import("../../test/sim/fixtures.ts");
   const { PRESENT_MARK, PROBE_MARK } = await import("../../src/cluster/doctor/node-probe.ts");
-  const w = await startWorld({ sriov: false });
+  const w = await startWorld({ scenario: "tuned-c5-metal" });
   try {
-    seedWorkshopInstalled(w.api);
-    const profile = seedRepositoryTuning(w.api, "c5.metal");
-    simulatePods(w.api, { namespace: "default" }, () => ({
+    await installWorkshop(w.sim);
+    const profile = w.api.get("performance.openshift.io/v2", "PerformanceProfile", "workshop-c5-metal")!;
+    debugPods(w.sim, "default", () => ({
       phase: "Succeeded",
       // balanceIsolated is left true (managed_irq only): the kernel's isolated list is empty.
       log: `${tunedCmdline(profile, 96)}\n${PROBE_MARK}\n\n${PRESENT_MARK}\n0-95\n`,
     }));
-    // No AWS behind the fake cluster: the data network check says it was not read.
-    const r = await w.llw("doctor", "--interval", "0s", "--no-aws");
+    // No AWS behind the simulated cluster: the data network check says it was not read.
+    const r = await w.llw("doctor", "--no-aws");
     if (r.code !== 0) throw new Error(`llw doctor exited ${r.code}:\n${r.err}`);
     return new Map([
       ["doctor-fake-cluster.txt", `${r.err}${r.out}`.replace(/[ \t]+$/gm, "").replace(/\n*$/, "\n")],
@@ -415,7 +414,9 @@ if (import.meta.main) {
       const same = normaliserFor(file);
       if (same(old) === same(text)) continue;
       writeFileSync(path, text);
-      process.stdout.write(`samples: wrote ${file} (emulated AWS, stand-in kube-burner or fake cluster)\n`);
+      process.stdout.write(
+        `samples: wrote ${file} (emulated AWS, stand-in kube-burner or simulated cluster)\n`,
+      );
     }
   }
   process.exitCode = check && drift ? 1 : 0;

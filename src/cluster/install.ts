@@ -3,10 +3,11 @@
  * reasons when they fail or wait for approval), wait for CRDs, follow Argo CD Applications.
  * Each step has its own timeout; everything re-runs safely (unchanged objects are not written).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { stringify } from "yaml";
+import { writeFileAtomicSync } from "../lib/write-file.ts";
 import type { KustomizePatch } from "./app-of-apps.ts";
 import type { Clock } from "./clock.ts";
 import { type CrdWait, crdServes, type OperatorWait, planDirectInstall, syncWave } from "./install-plan.ts";
@@ -209,7 +210,7 @@ async function buildAppOfApps(
   const dir = mkdtempSync(join(tmpdir(), "llw-app-of-apps-"));
   try {
     const abs = resolve(root, appsDir);
-    writeFileSync(
+    writeFileAtomicSync(
       join(dir, "kustomization.yaml"),
       stringify({
         apiVersion: "kustomize.config.k8s.io/v1beta1",

@@ -2,9 +2,7 @@
  * `llw aws machineset`: a MachineSet for metal workers (and its MachineConfigPool), derived from
  * one of the cluster's worker MachineSets, read from a file or from the cluster.
  */
-import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { parseAllDocuments } from "yaml";
 import {
   awsWorkerMachineSets,
   chooseSource,
@@ -15,9 +13,11 @@ import {
 } from "../aws/machineset/plan.ts";
 import type { Context } from "../lib/context.ts";
 import { UserError } from "../lib/errors.ts";
-import { withGeneratedHeader, writeGeneratedFiles } from "../lib/files.ts";
+import { checkOutputDir, withGeneratedHeader, writeGeneratedFiles } from "../lib/files.ts";
+import { readInputText } from "../lib/input.ts";
 import { toYaml } from "../lib/output.ts";
-import { findSchemaDir } from "../lib/schema-dir.ts";
+import { findSchemaDir, noSchemas } from "../lib/schema-dir.ts";
+import { yamlValues } from "../lib/yaml-input.ts";
 import { getInstanceType } from "../topology/catalog.ts";
 
 export interface MachineSetCommandOptions {
@@ -34,6 +34,8 @@ export interface MachineSetCommandOptions {
   check?: boolean;
   kubeconfig?: string;
   context?: string;
+  /** A folder with the MachineSet and MachineConfigPool CRDs (default: LLW_CRDS_DIR, else schemas/). */
+  schemas?: string;
 }
 
 const CRDS = {
@@ -41,9 +43,11 @@ const CRDS = {
   MachineConfigPool: "machineconfigpools.machineconfiguration.openshift.io.yaml",
 } as const;
 
-/** The upstream CRDs: $LLW_CRDS_DIR, or the workshop's bundled schemas/. */
-function crdDir(cwd: string, env: NodeJS.ProcessEnv): string | undefined {
-  return findSchemaDir(cwd, env, CRDS.MachineSet);
+/** The upstream CRDs: --schemas, $LLW_CRDS_DIR, or the workshop's bundled schemas/; never none. */
+function crdDir(cwd: string, env: NodeJS.ProcessEnv, schemas?: string): string {
+  const dir = findSchemaDir(cwd, env, CRDS.MachineSet, schemas);
+  if (!dir) throw noSchemas(CRDS.MachineSet);
+  return dir;
 }
 
 /** The catalog's instance type; this command has no --lscpu/--sysfs, so its hint is its own. */
@@ -60,38 +64,31 @@ function catalogType(name: string) {
   }
 }
 
-function readMachineSets(file: string): Obj[] {
+const EXPORT_HINT =
+  "export the cluster's MachineSets with `oc get machinesets -n openshift-machine-api -o yaml > machinesets.yaml` and pass that file, or leave --from out to read them from the cluster";
+
+/** The MachineSets of a --from file: bounded in size, aliases limited, YAML errors with their line. */
+async function readMachineSets(file: string, shown: string): Promise<Obj[]> {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = await readInputText(file, "manifest", { flag: "--from", shown });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError({
-      what:
-        code === "ENOENT"
-          ? "no such file"
-          : code === "EISDIR"
-            ? "is a directory, not a MachineSet file"
-            : `cannot read it: ${(e as Error).message}`,
-      where: `--from ${file}`,
-      next: "export the cluster's MachineSets with `oc get machinesets -n openshift-machine-api -o yaml > machinesets.yaml` and pass that file, or leave --from out to read them from the cluster",
-    });
+    if (e instanceof UserError)
+      throw new UserError(
+        e.problems.map((p) => ({
+          ...p,
+          what: /no such file/.test(p.what) ? "no such file" : p.what,
+          next: EXPORT_HINT,
+        })),
+      );
+    throw e;
   }
-  const docs = parseAllDocuments(text);
-  const out: Obj[] = [];
-  for (const d of Array.isArray(docs) ? docs : [docs]) {
-    if (d.errors.length > 0) {
-      const e = d.errors[0]!;
-      throw new UserError({
-        what: `not valid YAML: ${e.message.split("\n")[0]}`,
-        where: `${file}${e.linePos ? `:${e.linePos[0].line}` : ""}`,
-        next: "export it again with `oc get machinesets -n openshift-machine-api -o yaml`",
-      });
-    }
-    const o = d.toJS();
-    if (o) out.push(o as Obj);
-  }
-  return out;
+  const where = `--from ${shown}`;
+  return yamlValues(
+    text,
+    where,
+    "export it again with `oc get machinesets -n openshift-machine-api -o yaml`",
+  ).filter((o): o is Obj => Boolean(o));
 }
 
 async function machineSetsFromCluster(opts: MachineSetCommandOptions, ctx: Context): Promise<Obj[]> {
@@ -107,14 +104,8 @@ async function machineSetsFromCluster(opts: MachineSetCommandOptions, ctx: Conte
   return (await kube.list(MACHINE_API, "MachineSet", { namespace: MACHINE_API_NAMESPACE })) as Obj[];
 }
 
-async function validate(objs: Obj[], ctx: Context): Promise<void> {
-  const dir = crdDir(ctx.cwd, ctx.env);
-  if (!dir) {
-    ctx.stderr.write(
-      "note: schema check skipped: upstream CRDs not found (set LLW_CRDS_DIR to a folder with them)\n",
-    );
-    return;
-  }
+async function validate(objs: Obj[], ctx: Context, schemas?: string): Promise<void> {
+  const dir = crdDir(ctx.cwd, ctx.env, schemas);
   const { readCrd, validateAgainstCrd } = await import("../schema/crd.ts");
   const problems = objs.flatMap((o) =>
     validateAgainstCrd(o, readCrd(join(dir, CRDS[o.kind as keyof typeof CRDS]))).map((f) => ({
@@ -134,9 +125,23 @@ export async function run(opts: MachineSetCommandOptions, ctx: Context): Promise
       next: "e.g. --instance-type c5.metal",
     });
   }
+  if (!opts.outputDir && (opts.check || opts.force)) {
+    const flag = opts.check ? "--check" : "--force";
+    throw new UserError({
+      what: `${flag} applies to files written with --output-dir; without it the YAML goes to stdout`,
+      where: flag,
+      next: `add --output-dir DIR, or drop ${flag}`,
+    });
+  }
+  // Where the files go is checked before the cluster or any file is read.
+  if (opts.outputDir)
+    await checkOutputDir(resolve(ctx.cwd, opts.outputDir), { flag: "--output-dir", shown: opts.outputDir });
   const type = catalogType(opts.instanceType);
+  crdDir(ctx.cwd, ctx.env, opts.schemas);
   const where = opts.from ? resolve(ctx.cwd, opts.from) : "the cluster (namespace openshift-machine-api)";
-  const objects = opts.from ? readMachineSets(where) : await machineSetsFromCluster(opts, ctx);
+  const objects = opts.from
+    ? await readMachineSets(where, opts.from)
+    : await machineSetsFromCluster(opts, ctx);
   const source = chooseSource(
     awsWorkerMachineSets(objects),
     { ...(opts.source && { name: opts.source }), ...(opts.zone && { zone: opts.zone }) },
@@ -153,7 +158,7 @@ export async function run(opts: MachineSetCommandOptions, ctx: Context): Promise
     },
     opts.from ?? "MachineSet",
   );
-  await validate([plan.machineSet, plan.machineConfigPool], ctx);
+  await validate([plan.machineSet, plan.machineConfigPool], ctx, opts.schemas);
   for (const w of plan.warnings) ctx.stderr.write(`${ctx.colors.yellow("warning:")} ${w}\n`);
   ctx.stderr.write(
     `from ${plan.source}: ${plan.machineSet.metadata.name} (${type.name}, ${plan.zone}, ${opts.replicas ?? 1} replica${(opts.replicas ?? 1) === 1 ? "" : "s"}) and MachineConfigPool ${plan.machineConfigPool.metadata.name}\n`,

@@ -10,13 +10,17 @@ import { randomUUID } from "node:crypto";
 import { readFile, rm, stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { stringify } from "yaml";
+import { checkWorkloadFits } from "../bench/fit-check.ts";
 import { findExecutable, KUBE_BURNER_EXIT, runStreaming } from "../bench/kube-burner.ts";
 import { type ClusterMetadata, collectClusterMetadata, gitRevision, runId } from "../bench/metadata.ts";
+import { prepareJobNamespaces } from "../bench/namespaces.ts";
 import { neededFiles } from "../bench/run-files.ts";
 import { findWorkload, parseSets, resolveVariables } from "../bench/workloads.ts";
+import type { Kube } from "../cluster/kube.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, EnvironmentError, UserError } from "../lib/errors.ts";
 import { checkOutputDir, ensureDir, writeFileAtomic } from "../lib/files.ts";
+import { checkLabel } from "../lib/k8s-names.ts";
 import { onInterrupt } from "../lib/signals.ts";
 
 export interface BenchRunOptions {
@@ -38,11 +42,23 @@ export async function benchmarksDir(cwd: string): Promise<string> {
   return resolve(import.meta.dirname, "..", "..", "benchmarks");
 }
 
-async function clusterMetadata(opts: BenchRunOptions, ctx: Context): Promise<ClusterMetadata> {
-  if (opts.metadata === false) return { error: "not collected (--no-metadata)" };
+async function connect(opts: BenchRunOptions, ctx: Context): Promise<{ kube?: Kube; error?: string }> {
   try {
     const { Kube } = await import("../cluster/kube.ts");
-    const kube = Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd);
+    return { kube: Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd) };
+  } catch (e) {
+    return { error: (e as Error).message.split("\n")[0] };
+  }
+}
+
+async function clusterMetadata(
+  opts: BenchRunOptions,
+  kube: Kube | undefined,
+  error?: string,
+): Promise<ClusterMetadata> {
+  if (opts.metadata === false) return { error: "not collected (--no-metadata)" };
+  if (!kube) return { error: error ?? "no cluster" };
+  try {
     return await collectClusterMetadata(kube);
   } catch (e) {
     return { error: (e as Error).message };
@@ -88,7 +104,10 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
     shown: opts.results ?? "results",
   });
   const files = await neededFiles(workload);
-  const cluster = await clusterMetadata(opts, ctx);
+  if (sets.NODE_SELECTOR !== undefined) checkLabel(sets.NODE_SELECTOR, undefined, "--set NODE_SELECTOR");
+  const conn = await connect(opts, ctx);
+  await checkWorkloadFits(workload, sets, conn.kube, ctx);
+  const cluster = await clusterMetadata(opts, conn.kube, conn.error);
   const git = gitRevision(workload.dir);
   const repeat = opts.repeat ?? 1;
   const codes: { dir: string; code: number }[] = [];
@@ -116,6 +135,7 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
     if (opts.kubeconfig) env.KUBECONFIG = resolve(ctx.cwd, opts.kubeconfig);
     const args = ["init", "-c", join(copy, files[0]!.rel), "--uuid", uuid];
     if (opts.context) args.push("--kube-context", opts.context);
+    await prepareJobNamespaces(opts, ctx, workload, vars, uuid);
     const metadata: Record<string, unknown> = {
       kind: "kube-burner",
       status: "incomplete",

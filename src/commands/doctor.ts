@@ -37,7 +37,7 @@ export async function run(opts: DoctorOptions, ctx: Context): Promise<number> {
     emit(ctx, format, list, () => list.map((c) => `${c.id}: ${c.proves}\n`).join(""));
     return 0;
   }
-  const clock = opts.clock ?? realClock;
+  const clock = opts.clock ?? ctx.clock ?? realClock;
   const timeoutMs = durationOption("--timeout", opts.timeout, "3m");
   const kube = Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd);
   const facts = await gatherFacts(kube, ctx.now());

@@ -2,7 +2,9 @@ import { stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { collectClusterMetadata, gitRevision, runId } from "../bench/metadata.ts";
 import { findWorkload, renderWorkload, resolveVariables } from "../bench/workloads.ts";
+import { realClock } from "../cluster/clock.ts";
 import type { Kube, KubeObject } from "../cluster/kube.ts";
+import { ensureNamespaceReady } from "../cluster/namespace.ts";
 import type { Context } from "../lib/context.ts";
 import { EnvironmentError, UserError } from "../lib/errors.ts";
 import { ensureDir, writeFileAtomic } from "../lib/files.ts";
@@ -86,8 +88,6 @@ export function untune(pod: KubeObject): void {
   pod.metadata.labels = { ...(pod.metadata.labels ?? {}), "llw.workshop/mode": "baseline" };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number> {
   const tool = opts.tool ?? "oslat";
   const seconds = parseDuration(opts.duration ?? "5m");
@@ -137,7 +137,10 @@ export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number
   if (await stat(dir).catch(() => undefined))
     throw new UserError({ what: "the run directory already exists", where: dir });
 
-  await kube.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
+  await ensureNamespaceReady(kube, namespace, {
+    clock: ctx.clock ?? realClock,
+    say: (line) => ctx.stderr.write(`${line}\n`),
+  });
   await kube.create(pod);
   ctx.stderr.write(
     `created pod ${namespace}/${podName} (${tool}, ${cpus} CPUs, ${seconds}s, ${
@@ -147,8 +150,9 @@ export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number
     })\n`,
   );
   const poll = opts.pollMs ?? 5000;
+  const clock = ctx.clock ?? realClock;
   // Image pull and scheduling get ten minutes on top of the test itself.
-  const deadline = Date.now() + (seconds + 600) * 1000;
+  const deadline = clock.now() + (seconds + 600) * 1000;
   let current: KubeObject | undefined;
   let lastPhase = "";
   try {
@@ -160,14 +164,14 @@ export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number
         lastPhase = phase;
       }
       if (phase === "Succeeded" || phase === "Failed") break;
-      if (Date.now() > deadline) {
+      if (clock.now() > deadline) {
         throw new EnvironmentError({
           what: `the ${tool} pod did not finish within ${seconds + 600}s (phase ${phase})`,
           where: `pod ${namespace}/${podName}`,
           next: `oc describe pod -n ${namespace} ${podName} (image pull? no node with the runtime class?)`,
         });
       }
-      await sleep(poll);
+      await clock.sleep(poll);
     }
     const log = await kube.podLog(namespace, podName);
     await ensureDir(dir, { flag: "--results" });

@@ -26,7 +26,7 @@ export interface LintCommandOptions {
 
 export async function run(opts: LintCommandOptions, ctx: Context): Promise<number> {
   const path = resolve(ctx.cwd, opts.path ?? "gitops");
-  const dir = opts.schemas ? resolve(ctx.cwd, opts.schemas) : findSchemaDir(ctx.cwd, ctx.env);
+  const dir = findSchemaDir(ctx.cwd, ctx.env, undefined, opts.schemas);
   if (!dir && !opts.schemasFromCluster) {
     throw new UserError({
       what: "no schemas to validate against",

@@ -5,13 +5,13 @@
  * refuses a second profile with the same nodeSelector). All findings are reported together, with
  * file and line; exit 1 on any error.
  */
-import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from "yaml";
+import { isMap, isScalar, isSeq } from "yaml";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, UserError } from "../lib/errors.ts";
-import { pathError } from "../lib/files.ts";
-import { findSchemaDir } from "../lib/schema-dir.ts";
+import { readInputText } from "../lib/input.ts";
+import { findSchemaDir, noSchemas } from "../lib/schema-dir.ts";
+import { parseYaml, yamlToJs } from "../lib/yaml-input.ts";
 import { type Finding, validateNodeSelectorDuplication, validateProfile } from "../profile/validate.ts";
 import { loadTopology } from "../topology/load.ts";
 
@@ -22,17 +22,19 @@ export interface ProfileValidateOptions {
   lscpu?: string;
   sysfs?: string;
   crd?: string;
+  schemas?: string;
   allowSplitCores?: boolean;
   output?: string;
 }
 
 export const CRD_FILE = "performanceprofiles.performance.openshift.io.yaml";
 
-/** The upstream CRD: --crd, $LLW_CRDS_DIR, or the workshop's bundled schemas/. */
-export function findCrd(cwd: string, env: NodeJS.ProcessEnv, explicit?: string): string | undefined {
+/** The upstream CRD: --crd, --schemas DIR, $LLW_CRDS_DIR, or the workshop's bundled schemas/. */
+export function findCrd(cwd: string, env: NodeJS.ProcessEnv, explicit?: string, schemas?: string): string {
   if (explicit) return resolve(cwd, explicit);
-  const dir = findSchemaDir(cwd, env, CRD_FILE);
-  return dir ? join(dir, CRD_FILE) : undefined;
+  const dir = findSchemaDir(cwd, env, CRD_FILE, schemas);
+  if (!dir) throw noSchemas(CRD_FILE);
+  return join(dir, CRD_FILE);
 }
 
 interface Located extends Omit<Finding, "source"> {
@@ -62,29 +64,14 @@ interface ProfileDoc {
 }
 
 /** Every PerformanceProfile in a YAML file, each with a way to find the line of a field. */
-function readProfiles(shown: string, cwd: string): ProfileDoc[] {
+async function readProfiles(shown: string, cwd: string): Promise<ProfileDoc[]> {
   const file = resolve(cwd, shown);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw pathError(e, "read", file, { shown });
-  }
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter });
-  if (!Array.isArray(docs)) throw new UserError({ what: "empty file", where: shown });
-  const yamlErrors = docs.flatMap((d) => d.errors);
-  if (yamlErrors.length > 0) {
-    throw new UserError(
-      yamlErrors.map((e) => ({
-        what: `not valid YAML: ${e.message.split("\n")[0]}`,
-        where: `${shown}:${e.linePos?.[0]?.line ?? "?"}`,
-      })),
-    );
-  }
+  const text = await readInputText(file, "manifest", { shown });
+  const { docs, lineCounter } = parseYaml(text, shown, "check that the file is a PerformanceProfile in YAML");
+  if (docs.length === 0) throw new UserError({ what: "empty file", where: shown });
   const out: ProfileDoc[] = [];
   docs.forEach((doc, index) => {
-    const obj = doc.toJS() as Record<string, unknown> | null;
+    const obj = yamlToJs(doc, shown, index) as Record<string, unknown> | null;
     if (!obj || typeof obj !== "object" || obj.kind !== "PerformanceProfile") return;
     const name = String((obj.metadata as { name?: string } | undefined)?.name ?? `(document ${index + 1})`);
     const locate = (path: string): number | undefined => {
@@ -112,20 +99,16 @@ function readProfiles(shown: string, cwd: string): ProfileDoc[] {
 
 export async function run(opts: ProfileValidateOptions, ctx: Context): Promise<number> {
   const files = Array.isArray(opts.file) ? opts.file : [opts.file];
-  const profiles = files.flatMap((f) => readProfiles(f, ctx.cwd));
+  const profiles: ProfileDoc[] = [];
+  for (const f of files) profiles.push(...(await readProfiles(f, ctx.cwd)));
   const shownFiles = files.join(", ");
   const hasTopology = Boolean(opts.instanceType || opts.lscpu || opts.sysfs);
   const loaded = hasTopology ? await loadTopology(opts, ctx.cwd) : undefined;
-  const crdPath = findCrd(ctx.cwd, ctx.env, opts.crd);
+  const crdPath = findCrd(ctx.cwd, ctx.env, opts.crd, opts.schemas);
   const notes: string[] = [];
-  let schemaCheck: ((o: unknown) => { path: string; message: string }[]) | undefined;
-  if (crdPath) {
-    const { readCrd, validateAgainstCrd } = await import("../schema/crd.ts");
-    const crd = readCrd(crdPath);
-    schemaCheck = (o) => validateAgainstCrd(o, crd);
-  } else {
-    notes.push(`schema not checked: ${CRD_FILE} not found (pass --crd FILE or set LLW_CRDS_DIR)`);
-  }
+  const { readCrd, validateAgainstCrd } = await import("../schema/crd.ts");
+  const crd = readCrd(crdPath, opts.crd ? { flag: "--crd", shown: opts.crd } : {});
+  const schemaCheck = (o: unknown) => validateAgainstCrd(o, crd);
 
   const all: Located[] = [];
   const push = (p: ProfileDoc, f: Omit<Located, "document" | "name" | "line" | "file">) => {
@@ -144,7 +127,7 @@ export async function run(opts: ProfileValidateOptions, ctx: Context): Promise<n
     })) {
       push(p, f);
     }
-    for (const f of schemaCheck?.(p.obj) ?? [])
+    for (const f of schemaCheck(p.obj))
       push(p, { severity: "error", path: f.path, message: f.message, source: "schema" });
   }
   // Profiles given together are one cluster's set, created in the order given.
@@ -175,7 +158,7 @@ export async function run(opts: ProfileValidateOptions, ctx: Context): Promise<n
     for (const n of notes) ctx.stdout.write(`note: ${n}\n`);
     const checked = [
       "webhook rules",
-      ...(crdPath ? ["CRD schema"] : []),
+      "CRD schema",
       ...(loaded ? [`topology (${loaded.topology.source})`] : []),
     ].join(", ");
     const names = profiles.map((p) => p.name).join(", ");

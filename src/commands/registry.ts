@@ -280,6 +280,11 @@ export const COMMANDS: CommandSpec[] = [
       ...TOPOLOGY_SOURCE_OPTIONS,
       { flags: "--crd <file>", description: "the PerformanceProfile CRD to check the schema against" },
       {
+        flags: "--schemas <dir>",
+        description:
+          "folder with the PerformanceProfile CRD (default: $LLW_CRDS_DIR, else the workshop's schemas/)",
+      },
+      {
         flags: "--allow-split-cores",
         description: "accept cores whose siblings are split between reserved and isolated",
       },
@@ -1055,6 +1060,11 @@ export const COMMANDS: CommandSpec[] = [
       {
         flags: "--check",
         description: "report drift of --output-dir files without writing (exit 1 on drift)",
+      },
+      {
+        flags: "--schemas <dir>",
+        description:
+          "folder with the MachineSet and MachineConfigPool CRDs (default: $LLW_CRDS_DIR, else the workshop's schemas/)",
       },
       { flags: "--kubeconfig <file>", description: "kubeconfig (default: KUBECONFIG, ~/.kube/config)" },
       { flags: "--context <name>", description: "kubeconfig context" },

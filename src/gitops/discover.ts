@@ -5,9 +5,11 @@
  * way Argo CD syncs a directory without a kustomization file), and every kube-burner workload
  * (a config whose object templates are Go templates: rendered before they are checked).
  */
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir } from "node:fs/promises";
+import { join, relative } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { readInputText } from "../lib/input.ts";
+import { yamlToJs } from "../lib/yaml-input.ts";
 import { isGoTemplate, isKubeBurnerConfig, templateFiles } from "./kube-burner.ts";
 
 export const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -42,13 +44,13 @@ export async function discover(root: string): Promise<Discovery> {
       .sort();
     if (kfile) {
       yamlFiles.push(...yamls);
-      const text = await readFile(join(dir, kfile), "utf8");
+      const text = await readTreeText(join(dir, kfile));
       const component = /^kind:\s*Component\s*$/m.test(text);
       units.push({ type: component ? "component" : "kustomization", dir });
     } else if (!insideKustomization && yamls.length > 0) {
       const manifests: string[] = [];
       for (const f of yamls) {
-        const text = await readFile(f, "utf8");
+        const text = await readTreeText(f);
         if (isKubeBurnerConfig(text)) {
           units.push({ type: "kube-burner", dir, config: f, templates: templateFiles(f, text) });
         } else if (isGoTemplate(text)) {
@@ -94,10 +96,15 @@ export async function indexSources(files: string[]): Promise<Map<string, string[
   const index = new Map<string, string[]>();
   await Promise.all(
     files.map(async (file) => {
-      const text = await readFile(file, "utf8");
+      const text = await readTreeText(file);
       for (const doc of parseAllDocuments(text)) {
         if (doc.errors.length > 0) continue;
-        const o = doc.toJS({ maxAliasCount: -1 }) as { kind?: unknown; metadata?: { name?: unknown } } | null;
+        let o: { kind?: unknown; metadata?: { name?: unknown } } | null;
+        try {
+          o = yamlToJs(doc, file) as typeof o;
+        } catch {
+          continue; // too many aliases: lint reports the file itself
+        }
         if (!o || typeof o.kind !== "string" || typeof o.metadata?.name !== "string") continue;
         const key = `${o.kind}/${o.metadata.name}`;
         index.set(key, [...(index.get(key) ?? []), file]);
@@ -105,4 +112,14 @@ export async function indexSources(files: string[]): Promise<Map<string, string[
     }),
   );
   return index;
+}
+
+/** A file of the tree, within the manifest size limit; only regular files (a FIFO would hang). */
+export function readTreeText(file: string): Promise<string> {
+  return readInputText(
+    file,
+    "manifest",
+    { shown: relative(process.cwd(), file) || file },
+    { regularOnly: true },
+  );
 }

@@ -5,10 +5,11 @@
  * commands (tune apply, sriov generate) call it as a library.
  */
 import { existsSync, statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { UserError } from "../lib/errors.ts";
+import { readInputText } from "../lib/input.ts";
+import { yamlToJs } from "../lib/yaml-input.ts";
 import { parseOcpVersion } from "../sriov/generate.ts";
 import { checkArgo } from "./checks/argocd.ts";
 import { checkInstanceTypes } from "./checks/instance-types.ts";
@@ -113,7 +114,7 @@ async function repositoryFacts(root: string, repoRoot: string): Promise<LintObje
   const out: LintObject[] = [];
   for (const f of files) {
     if (f.startsWith(root + sep)) continue;
-    const text = await readFile(f, "utf8");
+    const text = await readTreeFile(f);
     if (!FACT_KINDS.test(text)) continue;
     for (const obj of parseObjects(text).objects)
       if (FACT_KINDS.test(`kind: ${String(obj.kind)}`))
@@ -136,10 +137,26 @@ function parseObjects(text: string): { objects: Json[]; error?: string } {
   const objects: Json[] = [];
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0) return { objects, error: doc.errors[0]!.message };
-    const o = doc.toJS({ maxAliasCount: -1 }) as unknown;
+    let o: unknown;
+    try {
+      o = yamlToJs(doc, "");
+    } catch (e) {
+      if (e instanceof UserError) return { objects, error: e.problems[0]!.what };
+      throw e;
+    }
     if (isObj(o)) objects.push(...listItems(o));
   }
   return { objects };
+}
+
+/** A file of the linted tree, within the manifest size limit; only regular files (no pipes). */
+function readTreeFile(file: string): Promise<string> {
+  return readInputText(
+    file,
+    "manifest",
+    { shown: relative(process.cwd(), file) || file },
+    { regularOnly: true },
+  );
 }
 
 /**
@@ -307,7 +324,7 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
       unitResults.push({ path: unit, type: u.type, status: "built", objects: objs.length });
     } else {
       for (const f of u.files) {
-        const parsed = parseObjects(await readFile(f, "utf8"));
+        const parsed = parseObjects(await readTreeFile(f));
         if (parsed.error)
           findings.push({
             severity: "error",

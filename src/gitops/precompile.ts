@@ -6,10 +6,11 @@
  * file digest, kind, transform and ajv versions): a different schema directory simply misses.
  */
 import { existsSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { discover, KUSTOMIZATION_FILES } from "./discover.ts";
+import { yamlToJs } from "../lib/yaml-input.ts";
+import { discover, KUSTOMIZATION_FILES, readTreeText } from "./discover.ts";
 import { SchemaRegistry } from "./schemas.ts";
 import { writeValidator } from "./validator-cache.ts";
 
@@ -28,10 +29,10 @@ export async function treeKinds(tree: string): Promise<{ apiVersion: string; kin
     }
   };
   for (const file of [...yamlFiles, ...kustomizations]) {
-    const text = await readFile(file, "utf8");
+    const text = await readTreeText(file);
     for (const doc of parseAllDocuments(text)) {
       if (doc.errors.length > 0) continue;
-      const o = doc.toJS({ maxAliasCount: -1 }) as Record<string, unknown> | null;
+      const o = yamlToJs(doc, file) as Record<string, unknown> | null;
       if (!o || typeof o !== "object") continue;
       if (o.kind === "Kustomization" || o.kind === "Component") {
         if (Array.isArray(o.secretGenerator)) add("v1", "Secret");

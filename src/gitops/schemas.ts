@@ -11,12 +11,13 @@
  */
 
 import { createHash } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import standaloneCodeModule from "ajv/dist/standalone/index.js";
-import { parse as parseYaml } from "yaml";
 import { UserError } from "../lib/errors.ts";
+import { readInputText } from "../lib/input.ts";
+import { yamlValues } from "../lib/yaml-input.ts";
 import { closeObjects, crdVersionSchema } from "../schema/transform.ts";
 import { cacheKey, ValidatorCache } from "./validator-cache.ts";
 
@@ -174,25 +175,35 @@ export class SchemaRegistry {
       });
     });
     const sorted = files.sort((a, b) => a.length - b.length || a.localeCompare(b));
+    const before = this.sources.length;
     for (const file of sorted) {
       const shown = relative(process.cwd(), file) || file;
       if (file.endsWith(".json")) {
-        const text = await readFile(file, "utf8");
-        const doc = JSON.parse(text) as Json;
-        if (this.addOpenApiDocument(doc, shown, digestOf(text)) > 0) this.sources.push(shown);
+        const text = await readSchemaFile(file, shown);
+        let doc: Json;
+        try {
+          doc = JSON.parse(text) as Json;
+        } catch (e) {
+          throw new UserError({
+            what: `not valid JSON: ${(e as Error).message}`,
+            where: shown,
+            next: "fix or remove the file: every *.json in a schema directory is read as an OpenAPI document",
+          });
+        }
+        if (isObj(doc) && this.addOpenApiDocument(doc, shown, digestOf(text)) > 0) this.sources.push(shown);
       } else if (/\.ya?ml$/.test(file) && opts.crds !== false) {
-        const text = await readFile(file, "utf8");
+        const text = await readSchemaFile(file, shown);
         const head = scanCrd(text);
         if (!head) {
           // Not laid out as controller-gen writes CRDs: parse it in full (slower, same result).
           if (!/^kind:\s*CustomResourceDefinition\s*$/m.test(text)) continue;
-          const crd = parseYaml(text, { maxAliasCount: -1 }) as Json;
+          const crd = schemaYaml(text, shown);
           if (this.addCrd(crd, shown, digestOf(text)) > 0) this.sources.push(shown);
           continue;
         }
         let parsed: Promise<Json> | undefined;
         const load = () => {
-          parsed ??= Promise.resolve(parseYaml(text, { maxAliasCount: -1 }) as Json);
+          parsed ??= Promise.resolve(schemaYaml(text, shown));
           return parsed;
         };
         let added = 0;
@@ -208,6 +219,15 @@ export class SchemaRegistry {
         }
         if (added > 0) this.sources.push(shown);
       }
+    }
+    // A folder that gives no schema would turn validation off without a word: every kind
+    // unknown, every object "valid". That is a wrong path, not a choice.
+    if (this.sources.length === before) {
+      throw new UserError({
+        what: `the schema directory holds no ${opts.crds === false ? "Kubernetes OpenAPI document" : "CRD or Kubernetes OpenAPI document"} (${files.length} file${files.length === 1 ? "" : "s"} in it), so nothing could be validated`,
+        where: relative(process.cwd(), dir) || dir,
+        next: "point --schemas (or LLW_CRDS_DIR) at a folder of CRD YAML and Kubernetes OpenAPI JSON files, e.g. the workshop's schemas/",
+      });
     }
   }
 
@@ -323,6 +343,17 @@ function swaggerKinds(doc: Json): [string, string][] {
     out.push([gvkKey(`${m[1]}/${m[2]}`, kind), ref]);
   }
   return out;
+}
+
+/** A schema file within its size limit; only regular files (a FIFO would hang). */
+function readSchemaFile(file: string, shown: string): Promise<string> {
+  return readInputText(file, "schema", { shown }, { regularOnly: true });
+}
+
+/** One YAML document of a schema file, aliases limited. */
+function schemaYaml(text: string, shown: string): Json {
+  const [doc] = yamlValues(text, shown);
+  return doc as Json;
 }
 
 async function listFiles(dir: string): Promise<string[]> {

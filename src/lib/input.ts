@@ -9,6 +9,7 @@
  * - devices, sockets and directories are refused without reading (`--lscpu /dev/zero`);
  * - binary content (a NUL byte) and text that is not UTF-8 are refused, naming the file.
  */
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { UserError } from "./errors.ts";
 import { type PathLabel, pathError } from "./path-error.ts";
@@ -22,10 +23,12 @@ export const INPUT_LIMITS = {
   lscpu: { bytes: 4 * MiB, what: "lscpu output" },
   /** One file of a sysfs snapshot (cpulist, meminfo, core_id): a few KiB at most. */
   sysfsEntry: { bytes: 256 * KiB, what: "sysfs file" },
-  /** A sysfs snapshot archive, and what it unpacks to (all entries, read or skipped). */
-  sysfsArchive: { bytes: 256 * MiB, what: "sysfs archive" },
+  /** A sysfs snapshot archive (must-gather's sysinfo.tgz is a few MiB)... */
+  sysfsArchive: { bytes: 64 * MiB, what: "sysfs archive" },
+  /** ...and everything it unpacks to, read or skipped (a small archive can unpack to gigabytes). */
+  sysfsUnpacked: { bytes: 512 * MiB, what: "unpacked sysfs archive" },
   /** Manifests: a PerformanceProfile, a MachineSet export, a change set, a GitOps tree file. */
-  manifest: { bytes: 16 * MiB, what: "YAML or JSON manifest" },
+  manifest: { bytes: 4 * MiB, what: "YAML or JSON manifest" },
   /** Schema files (a CRD, a Kubernetes OpenAPI document): the largest upstream one is ~4 MiB. */
   schema: { bytes: 64 * MiB, what: "schema file" },
   /** A file llw generated earlier and may replace. */
@@ -87,8 +90,23 @@ export function decodeText(
  * missing file, a directory, device or socket, too large or binary content; EnvironmentError
  * (exit 3) for permissions and I/O errors (EIO).
  */
-export async function readInputBytes(path: string, kind: InputKind, label: PathLabel = {}): Promise<Buffer> {
-  const buf = await readBytes(path, kind, label, false);
+export interface ReadOptions {
+  /**
+   * Refuse a symbolic link, and anything but a regular file (no pipes), without blocking on it:
+   * for files inside a folder the user named (a sysfs snapshot), not named themselves.
+   */
+  noFollow?: boolean;
+  /** Refuse anything but a regular file (no pipes), without blocking on it: files found in a folder. */
+  regularOnly?: boolean;
+}
+
+export async function readInputBytes(
+  path: string,
+  kind: InputKind,
+  label: PathLabel = {},
+  opts: ReadOptions = {},
+): Promise<Buffer> {
+  const buf = await readBytes(path, kind, label, false, opts);
   return buf!;
 }
 
@@ -107,11 +125,18 @@ async function readBytes(
   kind: InputKind,
   label: PathLabel,
   optional: boolean,
+  opts: ReadOptions = {},
 ): Promise<Buffer | undefined> {
   const limit = INPUT_LIMITS[kind].bytes;
   let fh: Awaited<ReturnType<typeof open>>;
   try {
-    fh = await open(path, "r");
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below anyway.
+    const flags = opts.noFollow
+      ? constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK
+      : opts.regularOnly
+        ? constants.O_RDONLY | constants.O_NONBLOCK
+        : "r";
+    fh = await open(path, flags);
   } catch (e) {
     if (optional && (e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw pathError(e, "read", path, label);
@@ -120,12 +145,14 @@ async function readBytes(
     const st = await fh.stat();
     if (st.isDirectory())
       throw pathError(Object.assign(new Error("EISDIR"), { code: "EISDIR" }), "read", path, label);
-    if (!st.isFile() && !st.isFIFO()) {
+    if (!st.isFile() && (opts.noFollow || opts.regularOnly || !st.isFIFO())) {
       const kindName = st.isCharacterDevice()
         ? "a character device"
         : st.isBlockDevice()
           ? "a block device"
-          : "a socket";
+          : st.isFIFO()
+            ? "a FIFO (named pipe)"
+            : "a socket";
       throw new UserError({
         what: `refusing to read ${label.shown ?? path}: it is ${kindName}, not a file`,
         where: where(label, path),
@@ -152,6 +179,52 @@ async function readBytes(
 }
 
 /** readInputBytes as UTF-8 text; binary content is refused. */
-export async function readInputText(path: string, kind: InputKind, label: PathLabel = {}): Promise<string> {
-  return decodeText(await readInputBytes(path, kind, label), path, label, `a ${INPUT_LIMITS[kind].what}`);
+export async function readInputText(
+  path: string,
+  kind: InputKind,
+  label: PathLabel = {},
+  opts: ReadOptions = {},
+): Promise<string> {
+  return decodeText(
+    await readInputBytes(path, kind, label, opts),
+    path,
+    label,
+    `a ${INPUT_LIMITS[kind].what}`,
+  );
+}
+
+/**
+ * readInputText for callers that cannot await (reading a CRD inside a synchronous check): regular
+ * files only, within the limit for their kind, binary content refused.
+ */
+export function readInputTextSync(path: string, kind: InputKind, label: PathLabel = {}): string {
+  const limit = INPUT_LIMITS[kind].bytes;
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw pathError(e, "read", path, label);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory())
+      throw pathError(Object.assign(new Error("EISDIR"), { code: "EISDIR" }), "read", path, label);
+    if (!st.isFile())
+      throw new UserError({
+        what: `refusing to read ${label.shown ?? path}: not a regular file`,
+        where: where(label, path),
+        next: `give the path of a ${INPUT_LIMITS[kind].what}`,
+      });
+    if (st.size > limit) throw tooLarge(kind, path, label, st.size);
+    const buf = Buffer.alloc(Math.min(st.size, limit) + 1);
+    let total = 0;
+    for (let n = -1; n !== 0 && total < buf.length; total += n)
+      n = readSync(fd, buf, total, buf.length - total, null);
+    if (total > limit) throw tooLarge(kind, path, label, total);
+    return decodeText(buf.subarray(0, total), path, label, `a ${INPUT_LIMITS[kind].what}`);
+  } catch (e) {
+    throw pathError(e, "read", path, label);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -4,10 +4,11 @@
  * field validation) except where the schema preserves them, OpenAPI formats (int32, int64...)
  * accepted. Loads ajv lazily-by-module: import this file only where schema checks are needed.
  */
-import { readFileSync } from "node:fs";
 import AjvModule from "ajv";
-import { parseAllDocuments } from "yaml";
 import { UserError } from "../lib/errors.ts";
+import { readInputTextSync } from "../lib/input.ts";
+import type { PathLabel } from "../lib/path-error.ts";
+import { yamlValues } from "../lib/yaml-input.ts";
 import { crdVersionSchema } from "./transform.ts";
 
 // ajv is CommonJS; under NodeNext its default export is the module object.
@@ -34,17 +35,13 @@ export interface Crd {
   file?: string;
 }
 
-/** Reads a CRD from a YAML (or JSON) file. Throws UserError if it is not a CRD. */
-export function readCrd(file: string): Crd {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new UserError({ what: `cannot read CRD file: ${(e as Error).message}`, where: file });
-  }
-  const docs = parseAllDocuments(text);
-  const doc = docs.find((d) => (d.toJS() as { kind?: string } | null)?.kind === "CustomResourceDefinition");
-  const crd = doc?.toJS() as Crd | undefined;
+/** Reads a CRD from a YAML (or JSON) file, within the schema size limit. Throws UserError if it is not a CRD. */
+export function readCrd(file: string, label: PathLabel = {}): Crd {
+  const text = readInputTextSync(file, "schema", label);
+  const where = label.flag ? `${label.flag} ${label.shown ?? file}` : (label.shown ?? file);
+  const crd = yamlValues(text, where).find(
+    (d) => (d as { kind?: string } | null)?.kind === "CustomResourceDefinition",
+  ) as Crd | undefined;
   if (!crd?.spec?.versions) {
     throw new UserError({ what: "not a CustomResourceDefinition (apiextensions.k8s.io/v1)", where: file });
   }

@@ -3,10 +3,9 @@
  * --instance-type from the catalog. With an instance type and a real topology together, the
  * real topology wins and the instance type supplies the memory size and the profile name.
  */
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UserError } from "../lib/errors.ts";
-import { pathError } from "../lib/files.ts";
+import { readInputText } from "../lib/input.ts";
 import { getInstanceType, type InstanceType, topologyOf } from "./catalog.ts";
 import { buildTopology, type Topology } from "./model.ts";
 
@@ -38,12 +37,7 @@ export async function loadTopology(opts: TopologySourceOptions, cwd: string): Pr
   let topology: Topology;
   if (opts.lscpu) {
     const file = resolve(cwd, opts.lscpu);
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (e) {
-      throw pathError(e, "read", file, { flag: "--lscpu", shown: opts.lscpu });
-    }
+    const text = await readInputText(file, "lscpu", { flag: "--lscpu", shown: opts.lscpu });
     const { parseLscpu } = await import("./lscpu.ts");
     topology = parseLscpu(text, opts.lscpu);
   } else if (opts.sysfs) {
@@ -57,11 +51,9 @@ export async function loadTopology(opts: TopologySourceOptions, cwd: string): Pr
   }
   const notes: string[] = [];
   if (it) {
-    if (topology.cpus.length + (topology.offlineCpus?.length ?? 0) !== it.vcpus) {
-      notes.push(
-        `${topology.source} has ${topology.cpus.length} online CPUs but ${it.name} has ${it.vcpus} vCPUs; planning for the real topology`,
-      );
-    }
+    const flag = opts.lscpu ? `--lscpu ${opts.lscpu}` : `--sysfs ${opts.sysfs}`;
+    const note = checkAgainstCatalog(topology, it, flag);
+    if (note) notes.push(note);
     if (topology.memoryMiB === undefined) {
       // Re-build with the catalog's memory so hugepages can be sized.
       const records = topology.cores.flatMap((c) =>
@@ -77,4 +69,40 @@ export async function loadTopology(opts: TopologySourceOptions, cwd: string): Pr
     }
   }
   return { topology, ...(it ? { instanceType: it } : {}), notes };
+}
+
+/**
+ * A real topology given with --instance-type must be a node of that type: one that contradicts
+ * it (another socket count, another CPU count, other memory) is an error, not a silent merge of
+ * two machines. Fewer online CPUs with every core present is a node with SMT off or siblings
+ * offline, and only noted. Sub-NUMA clustering can show more NUMA nodes: not a contradiction.
+ */
+export function checkAgainstCatalog(topology: Topology, it: InstanceType, flag: string): string | undefined {
+  const online = topology.cpus.length;
+  const total = online + (topology.offlineCpus?.length ?? 0);
+  const cores = topology.cores.length;
+  const has = `${topology.sockets.length} socket${topology.sockets.length === 1 ? "" : "s"}, ${cores} cores and ${online} online CPUs${topology.onlineOnly ? "" : ` (${total} in all)`}`;
+  const want = `${it.sockets} sockets, ${it.cores} cores and ${it.vcpus} vCPUs`;
+  const problems: string[] = [];
+  if (topology.sockets.length !== it.sockets) problems.push("socket count");
+  if (topology.onlineOnly) {
+    if (online > it.vcpus) problems.push("CPU count");
+    else if (online < it.vcpus && cores !== it.cores) problems.push("core count");
+  } else if (total !== it.vcpus) problems.push("CPU count");
+  if (topology.memoryMiB !== undefined) {
+    const ratio = topology.memoryMiB / (it.memoryGiB * 1024);
+    // A node reports less than its nominal memory (firmware and kernel reservations), never much less.
+    if (ratio < 0.8 || ratio > 1.05)
+      problems.push(`memory (${Math.round(topology.memoryMiB / 1024)} GiB vs ${it.memoryGiB} GiB)`);
+  }
+  if (problems.length > 0) {
+    throw new UserError({
+      what: `${flag.split(" ")[0]} contradicts --instance-type ${it.name} (${problems.join(", ")}): it has ${has}; a ${it.name} has ${want}`,
+      where: `${flag}, --instance-type ${it.name}`,
+      next: `check that the capture comes from a ${it.name} node; if CPUs are offline there, capture with \`lscpu -e=CPU,NODE,SOCKET,CORE,ONLINE\` (it lists offline CPUs too); or leave out --instance-type to plan for the capture alone`,
+    });
+  }
+  if (online < it.vcpus)
+    return `${topology.source} has ${online} online CPUs but ${it.name} has ${it.vcpus} vCPUs; planning for the real topology (SMT off, or siblings offline)`;
+  return undefined;
 }

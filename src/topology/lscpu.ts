@@ -4,7 +4,7 @@
  * JSON form (`lscpu -J -e`). Every problem is reported with file and line.
  */
 import { type Problem, UserError } from "../lib/errors.ts";
-import { buildTopology, type CpuRecord, type Topology } from "./model.ts";
+import { buildTopology, type CpuRecord, MAX_CPUS, type Topology } from "./model.ts";
 
 const NEXT =
   "capture it again with `oc debug node/<node> -- chroot /host lscpu -p` (or `lscpu -p` on the host)";
@@ -15,10 +15,15 @@ function num(v: unknown): number | undefined {
   return Number.isInteger(n) && n >= 0 ? n : Number.NaN;
 }
 
+/** lscpu's ONLINE column: yes/no (-e), Y/N (-p); undefined when the column is absent; NaN-like when garbled. */
 function online(v: unknown): boolean {
   if (v === undefined) return true;
   if (typeof v === "boolean") return v;
   return /^(y|yes|true|1)$/i.test(String(v).trim());
+}
+
+function onlineValueKnown(v: unknown): boolean {
+  return v === undefined || typeof v === "boolean" || /^(y|yes|true|1|n|no|false|0)$/i.test(String(v).trim());
 }
 
 interface Row {
@@ -30,6 +35,10 @@ function toTopology(rows: Row[], file: string, problems: Problem[]): Topology {
   const records: CpuRecord[] = [];
   const offline: number[] = [];
   for (const { fields, where } of rows) {
+    if (!onlineValueKnown(fields.online)) {
+      problems.push({ what: `ONLINE is "${String(fields.online)}", not yes or no`, where, next: NEXT });
+      continue;
+    }
     const cpu = num(fields.cpu);
     const core = num(fields.core);
     const socket = num(fields.socket);
@@ -67,6 +76,7 @@ function toTopology(rows: Row[], file: string, problems: Problem[]): Topology {
 /** `lscpu -p`: comment header "# CPU,Core,Socket,Node,...", then one CSV line per CPU. */
 function parseParsable(lines: string[], file: string): Topology {
   const problems: Problem[] = [];
+  const lastLine = lastContentLine(lines);
   let columns: string[] | undefined;
   const rows: Row[] = [];
   lines.forEach((line, i) => {
@@ -88,9 +98,11 @@ function parseParsable(lines: string[], file: string): Topology {
       return;
     }
     const values = line.split(",");
-    if (values.length < Math.min(cols.length, 4)) {
+    // lscpu prints every column on every line (empty when unknown): fewer or more means a cut-off
+    // or damaged capture, never a CPU to guess about.
+    if (columns ? values.length !== columns.length : values.length < 4) {
       problems.push({
-        what: `expected ${cols.length} comma-separated fields, found ${values.length}`,
+        what: `expected ${cols.length} comma-separated fields, found ${values.length}${i === lastLine ? ": the capture looks cut off" : ""}`,
         where,
         next: NEXT,
       });
@@ -104,6 +116,12 @@ function parseParsable(lines: string[], file: string): Topology {
   });
   if (problems.length > 0) throw new UserError(problems);
   return toTopology(rows, file, problems);
+}
+
+/** Index of the last line with content. */
+function lastContentLine(lines: string[]): number {
+  for (let i = lines.length - 1; i >= 0; i--) if (lines[i]!.trim() !== "") return i;
+  return -1;
 }
 
 /** `lscpu -e`: a whitespace table with a header line "CPU NODE SOCKET CORE ...". */
@@ -122,6 +140,13 @@ function parseExtended(lines: string[], file: string): Topology {
     const line = lines[i]!;
     if (line.trim() === "") continue;
     const values = line.trim().split(/\s+/);
+    if (values.length !== header.length) {
+      throw new UserError({
+        what: `expected ${header.length} columns (${header.join(" ").toUpperCase()}), found ${values.length}${i === lastContentLine(lines) ? ": the capture looks cut off" : ""}`,
+        where: `${file}:${i + 1}`,
+        next: NEXT,
+      });
+    }
     const fields: Record<string, unknown> = {};
     header.forEach((h, k) => {
       fields[h] = values[k];
@@ -147,10 +172,24 @@ function parseJson(text: string, file: string): Topology {
       next: NEXT,
     });
   }
-  // Line of the n-th CPU object, for messages.
+  if (cpus.length > MAX_CPUS) {
+    throw new UserError({
+      what: `${cpus.length} CPUs: more than Linux supports on x86 (${MAX_CPUS}), so not one host's lscpu`,
+      where: file,
+      next: NEXT,
+    });
+  }
+  // Line of the n-th CPU object, for messages: one pass over the text (counting the lines before
+  // each match from the start again made a 1 MB file take 20 s).
   const starts: number[] = [];
   const re = /"cpu"\s*:/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) starts.push(text.slice(0, m.index).split("\n").length);
+  let line = 1;
+  let at = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    for (let k = at; k < m.index; k++) if (text.charCodeAt(k) === 10) line++;
+    at = m.index;
+    starts.push(line);
+  }
   const rows: Row[] = cpus.map((c, i) => ({
     fields: Object.fromEntries(Object.entries((c ?? {}) as object).map(([k, v]) => [k.toLowerCase(), v])),
     where: `${file}:${starts[i] ?? 1}`,
@@ -170,6 +209,14 @@ export function parseLscpu(text: string, file: string): Topology {
   const trimmed = text.trimStart();
   if (trimmed.startsWith("{")) return parseJson(text, file);
   const lines = text.split(/\r?\n/);
+  if (trimmed !== "" && !/\n\s*$/.test(text)) {
+    // lscpu ends every line, the last one too: a capture without it was cut off mid-line.
+    throw new UserError({
+      what: "the last line has no line end: the capture was cut off",
+      where: `${file}:${lastContentLine(lines) + 1}`,
+      next: NEXT,
+    });
+  }
   const first = lines.find((l) => l.trim() !== "") ?? "";
   if (/^\s*CPU\s+\S/i.test(first)) return parseExtended(lines, file);
   if (first.startsWith("#") || /^\d+,/.test(first)) return parseParsable(lines, file);

@@ -73,6 +73,9 @@ export interface TopologyMeta {
   globalCoreIds?: boolean;
 }
 
+/** The most CPUs a Linux x86 kernel supports (CONFIG_NR_CPUS upper bound, arch/x86/Kconfig). */
+export const MAX_CPUS = 8192;
+
 function at(r: CpuRecord, meta: TopologyMeta): string | undefined {
   return r.where ?? meta.where;
 }
@@ -83,6 +86,13 @@ function at(r: CpuRecord, meta: TopologyMeta): string | undefined {
  */
 export function buildTopology(records: CpuRecord[], meta: TopologyMeta): Topology {
   const problems: Problem[] = [];
+  if (records.length + (meta.offlineCpus?.length ?? 0) > MAX_CPUS) {
+    throw new UserError({
+      what: `${records.length + (meta.offlineCpus?.length ?? 0)} CPUs: more than Linux supports on x86 (${MAX_CPUS}), so not one host's topology`,
+      where: meta.where ?? meta.source,
+      next: "check that the input is the lscpu output or sysfs snapshot of one node",
+    });
+  }
   if (records.length === 0) {
     throw new UserError({
       what: "no online CPUs found",

@@ -5,18 +5,19 @@
  * sys/devices/system/node/node<N>/{cpulist,meminfo} and sys/devices/system/cpu/online.
  */
 import type { Dirent } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { parseCpuList } from "../lib/cpuset.ts";
+import { formatCpuList, parseCpuList } from "../lib/cpuset.ts";
 import { type Problem, UserError } from "../lib/errors.ts";
 import { pathError } from "../lib/files.ts";
+import { decodeText, formatBytes, INPUT_LIMITS, readInputBytes, readInputText } from "../lib/input.ts";
 import { buildTopology, type CpuRecord, type Topology } from "./model.ts";
 
 /** Files of interest keyed by their path from "devices/system/" on. */
 type Files = Map<string, { text: string; where: string }>;
 
 const INTERESTING =
-  /devices\/system\/(cpu\/(online|offline|cpu\d+\/(online|topology\/(core_id|physical_package_id)))|node\/node\d+\/(cpulist|meminfo))$/;
+  /devices\/system\/(cpu\/(online|offline|present|cpu\d+\/(online|topology\/(core_id|physical_package_id)))|node\/node\d+\/(cpulist|meminfo))$/;
 
 function keyOf(path: string): string | undefined {
   const p = path.split(sep).join("/");
@@ -99,47 +100,115 @@ async function readDir(dir: string, label: string): Promise<Files> {
       throw pathError(e, "read", top, { flag: "--sysfs", shown: relative(dir, top) || top });
     }
     for (const e of entries) {
-      if (!e.isFile() && !e.isSymbolicLink()) continue;
+      if (e.isDirectory()) continue;
       const full = join(e.parentPath, e.name);
       const key = keyOf(`devices/system/${relative(system, full)}`);
       if (!key || files.has(key)) continue;
-      try {
-        files.set(key, { text: await readFile(full, "utf8"), where: relative(dir, full) || full });
-      } catch {
-        // Unreadable entries (dangling links) are simply absent, as on a live system.
+      const where = relative(dir, full) || full;
+      // A snapshot holds files: a link could point anywhere (another file's content in a message,
+      // a FIFO that never answers), so one where a file belongs is refused, not followed.
+      if (!e.isFile()) {
+        throw new UserError({
+          what: `${where} is ${e.isSymbolicLink() ? "a symbolic link" : "not a regular file"}, where a sysfs snapshot has a file`,
+          where: `--sysfs ${label}`,
+          next: "snapshot /sys by copying its files (must-gather's sysinfo.tgz, or tar of sys/devices/system), not links to them",
+        });
       }
+      files.set(key, {
+        text: await readInputText(full, "sysfsEntry", { flag: "--sysfs", shown: where }, { noFollow: true }),
+        where,
+      });
     }
   }
   return files;
 }
 
-async function readTarball(file: string): Promise<Files> {
-  const { list } = await import("tar");
+/**
+ * Reads the files of interest from a .tar.gz (or .tar), streaming: the archive within the limit
+ * for an archive, what it unpacks to within the limit for unpacked content (a small archive can
+ * unpack to gigabytes), each file of interest within the limit for a sysfs file.
+ */
+async function readTarball(file: string, label: string): Promise<Files> {
+  const archive = await readInputBytes(file, "sysfsArchive", { flag: "--sysfs", shown: label });
+  const { Parser } = await import("tar");
+  const { createGunzip } = await import("node:zlib");
   const files: Files = new Map();
-  try {
-    await list({
-      file,
-      onReadEntry: (entry) => {
-        const key = entry.type === "File" ? keyOf(entry.path) : undefined;
-        if (!key) {
-          entry.resume();
-          return;
-        }
-        const chunks: Buffer[] = [];
-        entry.on("data", (c: Buffer) => chunks.push(c));
-        entry.on("end", () => {
-          if (!files.has(key))
-            files.set(key, { text: Buffer.concat(chunks).toString("utf8"), where: `${file}:${entry.path}` });
+  const problems: Problem[] = [];
+  const parser = new Parser({
+    onReadEntry: (entry) => {
+      const key = entry.type === "File" ? keyOf(entry.path) : undefined;
+      if (!key || files.has(key)) {
+        if (key === undefined && entry.type === "SymbolicLink" && keyOf(entry.path))
+          problems.push({
+            what: `${entry.path} is a symbolic link, where a sysfs snapshot has a file`,
+            where: `--sysfs ${label}`,
+            next: "snapshot /sys by copying its files, not links to them",
+          });
+        entry.resume();
+        return;
+      }
+      if (entry.size > INPUT_LIMITS.sysfsEntry.bytes) {
+        problems.push({
+          what: `${entry.path} is ${formatBytes(entry.size)}, more than the ${formatBytes(INPUT_LIMITS.sysfsEntry.bytes)} limit for a sysfs file`,
+          where: `--sysfs ${label}`,
+          next: "check the archive: it should hold a snapshot of sys/devices/system",
         });
-      },
+        entry.resume();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      entry.on("data", (c: Buffer) => chunks.push(c));
+      entry.on("end", () => {
+        files.set(key, {
+          text: decodeText(
+            Buffer.concat(chunks),
+            entry.path,
+            { shown: `${label}:${entry.path}` },
+            "a sysfs file",
+          ),
+          where: `${label}:${entry.path}`,
+        });
+      });
+    },
+  });
+  const limit = INPUT_LIMITS.sysfsUnpacked.bytes;
+  const gzipped = archive[0] === 0x1f && archive[1] === 0x8b;
+  await new Promise<void>((ok, fail) => {
+    parser.on("end", ok);
+    parser.on("error", fail);
+    if (!gzipped) {
+      parser.end(archive);
+      return;
+    }
+    let unpacked = 0;
+    const gunzip = createGunzip();
+    gunzip.on("data", (c: Buffer) => {
+      unpacked += c.length;
+      if (unpacked > limit) {
+        gunzip.destroy();
+        fail(
+          new UserError({
+            what: `${label} unpacks to more than ${formatBytes(limit)}, the limit for a sysfs snapshot`,
+            where: `--sysfs ${label}`,
+            next: "pass the snapshot of one node's sys/devices/system (must-gather's nodes/<node>/sysinfo.tgz)",
+          }),
+        );
+        return;
+      }
+      parser.write(c);
     });
-  } catch (e) {
+    gunzip.on("end", () => parser.end());
+    gunzip.on("error", fail);
+    gunzip.end(archive);
+  }).catch((e: unknown) => {
+    if (e instanceof UserError) throw e;
     throw new UserError({
       what: `cannot read the archive: ${(e as Error).message}`,
-      where: file,
+      where: `--sysfs ${label}`,
       next: "pass a .tar.gz of sys/devices/system (e.g. must-gather's nodes/<node>/sysinfo.tgz) or an unpacked directory",
     });
-  }
+  });
+  if (problems.length > 0) throw new UserError(problems);
   return files;
 }
 
@@ -159,6 +228,27 @@ function toTopology(files: Files, source: string): Topology {
   }
   const onlineFile = files.get("devices/system/cpu/online");
   const onlineList = onlineFile ? new Set(parseCpuList(onlineFile.text, onlineFile.where)) : undefined;
+  // A cut-off archive or a partial copy loses cpu<N> folders: every CPU the kernel lists as
+  // present or online, or a NUMA node lists, must have its folder.
+  const listed = new Map<number, string>();
+  for (const key of ["devices/system/cpu/present", "devices/system/cpu/online"]) {
+    const f = files.get(key);
+    if (f)
+      for (const cpu of parseCpuList(f.text, `${f.where}:1`)) if (!listed.has(cpu)) listed.set(cpu, f.where);
+  }
+  for (const [key, f] of files) {
+    if (/^devices\/system\/node\/node\d+\/cpulist$/.test(key))
+      for (const cpu of parseCpuList(f.text, `${f.where}:1`)) if (!listed.has(cpu)) listed.set(cpu, f.where);
+  }
+  const missing = [...listed.keys()].filter((cpu) => !cpuIds.has(cpu)).sort((a, b) => a - b);
+  if (missing.length > 0) {
+    const from = [...new Set(missing.map((c) => listed.get(c)!))];
+    throw new UserError({
+      what: `the snapshot is incomplete: ${from.join(" and ")} list${from.length === 1 && !from[0]!.endsWith("s") ? "s" : ""} CPUs ${formatCpuList(missing)}, which have no cpu<N> folder (${cpuIds.size} CPUs found)`,
+      where: `--sysfs ${source}`,
+      next: "the archive or copy was cut off: capture sys/devices/system again (must-gather's nodes/<node>/sysinfo.tgz)",
+    });
+  }
   const nodeOf = new Map<number, number>();
   const nodeMemoryMiB: Record<number, number> = {};
   for (const [key, f] of files) {
@@ -179,7 +269,11 @@ function toTopology(files: Files, source: string): Topology {
     if (!f) return {};
     const v = Number(f.text.trim());
     if (!Number.isInteger(v)) {
-      problems.push({ what: `expected an integer, found "${f.text.trim()}"`, where: `${f.where}:1` });
+      const found = f.text.trim();
+      problems.push({
+        what: `expected an integer, found "${found.length > 40 ? `${found.slice(0, 40)}…` : found}"`,
+        where: `${f.where}:1`,
+      });
       return { where: f.where };
     }
     return { value: v, where: f.where };
@@ -232,6 +326,6 @@ export async function readSysfs(path: string, label = path): Promise<Topology> {
   } catch (e) {
     throw pathError(e, "read", path, { flag: "--sysfs", shown: label });
   }
-  const files = isDir ? await readDir(path, label) : await readTarball(path);
+  const files = isDir ? await readDir(path, label) : await readTarball(path, label);
   return toTopology(files, path);
 }

@@ -23,6 +23,7 @@ import { MOTO_CREDENTIALS, MOTO_REGION, useMoto } from "../helpers/moto.ts";
 import { toolPath } from "../helpers/tools.ts";
 import type { Obj } from "../sim/apiserver.ts";
 import { defaultWorkers } from "../sim/cluster.ts";
+import { argoInstance } from "../sim/fixtures.ts";
 import { type Sim, start } from "../sim/index.ts";
 import { KUBEVIRT_MIGRATION } from "../sim/resources.ts";
 import { pinnedVm, tune } from "../sim/scenarios.ts";
@@ -208,79 +209,27 @@ describe("simulated cluster (test/sim): llw doctor on the VMs", () => {
   });
 });
 
-const ROUTE = {
-  group: "route.openshift.io",
-  version: "v1",
-  kind: "Route",
-  plural: "routes",
-  namespaced: true,
-};
-
-/** The default instance as the GitOps operator creates it (gitops-operator, controllers/argocd/argocd.go NewCR). */
-function operatorArgoCd(): Obj[] {
-  return [
-    {
-      apiVersion: "argoproj.io/v1beta1",
-      kind: "ArgoCD",
-      metadata: { name: "openshift-gitops", namespace: "openshift-gitops" },
-      spec: {
-        server: { route: { enabled: true } },
-        sso: { provider: "dex", dex: { openShiftOAuth: true } },
-        rbac: {
-          policy: "g, system:cluster-admins, role:admin\ng, cluster-admins, role:admin\n",
-          scopes: "[groups]",
-        },
-      },
-    },
-    {
-      apiVersion: "route.openshift.io/v1",
-      kind: "Route",
-      metadata: { name: "openshift-gitops-server", namespace: "openshift-gitops" },
-      spec: {
-        host: "openshift-gitops-server-openshift-gitops.apps.lab.example.com",
-        to: { kind: "Service", name: "openshift-gitops-server" },
-      },
-      status: {
-        ingress: [
-          {
-            host: "openshift-gitops-server-openshift-gitops.apps.lab.example.com",
-            conditions: [{ type: "Admitted", status: "True" }],
-          },
-        ],
-      },
-    },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: "openshift-gitops-argocd-application-controller-cluster-admin" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
-      subjects: [
-        {
-          kind: "ServiceAccount",
-          name: "openshift-gitops-argocd-application-controller",
-          namespace: "openshift-gitops",
-        },
-      ],
-    },
-  ];
-}
-
 describe("simulated cluster (test/sim): llw doctor on the Argo CD instance", () => {
   let sim: Sim;
   before(async () => {
     sim = await start("untuned-c5-metal", { speed: 200 });
-    // OpenShift serves Routes; the simulator's core set does not, so the test adds the kind.
-    sim.api.addResources([ROUTE]);
     if (!sim.api.get("v1", "Namespace", "openshift-gitops"))
       sim.api.seed({ apiVersion: "v1", kind: "Namespace", metadata: { name: "openshift-gitops" } });
   });
   after(() => sim.stop());
 
-  it("the GitOps operator installed but no instance yet FAILs; the operator's default instance with the workshop's binding PASSes", async () => {
+  it("the operator's own instance and route without the workshop's binding FAIL naming the binding; no instance at all FAILs; instance, route and binding PASS", async () => {
+    const unbound = check(await doctor(sim, "--no-aws"), "argocd-instance");
+    assert.equal(unbound.status, "FAIL");
+    assert.equal(
+      unbound.evidence,
+      "ServiceAccount openshift-gitops/openshift-gitops-argocd-application-controller has no cluster-admin binding: it cannot apply the tuning",
+    );
+    sim.api.remove("argoproj.io/v1beta1", "ArgoCD", "openshift-gitops", "openshift-gitops");
     const none = check(await doctor(sim, "--no-aws"), "argocd-instance");
     assert.equal(none.status, "FAIL");
     assert.match(none.evidence, /no ArgoCD openshift-gitops\/openshift-gitops/);
-    sim.api.seed(...operatorArgoCd());
+    argoInstance(sim);
     const ok = check(await doctor(sim, "--no-aws"), "argocd-instance");
     assert.equal(ok.status, "PASS", ok.evidence);
     assert.match(ok.evidence, /route openshift-gitops-server-openshift-gitops\.apps\.lab\.example\.com/);

@@ -167,7 +167,12 @@ function buildApps(kubectl: string): App[] {
         maxBuffer: 64 * 1024 * 1024,
       }),
     );
-  const rootPath = (root.spec as { source: { path: string } }).source.path;
+  // Everything at once (llw install --with-tuning): the path on which Argo CD also manages the tuning
+  // and the workloads, so every hands-on change is checked against it.
+  const rootPath = (root.spec as { source: { path: string } }).source.path.replace(
+    /bootstrap$/,
+    "bootstrap-with-tuning",
+  );
   const children = build(rootPath).filter((o) => o.kind === "Application");
   const apps: App[] = [{ name: root.metadata.name, root: true, git: root, live: root, objects: children }];
   for (const child of children) {

@@ -111,8 +111,12 @@ describe("lab guides: sources", () => {
     const root = parseAllDocuments(
       readFileSync(join(ROOT, "gitops", "bootstrap", "root", "application.yaml"), "utf8"),
     )[0]!.toJS() as { spec: { source: { repoURL: string; targetRevision: string } } };
-    assert.equal(a("git-repo-url"), root.spec.source.repoURL, "the app of apps syncs another repository");
-    assert.equal(a("git-revision"), root.spec.source.targetRevision);
+    // The root Application in Git holds placeholders that `llw install --repo --revision` replaces:
+    // every install the guides show passes the guide's repository and revision.
+    assert.match(root.spec.source.repoURL, /set-by-llw-install/);
+    const installs = allPages.flatMap((p) => p.lines).filter((l) => /^llw install\b/.test(l.trim()));
+    assert.ok(installs.length > 0, "no llw install in the guides");
+    for (const l of installs) assert.match(l, /--repo \{git-repo-url\} --revision \{git-revision\}/, l);
   });
 
   it("commands for a VM's console are not run in the terminal: role=guest, titled where they run", () => {
@@ -235,10 +239,15 @@ describe("lab guides: sources", () => {
   it("module 3 says which runtime class the VM's pod gets, as the app of apps deploys the HyperConverged (real kustomize)", (t) => {
     const kubectl = requireTool(t, "kubectl", "npm run tools");
     if (!kubectl) return;
-    // What Argo CD deploys: the source path of the Application that syncs the HyperConverged.
-    const app = parseAllDocuments(
-      readFileSync(join(ROOT, "gitops", "bootstrap", "instance-kubevirt-hyperconverged.yaml"), "utf8"),
-    )[0]!.toJS() as { spec: { source: { path: string } } };
+    // What the VM's HyperConverged is after Module 2: the tuning change set applies the instance
+    // type's HyperConverged overlay (the default install leaves its runtime class unset).
+    const tuning = allPages
+      .find((p) => p.name === "02-core-tuning.adoc")!
+      .lines.find((l) => /^llw tune apply (?!.*--dry-run)/.test(l))!;
+    assert.ok(tuning, "no tuning change set in module 2");
+    const overlay = tuning.split(" ").find((w) => /\/hyperconverged$/.test(w));
+    assert.ok(overlay, "module 2's tuning change set does not set the HyperConverged's runtime class");
+    const app = { spec: { source: { path: substitute(overlay, attrs) } } };
     const built = execFileSync(kubectl, ["kustomize", join(ROOT, app.spec.source.path)], {
       encoding: "utf8",
     });

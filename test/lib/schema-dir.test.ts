@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
@@ -60,8 +68,41 @@ describe("where the commands look for schemas", () => {
 
   it("prefers LLW_CRDS_DIR (relative to the working directory), unless it lacks the file asked for", () => {
     const cwd = mkdtempSync(join(tmpdir(), "llw-schemas-"));
+    copyFileSync(
+      join(BUNDLED_SCHEMAS, "machinesets.machine.openshift.io.yaml"),
+      join(cwd, "machinesets.machine.openshift.io.yaml"),
+    );
     assert.equal(findSchemaDir(cwd, { LLW_CRDS_DIR: "." }), cwd);
     assert.equal(findSchemaDir(cwd, { LLW_CRDS_DIR: "." }, PROFILE_CRD), BUNDLED_SCHEMAS);
+  });
+
+  it("refuses an empty LLW_CRDS_DIR or --schemas (validation would be off), and --schemas without the file asked for", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "llw-schemas-"));
+    mkdirSync(join(cwd, "empty"));
+    writeFileSync(join(cwd, "empty", "README.md"), "not a schema\n");
+    for (const [env, explicit, where] of [
+      [{ LLW_CRDS_DIR: "empty" }, undefined, "LLW_CRDS_DIR=empty"],
+      [{}, "empty", "--schemas empty"],
+    ] as const) {
+      assert.throws(
+        () => findSchemaDir(cwd, env, undefined, explicit),
+        (e: unknown) =>
+          e instanceof UserError &&
+          e.exitCode === 2 &&
+          /holds no schema file/.test(e.message) &&
+          e.problems[0]!.where === where,
+      );
+    }
+    mkdirSync(join(cwd, "partial"));
+    copyFileSync(
+      join(BUNDLED_SCHEMAS, "machinesets.machine.openshift.io.yaml"),
+      join(cwd, "partial", "m.yaml"),
+    );
+    assert.throws(
+      () => findSchemaDir(cwd, {}, PROFILE_CRD, "partial"),
+      (e: unknown) =>
+        e instanceof UserError && new RegExp(`has no ${PROFILE_CRD.replaceAll(".", "\\.")}`).test(e.message),
+    );
   });
 
   it("refuses a LLW_CRDS_DIR that does not exist, naming it", () => {

@@ -222,16 +222,16 @@ describe("validateProfile against a tuned node's own lscpu (offlined CPUs are of
     c.cpus.map((cpu) => ({ cpu, core: c.id, socket: c.socket, node: c.node })),
   );
   lines.sort((a, b) => a.cpu - b.cpu);
-  const lscpuE = [
+  const lscpuE = `${[
     "CPU NODE SOCKET CORE ONLINE",
     ...lines.map((r) =>
       offlined.has(r.cpu) ? `${r.cpu} - - - no` : `${r.cpu} ${r.node} ${r.socket} ${r.core} yes`,
     ),
-  ].join("\n");
-  const lscpuP = [
+  ].join("\n")}\n`;
+  const lscpuP = `${[
     "# CPU,Core,Socket,Node",
     ...lines.filter((r) => !offlined.has(r.cpu)).map((r) => `${r.cpu},${r.core},${r.socket},${r.node}`),
-  ].join("\n");
+  ].join("\n")}\n`;
 
   it("lscpu -e lists them offline: they are valid members of offlined, and the profile is valid", () => {
     assert.equal(plan.cpus.offlined.length, 4);

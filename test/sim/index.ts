@@ -60,6 +60,8 @@ export interface Sim {
   clock: Clock;
   /** Waits until `pred` holds (polling every simulated second), or throws after `simulatedMs`. */
   until(pred: () => boolean, simulatedMs?: number, what?: string): Promise<void>;
+  /** Lets the cluster converge at high speed (rollouts, operators) until no controller has work left. */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -115,11 +117,21 @@ export async function start(scenario: string | Scenario, o: SimOptions = {}): Pr
         await new Promise((r) => setTimeout(r, Math.max(1, 1000 / api.speed)));
       }
     },
+    async settle() {
+      const was = api.speed;
+      api.speed = 10_000;
+      await quiesce(api);
+      api.speed = was;
+    },
     stop: () => api.stop(),
   };
   sc.setup?.(sim);
   // Converge at high speed: the starting state is what the controllers make of the scenario.
   await quiesce(api);
+  if (sc.workloads) {
+    sc.workloads(sim);
+    await quiesce(api);
+  }
   if (api.errors.length > 0) throw api.errors[0];
   api.speed = speed;
   Object.assign(ctx.stats, newStats());

@@ -110,12 +110,12 @@ describe("lscpu readers", () => {
     const recs = catalogRecords("c5.metal");
     const p = parseLscpu(lscpuP(recs), "c5.txt");
     assert.deepEqual(shape(p), shape(topologyOf(getInstanceType("c5.metal"))));
-    const e = [
+    const e = `${[
       "CPU NODE SOCKET CORE L1d:L1i:L2:L3 ONLINE",
       ...recs.map(
         (r) => `${r.cpu} ${r.node} ${r.socket} ${r.core} ${r.core}:${r.core}:${r.core}:${r.socket} yes`,
       ),
-    ].join("\n");
+    ].join("\n")}\n`;
     assert.deepEqual(shape(parseLscpu(e, "e.txt")), shape(p));
     const j = JSON.stringify(
       { cpus: recs.map((r) => ({ cpu: r.cpu, node: r.node, socket: r.socket, core: r.core, online: true })) },

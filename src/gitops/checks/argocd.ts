@@ -71,12 +71,43 @@ export function braceAlternatives(glob: string): string[] {
   return (m ? m[1]!.split(",") : [glob]).map((s) => s.trim()).filter(Boolean);
 }
 
-function globToRegExp(glob: string): RegExp {
-  const re = glob
-    .replace(/[.+^$()|[\]\\]/g, "\\$&")
-    .replaceAll("*", "[^/]*")
-    .replaceAll("?", "[^/]");
-  return new RegExp(`^${re}$`);
+/** Work done by globMatch (character comparisons), for tests that bound it. */
+export const globWork = { steps: 0 };
+
+/**
+ * Whether `name` matches an include/exclude glob: `*` any run of characters but `/`, `?` one
+ * character but `/`, anything else itself. Without regular expressions: a pattern such as
+ * `*********x` made the backtracking regex take 42 s on one file name. `/` is never matched by a
+ * wildcard, so pattern and name are compared segment by segment, each with the greedy
+ * one-backtrack-point algorithm: at most (pattern length + 1) x (name length + 1) steps.
+ */
+export function globMatch(glob: string, name: string): boolean {
+  const pats = glob.split("/");
+  const names = name.split("/");
+  if (pats.length !== names.length) return false;
+  return pats.every((p, i) => segmentMatch(p, names[i]!));
+}
+
+function segmentMatch(p: string, s: string): boolean {
+  let i = 0;
+  let j = 0;
+  let star = -1;
+  let mark = 0;
+  while (j < s.length) {
+    globWork.steps++;
+    if (i < p.length && p[i] !== "*" && (p[i] === "?" || p[i] === s[j])) {
+      i++;
+      j++;
+    } else if (i < p.length && p[i] === "*") {
+      star = i++;
+      mark = j;
+    } else if (star >= 0) {
+      i = star + 1;
+      j = ++mark;
+    } else return false;
+  }
+  while (i < p.length && p[i] === "*") i++;
+  return i === p.length;
 }
 
 function syncOptions(app: Json): string[] {
@@ -165,7 +196,7 @@ function appTargets(objects: LintObject[], ctx: CheckContext, out: LintFinding[]
           const alts = braceAlternatives(include);
           const files = readdirSync(dir);
           for (const alt of alts) {
-            if (!files.some((f) => globToRegExp(alt).test(f))) {
+            if (!files.some((f) => globMatch(alt, f))) {
               out.push(
                 finding(
                   "error",
@@ -177,8 +208,8 @@ function appTargets(objects: LintObject[], ctx: CheckContext, out: LintFinding[]
               );
             }
           }
-          const res = alts.map(globToRegExp);
-          filter = (file) => file !== undefined && res.some((r) => r.test(file.split("/").at(-1)!));
+          filter = (file) =>
+            file !== undefined && alts.some((alt) => globMatch(alt, file.split("/").at(-1)!));
         }
         const unitObjects = ctx.unitsByDir.get(dir) ?? [];
         appObjects.push(...unitObjects.filter((o) => !filter || filter(o.file)));
@@ -287,7 +318,7 @@ function checkPerInstanceType(at: LintObject, spec: Json, ctx: CheckContext): Li
           ) {
             const files = readdirSync(join(ctx.repoRoot, childPath));
             for (const alt of braceAlternatives(op.value))
-              if (!files.some((f) => globToRegExp(alt).test(f)))
+              if (!files.some((f) => globMatch(alt, f)))
                 err(
                   where,
                   `for instance type ${t} ${app} includes ${alt}, which matches no file in ${childPath}`,
