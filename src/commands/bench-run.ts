@@ -14,6 +14,7 @@ import { checkWorkloadFits } from "../bench/fit-check.ts";
 import { findExecutable, KUBE_BURNER_EXIT, runStreaming } from "../bench/kube-burner.ts";
 import { type ClusterMetadata, collectClusterMetadata, gitRevision, runId } from "../bench/metadata.ts";
 import { prepareJobNamespaces } from "../bench/namespaces.ts";
+import { findPrometheus, metricsForRun, refuseTokenInSets } from "../bench/prometheus.ts";
 import { neededFiles } from "../bench/run-files.ts";
 import { findWorkload, parseSets, resolveVariables } from "../bench/workloads.ts";
 import type { Kube } from "../cluster/kube.ts";
@@ -33,6 +34,10 @@ export interface BenchRunOptions {
   kubeconfig?: string;
   context?: string;
   metadata?: boolean;
+  /** Module 5.3: Prometheus for the metrics profile (src/bench/prometheus.ts). */
+  prometheus?: boolean;
+  prometheusUrl?: string;
+  prometheusToken?: string;
 }
 
 /** benchmarks/ of the working directory, else the one shipped with llw. */
@@ -69,6 +74,7 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
   const bench = await benchmarksDir(ctx.cwd);
   const workload = await findWorkload(opts.workload, ctx.cwd, bench);
   const sets = parseSets(opts.set);
+  refuseTokenInSets(sets);
   const unknown = Object.keys(sets).filter((k) => !(k in workload.variables) && k !== "METRICS_DIR");
   if (unknown.length && Object.keys(workload.variables).length) {
     throw new UserError({
@@ -108,6 +114,21 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
   const conn = await connect(opts, ctx);
   await checkWorkloadFits(workload, sets, conn.kube, ctx);
   const cluster = await clusterMetadata(opts, conn.kube, conn.error);
+  // Module 5.3: OpenShift's Prometheus for the workshop's metrics profile (src/bench/prometheus.ts).
+  const prometheus = await findPrometheus(
+    opts,
+    ctx.env,
+    () => {
+      if (!conn.kube) throw new Error(conn.error ?? "no cluster");
+      return conn.kube;
+    },
+    Math.min(86_400, 3600 * ((opts.repeat ?? 1) + 1)),
+  );
+  ctx.stderr.write(
+    prometheus.access
+      ? `metrics: Prometheus at ${prometheus.access.url} (${prometheus.access.source})\n`
+      : `metrics: not collected (${prometheus.skipped}); pass --prometheus-url to give one\n`,
+  );
   const git = gitRevision(workload.dir);
   const repeat = opts.repeat ?? 1;
   const codes: { dir: string; code: number }[] = [];
@@ -123,7 +144,12 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
       });
     }
     await ensureDir(dir, { flag: "--results" });
-    const vars = { ...resolveVariables(workload, sets), METRICS_DIR: join(dir, `collected-metrics-${uuid}`) };
+    const metrics = await metricsForRun(prometheus.access, bench, dir);
+    const vars = {
+      ...resolveVariables(workload, sets),
+      METRICS_DIR: join(dir, `collected-metrics-${uuid}`),
+      ...metrics.vars,
+    };
     // What the run needs, as it was run: the config, its templates and profiles, the variables.
     const copy = join(dir, "workload");
     for (const f of files) await writeFileAtomic(join(copy, f.rel), await readFile(f.source));
@@ -131,7 +157,8 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
       join(copy, "variables.yml"),
       `# The variables of this run; kube-burner read them from its environment.\n${stringify(vars)}`,
     );
-    const env: NodeJS.ProcessEnv = { ...ctx.env, ...vars };
+    // The Prometheus token only in kube-burner's environment: never in the run's files.
+    const env: NodeJS.ProcessEnv = { ...ctx.env, ...vars, ...metrics.secretEnv };
     if (opts.kubeconfig) env.KUBECONFIG = resolve(ctx.cwd, opts.kubeconfig);
     const args = ["init", "-c", join(copy, files[0]!.rel), "--uuid", uuid];
     if (opts.context) args.push("--kube-context", opts.context);
@@ -149,6 +176,9 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
       gitRevision: git,
       clusterVersion: cluster.clusterVersion,
       cluster,
+      prometheus: prometheus.access
+        ? { url: prometheus.access.url, source: prometheus.access.source }
+        : { skipped: prometheus.skipped },
     };
     const writeMetadata = () =>
       writeFileAtomic(join(dir, "metadata.json"), `${JSON.stringify(metadata, null, 2)}\n`);

@@ -714,7 +714,9 @@ export const COMMANDS: CommandSpec[] = [
       "its metrics with metadata (cluster version, profile, nodes, kube-burner version, variables, git revision) and " +
       "exactly what the run needed (the config, the templates and profiles it names, the variables). metadata.json " +
       'says "status": "incomplete" until kube-burner finished: a run stopped by Ctrl-C or SIGTERM stays incomplete and ' +
-      "is left out of comparisons. kube-burner exit codes: 2 timeout, 3 alert, 4 latency threshold exceeded.",
+      "is left out of comparisons. kube-burner also queries the cluster's Prometheus with the workshop's metrics profile " +
+      "(benchmarks/metrics: per-CPU time by mode, kubelet and CRI-O CPU, API server latency) for `llw bench show`'s CPU " +
+      "split; the token is never stored. kube-burner exit codes: 2 timeout, 3 alert, 4 latency threshold exceeded.",
     args: [
       {
         name: "workload",
@@ -740,6 +742,17 @@ export const COMMANDS: CommandSpec[] = [
       { flags: "--kubeconfig <path>", description: "kubeconfig passed to kube-burner and used for metadata" },
       { flags: "--context <name>", description: "kubeconfig context" },
       { flags: "--no-metadata", description: "do not query the cluster for metadata" },
+      {
+        flags: "--prometheus-url <url>",
+        description:
+          "Prometheus for the metrics profile (default: the openshift-monitoring thanos-querier route of the cluster)",
+      },
+      {
+        flags: "--prometheus-token <token>",
+        description:
+          "bearer token for it (default: PROMETHEUS_TOKEN, else a token of openshift-monitoring/prometheus-k8s from the TokenRequest API)",
+      },
+      { flags: "--no-prometheus", description: "collect no Prometheus metrics" },
     ],
     examples: [
       { cmd: "llw bench run baseline-pod --label baseline --repeat 3", what: "three baseline runs" },
@@ -776,16 +789,29 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ["bench", "show"],
     summary:
-      "Show what a kube-burner result directory holds: per condition count, min, P50, P95, P99, max, mean",
+      "Show what a kube-burner result directory holds: per condition count, min, P50, P95, P99, max, mean; CPU use and bottlenecks",
     description:
-      "Figures are recomputed from the per-pod samples (nearest-rank percentiles), not taken from kube-burner's quantile files.",
+      "Figures are recomputed from the per-pod samples (nearest-rank percentiles), not taken from kube-burner's quantile files. " +
+      "When the run holds the metric documents of the workshop's metrics profile (Prometheus), CPU use is split into the " +
+      "PerformanceProfile's reserved and isolated CPUs and the bottleneck is named (reserved CPUs starved, kernel time on isolated CPUs).",
     args: [
       { name: "run", description: "a run directory (results/<label>/<run>) or a label", required: true },
     ],
-    options: [...RESULT_READ_OPTIONS],
+    options: [
+      {
+        flags: "--profile-file <file>",
+        description:
+          "PerformanceProfile YAML to split CPU use into reserved and isolated (default: the profiles the run's metadata recorded)",
+      },
+      ...RESULT_READ_OPTIONS,
+    ],
     output: ["table", "json", "yaml"],
     examples: [
       { cmd: "llw bench show results/tuned/run-1", what: "per-condition pod start-up latencies of one run" },
+      {
+        cmd: "llw bench show results/tuned/run-1 --profile-file gitops/overlays/aws/performance-profiles/c5.metal.yaml",
+        what: "with the CPU split by a profile file, for a run recorded without cluster metadata",
+      },
     ],
     load: () => import("./bench-show.ts"),
   },
