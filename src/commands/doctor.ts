@@ -2,6 +2,7 @@
  * `llw doctor`: is this cluster ready for the workshop? One table of checks with evidence and fix.
  */
 import { type Clock, realClock } from "../cluster/clock.ts";
+import { gatherDataNetwork } from "../cluster/doctor/aws-facts.ts";
 import { CHECKS, type CheckOutcome, profileNodes, runChecks } from "../cluster/doctor/checks.ts";
 import { gatherFacts, type NodeProbe } from "../cluster/doctor/facts.ts";
 import { DEBUG_IMAGE, DEBUG_NAMESPACE, probeNode } from "../cluster/doctor/node-probe.ts";
@@ -26,6 +27,11 @@ export interface DoctorOptions {
   debugNamespace?: string;
   output?: string;
   clock?: Clock;
+  /** false with --no-aws: the data network check is skipped. */
+  aws?: boolean;
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
 }
 
 export async function run(opts: DoctorOptions, ctx: Context): Promise<number> {
@@ -38,7 +44,18 @@ export async function run(opts: DoctorOptions, ctx: Context): Promise<number> {
   const clock = opts.clock ?? ctx.clock ?? realClock;
   const timeoutMs = durationOption("--timeout", opts.timeout, "3m");
   const kube = Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd);
-  const facts = await gatherFacts(kube);
+  const facts = await gatherFacts(kube, ctx.now());
+  if (opts.aws !== false) {
+    facts.dataNetwork = await gatherDataNetwork(
+      facts,
+      {
+        ...(opts.region ? { region: opts.region } : {}),
+        ...(opts.profile ? { profile: opts.profile } : {}),
+        ...(opts.endpointUrl ? { endpointUrl: opts.endpointUrl } : {}),
+      },
+      ctx,
+    );
+  }
   if (opts.nodeAccess !== false) {
     const nodes = [
       ...new Set(

@@ -670,14 +670,23 @@ export const COMMANDS: CommandSpec[] = [
     path: ["doctor"],
     summary: "Check that a cluster is ready for the workshop: PASS / WARN / FAIL with evidence and fix",
     description:
-      "Reads the cluster (version, platform, nodes, operators, Applications, PerformanceProfile, pools, hugepages, " +
-      "KVM, HyperConverged, SR-IOV) and, unless --no-node-access, the isolated CPUs and kernel arguments in effect " +
-      "on each tuned node through a short-lived pod (unprivileged, no host access: /proc/cmdline and sysfs are the host " +
-      "kernel's in any container) in a namespace of llw's own, from an image pinned by digest, deleted however llw ends. " +
-      "Exits 1 when a check fails.",
+      "Reads the cluster (version, platform, nodes, operators, Argo CD and its Applications, PerformanceProfile, " +
+      "pools, hugepages, KVM, HyperConverged and the VMs' runtime class, VMs that could block a drain, VM image " +
+      "releases, SR-IOV) and, unless --no-aws, the data network's ENIs from the AWS API (the SDK's default " +
+      "credential chain; infra id and region from the cluster), and, unless --no-node-access, the isolated CPUs " +
+      "and kernel arguments in effect on each tuned node through a short-lived pod (unprivileged, no host access: " +
+      "/proc/cmdline and sysfs are the host kernel's in any container) in a namespace of llw's own, from an image " +
+      "pinned by digest, deleted however llw ends. Exits 1 when a check fails.",
     options: [
       ...KUBE_OPTIONS,
       { flags: "--no-node-access", description: "skip the checks that start a debug pod on the nodes" },
+      { flags: "--no-aws", description: "do not read AWS (the data network check is skipped)" },
+      { flags: "--region <code>", description: "AWS region (default: the cluster's)" },
+      { flags: "--profile <name>", description: "AWS profile (default: AWS_PROFILE)" },
+      {
+        flags: "--endpoint-url <url>",
+        description: "AWS endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL)",
+      },
       { flags: "--list-checks", description: "list the checks, one per line, with what each proves" },
       { flags: "--timeout <duration>", description: "timeout of each debug pod", default: "3m" },
       { flags: "--interval <duration>", description: "poll interval while a debug pod runs", default: "2s" },
@@ -696,6 +705,7 @@ export const COMMANDS: CommandSpec[] = [
     examples: [
       { cmd: "llw doctor", what: "check the current cluster" },
       { cmd: "llw doctor --no-node-access -o json", what: "only API checks, as JSON for a script" },
+      { cmd: "llw doctor --no-aws", what: "without reading AWS (no credentials at hand)" },
       { cmd: "llw doctor --list-checks", what: "what each check proves" },
     ],
     load: () => import("./doctor.ts"),

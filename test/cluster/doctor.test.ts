@@ -36,7 +36,7 @@ describe("simulated cluster: llw doctor", () => {
   afterEach(() => w.stop());
 
   it("a fully installed and tuned cluster passes every check (exit 0), reading the nodes through debug pods that are cleaned up", async () => {
-    const r = await w.llw("doctor");
+    const r = await w.llw("doctor", "--no-aws");
     assert.equal(r.code, 0, r.out + r.err);
     for (const c of CHECKS)
       assert.ok(
@@ -51,7 +51,7 @@ describe("simulated cluster: llw doctor", () => {
   });
 
   it("-o json gives every check with status, evidence and fix", async () => {
-    const r = await w.llw("doctor", "--no-node-access", "-o", "json");
+    const r = await w.llw("doctor", "--no-node-access", "--no-aws", "-o", "json");
     assert.equal(r.code, 0, r.err);
     const data = JSON.parse(r.out) as { results: { id: string; status: string; evidence: string }[] };
     assert.deepEqual(
@@ -167,7 +167,7 @@ describe("simulated cluster: llw doctor", () => {
         phase: "Succeeded",
         log: `${cmdline}\n${PROBE_MARK}\n\n${PRESENT_MARK}\n0-95\n`,
       }));
-      return { cmdline, r: await w.llw("doctor") };
+      return { cmdline, r: await w.llw("doctor", "--no-aws") };
     };
     const { cmdline, r } = await tuned((c) => c);
     assert.match(cmdline, /systemd\.cpu_affinity=0,24,48,72 /);
@@ -229,6 +229,13 @@ function facts(over: Record<string, unknown> = {}): ClusterFacts {
     sriovNodeStates: [],
     sriovPolicies: [],
     networkAttachments: [],
+    virtualMachines: [],
+    virtualMachineInstances: [],
+    argoCds: [],
+    routes: [],
+    clusterRoleBindings: [],
+    unreadable: [],
+    now: new Date("2026-12-01T12:00:00Z"),
     ...over,
   } as ClusterFacts;
 }
