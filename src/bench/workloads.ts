@@ -92,6 +92,8 @@ export function resolveVariables(w: Workload, sets: Record<string, string>): Rec
 export interface RenderedObject {
   template: string;
   object: Record<string, unknown>;
+  /** How many of it the job creates: jobIterations x replicas. */
+  count: number;
 }
 
 /**
@@ -110,7 +112,8 @@ export async function renderWorkload(
     jobs?: {
       name: string;
       jobType?: string;
-      objects?: { objectTemplate: string; inputVars?: Record<string, unknown> }[];
+      jobIterations?: number | string;
+      objects?: { objectTemplate: string; replicas?: number | string; inputVars?: Record<string, unknown> }[];
     }[];
   };
   const objects: RenderedObject[] = [];
@@ -129,7 +132,8 @@ export async function renderWorkload(
         },
         file,
       );
-      objects.push({ template: file, object: parse(text) as Record<string, unknown> });
+      const count = Number(job.jobIterations ?? 1) * Number(o.replicas ?? 1);
+      objects.push({ template: file, object: parse(text) as Record<string, unknown>, count });
     }
   }
   return { config: config as Record<string, unknown>, objects };

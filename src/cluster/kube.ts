@@ -402,6 +402,18 @@ export function kubeError(e: unknown, action: Action, server: string): LlwError 
       next: "your token has probably expired: log in again with `oc login` (or check --context)",
     });
   }
+  if (
+    code === 403 &&
+    msg &&
+    /error looking up service account ([^:]+): serviceaccount "[^"]+" not found/.test(msg)
+  ) {
+    // Not a permission problem: the namespace is new and its ServiceAccount not created yet.
+    return new EnvironmentError({
+      what: `the cluster refused to ${doing}: ${msg}`,
+      where: server,
+      next: "the cluster creates a namespace's default ServiceAccount a moment after the namespace: wait a few seconds and re-run (`oc get sa -n <namespace>` shows when it exists)",
+    });
+  }
   if (code === 403) {
     return new EnvironmentError({
       what: `forbidden: ${msg ?? `you may not ${doing}`}`,

@@ -6,6 +6,8 @@
  */
 import { EnvironmentError } from "../lib/errors.ts";
 import type { Clock } from "./clock.ts";
+import { formatDuration } from "./clock.ts";
+import { type DrainBlocker, drainBlockers, drainInProgress } from "./drain.ts";
 import type { Kube, KubeObject } from "./kube.ts";
 import type { Progress } from "./progress.ts";
 import {
@@ -30,6 +32,11 @@ export interface TuneOptions {
   intervalMs: number;
   /** How long the rendered config must stay the same before unpausing. */
   settleMs: number;
+  /**
+   * How long the same object may keep a node's drain from finishing before llw stops and names
+   * it (the MCO itself retries for ever). Default 10 minutes.
+   */
+  drainBlockedMs?: number;
   clock: Clock;
   progress: Progress;
 }
@@ -188,17 +195,34 @@ export async function applyTuning(
     throw e;
   }
 
+  // Every pool is unpaused before any is followed: a failure from here on (a timeout waiting for
+  // the render, the API going away) must not leave a pool llw paused holding back its nodes.
+  const initial = new Map<string, NodeRollout[]>();
+  try {
+    for (const ps of plan.pools) {
+      const rendered = await waitForRender(kube, ps.name, before.get(ps.name) ?? "", o);
+      initial.set(ps.name, await poolNodes(kube, ps.name));
+      await kube.mergePatch(MCP, "MachineConfigPool", ps.name, {
+        metadata: { annotations: { [PAUSED_BY]: null } },
+        spec: { paused: false },
+      });
+      pausedNow.delete(ps.name);
+      p.ok(`MachineConfigPool ${ps.name} unpaused (target ${rendered})`);
+    }
+  } catch (e) {
+    await restorePools(
+      kube,
+      { ...plan, pools: plan.pools.filter((x) => pausedNow.has(x.name)) },
+      pausedNow,
+      applied,
+      p,
+    );
+    throw e;
+  }
   const pools: PoolResult[] = [];
   for (const ps of plan.pools) {
     p.phase(`rolling out MachineConfigPool ${ps.name}: one drain and reboot per node`);
-    const rendered = await waitForRender(kube, ps.name, before.get(ps.name) ?? "", o);
-    const initial = await poolNodes(kube, ps.name);
-    await kube.mergePatch(MCP, "MachineConfigPool", ps.name, {
-      metadata: { annotations: { [PAUSED_BY]: null } },
-      spec: { paused: false },
-    });
-    p.ok(`MachineConfigPool ${ps.name} unpaused (target ${rendered})`);
-    pools.push(await followPool(kube, ps, o, initial));
+    pools.push(await followPool(kube, ps, o, initial.get(ps.name)));
   }
   return result(pools);
 }
@@ -218,8 +242,7 @@ async function restorePools(
   for (const ps of plan.pools.filter((x) => pausedNow.has(x.name) || x.pausedByLlw)) {
     const keepPaused = ps.paused && !ps.pausedByLlw;
     try {
-      const live = await kube.get(MCP, "MachineConfigPool", ps.name);
-      if (!live) continue;
+      // No read first: when the failure was the API answering reads, the patch may still go through.
       await kube.mergePatch(MCP, "MachineConfigPool", ps.name, {
         metadata: { annotations: { [PAUSED_BY]: null } },
         spec: { paused: keepPaused },
@@ -297,6 +320,7 @@ export async function followPool(
   let rolledOut = false;
   let config = "";
   let total = ps.machineCount;
+  const blocked = new Map<string, { since: number; key: string }>();
   await waitFor({
     what: `MachineConfigPool ${ps.name}`,
     timeoutMs: o.timeoutMs,
@@ -312,9 +336,10 @@ export async function followPool(
           failed: { what: `MachineConfigPool ${ps.name} disappeared`, next: "check `oc get mcp`" },
         };
       }
-      const nodes = (await kube.list("v1", "Node"))
-        .filter((n) => selectorMatches(pool.spec?.nodeSelector, n.metadata.labels))
-        .map(nodeRollout);
+      const liveNodes = (await kube.list("v1", "Node")).filter((n) =>
+        selectorMatches(pool.spec?.nodeSelector, n.metadata.labels),
+      );
+      const nodes = liveNodes.map(nodeRollout);
       const target: string = pool.spec?.configuration?.name ?? "";
       config = target;
       if (prev) {
@@ -331,6 +356,7 @@ export async function followPool(
         }
       }
       prev = nodes;
+      await watchDrains(kube, liveNodes, o, blocked);
       const st = poolState(pool);
       total = st.machineCount;
       if (st.updating) rolledOut = true;
@@ -366,4 +392,58 @@ export async function followPool(
     `MachineConfigPool ${ps.name} Updated: ${total}/${total} nodes on ${config}, ${reboots} reboot${reboots === 1 ? "" : "s"}`,
   );
   return { name: ps.name, machineCount: total, reboots, rolledOut, config };
+}
+
+/**
+ * Names what keeps a node's drain from finishing once the same blockers have held it for
+ * drainBlockedMs: the MCO would retry for ever, and a timeout an hour later says nothing useful.
+ */
+async function watchDrains(
+  kube: Kube,
+  nodes: KubeObject[],
+  o: TuneOptions,
+  blocked: Map<string, { since: number; key: string }>,
+): Promise<void> {
+  const draining = nodes.filter(drainInProgress);
+  for (const name of blocked.keys())
+    if (!draining.some((n) => n.metadata.name === name)) blocked.delete(name);
+  if (draining.length === 0) return;
+  const [pods, pdbs, vmis, hcos, workers] = await Promise.all([
+    kube.list("v1", "Pod"),
+    kube.list("policy/v1", "PodDisruptionBudget"),
+    kube.list("kubevirt.io/v1", "VirtualMachineInstance"),
+    kube.list("hco.kubevirt.io/v1beta1", "HyperConverged"),
+    kube.list("v1", "Node", { labelSelector: "node-role.kubernetes.io/worker" }),
+  ]);
+  // HyperConverged's default: LiveMigrate on a cluster with more than one worker (DOMAIN: HCO).
+  const clusterDefault = hcos[0]?.spec?.evictionStrategy ?? (workers.length > 1 ? "LiveMigrate" : "None");
+  const limit = o.drainBlockedMs ?? 10 * 60_000;
+  for (const n of draining) {
+    const name = n.metadata.name!;
+    const found = drainBlockers(name, pods, pdbs, vmis, clusterDefault);
+    if (found.length === 0) {
+      blocked.delete(name);
+      continue;
+    }
+    const key = found.map((b) => `${b.kind}/${b.namespace}/${b.name}`).join(",");
+    const seen = blocked.get(name);
+    if (!seen || seen.key !== key) {
+      blocked.set(name, { since: o.clock.now(), key });
+      o.progress.info(`node ${name}: drain waiting on ${found.map(label).join(", ")}`);
+      continue;
+    }
+    if (o.clock.now() - seen.since < limit) continue;
+    o.progress.fail(`node ${name}: drain blocked for ${formatDuration(o.clock.now() - seen.since)}`);
+    throw new EnvironmentError(
+      found.map((b) => ({
+        what: `the drain of node ${name} is blocked by ${label(b)}: it ${b.what}`,
+        where: label(b),
+        next: `${b.fix}; the Machine Config Operator keeps retrying the drain, and the rollout goes on once it can (re-run llw tune apply to follow it)`,
+      })),
+    );
+  }
+}
+
+function label(b: DrainBlocker): string {
+  return `${b.kind} ${b.namespace}/${b.name}`;
 }

@@ -10,13 +10,18 @@ import { randomUUID } from "node:crypto";
 import { readFile, rm, stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { stringify } from "yaml";
+import { checkWorkloadFits } from "../bench/fit-check.ts";
 import { findExecutable, KUBE_BURNER_EXIT, runStreaming } from "../bench/kube-burner.ts";
 import { type ClusterMetadata, collectClusterMetadata, gitRevision, runId } from "../bench/metadata.ts";
+import { prepareJobNamespaces } from "../bench/namespaces.ts";
+import { findPrometheus, metricsForRun, refuseTokenInSets } from "../bench/prometheus.ts";
 import { neededFiles } from "../bench/run-files.ts";
 import { findWorkload, parseSets, resolveVariables } from "../bench/workloads.ts";
+import type { Kube } from "../cluster/kube.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, EnvironmentError, UserError } from "../lib/errors.ts";
 import { checkOutputDir, ensureDir, writeFileAtomic } from "../lib/files.ts";
+import { checkLabel } from "../lib/k8s-names.ts";
 import { recordedPath } from "../lib/path-error.ts";
 import { onInterrupt } from "../lib/signals.ts";
 
@@ -30,6 +35,10 @@ export interface BenchRunOptions {
   kubeconfig?: string;
   context?: string;
   metadata?: boolean;
+  /** Module 5.3: Prometheus for the metrics profile (src/bench/prometheus.ts). */
+  prometheus?: boolean;
+  prometheusUrl?: string;
+  prometheusToken?: string;
 }
 
 /** benchmarks/ of the working directory, else the one shipped with llw. */
@@ -39,11 +48,23 @@ export async function benchmarksDir(cwd: string): Promise<string> {
   return resolve(import.meta.dirname, "..", "..", "benchmarks");
 }
 
-async function clusterMetadata(opts: BenchRunOptions, ctx: Context): Promise<ClusterMetadata> {
-  if (opts.metadata === false) return { error: "not collected (--no-metadata)" };
+async function connect(opts: BenchRunOptions, ctx: Context): Promise<{ kube?: Kube; error?: string }> {
   try {
     const { Kube } = await import("../cluster/kube.ts");
-    const kube = Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd);
+    return { kube: Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd) };
+  } catch (e) {
+    return { error: (e as Error).message.split("\n")[0] };
+  }
+}
+
+async function clusterMetadata(
+  opts: BenchRunOptions,
+  kube: Kube | undefined,
+  error?: string,
+): Promise<ClusterMetadata> {
+  if (opts.metadata === false) return { error: "not collected (--no-metadata)" };
+  if (!kube) return { error: error ?? "no cluster" };
+  try {
     return await collectClusterMetadata(kube);
   } catch (e) {
     return { error: (e as Error).message };
@@ -54,6 +75,7 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
   const bench = await benchmarksDir(ctx.cwd);
   const workload = await findWorkload(opts.workload, ctx.cwd, bench);
   const sets = parseSets(opts.set);
+  refuseTokenInSets(sets);
   const unknown = Object.keys(sets).filter((k) => !(k in workload.variables) && k !== "METRICS_DIR");
   if (unknown.length && Object.keys(workload.variables).length) {
     throw new UserError({
@@ -89,7 +111,25 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
     shown: opts.results ?? "results",
   });
   const files = await neededFiles(workload);
-  const cluster = await clusterMetadata(opts, ctx);
+  if (sets.NODE_SELECTOR !== undefined) checkLabel(sets.NODE_SELECTOR, undefined, "--set NODE_SELECTOR");
+  const conn = await connect(opts, ctx);
+  await checkWorkloadFits(workload, sets, conn.kube, ctx);
+  const cluster = await clusterMetadata(opts, conn.kube, conn.error);
+  // Module 5.3: OpenShift's Prometheus for the workshop's metrics profile (src/bench/prometheus.ts).
+  const prometheus = await findPrometheus(
+    opts,
+    ctx.env,
+    () => {
+      if (!conn.kube) throw new Error(conn.error ?? "no cluster");
+      return conn.kube;
+    },
+    Math.min(86_400, 3600 * ((opts.repeat ?? 1) + 1)),
+  );
+  ctx.stderr.write(
+    prometheus.access
+      ? `metrics: Prometheus at ${prometheus.access.url} (${prometheus.access.source})\n`
+      : `metrics: not collected (${prometheus.skipped}); pass --prometheus-url to give one\n`,
+  );
   const git = gitRevision(workload.dir);
   const repeat = opts.repeat ?? 1;
   const codes: { dir: string; code: number }[] = [];
@@ -105,21 +145,33 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
       });
     }
     await ensureDir(dir, { flag: "--results" });
-    const vars = { ...resolveVariables(workload, sets), METRICS_DIR: join(dir, `collected-metrics-${uuid}`) };
+    const metrics = await metricsForRun(prometheus.access, bench, dir);
+    const vars = {
+      ...resolveVariables(workload, sets),
+      METRICS_DIR: join(dir, `collected-metrics-${uuid}`),
+      ...metrics.vars,
+    };
     // What the run needs, as it was run: the config, its templates and profiles, the variables.
     const copy = join(dir, "workload");
     for (const f of files) await writeFileAtomic(join(copy, f.rel), await readFile(f.source));
-    // As recorded: the metrics folder relative to the run (kube-burner gets the absolute one),
-    // no absolute path in a file that travels.
-    const recorded = { ...vars, METRICS_DIR: relative(dir, vars.METRICS_DIR) };
+    // As recorded: files of the run relative to it (kube-burner gets the absolute paths), no
+    // absolute path in a file that travels.
+    const recorded = Object.fromEntries(
+      Object.entries(vars).map(([k, v]) => [
+        k,
+        typeof v === "string" && v.startsWith(`${dir}/`) ? relative(dir, v) : v,
+      ]),
+    );
     await writeFileAtomic(
       join(copy, "variables.yml"),
       `# The variables of this run; kube-burner read them from its environment.\n${stringify(recorded)}`,
     );
-    const env: NodeJS.ProcessEnv = { ...ctx.env, ...vars };
+    // The Prometheus token only in kube-burner's environment: never in the run's files.
+    const env: NodeJS.ProcessEnv = { ...ctx.env, ...vars, ...metrics.secretEnv };
     if (opts.kubeconfig) env.KUBECONFIG = resolve(ctx.cwd, opts.kubeconfig);
     const args = ["init", "-c", join(copy, files[0]!.rel), "--uuid", uuid];
     if (opts.context) args.push("--kube-context", opts.context);
+    await prepareJobNamespaces(opts, ctx, workload, vars, uuid);
     const metadata: Record<string, unknown> = {
       kind: "kube-burner",
       status: "incomplete",
@@ -133,6 +185,9 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
       gitRevision: git,
       clusterVersion: cluster.clusterVersion,
       cluster,
+      prometheus: prometheus.access
+        ? { url: prometheus.access.url, source: prometheus.access.source }
+        : { skipped: prometheus.skipped },
     };
     const writeMetadata = () =>
       writeFileAtomic(join(dir, "metadata.json"), `${JSON.stringify(metadata, null, 2)}\n`);

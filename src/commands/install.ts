@@ -133,7 +133,7 @@ async function instanceType(
 }
 
 export async function run(opts: InstallOptions, ctx: Context): Promise<number> {
-  const clock = opts.clock ?? realClock;
+  const clock = opts.clock ?? ctx.clock ?? realClock;
   const timeoutMs = durationOption("--timeout", opts.timeout, "20m");
   const intervalMs = durationOption("--interval", opts.interval, "5s");
   const settleMs = durationOption("--settle", opts.settle, "30s");

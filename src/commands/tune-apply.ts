@@ -135,7 +135,7 @@ function summary(r: TuneResult) {
 }
 
 export async function run(opts: TuneApplyOptions, ctx: Context): Promise<number> {
-  const clock = opts.clock ?? realClock;
+  const clock = opts.clock ?? ctx.clock ?? realClock;
   const timeoutMs = durationOption("--timeout", opts.timeout, "90m");
   const intervalMs = durationOption("--interval", opts.interval, "10s");
   const settleMs = durationOption("--settle", opts.settle, "30s");

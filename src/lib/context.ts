@@ -1,3 +1,4 @@
+import type { Clock } from "../cluster/clock.ts";
 import { type Colors, colorEnabled, makeColors } from "./color.ts";
 import { sanitizeOutput } from "./sanitize.ts";
 
@@ -22,6 +23,11 @@ export interface Context {
   /** Whether stdout is an interactive terminal (human tables, CPU maps, progress). */
   interactive: boolean;
   now: () => Date;
+  /**
+   * Time for commands that poll a cluster (default: real time). A simulated cluster that runs
+   * faster than real hands its own clock here, so llw waits its real intervals in that time.
+   */
+  clock?: Clock;
 }
 
 /**

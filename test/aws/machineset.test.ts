@@ -12,9 +12,9 @@ import {
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { readCrd, validateAgainstCrd } from "../../src/schema/crd.ts";
-import { FakeApiServer } from "../helpers/fake-apiserver.ts";
-import { OPENSHIFT_RESOURCES } from "../helpers/fake-openshift.ts";
 import { ROOT, SCHEMAS_DIR } from "../helpers/tools.ts";
+import { ApiServer } from "../sim/apiserver.ts";
+import { OPENSHIFT_RESOURCES } from "../sim/resources.ts";
 
 mkdirSync(join(ROOT, "test-artifacts"), { recursive: true });
 const FIXTURE = join(ROOT, "test", "aws", "fixtures", "worker-machinesets.yaml");
@@ -281,9 +281,9 @@ describe("llw aws machineset (offline, from a MachineSet file)", () => {
   });
 });
 
-describe("llw aws machineset (from the cluster; fake API server speaking the real HTTP protocol to @kubernetes/client-node)", () => {
+describe("llw aws machineset (from the cluster; simulated API server speaking the real HTTP protocol to @kubernetes/client-node)", () => {
   it("reads the worker MachineSets from openshift-machine-api and derives from the one in the zone asked for", async () => {
-    const api = await FakeApiServer.start();
+    const api = await ApiServer.start();
     try {
       api.addResources(OPENSHIFT_RESOURCES);
       const items = (list()[0] as { items: Obj[] }).items.map((o) => {

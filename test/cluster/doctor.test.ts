@@ -10,16 +10,8 @@ import {
 import type { ClusterFacts } from "../../src/cluster/doctor/facts.ts";
 import { PRESENT_MARK, PROBE_MARK, parseProbeOutput } from "../../src/cluster/doctor/node-probe.ts";
 import type { KubeObject } from "../../src/cluster/kube.ts";
-import type { Obj } from "../helpers/fake-apiserver.ts";
-import {
-  cond,
-  csv,
-  seedRepositoryTuning,
-  seedWorkshopInstalled,
-  simulatePods,
-  TUNED_CMDLINE,
-  tunedCmdline,
-} from "../helpers/fake-openshift.ts";
+import type { Obj } from "../sim/apiserver.ts";
+import { cond, debugPods, installWorkshop, TUNED_CMDLINE, tunedCmdline } from "../sim/fixtures.ts";
 import { startWorld, type World } from "./world.ts";
 
 const W1 = "ip-10-0-1-10.us-east-2.compute.internal";
@@ -31,12 +23,12 @@ function statusOf(out: string, id: string): string | undefined {
     ?.split(/\s+/)[0];
 }
 
-describe("fake API server: llw doctor", () => {
+describe("simulated cluster: llw doctor", () => {
   let w: World;
   beforeEach(async () => {
-    w = await startWorld({ sriov: false });
-    seedWorkshopInstalled(w.api);
-    simulatePods(w.api, { namespace: "default" }, () => ({
+    w = await startWorld();
+    await installWorkshop(w.sim);
+    debugPods(w.sim, "llw-debug", () => ({
       phase: "Succeeded",
       log: `${TUNED_CMDLINE}\n${PROBE_MARK}\n2-47,50-95\n`,
     }));
@@ -44,7 +36,7 @@ describe("fake API server: llw doctor", () => {
   afterEach(() => w.stop());
 
   it("a fully installed and tuned cluster passes every check (exit 0), reading the nodes through debug pods that are cleaned up", async () => {
-    const r = await w.llw("doctor", "--interval", "0s");
+    const r = await w.llw("doctor", "--no-aws");
     assert.equal(r.code, 0, r.out + r.err);
     for (const c of CHECKS)
       assert.ok(
@@ -55,11 +47,11 @@ describe("fake API server: llw doctor", () => {
     assert.match(r.out, /ready for the workshop/);
     const created = w.api.requests.filter((q) => q.method === "POST" && q.path.includes("/pods"));
     assert.equal(created.length, 2, "one debug pod per tuned node");
-    assert.equal(w.api.list("v1", "Pod", "default").length, 0, "debug pods deleted");
+    assert.equal(w.api.list("v1", "Pod", "llw-debug").length, 0, "debug pods deleted");
   });
 
   it("-o json gives every check with status, evidence and fix", async () => {
-    const r = await w.llw("doctor", "--no-node-access", "-o", "json");
+    const r = await w.llw("doctor", "--no-node-access", "--no-aws", "-o", "json");
     assert.equal(r.code, 0, r.err);
     const data = JSON.parse(r.out) as { results: { id: string; status: string; evidence: string }[] };
     assert.deepEqual(
@@ -76,13 +68,24 @@ describe("fake API server: llw doctor", () => {
   });
 
   it("a failed CSV and an unsynced Application are FAIL with the cluster's message (exit 1)", async () => {
-    w.api.seed(
-      csv(
-        "sriov-network-operator.v4.19.0-202511",
-        "openshift-sriov-network-operator",
-        "Failed",
-        "install timeout: deployment sriov-network-operator not ready",
-      ),
+    const sub = w.api.get(
+      "operators.coreos.com/v1alpha1",
+      "Subscription",
+      "sriov-network-operator",
+      "openshift-sriov-network-operator",
+    )!;
+    w.api.update(
+      "operators.coreos.com/v1alpha1",
+      "ClusterServiceVersion",
+      sub.status.currentCSV,
+      "openshift-sriov-network-operator",
+      {
+        status: {
+          phase: "Failed",
+          reason: "InstallCheckFailed",
+          message: "install timeout: deployment sriov-network-operator not ready",
+        },
+      },
     );
     w.api.update("argoproj.io/v1alpha1", "Application", "tuning", "openshift-gitops", {
       status: {
@@ -100,16 +103,16 @@ describe("fake API server: llw doctor", () => {
 
   it("a node still booted without the profile's kernel arguments fails node-cpus", async () => {
     await w.stop();
-    w = await startWorld({ sriov: false });
-    seedWorkshopInstalled(w.api);
-    simulatePods(w.api, { namespace: "default" }, (pod) => ({
+    w = await startWorld();
+    await installWorkshop(w.sim);
+    debugPods(w.sim, "llw-debug", (pod) => ({
       phase: "Succeeded",
       log:
         pod.spec.nodeName === W1
           ? `BOOT_IMAGE=/vmlinuz root=UUID=1 rw\n${PROBE_MARK}\n\n`
           : `${TUNED_CMDLINE}\n${PROBE_MARK}\n2-47,50-95\n`,
     }));
-    const r = await w.llw("doctor", "--interval", "0s", "-o", "json");
+    const r = await w.llw("doctor", "-o", "json");
     assert.equal(r.code, 1);
     const nc = (JSON.parse(r.out) as { results: Obj[] }).results.find((x) => x.id === "node-cpus")!;
     assert.equal(nc.status, "FAIL");
@@ -124,10 +127,14 @@ describe("fake API server: llw doctor", () => {
   it("node-cpus: a profile whose reserved CPUs are not every non-isolated CPU passes when NTO's systemd.cpu_affinity (all CPUs minus isolated) is booted", async () => {
     // Reserved 0-1 only: CPUs 48-49 are neither reserved nor isolated; NTO's TuneD profile
     // still puts them in systemd.cpu_affinity (cpulist_invert of the isolated CPUs), as TUNED_CMDLINE shows.
+    // The pool is paused so that the profile change does not start a reboot while doctor reads the
+    // nodes (a rebooting node runs no debug pod): the nodes stay booted as TUNED_CMDLINE says.
+    for (const pool of w.api.list("machineconfiguration.openshift.io/v1", "MachineConfigPool"))
+      w.api.update(pool.apiVersion, pool.kind, pool.metadata.name, undefined, { spec: { paused: true } });
     w.api.update("performance.openshift.io/v2", "PerformanceProfile", "workshop-c5-metal", undefined, {
       spec: { cpu: { reserved: "0-1", isolated: "2-47,50-95" } },
     });
-    const r = await w.llw("doctor", "--interval", "0s", "-o", "json");
+    const r = await w.llw("doctor", "-o", "json");
     const nc = (JSON.parse(r.out) as { results: Obj[] }).results.find((x) => x.id === "node-cpus")!;
     assert.equal(nc.status, "PASS", nc.evidence);
     assert.match(nc.evidence, /reserved 0-1/);
@@ -135,13 +142,13 @@ describe("fake API server: llw doctor", () => {
 
   it("node-cpus: hugepagesz/hugepages must match the profile's pages (a node booted with 8 of 16 pages FAILs)", async () => {
     await w.stop();
-    w = await startWorld({ sriov: false });
-    seedWorkshopInstalled(w.api);
-    simulatePods(w.api, { namespace: "default" }, () => ({
+    w = await startWorld();
+    await installWorkshop(w.sim);
+    debugPods(w.sim, "llw-debug", () => ({
       phase: "Succeeded",
       log: `${TUNED_CMDLINE.replace("hugepages=16", "hugepages=8")}\n${PROBE_MARK}\n2-47,50-95\n${PRESENT_MARK}\n0-95\n`,
     }));
-    const r = await w.llw("doctor", "--interval", "0s", "-o", "json");
+    const r = await w.llw("doctor", "-o", "json");
     assert.equal(r.code, 1);
     const nc = (JSON.parse(r.out) as { results: Obj[] }).results.find((x) => x.id === "node-cpus")!;
     assert.equal(nc.status, "FAIL");
@@ -152,15 +159,15 @@ describe("fake API server: llw doctor", () => {
     // A world whose debug pods print `cmdline` (the kubelet simulator of beforeEach prints the default one).
     const tuned = async (edit: (cmdline: string) => string) => {
       await w.stop();
-      w = await startWorld({ sriov: false });
-      seedWorkshopInstalled(w.api);
-      const profile = seedRepositoryTuning(w.api, "c5.metal");
+      w = await startWorld({ scenario: "tuned-c5-metal" });
+      await installWorkshop(w.sim);
+      const profile = w.api.get("performance.openshift.io/v2", "PerformanceProfile", "workshop-c5-metal")!;
       const cmdline = edit(tunedCmdline(profile, 96));
-      simulatePods(w.api, { namespace: "default" }, () => ({
+      debugPods(w.sim, "llw-debug", () => ({
         phase: "Succeeded",
         log: `${cmdline}\n${PROBE_MARK}\n\n${PRESENT_MARK}\n0-95\n`,
       }));
-      return { cmdline, r: await w.llw("doctor", "--interval", "0s") };
+      return { cmdline, r: await w.llw("doctor", "--no-aws") };
     };
     const { cmdline, r } = await tuned((c) => c);
     assert.match(cmdline, /systemd\.cpu_affinity=0,24,48,72 /);
@@ -186,7 +193,7 @@ describe("fake API server: llw doctor", () => {
 
   it("a user forbidden to create pods still gets the API checks; node-cpus FAILs saying why", async () => {
     w.api.forbid({ verb: "create", resource: "pods" });
-    const r = await w.llw("doctor", "--interval", "0s", "-o", "json");
+    const r = await w.llw("doctor", "-o", "json");
     assert.equal(r.code, 1);
     const nc = (JSON.parse(r.out) as { results: Obj[] }).results.find((x) => x.id === "node-cpus")!;
     assert.match(
@@ -222,6 +229,13 @@ function facts(over: Record<string, unknown> = {}): ClusterFacts {
     sriovNodeStates: [],
     sriovPolicies: [],
     networkAttachments: [],
+    virtualMachines: [],
+    virtualMachineInstances: [],
+    argoCds: [],
+    routes: [],
+    clusterRoleBindings: [],
+    unreadable: [],
+    now: new Date("2026-12-01T12:00:00Z"),
     ...over,
   } as ClusterFacts;
 }

@@ -8,7 +8,7 @@ describe("real cluster (LLW_E2E_KUBECONFIG)", () => {
   it("runs scripts/e2e-cluster.sh: doctor, install --dry-run, tune apply --dry-run against the cluster", (t) => {
     if (!process.env.LLW_E2E_KUBECONFIG) {
       t.skip(
-        "LLW_E2E_KUBECONFIG is not set: no real cluster to test against (the fake API server tests cover the same commands)",
+        "LLW_E2E_KUBECONFIG is not set: no real cluster to test against (the simulated cluster tests cover the same commands)",
       );
       return;
     }

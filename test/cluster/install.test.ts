@@ -6,48 +6,24 @@ import { afterEach, beforeEach, describe, it } from "node:test";
 import { stringify } from "yaml";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
-import {
-  ARGO_RESOURCES,
-  CNV_RESOURCES,
-  enforceNamespaceLifecycle,
-  SRIOV_RESOURCES,
-  simulateArgo,
-  simulateGitopsOperator,
-  simulateMco,
-  simulateNtoRuntimeClass,
-  simulateOlm,
-} from "../helpers/fake-openshift.ts";
 import { ROOT, requireTool, toolPath } from "../helpers/tools.ts";
 import { profile, startWorld, type World } from "./world.ts";
 
 const OLM = "operators.coreos.com/v1alpha1";
-const FAST = ["--interval", "0s", "--settle", "0s"];
+// llw's own default intervals, in the simulator's time.
+const FAST: string[] = [];
 const CHILDREN = ["operator-sriov-network-operator", "instance-sriov-network-operator", "tuning"];
-const GITOPS_CSV = "openshift-gitops-operator.v1.18.1";
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const TOKEN = "ghp_abcDEF1234567890abcdef1234567890ABCD";
 
-describe("fake API server: llw install (GitOps mode)", () => {
+describe("simulated cluster: llw install (GitOps mode) on a cluster with nothing of the workshop", () => {
   let w: World;
   beforeEach(async () => {
-    w = await startWorld();
-    w.api.removeGroup("argoproj.io");
+    w = await startWorld({ scenario: "fresh-c5-metal", sim: { argo: { children: CHILDREN } } });
   });
   afterEach(() => w.stop());
 
-  const gitopsOlm = (over: Parameters<typeof simulateOlm>[1] extends infer T ? Partial<T> : never = {}) =>
-    simulateOlm(w.api, {
-      name: "openshift-gitops-operator",
-      namespace: "openshift-gitops-operator",
-      csv: GITOPS_CSV,
-      provides: ARGO_RESOURCES,
-      polls: 3,
-      ...over,
-    });
-
   it("a clean install: operator, CSV Succeeded over several polls, app of apps, Applications followed until Synced and Healthy", async () => {
-    gitopsOlm();
-    simulateArgo(w.api, CHILDREN);
     const r = await w.llw(
       "install",
       "--repo",
@@ -63,7 +39,7 @@ describe("fake API server: llw install (GitOps mode)", () => {
       /operator openshift-gitops-operator: CSV openshift-gitops-operator\.v1\.18\.1 Succeeded/,
     );
     assert.match(r.err, /4 Applications Synced and Healthy/);
-    assert.match(r.out, /Installed \(gitops\) in \d+s: 4 created/);
+    assert.match(r.out, /Installed \(gitops\) in (\d+m)?\d+s: 4 created/);
     const root = w.api.get(
       "argoproj.io/v1alpha1",
       "Application",
@@ -98,8 +74,6 @@ describe("fake API server: llw install (GitOps mode)", () => {
   });
 
   it("running twice changes nothing the second time", async () => {
-    gitopsOlm();
-    simulateArgo(w.api, CHILDREN);
     const args = ["install", "--repo", "https://github.com/me/llw.git", "--revision", SHA, ...FAST];
     assert.equal((await w.llw(...args)).code, 0);
     const writes = w.api.requests.filter((q) => q.method !== "GET").length;
@@ -114,8 +88,6 @@ describe("fake API server: llw install (GitOps mode)", () => {
   });
 
   it("defaults --repo to the origin remote (SSH read over HTTPS) and pins the revision to the checkout's HEAD commit", async () => {
-    gitopsOlm();
-    simulateArgo(w.api, CHILDREN);
     mkdirSync(join(w.dir, "gitops"));
     const head = gitCheckout(w.dir, "git@github.com:someone/low-latency-workshop.git");
     const r = await w.llw("install", ...FAST);
@@ -141,8 +113,6 @@ describe("fake API server: llw install (GitOps mode)", () => {
   });
 
   it("a branch name is pinned to the commit its remote-tracking branch names; --follow-branch follows it, with a warning", async () => {
-    gitopsOlm();
-    simulateArgo(w.api, CHILDREN);
     mkdirSync(join(w.dir, "gitops"));
     const head = gitCheckout(w.dir, "https://github.com/someone/low-latency-workshop.git");
     execFileSync("git", ["update-ref", "refs/remotes/origin/lab-1", head], { cwd: w.dir });
@@ -162,8 +132,6 @@ describe("fake API server: llw install (GitOps mode)", () => {
   });
 
   it("a token in the origin URL reaches neither the terminal nor the cluster; the warning names the remedy", async () => {
-    gitopsOlm();
-    simulateArgo(w.api, CHILDREN);
     mkdirSync(join(w.dir, "gitops"));
     gitCheckout(w.dir, `https://x-access-token:${TOKEN}@github.com/someone/low-latency-workshop.git`);
     const dry = await w.llw("install", "--dry-run");
@@ -181,10 +149,8 @@ describe("fake API server: llw install (GitOps mode)", () => {
   });
 
   it("a CSV that fails: exit 3 with the CSV's phase, reason and message", async () => {
-    gitopsOlm({
-      finalPhase: "Failed",
-      message: 'install strategy failed: Deployment.apps "gitops-operator-controller-manager" is invalid',
-    });
+    w.sim.olm.catalogs["redhat-operators"]!["openshift-gitops-operator"]!.installFails =
+      'install strategy failed: Deployment.apps "gitops-operator-controller-manager" is invalid';
     const r = await w.llw("install", "--repo", "https://x/y.git", "--revision", SHA, ...FAST);
     assert.equal(r.code, 3);
     assert.match(
@@ -196,14 +162,43 @@ describe("fake API server: llw install (GitOps mode)", () => {
   });
 
   it("an InstallPlan needing approval stops with the command to approve it; --approve resumes and finishes", async () => {
-    gitopsOlm({ approval: "Manual" });
-    simulateArgo(w.api, CHILDREN);
-    const r = await w.llw("install", "--repo", "https://x/y.git", "--revision", SHA, ...FAST);
+    // An administrator's Subscription with Manual approval in the same namespace: OLM's one
+    // InstallPlan for the namespace then waits for approval.
+    w.api.seed(
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "openshift-gitops-operator" } },
+      {
+        apiVersion: OLM,
+        kind: "Subscription",
+        metadata: { name: "admin-pinned", namespace: "openshift-gitops-operator" },
+        spec: {
+          name: "openshift-gitops-operator",
+          channel: "latest",
+          source: "redhat-operators",
+          sourceNamespace: "openshift-marketplace",
+          installPlanApproval: "Manual",
+        },
+      },
+    );
+    await w.sim.until(
+      () => w.api.list(OLM, "InstallPlan", "openshift-gitops-operator").length > 0,
+      120_000,
+      "InstallPlan",
+    );
+    const r = await w.llw(
+      "install",
+      "--repo",
+      "https://x/y.git",
+      "--revision",
+      SHA,
+      "--timeout",
+      "5m",
+      ...FAST,
+    );
     assert.equal(r.code, 3);
-    assert.match(r.err, /InstallPlan install-opens for openshift-gitops-operator is waiting for approval/);
+    assert.match(r.err, /InstallPlan install-\w{5} for openshift-gitops-operator is waiting for approval/);
     assert.match(
       r.err,
-      /oc patch installplan install-opens -n openshift-gitops-operator --type merge -p '\{"spec":\{"approved":true\}\}'/,
+      /oc patch installplan install-\w{5} -n openshift-gitops-operator --type merge -p '\{"spec":\{"approved":true\}\}'/,
     );
     const again = await w.llw(
       "install",
@@ -215,7 +210,7 @@ describe("fake API server: llw install (GitOps mode)", () => {
       ...FAST,
     );
     assert.equal(again.code, 0, again.err);
-    assert.match(again.err, /approved InstallPlan install-opens \(--approve\)/);
+    assert.match(again.err, /approved InstallPlan install-\w{5} \(--approve\)/);
     assert.match(again.out, /3 unchanged/, "the objects of the first run were kept");
   });
 
@@ -230,20 +225,26 @@ describe("fake API server: llw install (GitOps mode)", () => {
       "--revision",
       SHA,
       "--timeout",
-      "0s",
+      "2m",
       ...FAST,
     );
     assert.equal(r.code, 3);
     assert.match(
       r.err,
-      /timed out after 0s waiting for operator openshift-gitops-operator: CatalogSource redhat-operators is unhealthy \(TRANSIENT_FAILURE\)/,
+      /timed out after 2m00s waiting for operator openshift-gitops-operator: CatalogSource redhat-operators is unhealthy \(TRANSIENT_FAILURE\)/,
     );
   });
 
   it("an Application that stays Degraded: timeout names it with Argo CD's message", async () => {
-    gitopsOlm();
-    simulateArgo(w.api, CHILDREN, {
-      degrade: { app: "tuning", message: "PerformanceProfile workshop-c5-metal: Degraded" },
+    await w.stop();
+    w = await startWorld({
+      scenario: "fresh-c5-metal",
+      sim: {
+        argo: {
+          children: CHILDREN,
+          degrade: { app: "tuning", message: "PerformanceProfile workshop-c5-metal: Degraded" },
+        },
+      },
     });
     const r = await w.llw(
       "install",
@@ -252,7 +253,7 @@ describe("fake API server: llw install (GitOps mode)", () => {
       "--revision",
       SHA,
       "--timeout",
-      "1s",
+      "5m",
       ...FAST,
     );
     assert.equal(r.code, 3);
@@ -367,31 +368,21 @@ function writeTree(dir: string): void {
   kust("gitops/tuning", ["profile.yaml"]);
 }
 
-describe("fake API server: llw install --direct (real kustomize)", () => {
+describe("simulated cluster: llw install --direct (real kustomize)", () => {
   let w: World;
   beforeEach(async () => {
-    w = await startWorld({ sriov: false });
+    w = await startWorld({ scenario: "fresh-c5-metal" });
     writeTree(w.dir);
   });
   afterEach(() => w.stop());
 
   it("applies operators, waits for the CSV and the CRDs, then the CRs, then the tuning as one rollout; a second run changes nothing", async (t) => {
     if (!requireTool(t, "kubectl", "npm run tools")) return;
-    simulateOlm(w.api, {
-      name: "sriov-network-operator",
-      namespace: "openshift-sriov-network-operator",
-      csv: "sriov-network-operator.v4.19.0",
-      provides: SRIOV_RESOURCES,
-      polls: 2,
-    });
-    const mco = simulateMco(w.api);
+    const mco = w.sim.stats;
     process.env.PATH = toolPath();
     const r = await w.llw("install", "--direct", ...FAST);
     assert.equal(r.code, 0, r.err);
-    const order = r.err
-      .split("\n")
-      .filter((l) => /✓|==>/.test(l))
-      .join("\n");
+    const order = r.err;
     const idx = (re: RegExp) => order.search(re);
     assert.ok(
       idx(/Subscription openshift-sriov-network-operator\/sriov-network-operator created/) <
@@ -402,15 +393,12 @@ describe("fake API server: llw install --direct (real kustomize)", () => {
       idx(/operator sriov-network-operator: CSV/) < idx(/CRD for SriovOperatorConfig Established/),
       order,
     );
-    assert.ok(
-      idx(/CRD for SriovOperatorConfig Established/) <
-        idx(/SriovOperatorConfig openshift-sriov-network-operator\/default created/),
-      order,
-    );
-    assert.ok(
-      idx(/SriovOperatorConfig .* created/) < idx(/PerformanceProfile workshop-c5-metal created/),
-      order,
-    );
+    // The running SR-IOV operator creates its own `default` SriovOperatorConfig: llw's is applied
+    // over it (here unchanged: the tree's settings are the operator's defaults).
+    const config =
+      /SriovOperatorConfig openshift-sriov-network-operator\/default (created|configured|unchanged)/;
+    assert.ok(idx(/CRD for SriovOperatorConfig Established/) < idx(config), order);
+    assert.ok(idx(config) < idx(/PerformanceProfile workshop-c5-metal created/), order);
     assert.equal(mco.rollouts, 1);
     assert.match(r.out, /Installed \(direct\).*1 rollout, 2 reboots/);
     const again = await w.llw("install", "--direct", ...FAST);
@@ -436,33 +424,30 @@ describe("fake API server: llw install --direct (real kustomize)", () => {
   });
 });
 
-/** The simulated cluster for the workshop's own tree: both operators' OLM, the MCO on worker-rt, the NTO's runtime class. */
-async function treeWorld(instanceType: string): Promise<World & { mco: ReturnType<typeof simulateMco> }> {
+/** The simulated cluster for the workshop's own tree: nothing installed, 2 metal workers of `instanceType`. */
+async function treeWorld(instanceType: string): Promise<World & { mco: World["sim"]["stats"] }> {
   const w = await startWorld({
-    sriov: false,
+    scenario: "fresh-c5-metal",
     workers: [
       { name: "ip-10-0-1-10.us-east-2.compute.internal", instanceType },
       { name: "ip-10-0-1-11.us-east-2.compute.internal", instanceType },
     ],
   });
-  simulateOlm(w.api, {
-    name: "sriov-network-operator",
-    namespace: "openshift-sriov-network-operator",
-    csv: "sriov-network-operator.v4.19.0",
-    provides: SRIOV_RESOURCES,
-  });
-  simulateOlm(w.api, {
-    name: "kubevirt-hyperconverged",
-    namespace: "openshift-cnv",
-    csv: "kubevirt-hyperconverged-operator.v4.19.3",
-    provides: CNV_RESOURCES,
-  });
-  simulateNtoRuntimeClass(w.api);
-  return { ...w, mco: simulateMco(w.api, { pool: "worker-rt" }) };
+  // Module 2's first step: the metal workers are labelled for the worker-rt pool the tree creates.
+  for (const n of w.api.list("v1", "Node"))
+    if ("node-role.kubernetes.io/worker" in (n.metadata.labels ?? {}))
+      w.api.update("v1", "Node", n.metadata.name, undefined, {
+        metadata: { labels: { "node-role.kubernetes.io/worker-rt": "" } },
+      });
+  return { ...w, mco: w.sim.stats };
 }
 
 async function llwInRepo(w: World, ...args: string[]) {
-  const ctx = bufferContext({ cwd: ROOT, env: { PATH: toolPath(), HOME: w.dir, KUBECONFIG: w.kubeconfig } });
+  const ctx = bufferContext({
+    cwd: ROOT,
+    env: { PATH: toolPath(), HOME: w.dir, KUBECONFIG: w.kubeconfig },
+    clock: w.sim.clock,
+  });
   const code = await main(args, ctx);
   return { code, out: ctx.out(), err: ctx.err() };
 }
@@ -474,7 +459,7 @@ const HCO = [
   "openshift-cnv",
 ] as const;
 
-describe("fake API server: llw install --direct of the workshop's own GitOps tree", () => {
+describe("simulated cluster: llw install --direct of the workshop's own GitOps tree", () => {
   it("without --with-tuning: operators, their instances and the SR-IOV networks; no profile, no rollout, no runtime class anywhere; the next step named", async (t) => {
     if (!requireTool(t, "kubectl", "npm run tools")) return;
     const w = await treeWorld("c5.metal");
@@ -501,7 +486,7 @@ describe("fake API server: llw install --direct of the workshop's own GitOps tre
     );
   });
 
-  it("--with-tuning --instance-type m5zn.metal: the m5zn.metal profile, its runtime class and the HyperConverged default, the tuning applied as one paused change set", async (t) => {
+  it("--with-tuning --instance-type m5zn.metal on 2 workers labelled worker-rt: the m5zn.metal profile, its runtime class and the HyperConverged default, the tuning rolled out once (1 rollout, 2 reboots)", async (t) => {
     if (!requireTool(t, "kubectl", "npm run tools")) return;
     const w = await treeWorld("m5zn.metal");
     t.after(() => w.stop());
@@ -529,6 +514,9 @@ describe("fake API server: llw install --direct of the workshop's own GitOps tre
       "the new pool is left unpaused",
     );
     assert.ok(w.api.list("kubevirt.io/v1", "VirtualMachine", "low-latency-workshop").length > 0);
+    assert.equal(w.mco.rollouts, 1, w.mco.log.join("\n"));
+    assert.equal(w.mco.reboots, 2, w.mco.log.join("\n"));
+    assert.match(r.out, /1 rollout, 2 reboots/);
   });
 
   it("--with-tuning reads the instance type from the metal workers, and refuses a type they do not have before touching the cluster", async (t) => {
@@ -557,7 +545,7 @@ describe("fake API server: llw install --direct of the workshop's own GitOps tre
   });
 });
 
-describe("fake API server: llw install (GitOps mode) of the workshop's own tree", () => {
+describe("simulated cluster: llw install (GitOps mode) of the workshop's own tree", () => {
   const TREE_CHILDREN = [
     "operator-sriov-network-operator",
     "operator-kubevirt-hyperconverged",
@@ -566,17 +554,7 @@ describe("fake API server: llw install (GitOps mode) of the workshop's own tree"
     "sriov-networks",
   ];
   async function gitopsWorld(o: { namespaceFirst?: boolean } = {}) {
-    const w = await startWorld({ sriov: false });
-    w.api.removeGroup("argoproj.io");
-    enforceNamespaceLifecycle(w.api);
-    simulateOlm(w.api, {
-      name: "openshift-gitops-operator",
-      namespace: "openshift-gitops-operator",
-      csv: GITOPS_CSV,
-      provides: ARGO_RESOURCES,
-    });
-    simulateGitopsOperator(w.api, { csv: GITOPS_CSV, polls: 3 });
-    simulateArgo(w.api, TREE_CHILDREN);
+    const w = await startWorld({ scenario: "fresh-c5-metal", sim: { argo: { children: TREE_CHILDREN } } });
     if (o.namespaceFirst)
       w.api.seed({ apiVersion: "v1", kind: "Namespace", metadata: { name: "openshift-gitops" } });
     return w;

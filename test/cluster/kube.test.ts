@@ -5,22 +5,23 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Kube, loadKubeConfig } from "../../src/cluster/kube.ts";
 import { EnvironmentError, UserError } from "../../src/lib/errors.ts";
-import { FakeApiServer, fieldSelectorMatches, labelSelectorMatches } from "../helpers/fake-apiserver.ts";
-import { pool, seedOpenShift, simulatePods } from "../helpers/fake-openshift.ts";
+import { type ApiServer, fieldSelectorMatches, labelSelectorMatches } from "../sim/apiserver.ts";
+import { type Sim, start } from "../sim/index.ts";
 
 const MCP = "machineconfiguration.openshift.io/v1";
 
-describe("fake API server: kube.ts against the real @kubernetes/client-node", () => {
-  let api: FakeApiServer;
+describe("simulated cluster: kube.ts against the real @kubernetes/client-node", () => {
+  let sim: Sim;
+  let api: ApiServer;
   let dir: string;
   let kube: Kube;
   before(async () => {
-    api = await FakeApiServer.start();
-    seedOpenShift(api);
     dir = mkdtempSync(join(tmpdir(), "llw-kube-"));
-    kube = Kube.connect({ kubeconfig: api.writeKubeconfig(dir) }, {});
+    sim = await start("untuned-c5-metal", { speed: 100, kubeconfig: join(dir, "kubeconfig") });
+    api = sim.api;
+    kube = Kube.connect({ kubeconfig: sim.kubeconfig }, {});
   });
-  after(() => api.stop());
+  after(() => sim.stop());
 
   it("reads cluster-scoped custom resources and built-in kinds through discovery", async () => {
     const cv = await kube.get("config.openshift.io/v1", "ClusterVersion", "version");
@@ -37,7 +38,7 @@ describe("fake API server: kube.ts against the real @kubernetes/client-node", ()
 
   it("returns undefined for a missing object and [] for a kind the cluster does not serve", async () => {
     assert.equal(await kube.get(MCP, "MachineConfigPool", "nope"), undefined);
-    assert.deepEqual(await kube.list("sriovnetwork.openshift.io/v1", "SriovNetworkNodeState"), []);
+    assert.deepEqual(await kube.list("ptp.openshift.io/v1", "PtpConfig"), [], "no PTP operator installed");
   });
 
   it("server-side applies: creates, re-applies without change, prunes dropped fields, keeps status", async () => {
@@ -106,16 +107,27 @@ describe("fake API server: kube.ts against the real @kubernetes/client-node", ()
     });
   });
 
-  it("runs a pod and reads its log (pods/log as text)", async () => {
-    simulatePods(api, { namespace: "default" }, () => ({ phase: "Succeeded", log: "hello from the node\n" }));
-    await kube.create({
+  it("runs a pod and reads its log (pods/log as text): Pending, then scheduled, Running, Succeeded", async () => {
+    sim.kubelet.run(
+      (p) => p.metadata.name === "probe",
+      () => ({ phase: "Succeeded", log: "hello from the node\n" }),
+    );
+    const first = await kube.create({
       apiVersion: "v1",
       kind: "Pod",
       metadata: { name: "probe", namespace: "default" },
-      spec: { containers: [{ name: "c", image: "ubi9" }] },
+      spec: { restartPolicy: "Never", containers: [{ name: "c", image: "ubi9" }] },
     });
+    assert.equal(first?.status.phase, "Pending", "not run inside the create");
+    assert.equal(first?.spec.nodeName, undefined, "not scheduled inside the create");
+    await sim.until(
+      () => sim.api.get("v1", "Pod", "probe", "default")?.status?.phase === "Succeeded",
+      60_000,
+      "pod done",
+    );
     const pod = await kube.get("v1", "Pod", "probe", "default");
     assert.equal(pod?.status.phase, "Succeeded");
+    assert.match(pod?.spec.nodeName, /^ip-10-0-1-1[01]\./, "scheduled on a worker (masters are tainted)");
     assert.equal(await kube.podLog("default", "probe"), "hello from the node\n");
   });
 
@@ -229,7 +241,7 @@ describe("kubeconfig loading", () => {
   });
 });
 
-describe("fake API server selectors", () => {
+describe("simulated API server selectors", () => {
   it("label selectors: equality, inequality, existence, set-based", () => {
     const l = { a: "1", role: "worker" };
     assert.ok(labelSelectorMatches("a=1,role", l));
@@ -243,9 +255,5 @@ describe("fake API server selectors", () => {
     const o = { metadata: { name: "x" }, spec: { nodeName: "n1" } };
     assert.ok(fieldSelectorMatches("metadata.name=x,spec.nodeName!=n2", o));
     assert.ok(!fieldSelectorMatches("spec.nodeName=n2", o));
-  });
-  it("a pool fixture has the recorded shape", () => {
-    const p = pool("worker", 3, "rendered-worker-1");
-    assert.equal(p.status.conditions.find((c: { type: string }) => c.type === "Updated").status, "True");
   });
 });

@@ -18,7 +18,7 @@ import {
 import { waitFor } from "../../src/cluster/wait.ts";
 import { makeColors } from "../../src/lib/color.ts";
 import { EnvironmentError } from "../../src/lib/errors.ts";
-import { cond, node, pool } from "../helpers/fake-openshift.ts";
+import { cond, poolNode as node, settledPool as pool } from "../sim/fixtures.ts";
 import { profile, sriovPolicy } from "./world.ts";
 
 const k = (o: unknown) => o as KubeObject;

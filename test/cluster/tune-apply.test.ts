@@ -5,20 +5,21 @@ import { after, afterEach, beforeEach, describe, it } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { run as tuneApply } from "../../src/commands/tune-apply.ts";
 import { bufferContext } from "../../src/lib/context.ts";
-import { statusBody } from "../helpers/fake-apiserver.ts";
-import { cond, type McoStats, simulateMco } from "../helpers/fake-openshift.ts";
-import { requireTool, SCHEMAS_DIR, toolPath } from "../helpers/tools.ts";
+import { ROOT, requireTool, SCHEMAS_DIR, toolPath } from "../helpers/tools.ts";
+import { statusBody } from "../sim/apiserver.ts";
+import type { Stats } from "../sim/context.ts";
 import { profile, sriovPolicy, startWorld, type World, writeChangeSet } from "./world.ts";
 
 const MCP = "machineconfiguration.openshift.io/v1";
-const FAST = ["--interval", "0s", "--settle", "0s"];
+// llw's own defaults (10 s polls, 30 s settle), in the simulator's time.
+const FAST: string[] = [];
 
-describe("fake API server: llw tune apply", () => {
+describe("simulated cluster: llw tune apply", () => {
   let w: World;
-  let mco: McoStats;
+  let mco: Stats;
   beforeEach(async () => {
     w = await startWorld();
-    mco = simulateMco(w.api);
+    mco = w.sim.stats;
     process.env.PATH = toolPath();
   });
   afterEach(() => w.stop());
@@ -29,7 +30,10 @@ describe("fake API server: llw tune apply", () => {
     const r = await w.llw("tune", "apply", dir, ...FAST);
     assert.equal(r.code, 0, r.err);
     assert.equal(mco.rollouts, 1, mco.log.join("\n"));
-    assert.equal(mco.reboots, 2, "one reboot per worker");
+    // NTO's MachineConfig and its KubeletConfig's reached the pool as two renders; the settle
+    // window kept the pool paused over both, so each node rebooted once.
+    assert.equal(mco.log.filter((l) => / \(pool worker\)$/.test(l)).length, 2, mco.log.join("\n"));
+    assert.equal(mco.reboots, 2, `one reboot per worker\n${mco.log.join("\n")}`);
     assert.match(r.out, /1 rollout, 2 reboots/);
     assert.match(r.err, /node ip-10-0-1-10\.us-east-2\.compute\.internal: updating to rendered-worker-/);
     assert.match(r.err, /MachineConfigPool worker Updated: 2\/2 nodes/);
@@ -47,6 +51,23 @@ describe("fake API server: llw tune apply", () => {
       2,
       "one pause, one unpause",
     );
+  });
+
+  it("a PerformanceProfile alone is rendered twice (its MachineConfig, then its KubeletConfig's, seconds apart): llw unpauses after the second, so each node reboots once", async () => {
+    // A slower simulated clock (20x): API round trips then cost little simulated time, so llw's
+    // 10 s polls see the first render well before the second.
+    await w.stop();
+    w = await startWorld({ speed: 20 });
+    mco = w.sim.stats;
+    const r = await w.llw("tune", "apply", writeChangeSet(w, "tuning", [profile()]));
+    assert.equal(r.code, 0, r.err);
+    const renders = mco.log.filter((l) => / \(pool worker\)$/.test(l));
+    assert.equal(renders.length, 2, mco.log.join("\n"));
+    const final = renders[1]!.split(" ")[1]!;
+    assert.match(r.err, new RegExp(`MachineConfigPool worker unpaused \\(target ${final}\\)`));
+    assert.equal(mco.rollouts, 1, mco.log.join("\n"));
+    assert.equal(mco.reboots, 2, `one reboot per worker\n${mco.log.join("\n")}`);
+    assert.match(r.out, /1 rollout, 2 reboots/);
   });
 
   it("applies SR-IOV policies after the MCO rendered the other changes (the SR-IOV operator leaves such a pool paused)", async () => {
@@ -90,22 +111,15 @@ describe("fake API server: llw tune apply", () => {
     assert.equal(w.api.requests.filter((q) => q.method !== "GET").length, 0);
   });
 
-  it("refuses a pool that is already degraded, before touching anything (exit 3)", async () => {
-    w.api.update(MCP, "MachineConfigPool", "worker", undefined, {
-      status: {
-        degradedMachineCount: 1,
-        conditions: [
-          cond("Degraded", "True", "", 'Node ip-10-0-1-11 is reporting: "unexpected on-disk state"'),
-          cond("Updated", "False"),
-        ],
-      },
-    });
+  it("refuses a pool that is already degraded (a node reports an unexpected on-disk state), before touching anything (exit 3)", async () => {
+    await w.stop();
+    w = await startWorld({ scenario: "degraded-pool" });
     const dir = writeChangeSet(w, "tuning", [profile()]);
     const r = await w.llw("tune", "apply", dir, ...FAST);
     assert.equal(r.code, 3);
     assert.match(
       r.err,
-      /refusing to apply tuning: MachineConfigPool worker is degraded \(Degraded: Node ip-10-0-1-11 is reporting: "unexpected on-disk state"\)/,
+      /refusing to apply tuning: MachineConfigPool worker is degraded \(Degraded: Node ip-10-0-1-11\.us-east-2\.compute\.internal is reporting: "unexpected on-disk state validating against rendered-worker-[0-9a-f]+: content mismatch for file "\/etc\/kubernetes\/kubelet\.conf""\)/,
     );
     assert.equal(w.api.requests.filter((q) => q.method !== "GET").length, 0);
   });
@@ -173,8 +187,12 @@ describe("fake API server: llw tune apply", () => {
   it("without schemas it refuses (exit 2) unless --no-lint, which applies without schema validation", async () => {
     const dir = writeChangeSet(w, "tuning", [profile()]);
     const ctx = () =>
-      bufferContext({ cwd: w.dir, env: { PATH: process.env.PATH, HOME: w.dir, KUBECONFIG: w.kubeconfig } });
-    const base = { paths: [dir], interval: "0s", settle: "0s", findSchemaDir: () => undefined };
+      bufferContext({
+        cwd: w.dir,
+        env: { PATH: process.env.PATH, HOME: w.dir, KUBECONFIG: w.kubeconfig },
+        clock: w.sim.clock,
+      });
+    const base = { paths: [dir], findSchemaDir: () => undefined };
     const c1 = ctx();
     await assert.rejects(
       tuneApply(base, c1),
@@ -204,15 +222,19 @@ describe("fake API server: llw tune apply", () => {
     await assert.rejects(tuneApply({ paths: [dir] }, c3), /the schema directory does not exist/);
   });
 
-  it("fake API server: --schemas-from-cluster lints files against the cluster's CRDs (no schema directory needed)", async () => {
+  it("--schemas-from-cluster lints files against the cluster's CRDs (no schema directory needed)", async () => {
     for (const f of [
       "performanceprofiles.performance.openshift.io.yaml",
       "sriovnetworknodepolicies.sriovnetwork.openshift.io.yaml",
     ])
       w.api.seed(parseYaml(readFileSync(join(SCHEMAS_DIR, f), "utf8"), { maxAliasCount: -1 }));
     const ctx = () =>
-      bufferContext({ cwd: w.dir, env: { PATH: process.env.PATH, HOME: w.dir, KUBECONFIG: w.kubeconfig } });
-    const base = { interval: "0s", settle: "0s", findSchemaDir: () => undefined, schemasFromCluster: true };
+      bufferContext({
+        cwd: w.dir,
+        env: { PATH: process.env.PATH, HOME: w.dir, KUBECONFIG: w.kubeconfig },
+        clock: w.sim.clock,
+      });
+    const base = { findSchemaDir: () => undefined, schemasFromCluster: true };
     const bad = profile();
     bad.spec.hugepages.pages[0].count = "sixteen";
     const badFile = join(writeChangeSet(w, "bad", [bad]), "00-performanceprofile.yaml");
@@ -231,7 +253,7 @@ describe("fake API server: llw tune apply", () => {
     assert.equal(mco.rollouts, 1);
   });
 
-  it("fake API server returns 422 after the pool is paused: the pool is unpaused, the error is the server's", async () => {
+  it("the API server returns 422 after the pool is paused: the pool is unpaused, the error is the server's", async () => {
     w.api.react({ verb: "patch", resource: "performanceprofiles" }, (req) => ({
       code: 422,
       body: statusBody(
@@ -290,9 +312,6 @@ describe("fake API server: llw tune apply", () => {
       spec: { paused: true },
     });
     w.api.seed(profile());
-    w.api.update(MCP, "MachineConfigPool", "worker", undefined, {
-      spec: { configuration: { name: "rendered-worker-resumed" } },
-    });
     const r = await w.llw("tune", "apply", dir, ...FAST);
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, /left paused by an earlier llw run/);
@@ -317,5 +336,108 @@ describe("fake API server: llw tune apply", () => {
     assert.equal(r.code, 3);
     assert.match(r.err, /cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:9/);
     assert.match(r.err, /next:/);
+  });
+
+  it("a change that renders nothing new: llw stops waiting for a render after a few settle periods and rolls nothing", async () => {
+    const dir = writeChangeSet(w, "tuning", [profile()]);
+    assert.equal((await w.llw("tune", "apply", dir)).code, 0);
+    const reboots = mco.reboots;
+    // Only an annotation changes: NTO renders nothing (no new generation), the pool stays on its config.
+    const annotated = profile();
+    annotated.metadata.annotations = { "workshop.low-latency.io/note": "re-applied" };
+    const again = writeChangeSet(w, "again", [annotated]);
+    const r = await w.llw("tune", "apply", again, "--timeout", "20m");
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /no new render \(still rendered-worker-[0-9a-f]+\)/);
+    assert.equal(mco.reboots, reboots, "nothing rolled");
+    assert.equal(w.api.get(MCP, "MachineConfigPool", "worker")!.spec.paused, false);
+  });
+
+  it("after a failed apply, a pool that an interrupted earlier llw run had paused is unpaused too", async () => {
+    // The earlier run paused the pool (with llw's annotation) and died.
+    w.api.update(MCP, "MachineConfigPool", "worker", undefined, {
+      metadata: { annotations: { "llw.openshift.io/paused-by": "llw" } },
+      spec: { paused: true },
+    });
+    w.api.react({ verb: "patch", resource: "performanceprofiles" }, () => ({
+      code: 422,
+      body: statusBody(422, "Invalid", "PerformanceProfile is invalid: admission webhook denied the request"),
+    }));
+    const r = await w.llw("tune", "apply", writeChangeSet(w, "tuning", [profile()]));
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /MachineConfigPool worker unpaused/);
+    const pool = w.api.get(MCP, "MachineConfigPool", "worker")!;
+    assert.equal(pool.spec.paused, false, "llw paused it (earlier): llw unpauses it");
+    assert.equal(pool.metadata.annotations?.["llw.openshift.io/paused-by"], undefined);
+  });
+
+  it("an API failure after the change set was applied still unpauses the pool llw paused", async () => {
+    let applied = false;
+    w.api.controller((ev) => {
+      if (ev.def.kind === "PerformanceProfile") applied = true;
+    });
+    // Once the profile is in, reading the pool fails (an API server restarting).
+    w.api.react({ verb: "get", resource: "machineconfigpools", name: "worker" }, () =>
+      applied
+        ? {
+            code: 503,
+            body: statusBody(
+              503,
+              "ServiceUnavailable",
+              "the server is currently unable to handle the request",
+            ),
+          }
+        : undefined,
+    );
+    const r = await w.llw("tune", "apply", writeChangeSet(w, "tuning", [profile()]));
+    assert.equal(r.code, 3, r.err);
+    assert.match(r.err, /the server is currently unable to handle the request/);
+    const pool = w.api.get(MCP, "MachineConfigPool", "worker")!;
+    assert.equal(pool.spec.paused, false, r.err);
+    assert.equal(pool.metadata.annotations?.["llw.openshift.io/paused-by"], undefined);
+  });
+});
+
+describe("simulated cluster: llw tune apply names what blocks a drain", () => {
+  let w: World;
+  afterEach(() => w.stop());
+
+  /** The repository's profile for c5.metal with one more 1G page per NUMA node: a new render for worker-rt. */
+  function changedProfile(): Record<string, unknown> {
+    const p = parseYaml(
+      readFileSync(join(ROOT, "gitops", "overlays", "aws", "performance-profiles", "c5.metal.yaml"), "utf8"),
+    );
+    for (const page of p.spec.hugepages.pages) page.count -= 1;
+    return p;
+  }
+
+  it("a VM pinned to the only tuned node with evictionStrategy LiveMigrate: exit 3 naming the VirtualMachine and the fix, not a timeout", async () => {
+    w = await startWorld({ scenario: "drain-blocked-by-vm" });
+    const r = await w.llw("tune", "apply", writeChangeSet(w, "tuning", [changedProfile()]));
+    assert.equal(r.code, 3, r.err);
+    assert.match(
+      r.err,
+      /the drain of node ip-10-0-1-10\.us-east-2\.compute\.internal is blocked by VirtualMachine low-latency-workshop\/low-latency-vm: it runs on ip-10-0-1-10\.us-east-2\.compute\.internal with evictionStrategy LiveMigrate \(the cluster's default\), but its live migration cannot start: the migration target pod virt-launcher-low-latency-vm-\w+ is Pending \(0\/5 nodes are available: /,
+    );
+    assert.match(r.err, /where: VirtualMachine low-latency-workshop\/low-latency-vm/);
+    assert.match(
+      r.err,
+      /set spec\.template\.spec\.evictionStrategy: None on VirtualMachine low-latency-workshop\/low-latency-vm/,
+    );
+    assert.doesNotMatch(r.err, /timed out/);
+    assert.ok(w.sim.stats.evictionsRefused > 0, "the MCO's evictions were refused");
+    assert.equal(w.sim.stats.reboots, 0);
+  });
+
+  it("a PodDisruptionBudget that allows no disruption: exit 3 naming the budget and how to let the pod go", async () => {
+    w = await startWorld({ scenario: "drain-blocked-by-pdb" });
+    const r = await w.llw("tune", "apply", writeChangeSet(w, "tuning", [changedProfile()]));
+    assert.equal(r.code, 3, r.err);
+    assert.match(
+      r.err,
+      /the drain of node ip-10-0-1-10\.us-east-2\.compute\.internal is blocked by PodDisruptionBudget low-latency-workshop\/latency-probe: it allows no disruption \(minAvailable 1, 1 healthy of 1 needed\) and covers pod latency-probe-0/,
+    );
+    assert.match(r.err, /oc delete pdb -n low-latency-workshop latency-probe/);
+    assert.doesNotMatch(r.err, /timed out/);
   });
 });

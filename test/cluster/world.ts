@@ -1,6 +1,8 @@
 /**
- * A fake-API-server world for the cluster command tests: an OpenShift cluster with metal
- * workers, a kubeconfig pointing at it, and the workshop's tuning change set on disk.
+ * A simulated-cluster world for the cluster command tests: a scenario of the simulator
+ * (test/sim, default untuned-c5-metal: 2 c5.metal workers in the worker pool, the workshop's
+ * operators installed), a kubeconfig pointing at it, and llw run in-process on the simulator's
+ * clock, so it polls with its real default intervals (10 s, 30 s settle) in simulated time.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,37 +10,78 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
-import { FakeApiServer, type Obj } from "../helpers/fake-apiserver.ts";
-import { SRIOV_RESOURCES, seedOpenShift, type WorldOptions } from "../helpers/fake-openshift.ts";
+import type { ApiServer, Obj } from "../sim/apiserver.ts";
+import { defaultWorkers } from "../sim/cluster.ts";
+import { type Sim, type SimOptions, start } from "../sim/index.ts";
+import { GI_KI, nodeResources } from "../sim/objects.ts";
+
+export interface WorldOptions {
+  /** Scenario to start from (default untuned-c5-metal). */
+  scenario?: string;
+  /** OpenShift version (ClusterVersion). */
+  version?: string;
+  platform?: string;
+  workers?: { name: string; instanceType: string; hugepages1Gi?: string; kvm?: string }[];
+  /** Serve the SR-IOV operator's API (installed through OLM). Default true. */
+  sriov?: boolean;
+  /** Simulated seconds per real second (default 100). */
+  speed?: number;
+  sim?: SimOptions;
+}
 
 export interface World {
-  api: FakeApiServer;
+  sim: Sim;
+  api: ApiServer;
   dir: string;
   kubeconfig: string;
-  /** Runs llw in-process like a user would; returns exit code and output. */
+  /** Runs llw in-process like a user would, on the simulator's clock; returns exit code and output. */
   llw(...args: string[]): Promise<{ code: number; out: string; err: string }>;
   stop(): Promise<void>;
 }
 
-export async function startWorld(o: WorldOptions & { sriov?: boolean } = {}): Promise<World> {
-  const api = await FakeApiServer.start();
-  seedOpenShift(api, o);
-  if (o.sriov !== false) api.addResources(SRIOV_RESOURCES);
+export async function startWorld(o: WorldOptions = {}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), "llw-cluster-"));
-  const kubeconfig = api.writeKubeconfig(dir);
+  const workers = o.workers?.map((w) => ({ name: w.name, instanceType: w.instanceType }));
+  const sim = await start(o.scenario ?? "untuned-c5-metal", {
+    speed: o.speed ?? 100,
+    kubeconfig: join(dir, "kubeconfig"),
+    ...o.sim,
+    cluster: {
+      ...(o.version ? { version: o.version } : {}),
+      ...(o.platform ? { platform: o.platform } : {}),
+      ...(workers
+        ? { workers: workers.map((w, i) => ({ ...defaultWorkers(w.instanceType, i + 1)[i]!, ...w })) }
+        : {}),
+    },
+    ...(o.sriov === false ? { without: ["sriov" as const] } : {}),
+  });
+  // Hardware a test asks for on its workers (1G hugepages already allocated, KVM devices).
+  for (const w of o.workers ?? []) {
+    if (!w.hugepages1Gi && !w.kvm) continue;
+    const gi = Number.parseInt(w.hugepages1Gi ?? "0", 10);
+    const res = nodeResources(w.instanceType, undefined, w.kvm ? { "devices.kubevirt.io/kvm": w.kvm } : {});
+    if (gi) {
+      res.capacity["hugepages-1Gi"] = `${gi}Gi`;
+      res.allocatable["hugepages-1Gi"] = `${gi}Gi`;
+      res.allocatable.memory = `${Number.parseInt(res.allocatable.memory!, 10) - gi * GI_KI}Ki`;
+    }
+    sim.api.update("v1", "Node", w.name, undefined, { status: res });
+  }
   return {
-    api,
+    sim,
+    api: sim.api,
     dir,
-    kubeconfig,
+    kubeconfig: sim.kubeconfig,
     async llw(...args: string[]) {
       const ctx = bufferContext({
         cwd: dir,
-        env: { PATH: process.env.PATH, HOME: dir, KUBECONFIG: kubeconfig },
+        env: { PATH: process.env.PATH, HOME: dir, KUBECONFIG: sim.kubeconfig },
+        clock: sim.clock,
       });
       const code = await main(args, ctx);
       return { code, out: ctx.out(), err: ctx.err() };
     },
-    stop: () => api.stop(),
+    stop: () => sim.stop(),
   };
 }
 

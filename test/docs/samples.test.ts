@@ -101,7 +101,7 @@ describe("lab guides: where samples come from", () => {
     assert.notEqual(normaliseIds(a), normaliseIds(b.replace("dedicated", "efa")));
   });
 
-  it("the fake-cluster sample is what llw doctor prints against the fake API server today", async () => {
+  it("the doctor sample is what llw doctor prints against the simulated cluster (tuned-c5-metal) today", async () => {
     const fresh = await fakeClusterSamples();
     assert.deepEqual([...fresh.keys()], FAKE_CLUSTER_FILES);
     for (const [file, text] of fresh) {

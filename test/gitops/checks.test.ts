@@ -96,6 +96,29 @@ describe("workload checks (pure)", () => {
     );
   });
 
+  it("an init container without equal requests and limits makes the pod Burstable: reported at its own path", () => {
+    // Kubernetes computes QoS over init containers too (pkg/apis/core/v1/helper/qos/qos.go):
+    // a Guaranteed-looking main container does not make the pod Guaranteed.
+    const d = tunedDeployment({ requests: { cpu: "2", memory: "1Gi" }, limits: { cpu: "2", memory: "1Gi" } });
+    (d.spec.template.spec as Record<string, unknown>).initContainers = [
+      {
+        name: "setup",
+        resources: { requests: { cpu: "1", memory: "128Mi" }, limits: { cpu: "2", memory: "128Mi" } },
+      },
+    ];
+    const f = checkWorkloads([at(profile), at(d)], ctx);
+    assert.deepEqual(
+      f.map((x) => [x.severity, x.path, x.message]),
+      [
+        [
+          "error",
+          "spec.template.spec.initContainers[0].resources.requests.cpu",
+          'not Guaranteed QoS: container "setup" requests cpu 1 but its limit is 2',
+        ],
+      ],
+    );
+  });
+
   it("wants a performance runtime class wherever the CRI-O annotations are set", () => {
     const pod = {
       apiVersion: "v1",

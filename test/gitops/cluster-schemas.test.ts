@@ -6,17 +6,17 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
-import { FakeApiServer } from "../helpers/fake-apiserver.ts";
-import { OPENSHIFT_RESOURCES } from "../helpers/fake-openshift.ts";
 import { toolPath } from "../helpers/tools.ts";
+import { ApiServer } from "../sim/apiserver.ts";
+import { OPENSHIFT_RESOURCES } from "../sim/resources.ts";
 import { copyTree, edit, kustomizeTool, SCHEMAS } from "./helpers.ts";
 
 const crd = (file: string) => parse(readFileSync(join(SCHEMAS, file), "utf8"), { maxAliasCount: -1 });
 
 describe("llw lint --schemas-from-cluster", () => {
-  it("fake API server: validates custom resources against the cluster's CRDs; kinds it lacks are warnings", async (t) => {
+  it("simulated API server: validates custom resources against the cluster's CRDs; kinds it lacks are warnings", async (t) => {
     if (!kustomizeTool(t)) return;
-    const api = await FakeApiServer.start();
+    const api = await ApiServer.start();
     try {
       api.addResources(OPENSHIFT_RESOURCES);
       // A cluster with OLM and the SR-IOV operator, but OpenShift Virtualization not installed yet.
@@ -75,8 +75,8 @@ describe("llw lint --schemas-from-cluster", () => {
     }
   });
 
-  it("fake API server: an unreachable cluster is an environment error (exit 3)", async () => {
-    const api = await FakeApiServer.start();
+  it("simulated API server: an unreachable cluster is an environment error (exit 3)", async () => {
+    const api = await ApiServer.start();
     try {
       const kubeconfig = api.writeKubeconfig(mkdtempSync(join(tmpdir(), "llw-kube-")));
       const repo = copyTree();

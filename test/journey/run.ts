@@ -48,6 +48,14 @@ function copyCheckout(to: string): void {
   git("-c", "user.email=journey@localhost", "-c", "user.name=journey", "commit", "-qm", "journey");
 }
 
+/** The attendee's clone (the welcome page's `git clone --branch main <repo>`), of the copy as `origin`. */
+function cloneAsAttendee(source: string, to: string): void {
+  const r = spawnSync("git", ["clone", "-q", "--branch", "main", `file://${source}`, to], {
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`git clone: ${r.stderr}`);
+}
+
 function runBash(
   script: string,
   env: Record<string, string>,
@@ -74,10 +82,12 @@ async function main(): Promise<number> {
     return 3;
   }
   const base = mkdtempSync(join(tmpdir(), "llw-journey-"));
+  const source = join(base, "repository");
   const cwd = join(base, "low-latency-workshop");
   const state = join(base, "state");
   mkdirSync(state);
-  copyCheckout(cwd);
+  copyCheckout(source);
+  cloneAsAttendee(source, cwd);
   const world = await startJourneyWorld(base, kubectl);
   const attrs: Record<string, string> = {
     ...(parse(readFileSync(join(ROOT, "content", "antora.yml"), "utf8")).asciidoc.attributes as Record<
@@ -85,7 +95,7 @@ async function main(): Promise<number> {
       string
     >),
     ...world.attributes,
-    "git-repo-url": `file://${cwd}`,
+    "git-repo-url": `file://${source}`,
     "git-revision": "main",
   };
   for (const k of Object.keys(attrs)) attrs[k] = String(attrs[k]);
@@ -144,7 +154,6 @@ async function main(): Promise<number> {
       checkpoint("baseline-before-tuning", baselineBeforeTuning(world, cwd));
       rolloutsBefore = { rollouts: world.mco.rollouts, reboots: world.mco.reboots };
     }
-    await world.settle();
     // After the last measurement, before the clean-up removes results/.
     if (
       (b.page.startsWith("06-") || /rm -rf results/.test(b.text)) &&
@@ -183,8 +192,10 @@ async function main(): Promise<number> {
     }
     if (until && b.text.includes(until)) break;
   }
-  await world.settle();
-  if (!until) checkpoint("clean", await clean(world));
+  if (!until) {
+    await world.settle();
+    checkpoint("clean", await clean(world));
+  }
 
   const total = blocks.length;
   await world.stop();

@@ -8,6 +8,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import {
   CloudFormationClient,
@@ -37,6 +38,7 @@ import {
   SRIOV_RESOURCES,
   seedOpenShift,
   simulateArgo,
+  simulateGitopsOperator,
   simulateMco,
   simulateOlm,
   tunedCmdline,
@@ -181,6 +183,7 @@ export async function startJourneyWorld(dir: string, kubectl: string): Promise<J
     csv: "openshift-gitops-operator.v1.18.1",
     provides: ARGO_RESOURCES,
   });
+  simulateGitopsOperator(api, { csv: "openshift-gitops-operator.v1.18.1" });
   const children = bootstrapApplications(kubectl);
   simulateArgo(api, children);
   argoDeploys(api, children);
@@ -190,12 +193,15 @@ export async function startJourneyWorld(dir: string, kubectl: string): Promise<J
   kubevirt(api);
   namespaces(api);
 
+  // The attendee's AWS calls go through a proxy that first does what moto leaves undone for
+  // CloudFormation (see fillCloudFormationGaps), so each call sees what AWS would show.
+  const proxy = await gapFillingProxy(moto);
   const kubeconfig = api.writeKubeconfig(dir);
   return {
     api,
     moto,
     kubeconfig,
-    env: { ...moto.env(REGION), AWS_DEFAULT_REGION: REGION },
+    env: { ...moto.env(REGION), AWS_ENDPOINT_URL: proxy.endpoint, AWS_DEFAULT_REGION: REGION },
     attributes: {
       "infra-id": INFRA_ID,
       "aws-region": REGION,
@@ -204,6 +210,7 @@ export async function startJourneyWorld(dir: string, kubectl: string): Promise<J
     mco,
     settle: () => fillCloudFormationGaps(moto),
     async stop() {
+      proxy.close();
       await api.stop();
       await moto.stop();
     },
@@ -227,6 +234,33 @@ function shortNames(): Record<string, string[]> {
     }
   }
   return out;
+}
+
+async function gapFillingProxy(moto: Moto): Promise<{ endpoint: string; close(): void }> {
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    await fillCloudFormationGaps(moto).catch(() => undefined);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers))
+      if (typeof v === "string" && k !== "host") headers[k] = v;
+    const up = await fetch(`${moto.endpoint}${req.url}`, {
+      method: req.method ?? "GET",
+      headers,
+      ...(chunks.length > 0 && { body: Buffer.concat(chunks) }),
+    });
+    res.writeHead(up.status, { "content-type": up.headers.get("content-type") ?? "text/xml" });
+    res.end(Buffer.from(await up.arrayBuffer()));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const addr = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${addr.port}`,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
 }
 
 /**

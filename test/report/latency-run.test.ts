@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
-import { FakeApiServer, type Obj } from "../helpers/fake-apiserver.ts";
-import { seedOpenShift } from "../helpers/fake-openshift.ts";
+import type { ApiServer, Obj } from "../sim/apiserver.ts";
+import { type Sim, start } from "../sim/index.ts";
 
 /** oslat output as the cnf-tests runner logs it (glog header on the first line; 32 buckets, the last "including overflows"). */
 const OSLAT_LOG = `I1127 21:00:00.000000       1 main.go:120] Running the oslat command with arguments [--duration 60 --rtprio 1 --cpu-list 3-5 --cpu-main-thread 2]
@@ -37,35 +37,37 @@ function profile(name: string): Obj {
   };
 }
 
-describe("fake API server: llw latency run", () => {
-  let api: FakeApiServer;
-  let kubeconfig: string;
-  let phase = "Succeeded";
-  before(async () => {
-    api = await FakeApiServer.start();
-    seedOpenShift(api);
-    api.seed(profile("workshop-c5-metal"));
-    kubeconfig = api.writeKubeconfig(mkdtempSync(join(tmpdir(), "llw-lat-")));
-    // The kubelet: a created pod is scheduled, runs and finishes; its log is the runner's output.
-    api.controller((ev, a) => {
-      if (ev.def.kind !== "Pod" || ev.type !== "ADDED") return;
-      const o = ev.object;
-      a.update("v1", "Pod", o.metadata.name, o.metadata.namespace, {
-        spec: { ...o.spec, nodeName: "ip-10-0-1-10.us-east-2.compute.internal" },
-        status: { phase, startTime: "2026-11-27T21:00:00Z" },
-      });
-      a.setLog(
-        o.metadata.namespace,
-        o.metadata.name,
-        phase === "Failed" ? "F1127 runner: cannot set rt priority\n" : OSLAT_LOG,
-      );
-    });
-  });
-  after(() => api.stop());
+/** llw in-process on the simulator's clock. */
+function ctxFor(sim: Sim, cwd: string) {
+  return bufferContext({ cwd, clock: sim.clock });
+}
 
-  it("creates the jitter pod from benchmarks/oslat on the profile's nodes, waits, stores the log like a run and removes the pod", async () => {
+describe("simulated cluster: llw latency run (tuned-c5-metal)", () => {
+  let sim: Sim;
+  let api: ApiServer;
+  let kubeconfig: string;
+  let phase: "Succeeded" | "Failed" = "Succeeded";
+  before(async () => {
+    // The default ServiceAccount takes 5 s to appear in a new namespace (a busy controller manager).
+    // At 20x the 5 s take a quarter of a real second: longer than an API round trip, even under load.
+    sim = await start("tuned-c5-metal", { speed: 20, timing: { serviceAccount: 5000 } });
+    api = sim.api;
+    kubeconfig = sim.kubeconfig;
+    // The runner's program: it ends as `phase` with the runner's output as its log.
+    sim.kubelet.run(
+      (p) => p.metadata.namespace === "llw-latency",
+      () => ({
+        phase,
+        log: phase === "Failed" ? "F1127 runner: cannot set rt priority\n" : OSLAT_LOG,
+        runMs: 60_000,
+      }),
+    );
+  });
+  after(() => sim.stop());
+
+  it("creates the jitter pod from benchmarks/oslat on the profile's nodes once the new namespace's default ServiceAccount exists (saying so), waits, stores the log like a run and removes the pod", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "llw-lat-run-"));
-    const ctx = bufferContext({ cwd });
+    const ctx = ctxFor(sim, cwd);
     const code = await main(
       [
         "latency",
@@ -84,10 +86,11 @@ describe("fake API server: llw latency run", () => {
       { ...ctx, cwd },
     );
     assert.equal(code, 0, ctx.err());
-    const created = api.requests.find(
+    assert.match(ctx.err(), /namespace llw-latency: waiting for its default ServiceAccount/);
+    const created = api.requests.filter(
       (r) => r.method === "POST" && r.path.startsWith("/api/v1/namespaces/llw-latency/pods?"),
     );
-    assert.ok(created, "the pod was created");
+    assert.equal(created.length, 1, "the pod was created once, after the ServiceAccount: no 403 first");
     const runs = readdirSync(join(cwd, "results", "latency"));
     assert.equal(runs.length, 1);
     const dir = join(cwd, "results", "latency", runs[0]!);
@@ -95,7 +98,7 @@ describe("fake API server: llw latency run", () => {
     const meta = JSON.parse(readFileSync(join(dir, "metadata.json"), "utf8"));
     assert.equal(meta.kind, "jitter");
     assert.equal(meta.profile, "workshop-c5-metal");
-    assert.equal(meta.node, "ip-10-0-1-10.us-east-2.compute.internal");
+    assert.match(meta.node, /^ip-10-0-1-1[01]\.us-east-2\.compute\.internal$/, "a worker-rt node");
     assert.equal(meta.cluster.clusterVersion, "4.19.10");
     assert.equal(meta.durationSec, 60);
     assert.match(ctx.out(), /oslat cpu 3\s+\d+\s+1\s+1/);
@@ -116,7 +119,7 @@ describe("fake API server: llw latency run", () => {
     assert.equal(
       await main(
         ["latency", "run", "--tool", "cyclictest", "--duration", "30", "--kubeconfig", kubeconfig, "--keep"],
-        bufferContext({ cwd }),
+        ctxFor(sim, cwd),
       ),
       2,
     );
@@ -133,7 +136,7 @@ describe("fake API server: llw latency run", () => {
   it("a failed pod is an environment error that shows the log tail; the log is kept", async () => {
     phase = "Failed";
     const cwd = mkdtempSync(join(tmpdir(), "llw-lat-run-"));
-    const ctx = bufferContext({ cwd });
+    const ctx = ctxFor(sim, cwd);
     assert.equal(await main(["latency", "run", "--kubeconfig", kubeconfig], ctx), 3);
     assert.match(ctx.err(), /the oslat pod failed[\s\S]*cannot set rt priority/);
     const [run] = readdirSync(join(cwd, "results", "latency"));
@@ -146,42 +149,38 @@ describe("fake API server: llw latency run", () => {
 
   it("asks which profile when there are several, and names them", async () => {
     api.seed(profile("workshop-m5-metal"));
-    const ctx = bufferContext({ cwd: mkdtempSync(join(tmpdir(), "llw-lat-run-")) });
+    const ctx = ctxFor(sim, mkdtempSync(join(tmpdir(), "llw-lat-run-")));
     assert.equal(await main(["latency", "run", "--kubeconfig", kubeconfig], ctx), 2);
     assert.match(ctx.err(), /several PerformanceProfiles[\s\S]*workshop-c5-metal, workshop-m5-metal/);
   });
 });
 
-describe("fake API server: llw latency run --baseline (before tuning: no PerformanceProfile on the cluster)", () => {
-  let api: FakeApiServer;
+describe("simulated cluster: llw latency run --baseline (before tuning: no PerformanceProfile on the cluster)", () => {
+  let sim: Sim;
   let kubeconfig: string;
   const created: Obj[] = [];
   before(async () => {
-    api = await FakeApiServer.start();
-    seedOpenShift(api);
-    kubeconfig = api.writeKubeconfig(mkdtempSync(join(tmpdir(), "llw-lat-")));
-    api.controller((ev, a) => {
-      if (ev.def.kind !== "Pod" || ev.type !== "ADDED") return;
-      const o = ev.object;
-      created.push(structuredClone(o));
-      a.update("v1", "Pod", o.metadata.name, o.metadata.namespace, {
-        spec: { ...o.spec, nodeName: o.spec.nodeSelector["kubernetes.io/hostname"] ?? "ip-10-0-1-99" },
-        status: { phase: "Succeeded", startTime: "2026-11-27T21:00:00Z" },
-      });
-      a.setLog(o.metadata.namespace, o.metadata.name, OSLAT_LOG);
+    sim = await start("untuned-c5-metal", { speed: 100 });
+    kubeconfig = sim.kubeconfig;
+    sim.api.on(["Pod"], (ev) => {
+      if (ev.type === "ADDED") created.push(structuredClone(ev.object));
     });
+    sim.kubelet.run(
+      (p) => p.metadata.namespace === "llw-latency",
+      () => ({ phase: "Succeeded", log: OSLAT_LOG, runMs: 60_000 }),
+    );
   });
-  after(() => api.stop());
+  after(() => sim.stop());
 
   it("without --baseline it refuses: no PerformanceProfile, no isolated CPUs", async () => {
-    const ctx = bufferContext({ cwd: mkdtempSync(join(tmpdir(), "llw-lat-run-")) });
+    const ctx = ctxFor(sim, mkdtempSync(join(tmpdir(), "llw-lat-run-")));
     assert.equal(await main(["latency", "run", "--kubeconfig", kubeconfig], ctx), 2);
     assert.match(ctx.err(), /no PerformanceProfile/);
   });
 
   it("runs the same Guaranteed pod without runtime class and CRI-O annotations on --node, stored under latency-baseline", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "llw-lat-run-"));
-    const ctx = bufferContext({ cwd });
+    const ctx = ctxFor(sim, cwd);
     const node = "ip-10-0-1-10.us-east-2.compute.internal";
     const code = await main(
       [
@@ -208,7 +207,12 @@ describe("fake API server: llw latency run --baseline (before tuning: no Perform
       !Object.keys(pod.metadata.annotations ?? {}).some((k) => k.endsWith(".crio.io")),
       "no CRI-O annotations",
     );
-    assert.deepEqual(pod.spec.nodeSelector, { "kubernetes.io/hostname": node });
+    // One node by name: node affinity on metadata.name (the hostname label need not be the node name).
+    assert.equal(pod.spec.nodeSelector, undefined);
+    assert.deepEqual(
+      pod.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms,
+      [{ matchFields: [{ key: "metadata.name", operator: "In", values: [node] }] }],
+    );
     const c = pod.spec.containers[0];
     assert.equal(c.command[0], "/usr/bin/oslat-runner", "the same tool as the tuned run");
     assert.equal(c.securityContext.privileged, true);
@@ -241,26 +245,36 @@ describe("fake API server: llw latency run --baseline (before tuning: no Perform
           "--label",
           "before",
         ],
-        bufferContext({ cwd }),
+        ctxFor(sim, cwd),
       ),
-      2, // the fake kubelet logs oslat output: the cyclictest run reports the mismatch
+      2, // the simulated runner logs oslat output: the cyclictest run reports the mismatch
     );
     assert.deepEqual(created.at(-1)!.spec.nodeSelector, { "node-role.kubernetes.io/worker": "" });
     assert.equal(created.at(-1)!.spec.runtimeClassName, undefined);
-    await main(
-      [
-        "latency",
-        "run",
-        "--baseline",
-        "--node-selector",
-        "node-role.kubernetes.io/worker-rt",
-        "--kubeconfig",
-        kubeconfig,
-      ],
-      bufferContext({ cwd }),
+    // No node has that label on this untuned cluster: refused before any pod exists.
+    const before = created.length;
+    const none = ctxFor(sim, cwd);
+    assert.equal(
+      await main(
+        [
+          "latency",
+          "run",
+          "--baseline",
+          "--node-selector",
+          "node-role.kubernetes.io/worker-rt",
+          "--kubeconfig",
+          kubeconfig,
+          "--duration",
+          "10",
+        ],
+        none,
+      ),
+      2,
     );
-    assert.deepEqual(created.at(-1)!.spec.nodeSelector, { "node-role.kubernetes.io/worker-rt": "" });
-    const ctx = bufferContext({ cwd });
+    assert.match(none.err(), /none matches its node selector \(node-role\.kubernetes\.io\/worker-rt\)/);
+    assert.match(none.err(), /--node-selector <label key>/);
+    assert.equal(created.length, before, "no pod created");
+    const ctx = ctxFor(sim, cwd);
     assert.equal(
       await main(["latency", "run", "--baseline", "--profile", "x", "--kubeconfig", kubeconfig], ctx),
       2,

@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { ROOT } from "../helpers/tools.ts";
+import { start } from "../sim/index.ts";
 
 /** A FAKE kube-burner (test/results/bin/kube-burner) that writes real-format output. */
 const FAKE_BIN = join(ROOT, "test", "results", "bin");
@@ -224,3 +225,35 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+describe("llw bench run against the simulated cluster (FAKE kube-burner)", () => {
+  it("creates the job's namespace and waits for its default ServiceAccount before kube-burner starts, saying so", async () => {
+    // The ServiceAccount controller takes 5 s (simulated) to create `default` in a new namespace.
+    // At 10x the 5 s take half a real second: longer than any API round trip here, even under load.
+    const sim = await start("tuned-c5-metal", { speed: 10, timing: { serviceAccount: 5000 } });
+    try {
+      const cwd = workspace();
+      const ctx = bufferContext({
+        cwd,
+        env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, HOME: "/nonexistent", KUBECONFIG: sim.kubeconfig },
+        clock: sim.clock,
+      });
+      const code = await main(["bench", "run", "tuned-pod", "--set", "ITERATIONS=2", "--no-metadata"], ctx);
+      assert.equal(code, 0, ctx.err());
+      const err = ctx.err();
+      const waited = err.indexOf("namespace llw-tuned-pod: waiting for its default ServiceAccount");
+      const present = err.indexOf("namespace llw-tuned-pod: default ServiceAccount present");
+      const started = err.indexOf("kube-burner init -c");
+      assert.ok(waited >= 0 && waited < present && present < started, err);
+      const ns = sim.api.get("v1", "Namespace", "llw-tuned-pod")!;
+      assert.equal(
+        ns.metadata.labels["kube-burner-job"],
+        "latency-pod",
+        "labelled as kube-burner labels its namespaces",
+      );
+      assert.ok(sim.api.get("v1", "ServiceAccount", "default", "llw-tuned-pod"));
+    } finally {
+      await sim.stop();
+    }
+  });
+});

@@ -398,3 +398,23 @@ describe("hwlatdetect output", () => {
     assert.throws(() => parseHwlatdetect(full.slice(0, 300), "cut.log"), /did not finish|truncated/);
   });
 });
+
+describe("recorded cyclictest -H output (no rt-tests needed; test/results/recorded/README.md)", () => {
+  it("-H's extra all-threads column in Total, Max and Overflows is not a thread: 2 threads, counts as the summary says", () => {
+    const file = join(import.meta.dirname, "recorded", "cyclictest-H30-2threads.txt");
+    const text = readFileSync(file, "utf8");
+    const r = parseCyclictestText(text, file);
+    // The summary's Min Latencies line has one value per thread; Max has one more (all threads).
+    assert.equal(/# Min Latencies:(.*)/.exec(text)![1]!.trim().split(/\s+/).length, 2);
+    assert.equal(/# Max Latencies:(.*)/.exec(text)![1]!.trim().split(/\s+/).length, 3);
+    assert.equal(r.series.length, 2);
+    const totals = /# Total:(.*)/.exec(text)![1]!.trim().split(/\s+/).map(Number);
+    const maxes = /# Max Latencies:(.*)/.exec(text)![1]!.trim().split(/\s+/).map(Number);
+    const overflows = /# Histogram Overflows:(.*)/.exec(text)![1]!.trim().split(/\s+/).map(Number);
+    r.series.forEach((s, t) => {
+      assert.equal(s.overflow, overflows[t]);
+      assert.equal(s.reported.max, maxes[t]);
+      assert.equal(s.sample!.total, totals[t]! + overflows[t]!);
+    });
+  });
+});

@@ -16,7 +16,11 @@ export interface Timing {
   render: number;
   /** NTO performance profile controller writing its MachineConfig, KubeletConfig, Tuned, RuntimeClass. */
   nto: number;
-  /** MCO kubelet-config controller turning a KubeletConfig into 99-<pool>-generated-kubelet. */
+  /**
+   * MCO kubelet-config controller turning a KubeletConfig into 99-<pool>-generated-kubelet. Longer
+   * than render + a poll of llw: NTO's MachineConfig is rendered on its own first, the kubelet
+   * settings a render later (the two-step render a tuning change shows on a real cluster).
+   */
   kubeletConfig: number;
   /** MCO node controller resync. */
   nodeSync: number;
@@ -47,7 +51,7 @@ export const REAL_TIMING: Timing = {
   containerStart: 3000,
   render: 5000,
   nto: 1000,
-  kubeletConfig: 8000,
+  kubeletConfig: 20_000,
   nodeSync: 2000,
   drainRetry: 5000,
   podTermination: 2000,

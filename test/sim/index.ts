@@ -17,6 +17,7 @@ import { seedCluster, seedOperator } from "./cluster.ts";
 import { type Ctx, newStats, REAL_TIMING, type Stats, type Timing } from "./context.ts";
 import { type ArgoOptions, startArgo } from "./controllers/argo.ts";
 import { startDisruption } from "./controllers/disruption.ts";
+import { startImages } from "./controllers/images.ts";
 import { type Kubelet, startKubelet } from "./controllers/kubelet.ts";
 import { startKubevirt } from "./controllers/kubevirt.ts";
 import { startMco } from "./controllers/mco.ts";
@@ -60,6 +61,8 @@ export interface Sim {
   clock: Clock;
   /** Waits until `pred` holds (polling every simulated second), or throws after `simulatedMs`. */
   until(pred: () => boolean, simulatedMs?: number, what?: string): Promise<void>;
+  /** Lets the cluster converge at high speed (rollouts, operators) until no controller has work left. */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -91,6 +94,7 @@ export async function start(scenario: string | Scenario, o: SimOptions = {}): Pr
   const olm = startOlm(ctx);
   startSriov(ctx, { nics });
   startKubevirt(ctx);
+  startImages(ctx);
   startArgo(ctx, { children: WORKSHOP_APPS, ...o.argo });
   for (const op of sc.operators) if (!o.without?.includes(op)) seedOperator(ctx, olm, op);
   const dir = o.kubeconfig ? undefined : mkdtempSync(join(tmpdir(), "llw-sim-"));
@@ -115,11 +119,21 @@ export async function start(scenario: string | Scenario, o: SimOptions = {}): Pr
         await new Promise((r) => setTimeout(r, Math.max(1, 1000 / api.speed)));
       }
     },
+    async settle() {
+      const was = api.speed;
+      api.speed = 10_000;
+      await quiesce(api);
+      api.speed = was;
+    },
     stop: () => api.stop(),
   };
   sc.setup?.(sim);
   // Converge at high speed: the starting state is what the controllers make of the scenario.
   await quiesce(api);
+  if (sc.workloads) {
+    sc.workloads(sim);
+    await quiesce(api);
+  }
   if (api.errors.length > 0) throw api.errors[0];
   api.speed = speed;
   Object.assign(ctx.stats, newStats());

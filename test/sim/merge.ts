@@ -1,6 +1,6 @@
 /**
  * JSON merge patch (RFC 7386), JSON patch (RFC 6902, the common operations) and the field
- * bookkeeping the fake API server uses for server-side apply. Lists are atomic, as for most
+ * bookkeeping the simulated API server uses for server-side apply. Lists are atomic, as for most
  * CRD fields (strategic merge keys are not modelled).
  */
 // biome-ignore lint/suspicious/noExplicitAny: arbitrary JSON
@@ -54,7 +54,7 @@ export function applyJsonPatch(doc: J, ops: { op: string; path: string; value?: 
       if (JSON.stringify(parent[idx]) !== JSON.stringify(op.value))
         throw new Error(`JSON patch test failed at ${op.path}`);
     } else {
-      throw new Error(`JSON patch operation ${op.op} is not supported by the fake API server`);
+      throw new Error(`JSON patch operation ${op.op} is not supported by the simulated API server`);
     }
   }
   return doc;

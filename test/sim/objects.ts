@@ -65,8 +65,8 @@ export function nodeResources(
     memory: `${memKi}Ki`,
     pods: "250",
     "ephemeral-storage": "125293548Ki",
-    "hugepages-1Gi": `${huge1}Gi`,
-    "hugepages-2Mi": `${huge2 * 2}Mi`,
+    "hugepages-1Gi": huge1 ? `${huge1}Gi` : "0",
+    "hugepages-2Mi": huge2 ? `${huge2 * 2}Mi` : "0",
     ...extra,
   };
   const reservedMemKi = tuning ? 1100 * KI : 1124 * KI;
@@ -102,7 +102,7 @@ export function node(n: NodeSpec): Obj {
         "beta.kubernetes.io/arch": "amd64",
         "beta.kubernetes.io/os": "linux",
         "kubernetes.io/arch": "amd64",
-        "kubernetes.io/hostname": n.name.split(".")[0],
+        "kubernetes.io/hostname": n.name,
         "kubernetes.io/os": "linux",
         "node.kubernetes.io/instance-type": n.instanceType,
         "node.openshift.io/os_id": "rhcos",

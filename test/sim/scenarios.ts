@@ -17,6 +17,8 @@ export interface Scenario {
   operators: Operator[];
   /** Applied once the controllers run; the cluster then converges before use. */
   setup?: (sim: Sim) => void;
+  /** Applied after setup has converged (workloads on a tuned cluster), then converged again. */
+  workloads?: (sim: Sim) => void;
 }
 
 const MC = "machineconfiguration.openshift.io/v1";
@@ -153,8 +155,8 @@ export const SCENARIOS: Scenario[] = [
       hyperConverged(sim, { defaultRuntimeClass: "performance-workshop-c5-metal" });
       tune(sim, "c5.metal", [defaultWorkers()[0]!.name]);
       workshopNamespace(sim);
-      sim.api.seed(pinnedVm());
     },
+    workloads: (sim) => sim.api.seed(pinnedVm()),
   },
   {
     name: "drain-blocked-by-pdb",
@@ -166,6 +168,8 @@ export const SCENARIOS: Scenario[] = [
       hyperConverged(sim);
       tune(sim, "c5.metal", [defaultWorkers()[0]!.name]);
       workshopNamespace(sim);
+    },
+    workloads: (sim) => {
       sim.api.seed(
         {
           apiVersion: "policy/v1",

@@ -3,8 +3,11 @@ import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { type ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
-import { Kube } from "../../src/cluster/kube.ts";
+import { Kube, type KubeObject } from "../../src/cluster/kube.ts";
+import { poolDone } from "../../src/cluster/tune-plan.ts";
+import type { EnvironmentError } from "../../src/lib/errors.ts";
 import { requireTool, toolPath } from "../helpers/tools.ts";
+import { conditionOf } from "./context.ts";
 import { type Sim, start } from "./index.ts";
 
 const run = promisify(execFile);
@@ -43,10 +46,16 @@ describe("simulated OpenShift (test/sim): the ServiceAccount race", () => {
         metadata: { name: "p", namespace: "sa-race" },
         spec: { containers: [{ name: "c", image: "ubi9" }] },
       };
-      await assert.rejects(kube.create(pod), (e: Error) => {
+      await assert.rejects(kube.create(pod), (e: EnvironmentError) => {
         assert.match(
           e.message,
           /error looking up service account sa-race\/default: serviceaccount "default" not found/,
+        );
+        // llw says what it is (a namespace just created), not to become cluster-admin.
+        assert.doesNotMatch(e.problems[0]?.next ?? "", /cluster-admin/);
+        assert.match(
+          e.problems[0]?.next ?? "",
+          /creates a namespace's default ServiceAccount a moment after the namespace/,
         );
         return true;
       });
@@ -155,6 +164,35 @@ describe("simulated OpenShift (test/sim): the API machinery and controllers fail
     );
     assert.ok(sim.api.get(MC, "MachineConfig", "50-performance-p"));
     assert.ok(sim.api.get(MC, "MachineConfig", "99-worker-generated-kubelet"));
+  });
+
+  it("a pool is done for llw (poolDone) once settled, and not while its nodes still roll", async () => {
+    const worker = () => sim.api.get(MC, "MachineConfigPool", "worker")!;
+    await sim.until(
+      () => poolDone(worker() as KubeObject) && sim.api.pendingTimers() === 0,
+      3_600_000,
+      "the profile's rollout ends",
+    );
+    const reboots = sim.stats.reboots;
+    await kube.apply({
+      apiVersion: MC,
+      kind: "MachineConfig",
+      metadata: { name: "99-worker-chrony", labels: { "machineconfiguration.openshift.io/role": "worker" } },
+      spec: {
+        config: {
+          ignition: { version: "3.4.0" },
+          storage: { files: [{ path: "/etc/chrony.conf", contents: { source: "data:,pool%20x" } }] },
+        },
+      },
+    });
+    await sim.until(() => conditionOf(worker(), "Updating")?.status === "True", 600_000, "rollout starts");
+    assert.equal(poolDone(worker() as KubeObject), false, "rolling: not done");
+    await sim.until(() => conditionOf(worker(), "Updated")?.status === "True", 3_600_000, "rollout ends");
+    const p = worker();
+    assert.equal(poolDone(p as KubeObject), true);
+    assert.equal(p.status.configuration.name, p.spec.configuration.name);
+    assert.equal(p.status.updatedMachineCount, 2);
+    assert.equal(sim.stats.reboots - reboots, 2, sim.stats.log.join("\n"));
   });
 
   it("a status-only write to a MachineConfigPool or a PerformanceProfile renders nothing", async () => {

@@ -1,7 +1,7 @@
 /**
  * The cluster path of `llw sriov`: workers from the nodes' providerIDs, the version from
  * ClusterVersion, the region from Infrastructure, and the cross-check against
- * SriovNetworkNodeState. No kube-apiserver exists here: a fake API server speaks the real HTTP
+ * SriovNetworkNodeState. No kube-apiserver exists here: a simulated cluster speaks the real HTTP
  * protocol to the real @kubernetes/client-node; EC2 is the moto_server emulator.
  */
 import assert from "node:assert/strict";
@@ -13,13 +13,34 @@ import { CreateTagsCommand } from "@aws-sdk/client-ec2";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
-import { FakeApiServer, type Obj } from "../helpers/fake-apiserver.ts";
-import { node, SRIOV_RESOURCES, seedOpenShift } from "../helpers/fake-openshift.ts";
 import { type Moto, startProxy, useMoto } from "../helpers/moto.ts";
+import type { ApiServer, Obj } from "../sim/apiserver.ts";
+import { start } from "../sim/index.ts";
+import { node as simNode } from "../sim/objects.ts";
+import { SRIOV_RESOURCES } from "../sim/resources.ts";
 import { addEni, createVpc, runInstance } from "./fixture.ts";
 
 const OUT = "gitops/overlays/aws/sriov";
-const REGION = "us-east-2"; // the fake cluster's Infrastructure says us-east-2
+const REGION = "us-east-2"; // the simulated cluster's Infrastructure says us-east-2
+
+/** A metal worker as OpenShift on AWS shows it. */
+function node(name: string, _role: "worker", type: string): Obj {
+  return simNode({ name, roles: ["worker"], instanceType: type });
+}
+
+/**
+ * A simulated OpenShift cluster of `version` with no worker yet (the test adds the metal nodes of
+ * the EC2 emulator); with `sriovApi` the SR-IOV operator's API is served and the node states are
+ * the test's (what its config daemon would report).
+ */
+async function simCluster(version: string, sriovApi: boolean, kubeconfig?: string) {
+  const sim = await start("fresh-c5-metal", {
+    cluster: { version, workers: [] },
+    ...(kubeconfig ? { kubeconfig } : {}),
+  });
+  if (sriovApi) sim.api.addResources(SRIOV_RESOURCES);
+  return sim;
+}
 
 function nodeState(name: string, interfaces: Obj[]): Obj {
   return {
@@ -31,9 +52,10 @@ function nodeState(name: string, interfaces: Obj[]): Obj {
   };
 }
 
-describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () => {
+describe("llw sriov with a cluster (simulated cluster) and EC2 (moto_server)", () => {
   const moto = useMoto();
-  let api: FakeApiServer;
+  let api: ApiServer;
+  let stopSim: (() => Promise<void>) | undefined;
   let dir: string;
   let kubeconfig: string;
   let m: Moto;
@@ -57,9 +79,10 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
     w.eniA = { mac: enis.get(a).mac, subnet: net.dataA };
     w.eniB = { mac: enis.get(b).mac };
 
-    api = await FakeApiServer.start();
-    seedOpenShift(api, { version: "4.22.3", workers: [] });
-    api.addResources(SRIOV_RESOURCES);
+    dir = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
+    const sim = await simCluster("4.22.3", true, join(dir, "kubeconfig"));
+    api = sim.api;
+    stopSim = () => sim.stop();
     for (const [name, id, type] of [
       ["metal-a.example.internal", w.metalA, "c5.metal"],
       ["metal-b.example.internal", w.metalB, "m5.metal"],
@@ -85,11 +108,10 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
       // metal-b's config daemon reports no ENA device: the cross-check must say so.
       nodeState("metal-b.example.internal", []),
     );
-    dir = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
-    kubeconfig = api.writeKubeconfig(dir);
+    kubeconfig = sim.kubeconfig;
   });
   after(async () => {
-    await api?.stop();
+    await stopSim?.();
   });
 
   function env(): Record<string, string> {
@@ -104,10 +126,13 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
     withOperator: boolean,
     version = "4.22.1",
   ) {
-    const other = await FakeApiServer.start();
-    t.after(() => other.stop());
-    seedOpenShift(other, { version, workers: [] });
-    if (withOperator) other.addResources(SRIOV_RESOURCES);
+    const sim = await simCluster(
+      version,
+      withOperator,
+      join(mkdtempSync(join(tmpdir(), "llw-sriov-cluster-")), "kubeconfig"),
+    );
+    const other = sim.api;
+    t.after(() => sim.stop());
     for (const [name, id, type] of [
       ["metal-a.example.internal", w.metalA, "c5.metal"],
       ["metal-b.example.internal", w.metalB, "m5.metal"],
@@ -116,10 +141,10 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
       n.spec.providerID = `aws:///${REGION}a/${id}`;
       other.seed(n);
     }
-    return other.writeKubeconfig(mkdtempSync(join(tmpdir(), "llw-sriov-cluster-")));
+    return sim.kubeconfig;
   }
 
-  it("fake API server: with --instance-ids the logged-in cluster is still read: version from ClusterVersion, node names, cross-check", async (t) => {
+  it("simulated cluster: with --instance-ids the logged-in cluster is still read: version from ClusterVersion, node names, cross-check", async (t) => {
     if (!moto(t)) return;
     const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
     // The cluster comes from KUBECONFIG, as after `oc login`; the ids only pick the workers.
@@ -137,7 +162,7 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
     assert.doesNotMatch(ctx.out(), /Not cross-checked/);
   });
 
-  it("fake API server: with --infra-id the cluster gives the version and node names; the tag finds the workers", async (t) => {
+  it("simulated cluster: with --infra-id the cluster gives the version and node names; the tag finds the workers", async (t) => {
     if (!moto(t)) return;
     const ec2 = m.ec2(REGION);
     await ec2.send(
@@ -166,7 +191,7 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
     );
   });
 
-  it("fake API server: --infra-id of another cluster leaves the logged-in cluster unread, with a warning", async (t) => {
+  it("simulated cluster: --infra-id of another cluster leaves the logged-in cluster unread, with a warning", async (t) => {
     if (!moto(t)) return;
     const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
     const ctx = bufferContext({ cwd, env: { ...env(), KUBECONFIG: kubeconfig } });
@@ -179,7 +204,7 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
     assert.equal(existsSync(join(cwd, OUT)), false);
   });
 
-  it("fake API server: on 4.22 without the SR-IOV Network Operator, generate warns instead of skipping the cross-check", async (t) => {
+  it("simulated cluster: on 4.22 without the SR-IOV Network Operator, generate warns instead of skipping the cross-check", async (t) => {
     if (!moto(t)) return;
     const cfg = await otherCluster(t, false);
     const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
@@ -193,7 +218,7 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
     );
   });
 
-  it("fake API server: on 4.22 with the operator but no SriovNetworkNodeState, generate warns for the cluster and each node", async (t) => {
+  it("simulated cluster: on 4.22 with the operator but no SriovNetworkNodeState, generate warns for the cluster and each node", async (t) => {
     if (!moto(t)) return;
     const cfg = await otherCluster(t, true);
     const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
@@ -212,7 +237,7 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
     );
   });
 
-  it("fake API server: options the cluster's version cannot do are rejected before any EC2 call", async (t) => {
+  it("simulated cluster: options the cluster's version cannot do are rejected before any EC2 call", async (t) => {
     if (!moto(t)) return;
     const cfg = await otherCluster(t, false, "4.20.5");
     const proxy = await startProxy(m.endpoint);
@@ -267,7 +292,7 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
     assert.deepEqual(JSON.parse(named.out()).infraIds, ["llw-abc12"], "--infra-id names the cluster");
   });
 
-  it("fake API server: an unreachable logged-in cluster is a warning when --instance-ids name the workers", async (t) => {
+  it("simulated cluster: an unreachable logged-in cluster is a warning when --instance-ids name the workers", async (t) => {
     if (!moto(t)) return;
     const dead = join(mkdtempSync(join(tmpdir(), "llw-sriov-cluster-")), "kubeconfig");
     const cfg = parseYaml(readFileSync(kubeconfig, "utf8"));
@@ -284,7 +309,7 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
     assert.match(ctx.out(), /Not cross-checked against SriovNetworkNodeState/);
   });
 
-  it("fake API server: detect finds the workers from the nodes' providerIDs and the region from Infrastructure", async (t) => {
+  it("simulated cluster: detect finds the workers from the nodes' providerIDs and the region from Infrastructure", async (t) => {
     if (!moto(t)) return;
     const ctx = bufferContext({ cwd: dir, env: env() });
     const code = await main(["sriov", "detect", "--kubeconfig", kubeconfig, "-o", "json"], ctx);
@@ -303,7 +328,7 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
     assert.equal(det.totals.usable, 2);
   });
 
-  it("fake API server: generate takes 4.22 from ClusterVersion, writes the operator path and cross-checks the node states", async (t) => {
+  it("simulated cluster: generate takes 4.22 from ClusterVersion, writes the operator path and cross-checks the node states", async (t) => {
     if (!moto(t)) return;
     const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
     const ctx = bufferContext({ cwd, env: env() });
@@ -320,7 +345,7 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
     assert.ok(files.some((f) => f.startsWith("sriov-network-node-policy-")));
   });
 
-  it("fake API server: --ocp-version overrides the cluster's version (4.19 path, node names from the cluster)", async (t) => {
+  it("simulated cluster: --ocp-version overrides the cluster's version (4.19 path, node names from the cluster)", async (t) => {
     if (!moto(t)) return;
     const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
     const ctx = bufferContext({ cwd, env: env() });
@@ -338,7 +363,7 @@ describe("llw sriov with a cluster (fake API server) and EC2 (moto_server)", () 
     ]);
   });
 
-  it("fake API server: an unreachable cluster is an environment error saying how to skip it; nothing written", async (t) => {
+  it("simulated cluster: an unreachable cluster is an environment error saying how to skip it; nothing written", async (t) => {
     if (!moto(t)) return;
     const cwd = mkdtempSync(join(tmpdir(), "llw-sriov-cluster-"));
     const ctx = bufferContext({ cwd, env: env() });

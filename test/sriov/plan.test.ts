@@ -154,6 +154,25 @@ describe("classify: each interface gets a role and a reason", () => {
     assert.ok(det.advice.some((a) => /attach-network-interface/.test(a)));
   });
 
+  it("an ENI whose attachment is 'detached' but still names its instance counts as detached, not attached to it", () => {
+    // EC2 keeps Attachment.InstanceId on an ENI being (or just) detached, with Status "detached".
+    const w = instance("c5.metal");
+    const gone = eni(w, 1, "subnet-0data1", { attachmentStatus: "detached", status: "available" });
+    const det = classifyInventory(inventory([w], [eni(w, 0, "subnet-0cluster"), gone]));
+    assert.deepEqual(
+      det.nodes[0]!.interfaces.map((i) => i.networkInterfaceId),
+      [det.nodes[0]!.interfaces[0]!.networkInterfaceId],
+      "only the primary is on the node",
+    );
+    assert.equal(det.nodes[0]!.attachedInterfaces, 1);
+    assert.equal(det.nodes[0]!.usable, 0);
+    assert.deepEqual(
+      det.detached.map((d) => d.networkInterfaceId),
+      [gone.networkInterfaceId],
+    );
+    assert.equal(det.totals.usable, 0);
+  });
+
   it("lists nodes by the name they are shown with (node name, else private DNS name), not by instance id", () => {
     const b = instance("c5.metal", {
       instanceId: "i-00000000000000001",

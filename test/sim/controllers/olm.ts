@@ -17,7 +17,7 @@
 import type { Obj, ResourceDef } from "../apiserver.ts";
 import { type Ctx, setCondition } from "../context.ts";
 import { cond, csv } from "../objects.ts";
-import { CNV_RESOURCES, OPENSHIFT_RESOURCES, SRIOV_RESOURCES } from "../resources.ts";
+import { CNV_RESOURCES, KUBEVIRT_MIGRATION, OPENSHIFT_RESOURCES, SRIOV_RESOURCES } from "../resources.ts";
 
 const OLM = "operators.coreos.com/v1alpha1";
 
@@ -31,6 +31,8 @@ export interface CatalogPackage {
   provides: ResourceDef[];
   /** A scripted install failure (the CSV ends Failed with this message). */
   installFails?: string;
+  /** What the running operator creates by itself once installed. */
+  operands?: Obj[];
 }
 
 export const ARGO_RESOURCES: ResourceDef[] = OPENSHIFT_RESOURCES.filter((d) => d.group === "argoproj.io");
@@ -47,6 +49,52 @@ export function redhatOperators(minor: string): Record<string, CatalogPackage> {
       },
       installModes: ["AllNamespaces"],
       provides: ARGO_RESOURCES,
+      // The GitOps operator creates the openshift-gitops namespace and its default Argo CD
+      // instance (redhat-developer/gitops-operator, controllers/argocd: DISABLE_DEFAULT_ARGOCD_INSTANCE unset).
+      operands: [
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: "openshift-gitops" } },
+        {
+          apiVersion: "argoproj.io/v1beta1",
+          kind: "ArgoCD",
+          metadata: { name: "openshift-gitops", namespace: "openshift-gitops" },
+          // The default instance's spec as the operator creates it (argocd.NewCR, abridged).
+          spec: {
+            server: { route: { enabled: true } },
+            sso: { provider: "dex", dex: { openShiftOAuth: true } },
+            rbac: {
+              defaultPolicy: "",
+              policy: "g, system:cluster-admins, role:admin\ng, cluster-admins, role:admin\n",
+              scopes: "[groups]",
+            },
+            controller: { resources: { limits: { cpu: "2", memory: "3Gi" } } },
+          },
+          status: {
+            phase: "Available",
+            server: "Running",
+            repo: "Running",
+            applicationController: "Running",
+          },
+        },
+        // The instance's console route (argoproj-labs/argocd-operator, controllers/argocd/route.go:
+        // <name>-server when spec.server.route.enabled), admitted by the default router.
+        {
+          apiVersion: "route.openshift.io/v1",
+          kind: "Route",
+          metadata: { name: "openshift-gitops-server", namespace: "openshift-gitops" },
+          spec: {
+            host: "openshift-gitops-server-openshift-gitops.apps.lab.example.com",
+            to: { kind: "Service", name: "openshift-gitops-server" },
+          },
+          status: {
+            ingress: [
+              {
+                host: "openshift-gitops-server-openshift-gitops.apps.lab.example.com",
+                conditions: [{ type: "Admitted", status: "True" }],
+              },
+            ],
+          },
+        },
+      ],
     },
     "sriov-network-operator": {
       defaultChannel: "stable",
@@ -61,7 +109,7 @@ export function redhatOperators(minor: string): Record<string, CatalogPackage> {
         candidate: `kubevirt-hyperconverged-operator.v${minor}.4`,
       },
       installModes: ["OwnNamespace", "SingleNamespace"],
-      provides: CNV_RESOURCES,
+      provides: [...CNV_RESOURCES, KUBEVIRT_MIGRATION],
     },
   };
 }
@@ -95,6 +143,8 @@ export function startOlm(ctx: Ctx): Olm {
       const name = pkg.channels[channel ?? pkg.defaultChannel]!;
       api.seed(csv(name, namespace, "Succeeded", "install strategy completed with no errors"));
       serve(pkg.provides);
+      for (const o of pkg.operands ?? [])
+        if (!api.get(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace)) api.seed(o);
     },
   };
 
@@ -159,6 +209,25 @@ export function startOlm(ctx: Ctx): Olm {
         "operator-lifecycle-manager",
       );
     };
+    const state = source?.status?.connectionState?.lastObservedState;
+    if (source && state !== "READY") {
+      // The catalog operator keeps the Subscription unresolved while its source is unhealthy.
+      api.update(OLM, "Subscription", subName, ns, {
+        status: {
+          conditions: setCondition(
+            sub.status?.conditions,
+            cond(
+              "CatalogSourcesUnhealthy",
+              "True",
+              "UnhealthyCatalogSourceFound",
+              `targeted catalogsource ${sub.spec.sourceNamespace}/${sub.spec.source} unhealthy`,
+            ),
+          ),
+        },
+      });
+      api.after(timing.olmResolve * 4, () => resolve(subName, ns));
+      return;
+    }
     if (!source) {
       fail(
         "ErrorPreventedResolution",
@@ -182,7 +251,9 @@ export function startOlm(ctx: Ctx): Olm {
       );
       return;
     }
-    const manual = sub.spec?.installPlanApproval === "Manual";
+    // One InstallPlan serves a namespace: if any Subscription there is Manual, the plan waits for
+    // approval (OLM docs, "Manual approval applies to all Subscriptions in a namespace").
+    const manual = api.list(OLM, "Subscription", ns).some((x) => x.spec?.installPlanApproval === "Manual");
     const plan = `install-${sub.metadata.uid.slice(0, 5)}`;
     api.seed({
       apiVersion: OLM,
@@ -270,6 +341,8 @@ export function startOlm(ctx: Ctx): Olm {
       const sub = api.list(OLM, "Subscription", ns).find((s) => s.status?.currentCSV === name);
       if (sub) api.update(OLM, "Subscription", sub.metadata.name, ns, { status: { installedCSV: name } });
       if (pkg) serve(pkg.provides);
+      for (const o of pkg?.operands ?? [])
+        if (!api.get(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace)) api.seed(o);
     });
   }
 
