@@ -670,26 +670,42 @@ export const COMMANDS: CommandSpec[] = [
     path: ["doctor"],
     summary: "Check that a cluster is ready for the workshop: PASS / WARN / FAIL with evidence and fix",
     description:
-      "Reads the cluster (version, platform, nodes, operators, Applications, PerformanceProfile, pools, hugepages, " +
-      "KVM, HyperConverged, SR-IOV) and, unless --no-node-access, the isolated CPUs and kernel arguments in effect " +
-      "on each tuned node through a short-lived debug pod (as `oc debug node/...` does). Exits 1 when a check fails.",
+      "Reads the cluster (version, platform, nodes, operators, Argo CD and its Applications, PerformanceProfile, " +
+      "pools, hugepages, KVM, HyperConverged and the VMs' runtime class, VMs that could block a drain, VM image " +
+      "releases, SR-IOV) and, unless --no-aws, the data network's ENIs from the AWS API (the SDK's default " +
+      "credential chain; infra id and region from the cluster), and, unless --no-node-access, the isolated CPUs " +
+      "and kernel arguments in effect on each tuned node through a short-lived pod (unprivileged, no host access: " +
+      "/proc/cmdline and sysfs are the host kernel's in any container) in a namespace of llw's own, from an image " +
+      "pinned by digest, deleted however llw ends. Exits 1 when a check fails.",
     options: [
       ...KUBE_OPTIONS,
       { flags: "--no-node-access", description: "skip the checks that start a debug pod on the nodes" },
+      { flags: "--no-aws", description: "do not read AWS (the data network check is skipped)" },
+      { flags: "--region <code>", description: "AWS region (default: the cluster's)" },
+      { flags: "--profile <name>", description: "AWS profile (default: AWS_PROFILE)" },
+      {
+        flags: "--endpoint-url <url>",
+        description: "AWS endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL)",
+      },
       { flags: "--list-checks", description: "list the checks, one per line, with what each proves" },
       { flags: "--timeout <duration>", description: "timeout of each debug pod", default: "3m" },
       { flags: "--interval <duration>", description: "poll interval while a debug pod runs", default: "2s" },
-      { flags: "--debug-namespace <ns>", description: "namespace of the debug pods", default: "default" },
+      {
+        flags: "--debug-namespace <ns>",
+        description: "namespace of llw's own for the debug pods (created if missing)",
+        default: "llw-debug",
+      },
       {
         flags: "--debug-image <image>",
-        description: "image of the debug pod",
-        default: "registry.redhat.io/rhel9/support-tools",
+        description:
+          "image of the debug pods (default: UBI 9 minimal by digest; a tag is resolved to its digest by the cluster)",
       },
     ],
     output: ["table", "json", "yaml"],
     examples: [
       { cmd: "llw doctor", what: "check the current cluster" },
       { cmd: "llw doctor --no-node-access -o json", what: "only API checks, as JSON for a script" },
+      { cmd: "llw doctor --no-aws", what: "without reading AWS (no credentials at hand)" },
       { cmd: "llw doctor --list-checks", what: "what each check proves" },
     ],
     load: () => import("./doctor.ts"),
@@ -926,19 +942,26 @@ export const COMMANDS: CommandSpec[] = [
       },
       {
         flags: "--image <ref>",
-        description: "cnf-tests image",
-        default: "registry.redhat.io/openshift4/cnf-tests-rhel9:v4.19",
+        description:
+          "cnf-tests image; run by digest (a tag is resolved to its digest by the cluster) (default: benchmarks/variables.yml LATENCY_IMAGE)",
       },
       {
         flags: "--max-latency <us>",
         description: "fail (exit 1) when the maximum is at or above this",
         parse: intOption("--max-latency", 1),
       },
-      { flags: "--namespace <ns>", description: "namespace for the test pod", default: "llw-latency" },
+      {
+        flags: "--namespace <ns>",
+        description: "namespace of llw's own for the test pod (created, labelled for privileged pods)",
+        default: "llw-latency",
+      },
       { flags: "--results <dir>", description: "results directory", default: "results" },
       { flags: "--kubeconfig <path>", description: "kubeconfig (default: KUBECONFIG or ~/.kube/config)" },
       { flags: "--context <name>", description: "kubeconfig context" },
-      { flags: "--keep", description: "keep the pod after the test" },
+      {
+        flags: "--keep",
+        description: "keep the pod after the test (by default it is deleted however llw ends: errors, Ctrl-C, SIGTERM)",
+      },
     ],
     examples: [
       {

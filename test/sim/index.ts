@@ -17,6 +17,7 @@ import { seedCluster, seedOperator } from "./cluster.ts";
 import { type Ctx, newStats, REAL_TIMING, type Stats, type Timing } from "./context.ts";
 import { type ArgoOptions, startArgo } from "./controllers/argo.ts";
 import { startDisruption } from "./controllers/disruption.ts";
+import { startImages } from "./controllers/images.ts";
 import { type Kubelet, startKubelet } from "./controllers/kubelet.ts";
 import { startKubevirt } from "./controllers/kubevirt.ts";
 import { startMco } from "./controllers/mco.ts";
@@ -93,6 +94,7 @@ export async function start(scenario: string | Scenario, o: SimOptions = {}): Pr
   const olm = startOlm(ctx);
   startSriov(ctx, { nics });
   startKubevirt(ctx);
+  startImages(ctx);
   startArgo(ctx, { children: WORKSHOP_APPS, ...o.argo });
   for (const op of sc.operators) if (!o.without?.includes(op)) seedOperator(ctx, olm, op);
   const dir = o.kubeconfig ? undefined : mkdtempSync(join(tmpdir(), "llw-sim-"));
