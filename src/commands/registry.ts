@@ -980,7 +980,8 @@ export const COMMANDS: CommandSpec[] = [
       { flags: "--context <name>", description: "kubeconfig context" },
       {
         flags: "--keep",
-        description: "keep the pod after the test (by default it is deleted however llw ends: errors, Ctrl-C, SIGTERM)",
+        description:
+          "keep the pod after the test (by default it is deleted however llw ends: errors, Ctrl-C, SIGTERM)",
       },
     ],
     examples: [

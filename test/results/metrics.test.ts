@@ -8,14 +8,16 @@
  * bottleneck.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
+import fc from "fast-check";
 import { chromium } from "playwright-core";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
+import { readMetricFile } from "../../src/results/kb-metrics.ts";
 import { analyseNodeCpu } from "../../src/results/node-cpu.ts";
 import { ROOT, requireTool } from "../helpers/tools.ts";
 import { type Sim, start } from "../sim/index.ts";
@@ -325,5 +327,63 @@ describe("node CPU analysis (unit)", () => {
       a.findings.map((f) => f.text).join("\n"),
       /isolated CPU 5 had 5% irq time during j: interrupts are served there/,
     );
+  });
+});
+
+describe("metric documents reader (property, bounded work)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "llw-metric-docs-"));
+  const docArb = fc.record({
+    timestamp: fc
+      .integer({ min: 1_700_000_000, max: 1_900_000_000 })
+      .map((t) => new Date(t * 1000).toISOString()),
+    labels: fc.dictionary(
+      fc.constantFrom("instance", "cpu", "mode", "node", "verb"),
+      fc.string({ maxLength: 12 }),
+    ),
+    value: fc.double({ noNaN: true, noDefaultInfinity: true }),
+    uuid: fc.uuid(),
+    query: fc.string({ maxLength: 40 }),
+    metricName: fc.constantFrom("nodeCPUModes", "kubeletCPU", "apiserverP99"),
+    jobName: fc.string({ minLength: 1, maxLength: 10 }),
+  });
+
+  it("any list of kube-burner metric documents reads back as written; a document with a non-numeric value is an error naming it", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(docArb, { maxLength: 30 }), fc.nat(), async (docs, pick) => {
+        const file = join(dir, "m.json");
+        writeFileSync(file, JSON.stringify(docs));
+        const read = await readMetricFile(file);
+        assert.deepEqual(
+          read,
+          docs.map((d) => ({
+            ...d,
+            labels: Object.fromEntries(Object.entries(d.labels)),
+            value: d.value === 0 ? 0 : d.value,
+          })),
+        );
+        if (docs.length) {
+          const i = pick % docs.length;
+          const broken = docs.map((d, k) => (k === i ? { ...d, value: "NaN" } : d));
+          writeFileSync(file, JSON.stringify(broken));
+          await assert.rejects(
+            readMetricFile(file),
+            new RegExp(`metric document ${i + 1}: "value" is "NaN"`),
+          );
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("a 40 MB metric file is read in one pass (the runner's timeout is the hang guard)", {
+    timeout: 120_000,
+  }, async () => {
+    const doc = (i: number) =>
+      `{"timestamp":"2026-11-27T20:00:${String(i % 60).padStart(2, "0")}Z","labels":{"instance":"n","cpu":"${i % 96}","mode":"user"},"value":0.5,"uuid":"u","query":"q","metricName":"nodeCPUModes","jobName":"j"}`;
+    const n = 250_000;
+    const file = join(dir, "big.json");
+    writeFileSync(file, `[${Array.from({ length: n }, (_, i) => doc(i)).join(",")}]`);
+    assert.ok(statSync(file).size > 40_000_000);
+    assert.equal((await readMetricFile(file))!.length, n);
   });
 });
