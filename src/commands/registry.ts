@@ -233,6 +233,20 @@ export const COMMANDS: CommandSpec[] = [
       },
       { flags: "--quiet", description: "never print the CPU map and reasons" },
     ],
+    conflicts: [
+      {
+        flags: ["--quiet", "--explain"],
+        why: "--quiet never prints the CPU map and reasons, --explain always does",
+      },
+      {
+        flags: ["--single-node", "--mcp-name"],
+        why: "--single-node tunes the master pool; --mcp-name names another pool",
+      },
+      {
+        flags: ["--check", "--force"],
+        why: "--check writes nothing, so --force (overwrite) has nothing to do",
+      },
+    ],
     output: ["yaml", "json"],
     examples: [
       {
@@ -403,6 +417,12 @@ export const COMMANDS: CommandSpec[] = [
     options: [
       { flags: "--check", description: "write nothing; exit 1 if a generated file is missing or differs" },
       { flags: "--force", description: "overwrite generated files that were edited by hand" },
+    ],
+    conflicts: [
+      {
+        flags: ["--check", "--force"],
+        why: "--check writes nothing, so --force (overwrite) has nothing to do",
+      },
     ],
     output: ["table", "json"],
     examples: [
