@@ -5,7 +5,7 @@
  * attaches; what moto's stack update does differently from CloudFormation is said where it matters.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
@@ -220,6 +220,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
       (i) => i.instanceId === c.metalB.InstanceId,
     )!;
     // The 4.19-4.21 attachments generated before the replacement name the old instance.
+    mkdirSync(join(ROOT, "test-artifacts"), { recursive: true });
     const repo = mkdtempSync(join(ROOT, "test-artifacts", "lifecycle-"));
     const gen = ctxFor(m.endpoint, repo);
     assert.equal(
