@@ -321,7 +321,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     );
     assert.equal(readFileSync(join(dir, file), "utf8"), edited, "the hand edit is kept");
     const down = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
   });
 
   it("an orphaned stack (every instance of the cluster gone): status says so and names the clean-up", async (t) => {
