@@ -5,7 +5,7 @@
  * attaches; what moto's stack update does differently from CloudFormation is said where it matters.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
@@ -20,6 +20,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
+import { INSTANCE_ANNOTATION } from "../../src/sriov/generate.ts";
 import { MOTO_CREDENTIALS, MOTO_REGION, startProxy, useMoto } from "../helpers/moto.ts";
 import { ROOT } from "../helpers/tools.ts";
 
@@ -71,6 +72,17 @@ async function up(endpoint: string, extra: string[] = [], cwd?: string) {
     ctx,
   );
   return { code, ctx, out: code === 0 ? JSON.parse(ctx.out()) : undefined };
+}
+
+/** The instances the generated network attachments in a checkout name. */
+function attachmentInstances(repo: string): string[] {
+  const dir = join(repo, "gitops", "overlays", "aws", "sriov");
+  return readdirSync(dir)
+    .flatMap((f) => [
+      ...readFileSync(join(dir, f), "utf8").matchAll(new RegExp(`${INSTANCE_ANNOTATION}: (\\S+)`, "g")),
+    ])
+    .map((m) => m[1]!.replace(/^["']|["']$/g, ""))
+    .sort();
 }
 
 async function enisOn(ec2: EC2Client, instanceId: string) {
@@ -208,7 +220,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     );
   });
 
-  it("a worker replaced by the machine API (old instance terminated, a new one in the same zone): up re-attaches the same ENIs, with their MAC and address, to the new instance", async (t) => {
+  it("a worker replaced by the machine API (old instance terminated, a new one in the same zone): up re-attaches the same ENIs, with their MAC and address, to the new instance and regenerates the attachments that named the old one", async (t) => {
     const m = moto(t);
     if (!m) return;
     await m.reset();
@@ -241,17 +253,18 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     const replacement = await c.run(c.b.SubnetId!);
     const again = await up(m.endpoint, [], repo);
     assert.equal(again.code, 0, again.ctx.err());
+    // The attachments were llw's own and generated for the infra ID: regenerated in place.
     assert.match(
       again.ctx.err(),
       new RegExp(
-        `warning: gitops/overlays/aws/sriov/network-attachment-definition-[^ ]+ names ${c.metalB.InstanceId}[^\\n]*regenerate the attachments \\(llw sriov generate --ocp-version 4\\.20 --infra-id ${INFRA}`,
+        `regenerated gitops/overlays/aws/sriov for the replaced workers \\(llw sriov generate --ocp-version 4\\.20 --infra-id ${INFRA}`,
       ),
     );
-    assert.doesNotMatch(
-      again.ctx.err(),
-      new RegExp(`names ${c.metalA.InstanceId}`),
-      "A's attachment is still right",
-    );
+    assert.doesNotMatch(again.ctx.err(), /warning: gitops\/overlays/);
+    const named = attachmentInstances(repo);
+    assert.ok(named.includes(replacement.InstanceId!), `the new instance is named: ${named.join(", ")}`);
+    assert.ok(named.includes(c.metalA.InstanceId!), "A's attachment is still there");
+    assert.ok(!named.includes(c.metalB.InstanceId!), "the gone instance is named nowhere");
     const now = (
       again.out.interfaces as (Iface & { macAddress: string; privateIpAddress: string; state: string })[]
     ).find((i) => i.instanceId === replacement.InstanceId)!;
@@ -271,6 +284,42 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
       { id: (await enisOn(ec2, replacement.InstanceId!))[0]!.id, subnet: c.b.SubnetId, deviceIndex: 0 },
       { id: old.networkInterfaceId, subnet: old.subnetId, deviceIndex: 1 },
     ]);
+    const down = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+  });
+
+  it("a worker replaced while its generated attachment was edited by hand: up keeps the edited file and warns with the command to regenerate it", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const ec2 = m.ec2();
+    const c = await cluster(ec2);
+    assert.equal((await up(m.endpoint)).code, 0);
+    mkdirSync(join(ROOT, "test-artifacts"), { recursive: true });
+    const repo = mkdtempSync(join(ROOT, "test-artifacts", "lifecycle-edited-"));
+    const gen = ctxFor(m.endpoint, repo);
+    assert.equal(
+      await main(["sriov", "generate", "--infra-id", INFRA, "--ocp-version", "4.20", "--no-cluster"], gen),
+      0,
+      gen.err(),
+    );
+    const dir = join(repo, "gitops", "overlays", "aws", "sriov");
+    const file = readdirSync(dir).find((f) =>
+      readFileSync(join(dir, f), "utf8").includes(c.metalB.InstanceId!),
+    )!;
+    const edited = `${readFileSync(join(dir, file), "utf8")}# tuned by hand\n`;
+    writeFileSync(join(dir, file), edited);
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [c.metalB.InstanceId!] }));
+    await c.run(c.b.SubnetId!);
+    const again = await up(m.endpoint, [], repo);
+    assert.equal(again.code, 0, again.ctx.err());
+    assert.match(
+      again.ctx.err(),
+      new RegExp(
+        `warning: gitops/overlays/aws/sriov/${file} names ${c.metalB.InstanceId}[^\\n]*edited[^\\n]*regenerate the attachments \\(llw sriov generate --ocp-version 4\\.20 --infra-id ${INFRA}`,
+      ),
+    );
+    assert.equal(readFileSync(join(dir, file), "utf8"), edited, "the hand edit is kept");
     const down = ctxFor(m.endpoint);
     assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
   });
