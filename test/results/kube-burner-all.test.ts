@@ -371,7 +371,8 @@ describe("interrupted runs (metadata status)", () => {
     const rep = bufferContext({ cwd: results });
     assert.equal(await main(["report", "tuned", "--out", "any.html"], rep), 0, rep.err());
     const html = readFileSync(join(results, "any.html"), "utf8");
-    assert.match(html, /<td class="">7<\/td><td class="">kube-burner<\/td>/);
+    assert.match(html, /<th>tuned\/7<\/th>/);
+    assert.match(html, /<td class="">kind<\/td><td class="">kube-burner<\/td>/);
     assert.match(html, /<td class="">\[1,\{&quot;a&quot;:null\}\]<\/td>/);
     assert.doesNotMatch(html, /not read \(not kube-burner output\): metadata\.json/);
     write(join(results, "tuned", "run-1"), "metadata.json", {
