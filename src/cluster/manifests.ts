@@ -5,11 +5,12 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { EnvironmentError, ProblemList, UserError } from "../lib/errors.ts";
 import { readInputText } from "../lib/input.ts";
+import { shownPath } from "../lib/path-error.ts";
 import { yamlToJs } from "../lib/yaml-input.ts";
 import type { KubeObject } from "./kube.ts";
 
@@ -108,7 +109,7 @@ export async function loadManifests(
   const out: LoadedObject[] = [];
   for (const p of paths) {
     const abs = resolve(cwd, p);
-    const rel = relative(cwd, abs) || ".";
+    const rel = shownPath(cwd, abs);
     if (!existsSync(abs)) {
       problems.add({
         what: "no such file or directory",

@@ -22,7 +22,7 @@ import type { Context } from "../lib/context.ts";
 import { ChecksFailed, EnvironmentError, UserError } from "../lib/errors.ts";
 import { checkOutputDir, ensureDir, writeFileAtomic } from "../lib/files.ts";
 import { checkLabel } from "../lib/k8s-names.ts";
-import { recordedPath } from "../lib/path-error.ts";
+import { recordedPath, shownPath } from "../lib/path-error.ts";
 import { onInterrupt } from "../lib/signals.ts";
 
 export interface BenchRunOptions {
@@ -234,9 +234,9 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
       });
     }
     ctx.stderr.write(
-      `${r.code === 0 ? ctx.colors.green("done") : ctx.colors.yellow(`exit ${r.code}: ${exit?.meaning ?? "kube-burner failed"}`)}: ${relative(ctx.cwd, dir) || dir}\n`,
+      `${r.code === 0 ? ctx.colors.green("done") : ctx.colors.yellow(`exit ${r.code}: ${exit?.meaning ?? "kube-burner failed"}`)}: ${shownPath(ctx.cwd, dir)}\n`,
     );
-    ctx.stdout.write(`${relative(ctx.cwd, dir) || dir}\n`);
+    ctx.stdout.write(`${shownPath(ctx.cwd, dir)}\n`);
     codes.push({ dir, code: r.code });
   }
   const failed = codes.filter((c) => c.code !== 0);
@@ -246,7 +246,7 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
     if (worst === 2) {
       throw new EnvironmentError({
         what: `kube-burner ${exit!.meaning}`,
-        where: relative(ctx.cwd, failed[0]!.dir),
+        where: shownPath(ctx.cwd, failed[0]!.dir),
         next: exit!.next,
       });
     }

@@ -3,12 +3,13 @@
  * per-instance-type overlays). --check writes nothing and exits 1 if any file drifted.
  */
 import { existsSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { planGeneratedTree } from "../gitops/generate.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, UserError } from "../lib/errors.ts";
 import { checkWord, type FileAction, writeGeneratedFiles } from "../lib/files.ts";
 import { renderTable, toJson, toYaml } from "../lib/output.ts";
+import { shownPath } from "../lib/path-error.ts";
 
 export interface GenerateOptions {
   dir?: string;
@@ -23,7 +24,7 @@ export async function run(opts: GenerateOptions, ctx: Context): Promise<number> 
   if (!existsSync(join(dir, "base", "kustomization.yaml"))) {
     throw new UserError({
       what: "not the workshop's GitOps tree: there is no base/kustomization.yaml, which the generated overlays build on",
-      where: relative(ctx.cwd, dir) || dir,
+      where: shownPath(ctx.cwd, dir),
       next: "run llw generate from the repository root, or pass the tree's directory: llw generate path/to/gitops",
     });
   }
@@ -33,7 +34,7 @@ export async function run(opts: GenerateOptions, ctx: Context): Promise<number> 
     force: opts.force ?? false,
     cwd: ctx.cwd,
   });
-  const rows = results.map((r) => ({ ...r, path: relative(ctx.cwd, r.path) }));
+  const rows = results.map((r) => ({ ...r, path: shownPath(ctx.cwd, r.path) }));
   if (opts.output === "json") ctx.stdout.write(toJson(rows));
   else if (opts.output === "yaml") ctx.stdout.write(toYaml(rows));
   else {

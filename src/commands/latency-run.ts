@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fitProblems, readFitFacts } from "../bench/fit-check.ts";
 import { checkJitterInput, jitterPod } from "../bench/jitter-pod.ts";
 import { collectClusterMetadata, gitRevision, runId } from "../bench/metadata.ts";
@@ -11,6 +11,7 @@ import { ensureNamespaceReady, LLW_POD_NAMESPACE_LABELS } from "../cluster/names
 import type { Context } from "../lib/context.ts";
 import { EnvironmentError, UserError } from "../lib/errors.ts";
 import { ensureDir, writeFileAtomic } from "../lib/files.ts";
+import { shownPath } from "../lib/path-error.ts";
 import { withCleanup } from "../lib/signals.ts";
 import { parseJitterOutput } from "../results/rt-tests.ts";
 import { benchmarksDir } from "./bench-run.ts";
@@ -204,7 +205,7 @@ export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number
       if (current?.status?.phase === "Failed") {
         throw new EnvironmentError({
           what: `the ${tool} pod failed`,
-          where: `pod ${namespace}/${podName}; log kept in ${relative(ctx.cwd, dir)}`,
+          where: `pod ${namespace}/${podName}; log kept in ${shownPath(ctx.cwd, dir)}`,
           next: `last log lines: ${log.trim().split("\n").slice(-3).join(" | ")}`,
         });
       }
@@ -217,7 +218,7 @@ export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number
           next: "check the image: its runner for this tool may run something else",
         });
       }
-      ctx.stderr.write(`stored ${relative(ctx.cwd, dir) || dir}\n`);
+      ctx.stderr.write(`stored ${shownPath(ctx.cwd, dir)}\n`);
       return show({ files: [join(dir, `${tool}.log`)], maxLatency: opts.maxLatency }, ctx);
     },
   );

@@ -5,9 +5,10 @@
  * named series of samples, the common currency of show, compare and report.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
-import { basename, join, relative, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { parseCpuList } from "../lib/cpuset.ts";
 import { UserError } from "../lib/errors.ts";
+import { shownPath } from "../lib/path-error.ts";
 import { exact, type Figure, figureValue, isExact } from "./figures.ts";
 import { findMetricsDir, type KubeBurnerResult, readKubeBurnerDir } from "./kube-burner.ts";
 import { analyseNodeCpu, type NodeCpuAnalysis, type NodeInfo, type ProfileCpus } from "./node-cpu.ts";
@@ -360,7 +361,7 @@ export async function loadGroup(
     }
     runs.push(await loadRun(d, options));
   }
-  const shown = relative(cwd, dir) || dir;
+  const shown = shownPath(cwd, dir);
   if (skipped.length) {
     warn(
       `${shown}: left out ${skipped.length} incomplete run${skipped.length === 1 ? "" : "s"} (interrupted before kube-burner finished): ${skipped.join(", ")}; --include-incomplete keeps them`,

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { readdir, rm } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { Context } from "../../lib/context.ts";
 import { ChecksFailed, UserError } from "../../lib/errors.ts";
 import {
@@ -18,6 +18,7 @@ import {
   writeGeneratedFiles,
 } from "../../lib/files.ts";
 import { emit, toYaml } from "../../lib/output.ts";
+import { shownPath } from "../../lib/path-error.ts";
 import { crossCheckCluster } from "../../sriov/crosscheck.ts";
 import {
   checkNameOptions,
@@ -120,7 +121,7 @@ async function staleFiles(
     throw new UserError(
       edited.map((p) => ({
         what: "refusing to remove a generated file that was edited by hand and is no longer generated",
-        where: relative(cwd, p) || p,
+        where: shownPath(cwd, p),
         next: "review the file; re-run with --force to remove it",
       })),
     );
@@ -180,7 +181,7 @@ export async function run(opts: SriovGenerateOptions, ctx: Context): Promise<num
     for (const s of stale) await rm(s, { force: true });
   }
   const findings = cluster ? crossCheckCluster(detection, cluster.nodeStates, plan.mechanism) : [];
-  const rel = (p: string) => relative(ctx.cwd, p) || p;
+  const rel = (p: string) => shownPath(ctx.cwd, p);
   const changes = [
     ...results.map((r) => ({ file: rel(r.path), action: r.action })),
     ...stale.map((s) => ({ file: rel(s), action: "remove" as const })),
