@@ -1,11 +1,11 @@
 /**
  * A fuzz test per parser of untrusted input: lscpu (all three forms), YAML with the
- * PerformanceProfile checks, sysfs archives (the Argo CD include glob's fuzz test, with its
- * work bound, is in test/gitops/glob.test.ts). Each batch runs in a worker under a generous hang
- * guard and a memory budget: a parser that loops or backtracks forever on some case, or blows up
- * in memory, fails the test instead of hanging it or taking the machine. The work is bounded by
- * the number of cases (fixed seeds), not by time. Every case must end in a result or in bad input
- * (exit 2), never another error.
+ * PerformanceProfile checks, sysfs archives, rt-tests output (the Argo CD include glob's fuzz
+ * test, with its work bound, is in test/gitops/glob.test.ts). Each batch runs in a worker under a
+ * generous hang guard and a memory budget: a parser that loops or backtracks forever on some
+ * case, or blows up in memory, fails the test instead of hanging it or taking the machine. The
+ * work is bounded by the number of cases (fixed seeds), not by time. Every case must end in a
+ * result or in bad input (exit 2), never another error.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -23,6 +23,7 @@ for (const [name, fn, runs] of [
   ["lscpu -p / -e / -J -e", "fuzzLscpu", 400],
   ["YAML documents and the PerformanceProfile checks", "fuzzYaml", 400],
   ["sysfs archives (sysinfo.tgz)", "fuzzSysfs", 120],
+  ["rt-tests output (oslat, cyclictest histogram and --json)", "fuzzJitter", 400],
 ] as const) {
   describe(`fuzz: ${name}`, () => {
     it(`${runs} mutated real inputs each end in a result or a clear refusal (exit 2), within the hang guard and a 512 MiB heap`, async () => {

@@ -10,10 +10,12 @@ import fc from "fast-check";
 import { LlwError } from "../../src/lib/errors.ts";
 import { yamlValues } from "../../src/lib/yaml-input.ts";
 import { validateProfile } from "../../src/profile/validate.ts";
+import { parseJitterOutput } from "../../src/results/rt-tests.ts";
 import { getInstanceType, topologyOf } from "../../src/topology/catalog.ts";
 import { parseLscpu } from "../../src/topology/lscpu.ts";
 import { readSysfs } from "../../src/topology/sysfs.ts";
 import { ROOT } from "../helpers/tools.ts";
+import { renderOslat } from "../results/rt-fixtures.ts";
 import { writeSysfsTgz } from "../topology/sysfs-fixture.ts";
 
 export interface FuzzReport {
@@ -100,6 +102,27 @@ export function fuzzYaml(seed: number, runs: number): FuzzReport {
     classify(report, text, () => {
       for (const doc of yamlValues(text, "fuzz.yaml")) validateProfile(doc, c5);
     });
+  return report;
+}
+
+/**
+ * rt-tests output as `latency run` stores it and `latency show`/`bench compare` read it: oslat's
+ * summary, cyclictest's histogram (a real capture), its --json form (a real capture).
+ */
+export function fuzzJitter(seed: number, runs: number): FuzzReport {
+  const oslat = renderOslat(
+    [2, 3],
+    [0, 1].map((c) =>
+      Array.from({ length: 32 }, (_, j) => (j === 0 ? 1_000_000 : j === 1 ? 100 - c * 10 : 0)),
+    ),
+  );
+  const samples = join(ROOT, "content/modules/ROOT/examples/samples");
+  const histogram = readFileSync(join(ROOT, "test/results/recorded/cyclictest-H30-2threads.txt"), "utf8");
+  const json = readFileSync(join(samples, "cyclictest.json"), "utf8");
+  const report: FuzzReport = { cases: 0, accepted: 0, refused: 0, findings: [] };
+  const arb = fc.oneof(mutations(oslat), mutations(histogram), mutations(json));
+  for (const text of fc.sample(arb, { seed, numRuns: runs }))
+    classify(report, text, () => parseJitterOutput(text, "fuzz.log"));
   return report;
 }
 
