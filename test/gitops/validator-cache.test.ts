@@ -106,4 +106,46 @@ describe("the compiled-validator cache runs only code it wrote itself (digest, o
     writeFileSync(join(dir, "x", "validators"), "not a folder");
     assert.deepEqual(await validatesFromSchema(join(dir, "x")), { compiled: 1, cached: 0, ok: false });
   });
+
+  it("entries are keyed by a digest of the schema: after a schema changes, the old validator is never used", async () => {
+    const crd = (type: string) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: ${type}}
+`;
+    const widget = {
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      metadata: { name: "w" },
+      spec: { size: "big" },
+    };
+    const cache = mkdtempSync(join(tmpdir(), "llw-vcache-"));
+    const schemas = mkdtempSync(join(tmpdir(), "llw-vcache-schemas-"));
+    const check = async () => {
+      const r = new SchemaRegistry({ cacheDir: cache });
+      await r.addDirectory(schemas);
+      return { issues: (await r.validate(widget))?.length ?? 0, ...r.stats };
+    };
+    writeFileSync(join(schemas, "widget.yaml"), crd("integer"));
+    assert.deepEqual(await check(), { issues: 1, compiled: 1, cached: 0 });
+    assert.deepEqual(await check(), { issues: 1, compiled: 0, cached: 1 });
+    // The same file, now saying size is a string: compiled anew, and "big" is valid.
+    writeFileSync(join(schemas, "widget.yaml"), crd("string"));
+    assert.deepEqual(await check(), { issues: 0, compiled: 1, cached: 0 });
+  });
 });
