@@ -162,6 +162,23 @@ export function outputError(e: unknown): LlwError | undefined {
   });
 }
 
+/**
+ * `llw help profile generate` is `llw profile generate --help` (commander's help command takes one
+ * word: it would show the group's help, and the whole program's for a command that does not exist).
+ */
+function helpArgs(argv: string[]): string[] {
+  if (argv[0] !== "help" || argv.length < 2) return argv;
+  const words = argv.slice(1).join(" ");
+  if (!COMMANDS.some((c) => c.path.join(" ") === words) && !GROUPS.some((g) => g.name === words)) {
+    throw new UserError({
+      what: `there is no command llw ${words}`,
+      where: "llw help",
+      next: "run llw --help for the list of commands",
+    });
+  }
+  return [...argv.slice(1), "--help"];
+}
+
 /** Runs llw with the given arguments and returns the exit code. Never throws. */
 export async function main(argv: string[], ctx: Context = processContext()): Promise<number> {
   let exit: number = ExitCode.ok;
@@ -169,10 +186,7 @@ export async function main(argv: string[], ctx: Context = processContext()): Pro
     const program = buildProgram(ctx, (code) => {
       exit = code;
     });
-    // `llw help profile generate` is `llw profile generate --help` (commander's help command
-    // takes one word: it would show the group's help).
-    const args = argv[0] === "help" && argv.length > 1 ? [...argv.slice(1), "--help"] : argv;
-    await program.parseAsync(args, { from: "user" });
+    await program.parseAsync(helpArgs(argv), { from: "user" });
     return exit;
   } catch (e) {
     if (e instanceof CommanderError) {

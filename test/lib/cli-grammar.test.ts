@@ -187,7 +187,7 @@ describe("one grammar for every command (checked against the registry)", () => {
     assert.match(ctx.out(), /\$ llw profile generate [^\n]* \\\n {6}--/);
   });
 
-  it("`llw help <command> <sub>` shows that command's help, as `llw <command> <sub> --help` does", async () => {
+  it("`llw help <command> <sub>` shows that command's help, as `llw <command> <sub> --help` does; an unknown command is exit 2", async () => {
     for (const spec of COMMANDS) {
       const a = bufferContext();
       const b = bufferContext();
@@ -196,6 +196,10 @@ describe("one grammar for every command (checked against the registry)", () => {
       assert.equal(a.out(), b.out(), where(spec));
       assert.match(a.out(), new RegExp(`^Usage: llw ${spec.path.join(" ")} `));
     }
+    const unknown = bufferContext();
+    assert.equal(await main(["help", "profile", "nope"], unknown), 2);
+    assert.match(unknown.err(), /there is no command llw profile nope/);
+    assert.equal(unknown.out(), "");
   });
 
   it("--check names a file's state in the same words everywhere (missing, drifted, up to date, edited by hand), never 'would unchanged'", async () => {
