@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from "commander";
 import { COMMANDS, GROUPS } from "./commands/registry.ts";
 import type { CommandSpec } from "./commands/types.ts";
 import { type Context, processContext } from "./lib/context.ts";
-import { EnvironmentError, ExitCode, LlwError } from "./lib/errors.ts";
+import { EnvironmentError, ExitCode, LlwError, UserError } from "./lib/errors.ts";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -94,6 +94,7 @@ export function buildProgram(ctx: Context, onRun: (code: number) => void): Comma
     cmd.configureOutput(program.configureOutput());
     cmd.action(async (...actionArgs: unknown[]) => {
       const command = actionArgs.at(-1) as Command;
+      refuseConflicts(spec, command);
       const opts: Record<string, unknown> = { ...command.opts() };
       (spec.args ?? []).forEach((a, i) => {
         opts[a.name] = actionArgs[i];
@@ -108,6 +109,24 @@ export function buildProgram(ctx: Context, onRun: (code: number) => void): Comma
 
 /** More problems than a reader takes in: the rest are counted, not printed (a binary file gives thousands). */
 export const MAX_PROBLEMS_SHOWN = 20;
+
+/** The attribute commander keeps a flag's value under: --mcp-name -> mcpName, --no-lint -> lint. */
+function attributeOf(flag: string): string {
+  return flag.replace(/^--(no-)?/, "").replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Refuses flags the command declares as contradicting each other when both were given. */
+function refuseConflicts(spec: CommandSpec, command: Command): void {
+  const given = (flag: string) => command.getOptionValueSource(attributeOf(flag)) === "cli";
+  const problems = (spec.conflicts ?? [])
+    .filter((c) => given(c.flags[0]) && given(c.flags[1]))
+    .map((c) => ({
+      what: `conflicting flags: ${c.why}`,
+      where: c.flags.join(", "),
+      next: "give one of them",
+    }));
+  if (problems.length > 0) throw new UserError(problems);
+}
 
 function reportError(ctx: Context, e: LlwError): void {
   const c = ctx.colors;

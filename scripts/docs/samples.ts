@@ -216,9 +216,14 @@ export function normaliseIds(text: string): string {
     .join("\n\n");
 }
 
-/** Run UUIDs (random per `llw bench run`): the only thing that differs between two sample runs. */
+/**
+ * What differs between two bench sample runs: run UUIDs (random per `llw bench run`), the stand-in
+ * Prometheus's port and the simulated cluster's TokenRequest lifetime wording stays the same.
+ */
 export function normaliseUuids(text: string): string {
-  return text.replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, "<uuid>");
+  return text
+    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, "<uuid>")
+    .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:<port>");
 }
 
 /** How a regenerated sample is compared with the kept one. */
@@ -274,15 +279,60 @@ export async function emulatorSamples(): Promise<Map<string, string>> {
 }
 
 /** The files benchSamples writes. */
-export const BENCH_FILES = ["bench-run-baseline.txt", "bench-show.txt", "bench-compare.txt", "report.txt"];
+export const BENCH_FILES = [
+  "bench-run-baseline.txt",
+  "bench-show.txt",
+  "bench-compare.txt",
+  "report.txt",
+  "bench-show-cpu-starved.txt",
+];
+
+/** The token the simulated cluster issues and the stand-in Prometheus accepts (never printed). */
+const SAMPLE_TOKEN = "sha256~sample-token";
 
 /**
- * Module 5.2's loop with the tests' stand-in kube-burner (test/results/bin/kube-burner: not the real
- * tool; it writes kube-burner's real local-indexer output format with synthetic latencies), in a
- * scratch directory with a fixed clock. Run UUIDs are random: the tests compare after normaliseIds.
+ * Module 5.2's loop and 5.3's CPU split with the tests' stand-in kube-burner (test/results/bin/
+ * kube-burner: not the real tool; it writes kube-burner's real local-indexer output format with
+ * synthetic latencies and queries Prometheus with the run's metrics profile as kube-burner does),
+ * against the simulated cluster (test/sim, scenario tuned-c5-metal: the repository's
+ * workshop-c5-metal profile on two c5.metal workers) with OpenShift monitoring added and a
+ * stand-in thanos-querier (test/results/fake-prometheus.ts), in a scratch directory with a fixed
+ * clock. Run UUIDs and the stand-in's port are random: the tests compare after normaliseUuids.
  */
 export async function benchSamples(): Promise<Map<string, string>> {
+  const { start } = await import("../../test/sim/index.ts");
+  const { startFakePrometheus } = await import("../../test/results/fake-prometheus.ts");
+  const { addMonitoring } = await import("../../test/results/sim-monitoring.ts");
   const cwd = mkdtempSync(join(tmpdir(), "llw-samples-bench-"));
+  const sim = await start("tuned-c5-metal", { speed: 100 });
+  const workers = sim.api
+    .list("v1", "Node")
+    .filter((n) => "node-role.kubernetes.io/worker-rt" in (n.metadata.labels ?? {}))
+    .map((n) => n.metadata.name as string);
+  // The tuned node under pod creation: busy reserved CPUs, one isolated CPU with kernel time
+  // (a Burstable pod's process on it), or, after the fix, headroom.
+  const scenario = (reserved: number[], busy: number, kernel: boolean) => ({
+    nodes: workers.map((node, i) => ({
+      node,
+      cpus: 96,
+      reserved,
+      reservedBusy: i === 0 ? busy : 0.2,
+      kernel: (i === 0 && kernel ? { 17: { system: 0.04 } } : {}) as Record<number, { system?: number }>,
+      kubeletCpus: i === 0 ? 1.9 : 0.3,
+      crioCpus: i === 0 ? 1.4 : 0.2,
+    })),
+    apiP99: { POST: 0.42, GET: 0.06 },
+    notExported: ["node_softnet_processed_total"],
+  });
+  // The workloads' namespaces already exist from an earlier run, with their default
+  // ServiceAccount: otherwise whether `bench run` waits for it depends on the simulator's timing.
+  for (const ns of ["llw-baseline-pod", "llw-tuned-pod"])
+    sim.api.seed(
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: ns } },
+    );
+  let prom = await startFakePrometheus(SAMPLE_TOKEN, scenario([0, 24, 48, 72], 0.38, false));
+  addMonitoring(sim, { host: prom.url.replace("http://", ""), token: SAMPLE_TOKEN });
   let t = Date.parse("2026-11-27T10:00:00Z");
   const out = new Map<string, string>();
   const run = async (file: string, args: string[], env: Record<string, string> = {}, exits = [0]) => {
@@ -292,6 +342,8 @@ export async function benchSamples(): Promise<Map<string, string>> {
         PATH: `${join(ROOT, "test", "results", "bin")}:${process.env.PATH}`,
         HOME: cwd,
         NO_COLOR: "1",
+        KUBECONFIG: sim.kubeconfig,
+        FAKE_JOB_SECONDS: "120",
         ...env,
       },
       now: () => {
@@ -303,8 +355,13 @@ export async function benchSamples(): Promise<Map<string, string>> {
     if (!exits.includes(code)) throw new Error(`llw ${args.join(" ")} exited ${code}:\n${ctx.err()}`);
     out.set(file, tidy(`${ctx.err()}${ctx.out()}`.replaceAll(`${cwd}/`, "")));
   };
+  const latest = (label: string) =>
+    `results/${label}/${readdirSync(join(cwd, "results", label))
+      .sort()
+      .at(-1)!}`;
   try {
-    const node = ["--set", "NODE_SELECTOR=node-role.kubernetes.io/worker-rt"];
+    // As the guide runs them (modules 2 and 5): 20 pods per run on the tuned pool.
+    const node = ["--set", "ITERATIONS=20", "--set", "NODE_SELECTOR=node-role.kubernetes.io/worker-rt"];
     await run("bench-run-baseline.txt", [
       "bench",
       "run",
@@ -333,13 +390,32 @@ export async function benchSamples(): Promise<Map<string, string>> {
       { FAKE_READY_MS: "2060" },
     );
     out.delete("bench-run-tuned.txt"); // the same shape as the baseline's, which the guide shows
-    const last = readdirSync(join(cwd, "results", "startup-tuned"))
-      .sort()
-      .at(-1)!;
-    await run("bench-show.txt", ["bench", "show", `results/startup-tuned/${last}`]);
+    await run("bench-show.txt", ["bench", "show", latest("startup-tuned")]);
     await run("bench-compare.txt", ["bench", "compare", "startup-baseline", "startup-tuned"], {}, [0, 1]);
     await run("report.txt", ["report", "startup-baseline", "startup-tuned", "-o", "report.html"]);
+    // Module 5.3's before: a profile that reserved one core only (CPUs 0 and 48), as the runs'
+    // metadata records it; the kubelet and CRI-O share those two CPUs with everything else.
+    sim.api.update("performance.openshift.io/v2", "PerformanceProfile", "workshop-c5-metal", undefined, {
+      spec: { cpu: { reserved: "0,48", isolated: "1-47,49-95" } },
+    });
+    await prom.stop();
+    prom = await startFakePrometheus(SAMPLE_TOKEN, scenario([0, 48], 0.93, true));
+    sim.api.update("route.openshift.io/v1", "Route", "thanos-querier", "openshift-monitoring", {
+      spec: { host: prom.url.replace("http://", "") },
+    });
+    await run(
+      "bench-run-starved.txt",
+      ["bench", "run", "tuned-pod", "--label", "one-core-reserved", ...node],
+      {
+        FAKE_READY_MS: "2900",
+      },
+    );
+    out.delete("bench-run-starved.txt");
+    // The after is bench-show.txt: startup-tuned ran on the workshop's profile (a whole core per NUMA node).
+    await run("bench-show-cpu-starved.txt", ["bench", "show", latest("one-core-reserved")]);
   } finally {
+    await prom.stop();
+    await sim.stop();
     rmSync(cwd, { recursive: true, force: true });
   }
   return out;
@@ -360,12 +436,19 @@ export async function fakeClusterSamples(): Promise<Map<string, string>> {
   try {
     await installWorkshop(w.sim);
     const profile = w.api.get("performance.openshift.io/v2", "PerformanceProfile", "workshop-c5-metal")!;
-    debugPods(w.sim, "default", () => ({
+    // The debug namespace exists from an earlier run, with its default ServiceAccount: otherwise
+    // whether doctor says it waits for it depends on the simulator's timing.
+    w.api.seed(
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "llw-debug" } },
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: "llw-debug" } },
+    );
+    debugPods(w.sim, "llw-debug", () => ({
       phase: "Succeeded",
       // balanceIsolated is left true (managed_irq only): the kernel's isolated list is empty.
       log: `${tunedCmdline(profile, 96)}\n${PROBE_MARK}\n\n${PRESENT_MARK}\n0-95\n`,
     }));
-    const r = await w.llw("doctor");
+    // No AWS behind the simulated cluster: the data network check says it was not read.
+    const r = await w.llw("doctor", "--no-aws");
     if (r.code !== 0) throw new Error(`llw doctor exited ${r.code}:\n${r.err}`);
     return new Map([
       ["doctor-fake-cluster.txt", `${r.err}${r.out}`.replace(/[ \t]+$/gm, "").replace(/\n*$/, "\n")],

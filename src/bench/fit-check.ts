@@ -44,6 +44,8 @@ export interface FitOptions {
   countHint?: (n: number) => string;
   /** Where the count comes from, for `where:`. */
   where: string;
+  /** How to select another node label (default: the workload variable NODE_SELECTOR). */
+  selectorHint?: string;
 }
 
 function isolatedOn(node: KubeObject, profiles: KubeObject[]): number | undefined {
@@ -83,7 +85,7 @@ function describeShortfall(plan: FitPlan, o: FitOptions): Problem {
     return {
       what: `no node can run ${d.what}: none matches its node selector (${selectorText(plan.nodeSelector)})${plan.excluded.length ? ` and is schedulable (${nodes})` : ""}`,
       where: o.where,
-      next: "label the metal worker (oc label node <node> node-role.kubernetes.io/worker-rt=) or select the label your nodes have (--set NODE_SELECTOR=<label key>)",
+      next: `label the metal worker (oc label node <node> node-role.kubernetes.io/worker-rt=) or select the label your nodes have (${o.selectorHint ?? "--set NODE_SELECTOR=<label key>"})`,
     };
   }
   return {

@@ -28,8 +28,11 @@ interface ConfigShape {
  */
 export function referencedFiles(configText: string, where: string): string[] {
   let cfg: ConfigShape;
+  // The workshop's metrics profile is named through METRICS_PROFILE: llw's own file, which `bench
+  // run` writes into each run itself (src/bench/prometheus.ts), so it is not the workload's to carry.
+  const own = configText.replace(/"\{\{\s*\.METRICS_PROFILE\s*\}\}"/g, '""');
   try {
-    cfg = (parse(configText.replace(/\{\{.*?\}\}/gs, "0"), { maxAliasCount: 100 }) ?? {}) as ConfigShape;
+    cfg = (parse(own.replace(/\{\{.*?\}\}/gs, "0"), { maxAliasCount: 100 }) ?? {}) as ConfigShape;
   } catch (e) {
     throw new UserError({
       what: `the workload config is not YAML once its {{ }} actions are set aside: ${(e as Error).message.split("\n")[0]}`,

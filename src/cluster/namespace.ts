@@ -45,3 +45,18 @@ export async function ensureNamespaceReady(kube: Kube, name: string, o: Namespac
   }
   if (said) o.say(`namespace ${name}: default ServiceAccount present`);
 }
+
+/**
+ * Labels of the namespaces llw creates for its own short-lived privileged pods (jitter tests,
+ * debug pods), kept apart from the workshop's namespace: Pod Security admission allows privileged
+ * pods there and OpenShift's label synchronisation leaves them be, as cnf-tests labels the
+ * namespaces of its latency tests (openshift-kni/cnf-features-deploy, cnf-tests/testsuites/pkg/
+ * namespaces/namespaces.go: enforce/audit/warn privileged, scc.podSecurityLabelSync false).
+ */
+export const LLW_POD_NAMESPACE_LABELS: Record<string, string> = {
+  "app.kubernetes.io/managed-by": "llw",
+  "pod-security.kubernetes.io/enforce": "privileged",
+  "pod-security.kubernetes.io/audit": "privileged",
+  "pod-security.kubernetes.io/warn": "privileged",
+  "security.openshift.io/scc.podSecurityLabelSync": "false",
+};

@@ -16,6 +16,7 @@ import { UserError } from "../lib/errors.ts";
 import { checkOutputDir, withGeneratedHeader, writeGeneratedFiles } from "../lib/files.ts";
 import { readInputText } from "../lib/input.ts";
 import { toYaml } from "../lib/output.ts";
+import { withoutHome } from "../lib/path-error.ts";
 import { findSchemaDir, noSchemas } from "../lib/schema-dir.ts";
 import { yamlValues } from "../lib/yaml-input.ts";
 import { getInstanceType } from "../topology/catalog.ts";
@@ -168,7 +169,10 @@ export async function run(opts: MachineSetCommandOptions, ctx: Context): Promise
     return 0;
   }
   const how = [
-    `llw aws machineset --instance-type ${type.name} --from <worker MachineSet> --output-dir ${opts.outputDir}`,
+    withoutHome(
+      `llw aws machineset --instance-type ${type.name} --from <worker MachineSet> --output-dir ${opts.outputDir}`,
+      ctx.env.HOME,
+    ),
   ];
   const dir = resolve(ctx.cwd, opts.outputDir);
   const files = [

@@ -14,6 +14,7 @@ import { checkWorkloadFits } from "../bench/fit-check.ts";
 import { findExecutable, KUBE_BURNER_EXIT, runStreaming } from "../bench/kube-burner.ts";
 import { type ClusterMetadata, collectClusterMetadata, gitRevision, runId } from "../bench/metadata.ts";
 import { prepareJobNamespaces } from "../bench/namespaces.ts";
+import { findPrometheus, metricsForRun, refuseTokenInSets } from "../bench/prometheus.ts";
 import { neededFiles } from "../bench/run-files.ts";
 import { findWorkload, parseSets, resolveVariables } from "../bench/workloads.ts";
 import type { Kube } from "../cluster/kube.ts";
@@ -21,6 +22,7 @@ import type { Context } from "../lib/context.ts";
 import { ChecksFailed, EnvironmentError, UserError } from "../lib/errors.ts";
 import { checkOutputDir, ensureDir, writeFileAtomic } from "../lib/files.ts";
 import { checkLabel } from "../lib/k8s-names.ts";
+import { recordedPath } from "../lib/path-error.ts";
 import { onInterrupt } from "../lib/signals.ts";
 
 export interface BenchRunOptions {
@@ -33,6 +35,10 @@ export interface BenchRunOptions {
   kubeconfig?: string;
   context?: string;
   metadata?: boolean;
+  /** Module 5.3: Prometheus for the metrics profile (src/bench/prometheus.ts). */
+  prometheus?: boolean;
+  prometheusUrl?: string;
+  prometheusToken?: string;
 }
 
 /** benchmarks/ of the working directory, else the one shipped with llw. */
@@ -69,6 +75,7 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
   const bench = await benchmarksDir(ctx.cwd);
   const workload = await findWorkload(opts.workload, ctx.cwd, bench);
   const sets = parseSets(opts.set);
+  refuseTokenInSets(sets);
   const unknown = Object.keys(sets).filter((k) => !(k in workload.variables) && k !== "METRICS_DIR");
   if (unknown.length && Object.keys(workload.variables).length) {
     throw new UserError({
@@ -108,6 +115,21 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
   const conn = await connect(opts, ctx);
   await checkWorkloadFits(workload, sets, conn.kube, ctx);
   const cluster = await clusterMetadata(opts, conn.kube, conn.error);
+  // Module 5.3: OpenShift's Prometheus for the workshop's metrics profile (src/bench/prometheus.ts).
+  const prometheus = await findPrometheus(
+    opts,
+    ctx.env,
+    () => {
+      if (!conn.kube) throw new Error(conn.error ?? "no cluster");
+      return conn.kube;
+    },
+    Math.min(86_400, 3600 * ((opts.repeat ?? 1) + 1)),
+  );
+  ctx.stderr.write(
+    prometheus.access
+      ? `metrics: Prometheus at ${prometheus.access.url} (${prometheus.access.source})\n`
+      : `metrics: not collected (${prometheus.skipped}); pass --prometheus-url to give one\n`,
+  );
   const git = gitRevision(workload.dir);
   const repeat = opts.repeat ?? 1;
   const codes: { dir: string; code: number }[] = [];
@@ -123,15 +145,29 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
       });
     }
     await ensureDir(dir, { flag: "--results" });
-    const vars = { ...resolveVariables(workload, sets), METRICS_DIR: join(dir, `collected-metrics-${uuid}`) };
+    const metrics = await metricsForRun(prometheus.access, bench, dir);
+    const vars = {
+      ...resolveVariables(workload, sets),
+      METRICS_DIR: join(dir, `collected-metrics-${uuid}`),
+      ...metrics.vars,
+    };
     // What the run needs, as it was run: the config, its templates and profiles, the variables.
     const copy = join(dir, "workload");
     for (const f of files) await writeFileAtomic(join(copy, f.rel), await readFile(f.source));
+    // As recorded: files of the run relative to it (kube-burner gets the absolute paths), no
+    // absolute path in a file that travels.
+    const recorded = Object.fromEntries(
+      Object.entries(vars).map(([k, v]) => [
+        k,
+        typeof v === "string" && v.startsWith(`${dir}/`) ? relative(dir, v) : v,
+      ]),
+    );
     await writeFileAtomic(
       join(copy, "variables.yml"),
-      `# The variables of this run; kube-burner read them from its environment.\n${stringify(vars)}`,
+      `# The variables of this run; kube-burner read them from its environment.\n${stringify(recorded)}`,
     );
-    const env: NodeJS.ProcessEnv = { ...ctx.env, ...vars };
+    // The Prometheus token only in kube-burner's environment: never in the run's files.
+    const env: NodeJS.ProcessEnv = { ...ctx.env, ...vars, ...metrics.secretEnv };
     if (opts.kubeconfig) env.KUBECONFIG = resolve(ctx.cwd, opts.kubeconfig);
     const args = ["init", "-c", join(copy, files[0]!.rel), "--uuid", uuid];
     if (opts.context) args.push("--kube-context", opts.context);
@@ -143,12 +179,15 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
       run: id,
       uuid,
       workload: workload.name,
-      variables: vars,
-      kubeBurner: { path: exe, version: kubeBurnerVersion },
+      variables: recorded,
+      kubeBurner: { path: recordedPath(exe, ctx.cwd, ctx.env.HOME), version: kubeBurnerVersion },
       startedAt: ctx.now().toISOString(),
       gitRevision: git,
       clusterVersion: cluster.clusterVersion,
       cluster,
+      prometheus: prometheus.access
+        ? { url: prometheus.access.url, source: prometheus.access.source }
+        : { skipped: prometheus.skipped },
     };
     const writeMetadata = () =>
       writeFileAtomic(join(dir, "metadata.json"), `${JSON.stringify(metadata, null, 2)}\n`);

@@ -1,11 +1,15 @@
 import type { Context } from "../lib/context.ts";
 import { emit, renderTable } from "../lib/output.ts";
 import { markdownTable, SUMMARY_HEAD, summarizeSeries, summaryRow } from "../results/format.ts";
+import { NODE_CPU_HEAD, nodeCpuLines, nodeCpuRows } from "../results/node-cpu-format.ts";
 import { loadGroup, type Run } from "../results/runs.ts";
+import { profilesFromFile } from "./profile-file.ts";
 
 export interface BenchShowOptions {
   run: string;
   output?: string;
+  /** A PerformanceProfile file to split CPU use by (when the run's metadata has none). */
+  profileFile?: string;
   includeIncomplete?: boolean;
   mixedRuns?: boolean;
 }
@@ -27,6 +31,7 @@ export function runView(run: Run) {
     })),
     jobSummaries: run.kubeBurner?.jobSummaries.map(({ raw: _raw, ...s }) => s),
     otherFields: run.kubeBurner?.measurements.map((m) => ({ job: m.job, fields: m.otherFields })),
+    nodeCpu: run.nodeCpu,
     warnings: run.warnings,
   };
 }
@@ -46,6 +51,22 @@ export function renderRun(ctx: Context, run: Run, markdown = false): string {
   }
   lines.push(markdown ? markdownTable(head, rows) : renderTable(ctx, head, rows).trimEnd());
   for (const s of v.series) for (const n of s.notes) lines.push(`  ${s.series}: ${n}`);
+  if (run.nodeCpu) {
+    lines.push(
+      "",
+      ctx.colors.bold("CPU use during the run (Prometheus, from the workshop's metrics profile)"),
+    );
+    for (const t of nodeCpuRows(run.nodeCpu)) {
+      lines.push(t.title);
+      lines.push(
+        markdown ? markdownTable(NODE_CPU_HEAD, t.rows) : renderTable(ctx, NODE_CPU_HEAD, t.rows).trimEnd(),
+      );
+    }
+    for (const l of nodeCpuLines(run.nodeCpu))
+      lines.push(
+        l.startsWith("BOTTLENECK") ? ctx.colors.red(l) : l.startsWith("WARNING") ? ctx.colors.yellow(l) : l,
+      );
+  }
   for (const w of v.warnings) lines.push(ctx.colors.yellow(`warning: ${w}`));
   return `${lines.join("\n")}\n`;
 }
@@ -56,7 +77,11 @@ export async function run(opts: BenchShowOptions, ctx: Context): Promise<number>
     opts.run,
     ctx.cwd,
     "results",
-    { includeIncomplete: opts.includeIncomplete, mixedRuns: opts.mixedRuns },
+    {
+      includeIncomplete: opts.includeIncomplete,
+      mixedRuns: opts.mixedRuns,
+      ...(opts.profileFile ? { profiles: await profilesFromFile(opts.profileFile, ctx) } : {}),
+    },
     warn,
   );
   const views = group.runs.map(runView);

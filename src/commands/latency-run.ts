@@ -1,13 +1,17 @@
 import { stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
+import { fitProblems, readFitFacts } from "../bench/fit-check.ts";
+import { checkJitterInput, jitterPod } from "../bench/jitter-pod.ts";
 import { collectClusterMetadata, gitRevision, runId } from "../bench/metadata.ts";
-import { findWorkload, renderWorkload, resolveVariables } from "../bench/workloads.ts";
+import { findWorkload, resolveVariables } from "../bench/workloads.ts";
 import { realClock } from "../cluster/clock.ts";
+import { checkImageReference, pinImage } from "../cluster/image-digest.ts";
 import type { Kube, KubeObject } from "../cluster/kube.ts";
-import { ensureNamespaceReady } from "../cluster/namespace.ts";
+import { ensureNamespaceReady, LLW_POD_NAMESPACE_LABELS } from "../cluster/namespace.ts";
 import type { Context } from "../lib/context.ts";
 import { EnvironmentError, UserError } from "../lib/errors.ts";
 import { ensureDir, writeFileAtomic } from "../lib/files.ts";
+import { withCleanup } from "../lib/signals.ts";
 import { parseJitterOutput } from "../results/rt-tests.ts";
 import { benchmarksDir } from "./bench-run.ts";
 import { run as show } from "./latency-show.ts";
@@ -73,20 +77,7 @@ async function pickProfile(kube: Kube, name: string | undefined): Promise<KubeOb
   });
 }
 
-/** CRI-O annotations of the tuned pod (cpu-load-balancing, cpu-quota, irq-load-balancing). */
-const CRIO_ANNOTATION = /\.crio\.io$/;
-
-/**
- * The untuned twin of a jitter pod: the same container, command, CPUs and QoS (Guaranteed),
- * without the performance runtime class and the CRI-O annotations that only a tuned node honours.
- */
-export function untune(pod: KubeObject): void {
-  delete pod.spec.runtimeClassName;
-  const annotations = (pod.metadata.annotations ?? {}) as Record<string, string>;
-  for (const k of Object.keys(annotations)) if (CRIO_ANNOTATION.test(k)) delete annotations[k];
-  if (Object.keys(annotations).length === 0) delete pod.metadata.annotations;
-  pod.metadata.labels = { ...(pod.metadata.labels ?? {}), "llw.workshop/mode": "baseline" };
-}
+export { untune } from "../bench/jitter-pod.ts";
 
 export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number> {
   const tool = opts.tool ?? "oslat";
@@ -98,8 +89,6 @@ export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number
       where: "--cpus",
     });
   const namespace = opts.namespace ?? "llw-latency";
-  const { Kube } = await import("../cluster/kube.ts");
-  const kube = Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd);
   if (opts.baseline && opts.profile) {
     throw new UserError({
       what: "--baseline runs without a PerformanceProfile: --profile does not apply",
@@ -107,115 +96,149 @@ export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number
       next: "drop --profile for the before-tuning run, or drop --baseline for the tuned one",
     });
   }
+  checkJitterInput({
+    selectorKey: opts.nodeSelector ?? "node-role.kubernetes.io/worker",
+    ...(opts.node !== undefined ? { node: opts.node } : {}),
+    ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
+    namespace,
+  });
+  if (opts.image !== undefined) checkImageReference(opts.image, "--image");
+  const { Kube } = await import("../cluster/kube.ts");
+  const kube = Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd);
   const profile = opts.baseline ? undefined : await pickProfile(kube, opts.profile);
   const profileName = profile?.metadata.name;
   const selectorKey =
     opts.nodeSelector ??
     Object.keys((profile?.spec?.nodeSelector ?? {}) as Record<string, string>)[0] ??
     "node-role.kubernetes.io/worker";
-
   const workload = await findWorkload(tool, ctx.cwd, await benchmarksDir(ctx.cwd));
-  const vars = resolveVariables(workload, {
-    ...(profileName ? { PROFILE: profileName } : {}),
-    LATENCY_TEST_CPUS: String(cpus),
-    LATENCY_TEST_RUNTIME: String(seconds),
-    NODE_SELECTOR: selectorKey,
-    ...(opts.image ? { LATENCY_IMAGE: opts.image } : {}),
-    ...(opts.maxLatency ? { MAXIMUM_LATENCY: String(opts.maxLatency) } : {}),
-  });
-  const { objects } = await renderWorkload(workload, vars);
-  const pod = objects[0]!.object as KubeObject;
-  if (opts.baseline) untune(pod);
   const id = runId(ctx.now(), 1);
   const podName = `${tool}${opts.baseline ? "-baseline" : ""}-${id.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`;
-  pod.metadata.name = podName;
-  pod.metadata.namespace = namespace;
-  if (opts.node) pod.spec.nodeSelector = { "kubernetes.io/hostname": opts.node };
-
   const label = opts.label ?? (opts.baseline ? "latency-baseline" : "latency");
   const dir = join(resolve(ctx.cwd, opts.results ?? "results"), label, id);
   if (await stat(dir).catch(() => undefined))
     throw new UserError({ what: "the run directory already exists", where: dir });
 
+  // A namespace of llw's own (never `default` or the workshop's), labelled for privileged pods.
   await ensureNamespaceReady(kube, namespace, {
     clock: ctx.clock ?? realClock,
     say: (line) => ctx.stderr.write(`${line}\n`),
+    labels: LLW_POD_NAMESPACE_LABELS,
   });
-  await kube.create(pod);
-  ctx.stderr.write(
-    `created pod ${namespace}/${podName} (${tool}, ${cpus} CPUs, ${seconds}s, ${
-      profileName
-        ? `runtime class performance-${profileName}`
-        : "baseline: no runtime class, no CRI-O annotations"
-    })\n`,
-  );
-  const poll = opts.pollMs ?? 5000;
-  const clock = ctx.clock ?? realClock;
-  // Image pull and scheduling get ten minutes on top of the test itself.
-  const deadline = clock.now() + (seconds + 600) * 1000;
-  let current: KubeObject | undefined;
-  let lastPhase = "";
-  try {
-    for (;;) {
-      current = await kube.get("v1", "Pod", podName, namespace);
-      const phase: string = current?.status?.phase ?? "Pending";
-      if (phase !== lastPhase) {
-        ctx.stderr.write(`  ${phase}${current?.spec?.nodeName ? ` on ${current.spec.nodeName}` : ""}\n`);
-        lastPhase = phase;
+  const requested = opts.image ?? resolveVariables(workload, {}).LATENCY_IMAGE!;
+  const pinned = await pinImage(kube, requested, namespace, "--image");
+  ctx.stderr.write(`image: ${pinned.note}\n`);
+  const pod = await jitterPod(workload, {
+    tool,
+    cpus,
+    seconds,
+    ...(opts.maxLatency ? { maxLatency: opts.maxLatency } : {}),
+    selectorKey,
+    ...(opts.node ? { node: opts.node } : {}),
+    image: pinned.image,
+    ...(profileName ? { profile: profileName } : {}),
+    name: podName,
+    namespace,
+  });
+  await checkJitterFit(kube, pod, opts.node);
+  const vars = { LATENCY_IMAGE: pinned.image };
+  // From here on the pod exists: it is deleted on every way out (errors, Ctrl-C, SIGTERM) unless --keep.
+  return withCleanup(
+    () => (opts.keep ? Promise.resolve() : kube.delete("v1", "Pod", podName, namespace)),
+    async () => {
+      await kube.create(pod);
+      ctx.stderr.write(
+        `created pod ${namespace}/${podName} (${tool}, ${cpus} CPUs, ${seconds}s, ${
+          profileName
+            ? `runtime class performance-${profileName}`
+            : "baseline: no runtime class, no CRI-O annotations"
+        })\n`,
+      );
+      const poll = opts.pollMs ?? 5000;
+      const clock = ctx.clock ?? realClock;
+      // Image pull and scheduling get ten minutes on top of the test itself.
+      const deadline = clock.now() + (seconds + 600) * 1000;
+      let current: KubeObject | undefined;
+      let lastPhase = "";
+      for (;;) {
+        current = await kube.get("v1", "Pod", podName, namespace);
+        const phase: string = current?.status?.phase ?? "Pending";
+        if (phase !== lastPhase) {
+          ctx.stderr.write(`  ${phase}${current?.spec?.nodeName ? ` on ${current.spec.nodeName}` : ""}\n`);
+          lastPhase = phase;
+        }
+        if (phase === "Succeeded" || phase === "Failed") break;
+        if (clock.now() > deadline) {
+          throw new EnvironmentError({
+            what: `the ${tool} pod did not finish within ${seconds + 600}s (phase ${phase})`,
+            where: `pod ${namespace}/${podName}`,
+            next: `oc describe pod -n ${namespace} ${podName} (image pull? no node with the runtime class?)`,
+          });
+        }
+        await clock.sleep(poll);
       }
-      if (phase === "Succeeded" || phase === "Failed") break;
-      if (clock.now() > deadline) {
+      const log = await kube.podLog(namespace, podName);
+      await ensureDir(dir, { flag: "--results" });
+      await writeFileAtomic(join(dir, `${tool}.log`), log, { flag: "--results" });
+      const metadata = {
+        kind: "jitter",
+        label,
+        run: id,
+        tool,
+        outputFile: `${tool}.log`,
+        pod: `${namespace}/${podName}`,
+        node: current?.spec?.nodeName,
+        mode: opts.baseline ? "baseline" : "tuned",
+        profile: profileName,
+        runtimeClassName: pod.spec.runtimeClassName,
+        cpus,
+        durationSec: seconds,
+        image: vars.LATENCY_IMAGE,
+        podPhase: current?.status?.phase,
+        startedAt: current?.status?.startTime,
+        finishedAt: ctx.now().toISOString(),
+        gitRevision: gitRevision(ctx.cwd),
+        cluster: await collectClusterMetadata(kube),
+      };
+      await writeFileAtomic(join(dir, "metadata.json"), `${JSON.stringify(metadata, null, 2)}\n`);
+      if (current?.status?.phase === "Failed") {
         throw new EnvironmentError({
-          what: `the ${tool} pod did not finish within ${seconds + 600}s (phase ${phase})`,
-          where: `pod ${namespace}/${podName}`,
-          next: `oc describe pod -n ${namespace} ${podName} (image pull? no node with the runtime class?)`,
+          what: `the ${tool} pod failed`,
+          where: `pod ${namespace}/${podName}; log kept in ${relative(ctx.cwd, dir)}`,
+          next: `last log lines: ${log.trim().split("\n").slice(-3).join(" | ")}`,
         });
       }
-      await clock.sleep(poll);
-    }
-    const log = await kube.podLog(namespace, podName);
-    await ensureDir(dir, { flag: "--results" });
-    await writeFileAtomic(join(dir, `${tool}.log`), log, { flag: "--results" });
-    const metadata = {
-      kind: "jitter",
-      label,
-      run: id,
-      tool,
-      outputFile: `${tool}.log`,
-      pod: `${namespace}/${podName}`,
-      node: current?.spec?.nodeName,
-      mode: opts.baseline ? "baseline" : "tuned",
-      profile: profileName,
-      runtimeClassName: pod.spec.runtimeClassName,
-      cpus,
-      durationSec: seconds,
-      image: vars.LATENCY_IMAGE,
-      podPhase: current?.status?.phase,
-      startedAt: current?.status?.startTime,
-      finishedAt: ctx.now().toISOString(),
-      gitRevision: gitRevision(ctx.cwd),
-      cluster: await collectClusterMetadata(kube),
+      // Fail now, not at compare time, if the log holds no results.
+      const parsed = parseJitterOutput(log, join(dir, `${tool}.log`));
+      if (parsed.tool !== tool) {
+        throw new UserError({
+          what: `the pod log holds ${parsed.tool} output, not ${tool}`,
+          where: join(dir, `${tool}.log`),
+          next: "check the image: its runner for this tool may run something else",
+        });
+      }
+      ctx.stderr.write(`stored ${relative(ctx.cwd, dir) || dir}\n`);
+      return show({ files: [join(dir, `${tool}.log`)], maxLatency: opts.maxLatency }, ctx);
+    },
+  );
+}
+
+/** Refuses (exit 2) a jitter pod no target node can hold, with the CPU count that would fit. */
+async function checkJitterFit(kube: Kube, pod: KubeObject, node: string | undefined): Promise<void> {
+  const facts = await readFitFacts(kube);
+  if (node) facts.nodes = facts.nodes.filter((n) => n.metadata.name === node);
+  const { problems, plans } = fitProblems([{ object: pod, count: 1 }], facts, {
+    where: "--cpus",
+    selectorHint: "--node-selector <label key>, or --node <name>",
+  });
+  if (problems.length === 0) return;
+  const free = Math.max(0, ...(plans[0]?.nodes ?? []).map((n) => Math.floor((n.free.cpu ?? 0) / 1000)));
+  if (plans[0] && plans[0].nodes.length > 0 && free >= 2)
+    problems[0] = {
+      ...problems[0]!,
+      next: `--cpus ${free} would fit (the most free whole CPUs on one target node)`,
     };
-    await writeFileAtomic(join(dir, "metadata.json"), `${JSON.stringify(metadata, null, 2)}\n`);
-    if (current?.status?.phase === "Failed") {
-      throw new EnvironmentError({
-        what: `the ${tool} pod failed`,
-        where: `pod ${namespace}/${podName}; log kept in ${relative(ctx.cwd, dir)}`,
-        next: `last log lines: ${log.trim().split("\n").slice(-3).join(" | ")}`,
-      });
-    }
-    // Fail now, not at compare time, if the log holds no results.
-    const parsed = parseJitterOutput(log, join(dir, `${tool}.log`));
-    if (parsed.tool !== tool) {
-      throw new UserError({
-        what: `the pod log holds ${parsed.tool} output, not ${tool}`,
-        where: join(dir, `${tool}.log`),
-        next: "check the image: its runner for this tool may run something else",
-      });
-    }
-    ctx.stderr.write(`stored ${relative(ctx.cwd, dir) || dir}\n`);
-  } finally {
-    if (!opts.keep) await kube.delete("v1", "Pod", podName, namespace).catch(() => undefined);
-  }
-  return show({ files: [join(dir, `${tool}.log`)], maxLatency: opts.maxLatency }, ctx);
+  if (node && facts.nodes.length === 0)
+    problems[0] = { what: `no node named ${node}`, where: "--node", next: "oc get nodes lists them" };
+  throw new UserError(problems);
 }

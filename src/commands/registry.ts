@@ -233,6 +233,20 @@ export const COMMANDS: CommandSpec[] = [
       },
       { flags: "--quiet", description: "never print the CPU map and reasons" },
     ],
+    conflicts: [
+      {
+        flags: ["--quiet", "--explain"],
+        why: "--quiet never prints the CPU map and reasons, --explain always does",
+      },
+      {
+        flags: ["--single-node", "--mcp-name"],
+        why: "--single-node tunes the master pool; --mcp-name names another pool",
+      },
+      {
+        flags: ["--check", "--force"],
+        why: "--check writes nothing, so --force (overwrite) has nothing to do",
+      },
+    ],
     output: ["yaml", "json"],
     examples: [
       {
@@ -403,6 +417,12 @@ export const COMMANDS: CommandSpec[] = [
     options: [
       { flags: "--check", description: "write nothing; exit 1 if a generated file is missing or differs" },
       { flags: "--force", description: "overwrite generated files that were edited by hand" },
+    ],
+    conflicts: [
+      {
+        flags: ["--check", "--force"],
+        why: "--check writes nothing, so --force (overwrite) has nothing to do",
+      },
     ],
     output: ["table", "json"],
     examples: [
@@ -670,26 +690,42 @@ export const COMMANDS: CommandSpec[] = [
     path: ["doctor"],
     summary: "Check that a cluster is ready for the workshop: PASS / WARN / FAIL with evidence and fix",
     description:
-      "Reads the cluster (version, platform, nodes, operators, Applications, PerformanceProfile, pools, hugepages, " +
-      "KVM, HyperConverged, SR-IOV) and, unless --no-node-access, the isolated CPUs and kernel arguments in effect " +
-      "on each tuned node through a short-lived debug pod (as `oc debug node/...` does). Exits 1 when a check fails.",
+      "Reads the cluster (version, platform, nodes, operators, Argo CD and its Applications, PerformanceProfile, " +
+      "pools, hugepages, KVM, HyperConverged and the VMs' runtime class, VMs that could block a drain, VM image " +
+      "releases, SR-IOV) and, unless --no-aws, the data network's ENIs from the AWS API (the SDK's default " +
+      "credential chain; infra id and region from the cluster), and, unless --no-node-access, the isolated CPUs " +
+      "and kernel arguments in effect on each tuned node through a short-lived pod (unprivileged, no host access: " +
+      "/proc/cmdline and sysfs are the host kernel's in any container) in a namespace of llw's own, from an image " +
+      "pinned by digest, deleted however llw ends. Exits 1 when a check fails.",
     options: [
       ...KUBE_OPTIONS,
       { flags: "--no-node-access", description: "skip the checks that start a debug pod on the nodes" },
+      { flags: "--no-aws", description: "do not read AWS (the data network check is skipped)" },
+      { flags: "--region <code>", description: "AWS region (default: the cluster's)" },
+      { flags: "--profile <name>", description: "AWS profile (default: AWS_PROFILE)" },
+      {
+        flags: "--endpoint-url <url>",
+        description: "AWS endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL)",
+      },
       { flags: "--list-checks", description: "list the checks, one per line, with what each proves" },
       { flags: "--timeout <duration>", description: "timeout of each debug pod", default: "3m" },
       { flags: "--interval <duration>", description: "poll interval while a debug pod runs", default: "2s" },
-      { flags: "--debug-namespace <ns>", description: "namespace of the debug pods", default: "default" },
+      {
+        flags: "--debug-namespace <ns>",
+        description: "namespace of llw's own for the debug pods (created if missing)",
+        default: "llw-debug",
+      },
       {
         flags: "--debug-image <image>",
-        description: "image of the debug pod",
-        default: "registry.redhat.io/rhel9/support-tools",
+        description:
+          "image of the debug pods (default: UBI 9 minimal by digest; a tag is resolved to its digest by the cluster)",
       },
     ],
     output: ["table", "json", "yaml"],
     examples: [
       { cmd: "llw doctor", what: "check the current cluster" },
       { cmd: "llw doctor --no-node-access -o json", what: "only API checks, as JSON for a script" },
+      { cmd: "llw doctor --no-aws", what: "without reading AWS (no credentials at hand)" },
       { cmd: "llw doctor --list-checks", what: "what each check proves" },
     ],
     load: () => import("./doctor.ts"),
@@ -703,7 +739,9 @@ export const COMMANDS: CommandSpec[] = [
       "its metrics with metadata (cluster version, profile, nodes, kube-burner version, variables, git revision) and " +
       "exactly what the run needed (the config, the templates and profiles it names, the variables). metadata.json " +
       'says "status": "incomplete" until kube-burner finished: a run stopped by Ctrl-C or SIGTERM stays incomplete and ' +
-      "is left out of comparisons. kube-burner exit codes: 2 timeout, 3 alert, 4 latency threshold exceeded.",
+      "is left out of comparisons. kube-burner also queries the cluster's Prometheus with the workshop's metrics profile " +
+      "(benchmarks/metrics: per-CPU time by mode, kubelet and CRI-O CPU, API server latency) for `llw bench show`'s CPU " +
+      "split; the token is never stored. kube-burner exit codes: 2 timeout, 3 alert, 4 latency threshold exceeded.",
     args: [
       {
         name: "workload",
@@ -729,6 +767,17 @@ export const COMMANDS: CommandSpec[] = [
       { flags: "--kubeconfig <path>", description: "kubeconfig passed to kube-burner and used for metadata" },
       { flags: "--context <name>", description: "kubeconfig context" },
       { flags: "--no-metadata", description: "do not query the cluster for metadata" },
+      {
+        flags: "--prometheus-url <url>",
+        description:
+          "Prometheus for the metrics profile (default: the openshift-monitoring thanos-querier route of the cluster)",
+      },
+      {
+        flags: "--prometheus-token <token>",
+        description:
+          "bearer token for it (default: PROMETHEUS_TOKEN, else a token of openshift-monitoring/prometheus-k8s from the TokenRequest API)",
+      },
+      { flags: "--no-prometheus", description: "collect no Prometheus metrics" },
     ],
     examples: [
       { cmd: "llw bench run baseline-pod --label baseline --repeat 3", what: "three baseline runs" },
@@ -765,16 +814,29 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ["bench", "show"],
     summary:
-      "Show what a kube-burner result directory holds: per condition count, min, P50, P95, P99, max, mean",
+      "Show what a kube-burner result directory holds: per condition count, min, P50, P95, P99, max, mean; CPU use and bottlenecks",
     description:
-      "Figures are recomputed from the per-pod samples (nearest-rank percentiles), not taken from kube-burner's quantile files.",
+      "Figures are recomputed from the per-pod samples (nearest-rank percentiles), not taken from kube-burner's quantile files. " +
+      "When the run holds the metric documents of the workshop's metrics profile (Prometheus), CPU use is split into the " +
+      "PerformanceProfile's reserved and isolated CPUs and the bottleneck is named (reserved CPUs starved, kernel time on isolated CPUs).",
     args: [
       { name: "run", description: "a run directory (results/<label>/<run>) or a label", required: true },
     ],
-    options: [...RESULT_READ_OPTIONS],
+    options: [
+      {
+        flags: "--profile-file <file>",
+        description:
+          "PerformanceProfile YAML to split CPU use into reserved and isolated (default: the profiles the run's metadata recorded)",
+      },
+      ...RESULT_READ_OPTIONS,
+    ],
     output: ["table", "json", "yaml"],
     examples: [
       { cmd: "llw bench show results/tuned/run-1", what: "per-condition pod start-up latencies of one run" },
+      {
+        cmd: "llw bench show results/tuned/run-1 --profile-file gitops/overlays/aws/performance-profiles/c5.metal.yaml",
+        what: "with the CPU split by a profile file, for a run recorded without cluster metadata",
+      },
     ],
     load: () => import("./bench-show.ts"),
   },
@@ -900,19 +962,27 @@ export const COMMANDS: CommandSpec[] = [
       },
       {
         flags: "--image <ref>",
-        description: "cnf-tests image",
-        default: "registry.redhat.io/openshift4/cnf-tests-rhel9:v4.19",
+        description:
+          "cnf-tests image; run by digest (a tag is resolved to its digest by the cluster) (default: benchmarks/variables.yml LATENCY_IMAGE)",
       },
       {
         flags: "--max-latency <us>",
         description: "fail (exit 1) when the maximum is at or above this",
         parse: intOption("--max-latency", 1),
       },
-      { flags: "--namespace <ns>", description: "namespace for the test pod", default: "llw-latency" },
+      {
+        flags: "--namespace <ns>",
+        description: "namespace of llw's own for the test pod (created, labelled for privileged pods)",
+        default: "llw-latency",
+      },
       { flags: "--results <dir>", description: "results directory", default: "results" },
       { flags: "--kubeconfig <path>", description: "kubeconfig (default: KUBECONFIG or ~/.kube/config)" },
       { flags: "--context <name>", description: "kubeconfig context" },
-      { flags: "--keep", description: "keep the pod after the test" },
+      {
+        flags: "--keep",
+        description:
+          "keep the pod after the test (by default it is deleted however llw ends: errors, Ctrl-C, SIGTERM)",
+      },
     ],
     examples: [
       {

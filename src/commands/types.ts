@@ -36,6 +36,11 @@ export interface CommandSpec {
   description?: string;
   args?: ArgSpec[];
   options?: OptionSpec[];
+  /**
+   * Flags that contradict each other: given together (on the command line, not by default) the
+   * command is refused before it runs, saying why.
+   */
+  conflicts?: { flags: [string, string]; why: string }[];
   /** Output formats if the command prints data; adds -o/--output. */
   output?: readonly string[];
   examples: Example[];

@@ -124,7 +124,7 @@ export function describeSupport(image: string, s: ImageSupport, now: Date): stri
     case "end-of-life":
       return `${image}: ${s.distro} ${s.release} reached its end of life on ${s.endOfLife} (checked on ${day}): its package repositories are archived, so a cloud-init package install fails, and it gets no fixes.${instead()}`;
     case "ending":
-      return `${image}: ${s.distro} ${s.release} reaches its end of life on ${s.endOfLife}, in ${s.daysLeft} day${s.daysLeft === 1 ? "" : "s"} (checked on ${day}).${instead()}`;
+      return `${image}: ${s.distro} ${s.release} reaches its end of life on ${s.endOfLife}, ${s.daysLeft === 0 ? "today" : `in ${s.daysLeft} day${s.daysLeft === 1 ? "" : "s"}`} (checked on ${day}).${instead()}`;
     case "unknown-release":
       return `${image}: ${s.distro} release "${s.release}" is not in llw's support table (dated ${TABLE_DATE}): its end of life is not checked; pin a numbered release`;
     default:

@@ -60,3 +60,40 @@ export function onInterrupt(fn: Cleanup): () => void {
 export function pendingCleanups(): number {
   return cleanups.size;
 }
+
+/**
+ * Runs `cleanup` (async, e.g. deleting a pod on the cluster) when llw is stopped by SIGINT,
+ * SIGTERM or SIGHUP while `work` runs, then ends llw by that signal; on every other way out of
+ * `work` (success or error) `cleanup` runs once before returning. A second signal during the
+ * clean-up ends llw at once.
+ */
+export async function withCleanup<T>(cleanup: () => Promise<unknown>, work: () => Promise<T>): Promise<T> {
+  let done = false;
+  const once = async () => {
+    if (done) return;
+    done = true;
+    await cleanup().catch(() => undefined);
+  };
+  const handlers = new Map<NodeJS.Signals, () => void>();
+  const remove = () => {
+    for (const [s, h] of handlers) process.off(s, h);
+  };
+  for (const s of SIGNALS) {
+    const h = () => {
+      remove();
+      process.once(s, () => process.kill(process.pid, s));
+      void once().finally(() => {
+        process.removeAllListeners(s);
+        process.kill(process.pid, s);
+      });
+    };
+    handlers.set(s, h);
+    process.on(s, h);
+  }
+  try {
+    return await work();
+  } finally {
+    remove();
+    await once();
+  }
+}

@@ -139,6 +139,14 @@ async function nearestExisting(dir: string, label: PathLabel, shown: string): Pr
       return [d, missing.reverse()];
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw pathError(e, "write", shown, label);
+      // Not there, or a link to nothing: a folder llw would make must not be a dangling link.
+      if (
+        await lstat(d).then(
+          () => true,
+          () => false,
+        )
+      )
+        throw danglingLink(label, shown);
       const up = dirname(d);
       if (up === d) throw pathError(e, "write", shown, label);
       missing.push(d);

@@ -55,7 +55,7 @@ function table(head: string[], rows: string[][], cls = ""): string {
   return `<table class="${cls}"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>${rows
     .map(
       (r) =>
-        `<tr>${r.map((c) => `<td class="${/^(regressed|improved)$/.test(c) ? c : ""}">${escapeHtml(c)}</td>`).join("")}</tr>`,
+        `<tr>${r.map((c) => `<td class="${/^(regressed|improved|BOTTLENECK)$/.test(c) ? c : ""}">${escapeHtml(c)}</td>`).join("")}</tr>`,
     )
     .join("")}</tbody></table>`;
 }
@@ -116,6 +116,20 @@ const DRAW = `
           var b = t.dataset.bounds[t.dataIndex];
           return t.dataset.label + ": " + (b ? b + " (a bound)" : t.formattedValue);
         } } } } } };
+    } else if (c.kind === "timeline") {
+      cfg = { type: "scatter", data: { datasets: c.timeline.lines.map(function (l, i) {
+        var color = l.set === "reserved" ? ["#be123c", "#f97316", "#a16207"][Math.floor(i / 2) % 3] : ["#0f766e", "#1d4ed8", "#7c3aed"][Math.floor(i / 2) % 3];
+        return { label: l.label, showLine: true, pointRadius: 2, borderWidth: 2, borderColor: color, backgroundColor: color,
+          data: l.points.map(function (p) { return { x: p[0], y: p[1] }; }) };
+      }) }, options: { scales: { x: { type: "linear", title: { display: true, text: "seconds into the job" } },
+        y: { min: 0, max: 100, title: { display: true, text: "CPUs of the set busy (%)" } } } } };
+    } else if (c.kind === "cpus") {
+      var colors = ["#be123c", "#fda4af", "#0f766e", "#99f6e4"];
+      cfg = { type: "bar", data: { datasets: c.cpus.stacks.map(function (s, i) {
+        return { label: s.label, backgroundColor: colors[i % colors.length], barPercentage: 1, categoryPercentage: 1,
+          data: s.values.map(function (v, k) { return { x: c.cpus.cpus[k], y: v > 0 ? v : null }; }) };
+      }) }, options: { scales: { x: { type: "linear", stacked: true, offset: true, ticks: { precision: 0 }, title: { display: true, text: "CPU" } },
+        y: { stacked: true, min: 0, max: 100, title: { display: true, text: "busy (%)" } } } } };
     } else {
       cfg = { type: "bar", data: { datasets: c.histogram.groups.map(function (g, i) {
         return { label: g.label, data: g.counts.map(function (x, k) { return { x: c.histogram.buckets[k], y: x > 0 ? x : null }; }),
@@ -142,10 +156,22 @@ figure { margin: 0; border: 1px solid #e5e7eb; border-radius: 6px; padding: 0.6r
 figcaption { font-weight: 600; margin-bottom: 0.3rem; } .plot { position: relative; height: 280px; }
 table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0 1rem; }
 th, td { border: 1px solid #e5e7eb; padding: 0.25rem 0.5rem; text-align: left; }
-th { background: #f9fafb; } td.regressed { color: #b91c1c; font-weight: 600; } td.improved { color: #047857; font-weight: 600; }
+th { background: #f9fafb; } td.regressed, td.BOTTLENECK { color: #b91c1c; font-weight: 600; } td.improved { color: #047857; font-weight: 600; }
 .summary { font-size: 1.05rem; } .warn { color: #92400e; } .note { color: #4b5563; font-size: 0.85rem; margin: 0.3rem 0 0; }
 .empty { color: #92400e; } .headline { color: #4b5563; font-size: 0.85rem; }
 `;
+
+/** Where the CPU time went, per group and run: bottlenecks first. */
+function findings(model: ReportModel): string {
+  if (!model.findings.length) return "";
+  const rows = model.findings.map((f) => [
+    f.group,
+    f.run,
+    f.level === "bottleneck" ? "BOTTLENECK" : f.level,
+    f.text,
+  ]);
+  return `<h2>Where the time went</h2><p class="note">From Prometheus during each run (the workshop's metrics profile), split by the node's PerformanceProfile.</p>${table(["label", "run", "", "finding"], rows, "findings")}`;
+}
 
 export function renderHtml(model: ReportModel, chartJs: string = chartJsBundle()): string {
   const verdicts = model.verdicts
@@ -201,6 +227,7 @@ ${GENERATOR}
 ${verdicts || `<p class="empty">${noVerdicts}</p>`}
 <h2>Charts</h2>
 <div class="charts">${charts}</div>
+${findings(model)}
 <h2>Environment</h2>
 ${table(["label", "run", "kind", "directory", ...keys], envRows, "environment")}
 ${warnings}

@@ -13,6 +13,7 @@ import {
   seriesFigure,
 } from "../results/figures.ts";
 import { emptyReason, fmt } from "../results/format.ts";
+import type { CpuUse } from "../results/node-cpu.ts";
 import type { Group, Series } from "../results/runs.ts";
 import { mergeSamples, quantile, type Sample } from "../results/stats.ts";
 
@@ -25,7 +26,7 @@ export interface CdfLine {
 export interface Chart {
   id: string;
   title: string;
-  kind: "cdf" | "percentiles" | "histogram";
+  kind: "cdf" | "percentiles" | "histogram" | "timeline" | "cpus";
   unit: string;
   /** cdf: one line per group; percentiles: bars per group; histogram: counts per bucket per group. */
   lines?: CdfLine[];
@@ -48,6 +49,10 @@ export interface Chart {
   histogram?: { buckets: number[]; groups: { label: string; counts: number[] }[] };
   /** A note under the chart (e.g. where overflowed samples are drawn). */
   note?: string;
+  /** timeline: busy percent of a CPU set over the job, x in seconds from the job's first sample. */
+  timeline?: { lines: { label: string; set: "reserved" | "isolated"; points: [number, number][] }[] };
+  /** cpus: each CPU's mean busy percent, user and kernel time, reserved and isolated apart. */
+  cpus?: { cpus: number[]; stacks: { label: string; values: number[] }[] };
 }
 
 export interface ReportModel {
@@ -69,6 +74,8 @@ export interface ReportModel {
     regressions: number;
     improvements: number;
   }[];
+  /** Where the CPU time went, per group and run (the metrics profile's documents). */
+  findings: { group: string; run: string; level: string; text: string }[];
   warnings: string[];
 }
 
@@ -165,6 +172,70 @@ export function percentileBars(samples: Sample[]): number[] {
 function pooled(runs: Series[]): Sample | undefined {
   const samples = runs.filter(hasSamples).map((s) => s.sample!);
   return samples.length === runs.length && samples.length ? mergeSamples(samples) : undefined;
+}
+
+const secondsSince = (from: string, t: string) => (Date.parse(t) - Date.parse(from)) / 1000;
+
+/**
+ * CPU use of a group's tuned nodes during each job: reserved and isolated busy percent over time
+ * (every run of the group, first tuned node), and per CPU for the group's first run.
+ */
+function nodeCpuCharts(g: Group, charts: Chart[], n: number): number {
+  const runs = g.runs.filter((r) => r.nodeCpu?.nodes.some((x) => x.jobs.length));
+  if (!runs.length) return n;
+  const jobs = [...new Set(runs.flatMap((r) => r.nodeCpu!.nodes[0]!.jobs.map((j) => j.job)))];
+  for (const job of jobs) {
+    const lines: NonNullable<Chart["timeline"]>["lines"] = [];
+    for (const r of runs) {
+      const node = r.nodeCpu!.nodes[0]!;
+      const j = node.jobs.find((x) => x.job === job);
+      if (!j?.from) continue;
+      const tag = runs.length > 1 ? ` ${r.id}` : "";
+      for (const set of ["reserved", "isolated"] as const) {
+        const pts = j.timeline.flatMap((p): [number, number][] => {
+          const v = set === "reserved" ? p.reservedPct : p.isolatedPct;
+          return v === undefined ? [] : [[secondsSince(j.from!, p.t), v]];
+        });
+        if (pts.length)
+          lines.push({
+            label: `${set} (${set === "reserved" ? j.reserved?.cpus : j.isolated?.cpus} CPUs)${tag}`,
+            set,
+            points: pts,
+          });
+      }
+    }
+    const first = runs[0]!.nodeCpu!.nodes[0]!;
+    charts.push({
+      id: `c${n++}`,
+      title: `${g.label}: CPU busy on ${first.node} during ${job}, reserved vs isolated (%)`,
+      kind: "timeline",
+      unit: "%",
+      timeline: { lines },
+      note: `Split by PerformanceProfile ${first.profile ?? "?"}: reserved ${first.reserved.length} CPUs, isolated ${first.isolated.length}; from Prometheus (the workshop's metrics profile).`,
+    });
+    const j = first.jobs.find((x) => x.job === job);
+    if (!j) continue;
+    const perCpu = j.perCpu;
+    const kernel = (c: CpuUse) => (c.modes.system ?? 0) + (c.modes.irq ?? 0) + (c.modes.softirq ?? 0);
+    const pick = (set: string, f: (c: CpuUse) => number) =>
+      perCpu.map((c) => (c.set === set ? Math.round(f(c) * 100) / 100 : 0));
+    charts.push({
+      id: `c${n++}`,
+      title: `${g.label}: each CPU of ${first.node} during ${job}, mean busy (%)${runs.length > 1 ? ` (${runs[0]!.id})` : ""}`,
+      kind: "cpus",
+      unit: "%",
+      cpus: {
+        cpus: j.perCpu.map((c) => c.cpu),
+        stacks: [
+          { label: "reserved: user", values: pick("reserved", (c) => c.busyPct - kernel(c)) },
+          { label: "reserved: kernel (system, irq, softirq)", values: pick("reserved", kernel) },
+          { label: "isolated: user", values: pick("isolated", (c) => c.busyPct - kernel(c)) },
+          { label: "isolated: kernel (system, irq, softirq)", values: pick("isolated", kernel) },
+        ],
+      },
+    });
+  }
+  return n;
 }
 
 /** Where a report may say where things are without naming the machine's folders. */
@@ -270,9 +341,17 @@ export function buildReport(
       });
     }
   }
+  const findings: ReportModel["findings"] = [];
+  for (const g of groups) {
+    for (const r of g.runs)
+      for (const f of r.nodeCpu?.findings ?? [])
+        findings.push({ group: g.label, run: r.id, level: f.level, text: f.text });
+    n = nodeCpuCharts(g, charts, n);
+  }
   return {
     title,
     generatedAt: now.toISOString(),
+    findings,
     groups: groups.map((g) => ({
       label: g.label,
       runs: g.runs.map((r) => ({

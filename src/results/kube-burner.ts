@@ -20,6 +20,7 @@ import { basename, join } from "node:path";
 import { UserError } from "../lib/errors.ts";
 import { findJsonError, JsonScanError, lineColumn, scanLatencyDocuments } from "./json-scan.ts";
 import { conditionName, MEASUREMENTS, quantileCondition, sampleField } from "./kb-measurements.ts";
+import { type MetricFiles, readMetricFiles } from "./kb-metrics.ts";
 import { fromValues, type Sample } from "./stats.ts";
 
 export { conditionName };
@@ -80,6 +81,8 @@ export interface KubeBurnerResult {
   jobSummaries: JobSummary[];
   /** Other JSON files: Prometheus metric documents of the metrics profile (kb-metrics.ts). */
   metricFiles: string[];
+  /** The metric documents read from them, by metricName. */
+  metrics: MetricFiles;
   /** Files found but not read (not kube-burner output this reader knows). */
   notRead: string[];
   /** The kube-burner UUIDs the documents carry, with their files and time span. */
@@ -102,6 +105,8 @@ export interface ReadOptions {
 const V2_NAME = /^([a-z][A-Za-z]*?)(Quantiles)?Measurement-(.+)\.json$/;
 const V1_NAME = /^(.+)-([a-z][A-Za-z]*Latency)(-summary)?\.json$/;
 const JOB_SUMMARY = /^jobSummary(-.+)?\.json$/;
+/** Files `llw bench run` keeps in a run directory beside kube-burner's. */
+const LLW_RUN_FILES = ["metadata.json", "kube-burner.log", "metrics-profile.yml"];
 
 /** Throws a UserError naming the file and line:column for a byte offset. */
 function formatError(file: string, buf: Buffer, e: JsonScanError): UserError {
@@ -310,6 +315,7 @@ export async function readKubeBurnerDir(dir: string, options: ReadOptions = {}):
     measurements: [],
     jobSummaries: [],
     metricFiles: [],
+    metrics: { docs: new Map(), notMetrics: [], uuids: [] },
     notRead: [],
     uuids: [],
     warnings: [],
@@ -328,7 +334,8 @@ export async function readKubeBurnerDir(dir: string, options: ReadOptions = {}):
   )) {
     const name = entry.name;
     const file = join(metricsDir, name);
-    if (!entry.isFile()) continue;
+    // llw's own files of a run (when kube-burner wrote into the run directory itself).
+    if (!entry.isFile() || LLW_RUN_FILES.includes(name)) continue;
     let measurement: string;
     let job: string;
     let quantiles: boolean;
@@ -377,6 +384,13 @@ export async function readKubeBurnerDir(dir: string, options: ReadOptions = {}):
       m.warnings.push(...r.warnings);
       for (const u of r.uuids) seen(u, file, r.timestamps?.min, r.timestamps?.max);
     }
+  }
+  result.metrics = await readMetricFiles(result.metricFiles);
+  result.notRead.push(...result.metrics.notMetrics);
+  result.metricFiles = result.metricFiles.filter((f) => !result.metrics.notMetrics.includes(basename(f)));
+  for (const docs of result.metrics.docs.values()) {
+    const name = `${docs[0]!.metricName}.json`;
+    for (const d of docs) seen(d.uuid, name, d.timestamp, d.timestamp);
   }
   result.measurements = [...byKey.values()];
   result.uuids = [...uuids.values()].sort((a, b) => ((a.from ?? "") < (b.from ?? "") ? -1 : 1));

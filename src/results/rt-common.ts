@@ -109,6 +109,6 @@ export function overflowWarning(tool: string, series: JitterSeries[]): string[] 
   const total = over.reduce((t, s) => t + s.overflow, 0);
   const from = Math.min(...over.map((s) => s.overflowFrom ?? Number.POSITIVE_INFINITY));
   return [
-    `${total} ${tool} samples were beyond the histogram (at or above ${from} us): percentiles and means that fall there are shown as bounds (≥ ${from}) and carry no verdict; the maxima are the tool's own`,
+    `${total} ${tool} sample${total === 1 ? " was" : "s were"} beyond the histogram (at or above ${from} us): percentiles and means that fall there are shown as bounds (≥ ${from}) and carry no verdict; the maxima are the tool's own`,
   ];
 }

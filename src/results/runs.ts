@@ -6,9 +6,11 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, relative, resolve } from "node:path";
+import { parseCpuList } from "../lib/cpuset.ts";
 import { UserError } from "../lib/errors.ts";
 import { exact, type Figure, figureValue, isExact } from "./figures.ts";
 import { findMetricsDir, type KubeBurnerResult, readKubeBurnerDir } from "./kube-burner.ts";
+import { analyseNodeCpu, type NodeCpuAnalysis, type NodeInfo, type ProfileCpus } from "./node-cpu.ts";
 import { type JitterResult, parseJitterOutput } from "./rt-tests.ts";
 import { mergeSamples, type Sample } from "./stats.ts";
 
@@ -55,7 +57,11 @@ export interface Run {
   warnings: string[];
   kubeBurner?: KubeBurnerResult;
   jitter?: JitterResult;
+  /** Where the CPU time went (the run's metric documents with its PerformanceProfiles). */
+  nodeCpu?: NodeCpuAnalysis;
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 export const JITTER_FILES = [
   "oslat.log",
@@ -109,7 +115,9 @@ export function seriesFromJitter(j: JitterResult): Series[] {
     resolution: 1,
     reported: s.reported,
     notes:
-      s.overflow > 0 ? [`${s.overflow} samples at or beyond ${s.overflowFrom} us (the histogram's end)`] : [],
+      s.overflow > 0
+        ? [`${plural(s.overflow, "sample")} at or beyond ${s.overflowFrom} us (the histogram's end)`]
+        : [],
   }));
   if (j.series.length > 1) out.unshift(allCpus(j));
   return out;
@@ -158,7 +166,7 @@ function allCpus(j: JitterResult): Series {
     overflow,
     overflowFrom: froms.length ? Math.min(...froms) : undefined,
     resolution: 1,
-    notes: overflow > 0 ? [`${overflow} samples beyond the histograms' end`] : [],
+    notes: overflow > 0 ? [`${plural(overflow, "sample")} beyond the histograms' end`] : [],
   };
 }
 
@@ -190,9 +198,12 @@ async function readMetadata(dir: string): Promise<RunMetadata | undefined> {
   }
   const meta = data as RunMetadata;
   for (const k of NAME_KEYS) {
-    if (meta[k] !== undefined && typeof meta[k] !== "string") {
+    const v = meta[k] as unknown;
+    // A number or boolean reads as its text (label 42 is "42"); an object is not a name.
+    if (typeof v === "number" || typeof v === "boolean") (meta as Record<string, unknown>)[k] = String(v);
+    else if (v !== undefined && typeof v !== "string") {
       throw new UserError({
-        what: `run metadata field "${k}" is ${JSON.stringify(meta[k])}, not a string`,
+        what: `run metadata field "${k}" is ${JSON.stringify(v)}, not a name`,
         where: file,
         next: "restore metadata.json from the run, or remove the field",
       });
@@ -215,6 +226,8 @@ export async function isRunDir(dir: string): Promise<boolean> {
 }
 
 export interface LoadOptions {
+  /** PerformanceProfiles to split CPU use by, instead of those in the run's metadata. */
+  profiles?: ProfileCpus[];
   /** Read files of several kube-burner runs in one directory together. */
   mixedRuns?: boolean;
   /** Keep runs whose metadata says "status": "incomplete" (interrupted `bench run --repeat`). */
@@ -261,7 +274,39 @@ export async function loadRun(dir: string, options: LoadOptions = {}): Promise<R
     series: seriesFromKubeBurner(kb, warnings),
     warnings,
     kubeBurner: kb,
+    ...(kb.metrics.docs.size ? { nodeCpu: nodeCpuOf(kb, metadata, options.profiles) } : {}),
   };
+}
+
+/** The PerformanceProfiles a run's metadata recorded (`llw bench run` reads them from the cluster). */
+export function profilesOf(metadata: RunMetadata): ProfileCpus[] {
+  const cluster = metadata.cluster as { performanceProfiles?: unknown } | undefined;
+  const list = Array.isArray(cluster?.performanceProfiles) ? cluster.performanceProfiles : [];
+  const out: ProfileCpus[] = [];
+  for (const p of list as Record<string, unknown>[]) {
+    if (typeof p?.reserved !== "string" || typeof p?.isolated !== "string") continue;
+    try {
+      out.push({
+        name: String(p.name ?? ""),
+        reserved: parseCpuList(p.reserved),
+        isolated: parseCpuList(p.isolated),
+        nodeSelector: (p.nodeSelector ?? undefined) as Record<string, string> | undefined,
+      });
+    } catch {
+      // A profile whose CPU lists do not parse cannot split anything: left out.
+    }
+  }
+  return out;
+}
+
+export function nodeCpuOf(
+  kb: KubeBurnerResult,
+  metadata: RunMetadata,
+  profiles?: ProfileCpus[],
+): NodeCpuAnalysis {
+  const cluster = metadata.cluster as { nodes?: unknown } | undefined;
+  const nodes = (Array.isArray(cluster?.nodes) ? cluster.nodes : []) as NodeInfo[];
+  return analyseNodeCpu(kb.metrics.docs, profiles ?? profilesOf(metadata), nodes);
 }
 
 /** A run `llw bench run` started but kube-burner never finished (no "complete" status written). */

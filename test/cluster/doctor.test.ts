@@ -28,7 +28,7 @@ describe("simulated cluster: llw doctor", () => {
   beforeEach(async () => {
     w = await startWorld();
     await installWorkshop(w.sim);
-    debugPods(w.sim, "default", () => ({
+    debugPods(w.sim, "llw-debug", () => ({
       phase: "Succeeded",
       log: `${TUNED_CMDLINE}\n${PROBE_MARK}\n2-47,50-95\n`,
     }));
@@ -36,7 +36,7 @@ describe("simulated cluster: llw doctor", () => {
   afterEach(() => w.stop());
 
   it("a fully installed and tuned cluster passes every check (exit 0), reading the nodes through debug pods that are cleaned up", async () => {
-    const r = await w.llw("doctor");
+    const r = await w.llw("doctor", "--no-aws");
     assert.equal(r.code, 0, r.out + r.err);
     for (const c of CHECKS)
       assert.ok(
@@ -47,11 +47,11 @@ describe("simulated cluster: llw doctor", () => {
     assert.match(r.out, /ready for the workshop/);
     const created = w.api.requests.filter((q) => q.method === "POST" && q.path.includes("/pods"));
     assert.equal(created.length, 2, "one debug pod per tuned node");
-    assert.equal(w.api.list("v1", "Pod", "default").length, 0, "debug pods deleted");
+    assert.equal(w.api.list("v1", "Pod", "llw-debug").length, 0, "debug pods deleted");
   });
 
   it("-o json gives every check with status, evidence and fix", async () => {
-    const r = await w.llw("doctor", "--no-node-access", "-o", "json");
+    const r = await w.llw("doctor", "--no-node-access", "--no-aws", "-o", "json");
     assert.equal(r.code, 0, r.err);
     const data = JSON.parse(r.out) as { results: { id: string; status: string; evidence: string }[] };
     assert.deepEqual(
@@ -105,7 +105,7 @@ describe("simulated cluster: llw doctor", () => {
     await w.stop();
     w = await startWorld();
     await installWorkshop(w.sim);
-    debugPods(w.sim, "default", (pod) => ({
+    debugPods(w.sim, "llw-debug", (pod) => ({
       phase: "Succeeded",
       log:
         pod.spec.nodeName === W1
@@ -127,6 +127,10 @@ describe("simulated cluster: llw doctor", () => {
   it("node-cpus: a profile whose reserved CPUs are not every non-isolated CPU passes when NTO's systemd.cpu_affinity (all CPUs minus isolated) is booted", async () => {
     // Reserved 0-1 only: CPUs 48-49 are neither reserved nor isolated; NTO's TuneD profile
     // still puts them in systemd.cpu_affinity (cpulist_invert of the isolated CPUs), as TUNED_CMDLINE shows.
+    // The pool is paused so that the profile change does not start a reboot while doctor reads the
+    // nodes (a rebooting node runs no debug pod): the nodes stay booted as TUNED_CMDLINE says.
+    for (const pool of w.api.list("machineconfiguration.openshift.io/v1", "MachineConfigPool"))
+      w.api.update(pool.apiVersion, pool.kind, pool.metadata.name, undefined, { spec: { paused: true } });
     w.api.update("performance.openshift.io/v2", "PerformanceProfile", "workshop-c5-metal", undefined, {
       spec: { cpu: { reserved: "0-1", isolated: "2-47,50-95" } },
     });
@@ -140,7 +144,7 @@ describe("simulated cluster: llw doctor", () => {
     await w.stop();
     w = await startWorld();
     await installWorkshop(w.sim);
-    debugPods(w.sim, "default", () => ({
+    debugPods(w.sim, "llw-debug", () => ({
       phase: "Succeeded",
       log: `${TUNED_CMDLINE.replace("hugepages=16", "hugepages=8")}\n${PROBE_MARK}\n2-47,50-95\n${PRESENT_MARK}\n0-95\n`,
     }));
@@ -159,11 +163,11 @@ describe("simulated cluster: llw doctor", () => {
       await installWorkshop(w.sim);
       const profile = w.api.get("performance.openshift.io/v2", "PerformanceProfile", "workshop-c5-metal")!;
       const cmdline = edit(tunedCmdline(profile, 96));
-      debugPods(w.sim, "default", () => ({
+      debugPods(w.sim, "llw-debug", () => ({
         phase: "Succeeded",
         log: `${cmdline}\n${PROBE_MARK}\n\n${PRESENT_MARK}\n0-95\n`,
       }));
-      return { cmdline, r: await w.llw("doctor") };
+      return { cmdline, r: await w.llw("doctor", "--no-aws") };
     };
     const { cmdline, r } = await tuned((c) => c);
     assert.match(cmdline, /systemd\.cpu_affinity=0,24,48,72 /);
@@ -225,6 +229,13 @@ function facts(over: Record<string, unknown> = {}): ClusterFacts {
     sriovNodeStates: [],
     sriovPolicies: [],
     networkAttachments: [],
+    virtualMachines: [],
+    virtualMachineInstances: [],
+    argoCds: [],
+    routes: [],
+    clusterRoleBindings: [],
+    unreadable: [],
+    now: new Date("2026-12-01T12:00:00Z"),
     ...over,
   } as ClusterFacts;
 }

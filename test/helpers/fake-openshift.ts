@@ -204,6 +204,14 @@ export const OPENSHIFT_RESOURCES: ResourceDef[] = [
     namespaced: ns,
     status: true,
   },
+  {
+    group: "route.openshift.io",
+    version: "v1",
+    kind: "Route",
+    plural: "routes",
+    namespaced: ns,
+    status: true,
+  },
 ];
 
 /** APIs that appear only once their operator is installed. */
@@ -864,7 +872,7 @@ export function seedWorkshopInstalled(api: FakeApiServer, o: WorldOptions = {}):
       apiVersion: "hco.kubevirt.io/v1beta1",
       kind: "HyperConverged",
       metadata: { name: "kubevirt-hyperconverged", namespace: "openshift-cnv" },
-      spec: {},
+      spec: { defaultRuntimeClass: "performance-workshop-c5-metal", evictionStrategy: "None" },
       status: {
         conditions: [
           cond("ReconcileComplete", "True"),
@@ -874,6 +882,48 @@ export function seedWorkshopInstalled(api: FakeApiServer, o: WorldOptions = {}):
           cond("Upgradeable", "True"),
         ],
       },
+    },
+    // The GitOps operator's default instance (gitops-operator, controllers/argocd/argocd.go NewCR:
+    // route, Dex with OpenShift OAuth, cluster-admins role:admin) and the workshop's binding.
+    {
+      apiVersion: "argoproj.io/v1beta1",
+      kind: "ArgoCD",
+      metadata: { name: "openshift-gitops", namespace: "openshift-gitops" },
+      spec: {
+        server: { route: { enabled: true } },
+        sso: { provider: "dex", dex: { openShiftOAuth: true } },
+        rbac: {
+          policy: "g, system:cluster-admins, role:admin\ng, cluster-admins, role:admin\n",
+          scopes: "[groups]",
+        },
+      },
+    },
+    {
+      apiVersion: "route.openshift.io/v1",
+      kind: "Route",
+      metadata: { name: "openshift-gitops-server", namespace: "openshift-gitops" },
+      spec: { host: "openshift-gitops-server-openshift-gitops.apps.lab.example.com" },
+      status: {
+        ingress: [
+          {
+            host: "openshift-gitops-server-openshift-gitops.apps.lab.example.com",
+            conditions: [{ type: "Admitted", status: "True" }],
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "openshift-gitops-argocd-application-controller-cluster-admin" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+      subjects: [
+        {
+          kind: "ServiceAccount",
+          name: "openshift-gitops-argocd-application-controller",
+          namespace: "openshift-gitops",
+        },
+      ],
     },
     {
       apiVersion: "k8s.cni.cncf.io/v1",

@@ -207,7 +207,12 @@ describe("simulated cluster: llw latency run --baseline (before tuning: no Perfo
       !Object.keys(pod.metadata.annotations ?? {}).some((k) => k.endsWith(".crio.io")),
       "no CRI-O annotations",
     );
-    assert.deepEqual(pod.spec.nodeSelector, { "kubernetes.io/hostname": node });
+    // One node by name: node affinity on metadata.name (the hostname label need not be the node name).
+    assert.equal(pod.spec.nodeSelector, undefined);
+    assert.deepEqual(
+      pod.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms,
+      [{ matchFields: [{ key: "metadata.name", operator: "In", values: [node] }] }],
+    );
     const c = pod.spec.containers[0];
     assert.equal(c.command[0], "/usr/bin/oslat-runner", "the same tool as the tuned run");
     assert.equal(c.securityContext.privileged, true);
@@ -246,21 +251,29 @@ describe("simulated cluster: llw latency run --baseline (before tuning: no Perfo
     );
     assert.deepEqual(created.at(-1)!.spec.nodeSelector, { "node-role.kubernetes.io/worker": "" });
     assert.equal(created.at(-1)!.spec.runtimeClassName, undefined);
-    await main(
-      [
-        "latency",
-        "run",
-        "--baseline",
-        "--node-selector",
-        "node-role.kubernetes.io/worker-rt",
-        "--kubeconfig",
-        kubeconfig,
-        "--duration",
-        "10",
-      ],
-      ctxFor(sim, cwd),
+    // No node has that label on this untuned cluster: refused before any pod exists.
+    const before = created.length;
+    const none = ctxFor(sim, cwd);
+    assert.equal(
+      await main(
+        [
+          "latency",
+          "run",
+          "--baseline",
+          "--node-selector",
+          "node-role.kubernetes.io/worker-rt",
+          "--kubeconfig",
+          kubeconfig,
+          "--duration",
+          "10",
+        ],
+        none,
+      ),
+      2,
     );
-    assert.deepEqual(created.at(-1)!.spec.nodeSelector, { "node-role.kubernetes.io/worker-rt": "" });
+    assert.match(none.err(), /none matches its node selector \(node-role\.kubernetes\.io\/worker-rt\)/);
+    assert.match(none.err(), /--node-selector <label key>/);
+    assert.equal(created.length, before, "no pod created");
     const ctx = ctxFor(sim, cwd);
     assert.equal(
       await main(["latency", "run", "--baseline", "--profile", "x", "--kubeconfig", kubeconfig], ctx),

@@ -5,6 +5,7 @@
  */
 import { formatCpuList, parseCpuList } from "../../src/lib/cpuset.ts";
 import type { Obj } from "./apiserver.ts";
+import { redhatOperators } from "./controllers/olm.ts";
 import type { Sim } from "./index.ts";
 import { cond, csv, node, pool } from "./objects.ts";
 
@@ -30,8 +31,10 @@ export function workerProfile(): Obj {
 
 /**
  * The workshop as the guides leave it on an `untuned-c5-metal` (or `tuned-c5-metal`) simulator:
- * Applications synced and healthy, the host-device network, and (unless the scenario already
- * has one) `profile` rolled out by the simulated MCO. Waits until the cluster is quiet.
+ * the GitOps operator's Argo CD instance with its route and the controller's binding,
+ * Applications synced and healthy, the host-device network, (unless the scenario already has one)
+ * `profile` rolled out by the simulated MCO, and the HyperConverged's runtime class and eviction
+ * strategy. Waits until the cluster is quiet.
  */
 export async function installWorkshop(sim: Sim, profile: Obj | undefined = workerProfile()): Promise<void> {
   const { api } = sim;
@@ -67,7 +70,46 @@ export async function installWorkshop(sim: Sim, profile: Obj | undefined = worke
   });
   if (profile && api.list("performance.openshift.io/v2", "PerformanceProfile").length === 0)
     api.seed(profile);
+  argoInstance(sim);
+  // The workshop's HyperConverged: every VM gets the profile's runtime class and is shut down, not
+  // live-migrated, on a drain (gitops/operators/kubevirt-hyperconverged, overlays/aws/<type>/hyperconverged).
+  const hco = api.get(
+    "hco.kubevirt.io/v1beta1",
+    "HyperConverged",
+    "kubevirt-hyperconverged",
+    "openshift-cnv",
+  );
+  if (hco && profile)
+    api.update("hco.kubevirt.io/v1beta1", "HyperConverged", "kubevirt-hyperconverged", "openshift-cnv", {
+      spec: { defaultRuntimeClass: `performance-${profile.metadata.name}`, evictionStrategy: "None" },
+    });
   await sim.settle();
+}
+
+/**
+ * The GitOps operator's default Argo CD instance and its route, as the operator makes them (the
+ * simulated OLM creates them once the operator is installed; seeded here when a test removed them),
+ * and the workshop's cluster-admin binding for the application controller
+ * (gitops/operators/openshift-gitops-operator/instance), which the operator does not create.
+ */
+export function argoInstance(sim: Sim): void {
+  const { api } = sim;
+  const gitops = redhatOperators(sim.ctx.ocpMinor)["openshift-gitops-operator"]!;
+  for (const o of gitops.operands ?? [])
+    if (!api.get(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace)) api.seed(structuredClone(o));
+  api.seed({
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    metadata: { name: "openshift-gitops-argocd-application-controller-cluster-admin" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+    subjects: [
+      {
+        kind: "ServiceAccount",
+        name: "openshift-gitops-argocd-application-controller",
+        namespace: "openshift-gitops",
+      },
+    ],
+  });
 }
 
 /** What `oc debug node/<n>` shows for `chroot /host cat /proc/cmdline` on a node booted with `profile`. */

@@ -18,6 +18,7 @@ import { type Ctx, newStats, REAL_TIMING, type Stats, type Timing } from "./cont
 import { type ArgoOptions, startArgo } from "./controllers/argo.ts";
 import { startDisruption } from "./controllers/disruption.ts";
 import { startGc } from "./controllers/gc.ts";
+import { startImages } from "./controllers/images.ts";
 import { type Kubelet, startKubelet } from "./controllers/kubelet.ts";
 import { startKubevirt } from "./controllers/kubevirt.ts";
 import { type MachineProvider, startMachineApi } from "./controllers/machine.ts";
@@ -97,6 +98,7 @@ export async function start(scenario: string | Scenario, o: SimOptions = {}): Pr
   const olm = startOlm(ctx);
   startSriov(ctx, { nics });
   startKubevirt(ctx);
+  startImages(ctx);
   startArgo(ctx, { children: WORKSHOP_APPS, ...o.argo });
   startGc(ctx);
   startMachineApi(ctx, o.machines);

@@ -226,6 +226,15 @@ export const OPENSHIFT_RESOURCES: ResourceDef[] = [
     namespaced: ns,
     status: true,
   },
+  // route.openshift.io: OpenShift serves Routes (the router admits them; Argo CD's console is one).
+  {
+    group: "route.openshift.io",
+    version: "v1",
+    kind: "Route",
+    plural: "routes",
+    namespaced: ns,
+    status: true,
+  },
 ];
 
 /** APIs that appear only once their operator is installed. */

@@ -9,6 +9,13 @@ import { condition } from "../olm.ts";
 import { selectorMatches } from "../tune-plan.ts";
 import type { ClusterFacts } from "./facts.ts";
 import { expectedSysfsIsolated, missingKernelArgs, nodeCpus } from "./kernel-args.ts";
+import {
+  argoInstanceCheck,
+  dataNetworkCheck,
+  hcoRuntimeClassCheck,
+  vmDrainCheck,
+  vmImageCheck,
+} from "./workshop-checks.ts";
 
 export { expectedKernelArgs } from "./kernel-args.ts";
 
@@ -276,6 +283,7 @@ export const CHECKS: Check[] = [
       return pass(`${f.applications.length} Application(s) Synced and Healthy`);
     },
   },
+  argoInstanceCheck,
   {
     id: "performance-profile",
     title: "PerformanceProfile available, RuntimeClass present",
@@ -410,6 +418,9 @@ export const CHECKS: Check[] = [
       return pass(`${hco.metadata.namespace}/${hco.metadata.name} Available`);
     },
   },
+  hcoRuntimeClassCheck,
+  vmDrainCheck,
+  vmImageCheck,
   {
     id: "sriov",
     title: "SR-IOV networks usable",
@@ -417,6 +428,7 @@ export const CHECKS: Check[] = [
       "on 4.22+: SR-IOV node states synced and every policy's resource allocatable on its nodes; on 4.19-4.21: host-device networks for the extra ENIs exist",
     run: sriovCheck,
   },
+  dataNetworkCheck,
   {
     id: "node-cpus",
     title: "Isolated/reserved CPUs and kernel arguments in effect",

@@ -16,6 +16,24 @@ export interface NodeProbe {
   error?: string;
 }
 
+/** One ENI of the data network stack against where the stack wants it (llw aws network status). */
+export interface DataNetworkInterface {
+  networkInterfaceId: string;
+  /** The worker the stack attaches it to, and at which device index. */
+  instanceId: string;
+  deviceIndex: number;
+  /** attached, attaching, detached, elsewhere, missing, instance-gone. */
+  state: string;
+  /** Where it is attached now, as EC2 says. */
+  attachment: string;
+}
+
+/** What AWS says about the data network (Module 4's stack), when doctor read it. */
+export type DataNetworkFacts =
+  | { stackName: string; status: string; interfaces: DataNetworkInterface[] }
+  | { stackName: string; missing: true }
+  | { error: string; next?: string };
+
 export interface ClusterFacts {
   clusterVersion?: KubeObject;
   infrastructure?: KubeObject;
@@ -30,13 +48,32 @@ export interface ClusterFacts {
   sriovNodeStates: KubeObject[];
   sriovPolicies: KubeObject[];
   networkAttachments: KubeObject[];
+  virtualMachines: KubeObject[];
+  virtualMachineInstances: KubeObject[];
+  argoCds: KubeObject[];
+  /** Routes of the openshift-gitops namespace (Argo CD's). */
+  routes: KubeObject[];
+  clusterRoleBindings: KubeObject[];
+  /** Lists the user may not read (RBAC): the checks that need them say so instead of guessing. */
+  unreadable: string[];
+  /** When the facts were read (the day image support is evaluated on). */
+  now: Date;
   /** Undefined when node access was skipped (--no-node-access). */
   probes?: NodeProbe[];
+  /** Undefined when AWS was not read (--no-aws). */
+  dataNetwork?: DataNetworkFacts;
 }
 
 /** Reads every fact the checks need; API groups not served read as empty. */
-export async function gatherFacts(kube: Kube): Promise<ClusterFacts> {
+export async function gatherFacts(kube: Kube, now: Date = new Date()): Promise<ClusterFacts> {
   const list = (apiVersion: string, kind: string) => kube.list(apiVersion, kind);
+  const unreadable: string[] = [];
+  // Read by the newer checks only: a user who may not list them still gets every other check.
+  const tolerant = (apiVersion: string, kind: string, namespace?: string) =>
+    kube.list(apiVersion, kind, namespace ? { namespace } : {}).catch((e: unknown) => {
+      unreadable.push(`${kind} (${(e as Error).message.split("\n")[0]})`);
+      return [];
+    });
   const [
     clusterVersion,
     infrastructure,
@@ -51,6 +88,11 @@ export async function gatherFacts(kube: Kube): Promise<ClusterFacts> {
     sriovNodeStates,
     sriovPolicies,
     networkAttachments,
+    virtualMachines,
+    virtualMachineInstances,
+    argoCds,
+    routes,
+    clusterRoleBindings,
   ] = await Promise.all([
     kube.get("config.openshift.io/v1", "ClusterVersion", "version"),
     kube.get("config.openshift.io/v1", "Infrastructure", "cluster"),
@@ -65,6 +107,11 @@ export async function gatherFacts(kube: Kube): Promise<ClusterFacts> {
     list("sriovnetwork.openshift.io/v1", "SriovNetworkNodeState"),
     list("sriovnetwork.openshift.io/v1", "SriovNetworkNodePolicy"),
     list("k8s.cni.cncf.io/v1", "NetworkAttachmentDefinition"),
+    tolerant("kubevirt.io/v1", "VirtualMachine"),
+    tolerant("kubevirt.io/v1", "VirtualMachineInstance"),
+    tolerant("argoproj.io/v1beta1", "ArgoCD"),
+    tolerant("route.openshift.io/v1", "Route", "openshift-gitops"),
+    tolerant("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
   ]);
   return {
     ...(clusterVersion ? { clusterVersion } : {}),
@@ -80,5 +127,12 @@ export async function gatherFacts(kube: Kube): Promise<ClusterFacts> {
     sriovNodeStates,
     sriovPolicies,
     networkAttachments,
+    virtualMachines,
+    virtualMachineInstances,
+    argoCds,
+    routes,
+    clusterRoleBindings,
+    unreadable,
+    now,
   };
 }

@@ -4,6 +4,12 @@
 // jobSummary.json) into $METRICS_DIR with $ITERATIONS pods. FAKE_KUBE_BURNER_EXIT sets its exit
 // code; FAKE_KUBE_BURNER_NO_METRICS=1 makes it fail before writing anything;
 // FAKE_KUBE_BURNER_SLEEP_MS makes the run last that long.
+// Like kube-burner (pkg/prometheus/prometheus.go ScrapeJobsMetrics), when the rendered config's
+// metricsEndpoints entry has an endpoint and metrics profiles, it runs each profile query against
+// that Prometheus with the entry's bearer token over the job's start..end (FAKE_JOB_SECONDS long,
+// step from the entry, 30s by default; `instant: true` at the end) and writes the points as
+// metric documents {timestamp, labels, value, uuid, query, metricName, jobName, metadata} to
+// <metricsDirectory>/<metricName>.json, appending as go-commons' local indexer does.
 const fs = require("node:fs");
 const path = require("node:path");
 const args = process.argv.slice(2);
@@ -17,7 +23,14 @@ if (args[0] !== "init") {
 }
 const config = args[args.indexOf("-c") + 1];
 const uuid = args[args.indexOf("--uuid") + 1];
-const text = fs.readFileSync(config, "utf8");
+const raw = fs.readFileSync(config, "utf8");
+// The Go-template subset the workshop's configs use: {{- if .X }}...{{- end }} and {{.X}}, from
+// the environment (kube-burner renders the config with its environment variables).
+const text = raw
+  .replace(/\s*\{\{-\s*if\s+\.(\w+)\s*\}\}([\s\S]*?)\s*\{\{-\s*end\s*\}\}/g, (_, v, body) =>
+    process.env[v] ? body : "",
+  )
+  .replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, v) => process.env[v] ?? "");
 const job = /jobs:\s*\n\s*-\s*name:\s*(\S+)/.exec(text)[1];
 const log = (m) => console.log(`time="2026-11-27 20:00:00" level=info msg="${m}" file="job.go:100"`);
 log(`🔥 Starting kube-burner (2.7.3@0000000) with UUID ${uuid}`);
@@ -96,4 +109,70 @@ fs.writeFileSync(
   ]),
 );
 log(`${job}: Ready 50th: ${base + 500} 99th: ${base + 990}`);
-process.exit(Number(process.env.FAKE_KUBE_BURNER_EXIT || 0));
+
+async function scrape() {
+  const { parse } = require("yaml");
+  const cfg = parse(text);
+  const end = Math.floor(Date.now() / 1000);
+  const start = end - Number(process.env.FAKE_JOB_SECONDS || 120);
+  for (const ep of cfg.metricsEndpoints || []) {
+    if (!ep.endpoint || !(ep.metrics || []).length) continue;
+    const step = Number.parseFloat(String(ep.step || "30s")) || 30;
+    const outDir = ep.indexer?.metricsDirectory || dir;
+    log(`👽 Initializing prometheus client with URL: ${ep.endpoint}`);
+    for (const profile of ep.metrics) {
+      log(`🔍 Collecting prometheus metrics for job ${job}; endpoint: ${ep.endpoint}; profile: ${profile}`);
+      for (const m of parse(fs.readFileSync(profile, "utf8"))) {
+        const q = new URLSearchParams({ query: m.query });
+        if (m.instant) q.set("time", String(end));
+        else {
+          q.set("start", String(start));
+          q.set("end", String(end));
+          q.set("step", String(step));
+        }
+        const res = await fetch(`${ep.endpoint}/api/v1/${m.instant ? "query" : "query_range"}?${q}`, {
+          headers: ep.token ? { authorization: `Bearer ${ep.token}` } : {},
+        });
+        if (!res.ok) {
+          log(`Error found with query ${m.query}: ${res.status} ${(await res.text()).trim()}`);
+          continue;
+        }
+        const body = await res.json();
+        const docs = [];
+        for (const r of body.data.result) {
+          const labels = { ...r.metric };
+          delete labels.__name__;
+          for (const [t, v] of m.instant ? [r.value] : r.values) {
+            const value = Number(v);
+            docs.push({
+              timestamp: new Date(t * 1000).toISOString().replace(/\.000Z$/, "Z"),
+              labels,
+              value: Number.isNaN(value) ? 0 : value,
+              uuid,
+              query: m.query,
+              metricName: m.metricName,
+              jobName: job,
+              metadata: {},
+            });
+          }
+        }
+        if (!docs.length) {
+          log(`No datapoints returned from metric ${m.metricName} for job ${job}`);
+          continue;
+        }
+        const file = path.join(outDir, `${m.metricName}.json`);
+        const old = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : [];
+        fs.writeFileSync(file, JSON.stringify(old.concat(docs)));
+        log(`Indexing [${docs.length}] documents from metric ${m.metricName}`);
+      }
+    }
+  }
+}
+
+scrape().then(
+  () => process.exit(Number(process.env.FAKE_KUBE_BURNER_EXIT || 0)),
+  (e) => {
+    console.error(`fake kube-burner: ${e.stack || e}`);
+    process.exit(1);
+  },
+);

@@ -75,6 +75,25 @@ export function redhatOperators(minor: string): Record<string, CatalogPackage> {
             applicationController: "Running",
           },
         },
+        // The instance's console route (argoproj-labs/argocd-operator, controllers/argocd/route.go:
+        // <name>-server when spec.server.route.enabled), admitted by the default router.
+        {
+          apiVersion: "route.openshift.io/v1",
+          kind: "Route",
+          metadata: { name: "openshift-gitops-server", namespace: "openshift-gitops" },
+          spec: {
+            host: "openshift-gitops-server-openshift-gitops.apps.lab.example.com",
+            to: { kind: "Service", name: "openshift-gitops-server" },
+          },
+          status: {
+            ingress: [
+              {
+                host: "openshift-gitops-server-openshift-gitops.apps.lab.example.com",
+                conditions: [{ type: "Admitted", status: "True" }],
+              },
+            ],
+          },
+        },
       ],
     },
     "sriov-network-operator": {

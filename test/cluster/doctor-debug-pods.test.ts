@@ -1,0 +1,91 @@
+/**
+ * `llw doctor`'s node probes keep the cluster's trust boundary (simulated cluster): each is an
+ * unprivileged pod without host access, in a namespace of llw's own, from an image pinned by
+ * digest, and deleted however doctor ends, Ctrl-C and SIGTERM included.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import { DEBUG_IMAGE, PROBE_MARK } from "../../src/cluster/doctor/node-probe.ts";
+import { ROOT } from "../helpers/tools.ts";
+import type { Obj } from "../sim/apiserver.ts";
+import { simulatedDigest } from "../sim/controllers/images.ts";
+import { debugPods, installWorkshop, TUNED_CMDLINE } from "../sim/fixtures.ts";
+import { startWorld, type World } from "./world.ts";
+
+describe("simulated cluster: llw doctor's debug pods", () => {
+  let w: World;
+  const created: Obj[] = [];
+  beforeEach(async () => {
+    created.length = 0;
+    w = await startWorld();
+    await installWorkshop(w.sim);
+    w.api.controller((ev) => {
+      if (ev.type === "ADDED" && ev.object.kind === "Pod" && ev.object.metadata.namespace === "llw-debug")
+        created.push(structuredClone(ev.object));
+    });
+    debugPods(w.sim, "llw-debug", () => ({
+      phase: "Succeeded",
+      log: `${TUNED_CMDLINE}\n${PROBE_MARK}\n2-47,50-95\n`,
+    }));
+  });
+  afterEach(() => w.stop());
+
+  it("run unprivileged, without host access, in the namespace llw-debug, from UBI minimal by digest, and are deleted", async () => {
+    const r = await w.llw("doctor");
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.equal(created.length, 2);
+    for (const pod of created) {
+      assert.equal(pod.metadata.namespace, "llw-debug");
+      const c = pod.spec.containers[0];
+      assert.equal(c.image, DEBUG_IMAGE);
+      assert.match(c.image, /@sha256:[0-9a-f]{64}$/);
+      assert.equal(pod.spec.hostPID, undefined);
+      assert.equal(pod.spec.hostNetwork, undefined);
+      assert.equal(pod.spec.volumes, undefined, "no hostPath");
+      assert.equal(c.securityContext.privileged, undefined);
+      assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+      assert.deepEqual(c.securityContext.capabilities.drop, ["ALL"]);
+    }
+    assert.equal(w.api.list("v1", "Pod", "default").length, 0, "nothing in default");
+    assert.equal(w.api.list("v1", "Pod", "llw-debug").filter((p) => !p.metadata.deletionTimestamp).length, 0);
+  });
+
+  it("--debug-image by tag runs by the digest the cluster resolves it to", async () => {
+    const tag = "registry.redhat.io/rhel9/support-tools:latest";
+    const r = await w.llw("doctor", "--debug-image", tag);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.equal(
+      created[0]!.spec.containers[0].image,
+      `registry.redhat.io/rhel9/support-tools@${simulatedDigest(tag)}`,
+    );
+  });
+
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    it(`${signal} while a debug pod runs: doctor deletes it, then ends by ${signal}`, async () => {
+      // A probe that never finishes on its own.
+      w.sim.kubelet.run(
+        (p) => p.metadata.namespace === "llw-debug",
+        () => ({ phase: "Succeeded", log: "", runMs: 3600_000 }),
+      );
+      const script = `
+        import { main } from ${JSON.stringify(join(ROOT, "src/cli.ts"))};
+        process.exitCode = await main(["doctor", "--kubeconfig", ${JSON.stringify(w.kubeconfig)}]);
+      `;
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "ignore" });
+      const exited = new Promise<NodeJS.Signals | null>((r) => child.on("exit", (_c, s) => r(s)));
+      await w.sim.until(() => created.length > 0, 6_000_000, "a debug pod");
+      const name = created[0]!.metadata.name;
+      await w.sim.until(
+        () => w.api.get("v1", "Pod", name, "llw-debug")?.status?.phase === "Running",
+        600_000,
+        "Running",
+      );
+      child.kill(signal);
+      assert.equal(await exited, signal);
+      const pod = w.api.get("v1", "Pod", name, "llw-debug");
+      assert.ok(!pod || pod.metadata.deletionTimestamp, `debug pod ${name} deleted`);
+    });
+  }
+});
