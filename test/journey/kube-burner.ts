@@ -14,7 +14,9 @@
  *   phaseTransitionTimestamps) minus the creation time, in ms, and the quantiles per condition,
  *   written by the local indexer as <measurement>-<job>.json, <measurement>Quantiles...-<job>.json
  *   and jobSummary.json in metricsDirectory; a P99 above a threshold is exit 4;
- * - gc: true deletes the namespaces labelled kube-burner.io/job=<job> and waits until they are gone.
+ * - gc: true deletes the namespaces labelled kube-burner.io/job=<job> and waits until they are gone;
+ *   a create job with cleanup: true does the same before the jobs start (job.go); an object that
+ *   already exists is logged and skipped (create.go).
  * Latencies are the simulated cluster's, measured on its timestamps, so they are real time at the
  * simulator's speed; the global timeout is scaled by JOURNEY_SIM_SPEED to the same clock.
  */
@@ -132,7 +134,14 @@ async function runJob(job: Obj): Promise<number> {
           "kube-burner.io/job-iteration": String(i),
           "kube-burner.io/replica": String(r),
         };
-        created.push(await kube.create(obj));
+        try {
+          created.push(await kube.create(obj));
+        } catch (e) {
+          // An object that already exists is logged and skipped (create.go, createRequest:
+          // kerrors.IsAlreadyExists), not waited for and not measured.
+          if (!/already exists/.test((e as Error).message)) throw e;
+          log("error", `${obj.kind}/${obj.metadata.name} in namespace ${namespace} already exists`);
+        }
         await sleep(1000 / qps);
       }
     }
@@ -295,6 +304,13 @@ const dir = config.metricsEndpoints?.[0]?.indexer?.metricsDirectory ?? "collecte
 mkdirSync(dir, { recursive: true });
 const started = new Date();
 let rc = 0;
+// Before any job: a create job with `cleanup: true` deletes what earlier runs of it left
+// (pkg/burner/job.go, "Cleaning up previous runs for job": gc by kube-burner.io/job=<job>).
+for (const job of config.jobs ?? [])
+  if ((job.jobType ?? "create") === "create" && job.cleanup === true) {
+    log("info", `Cleaning up previous runs for job: ${job.name}`);
+    await gc(job);
+  }
 for (const job of config.jobs ?? []) {
   const r = await runJob(job);
   rc = Math.max(rc, r);
