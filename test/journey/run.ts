@@ -14,7 +14,17 @@
  *   --move A@B        move the first block containing A to just before the first containing B
  */
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
@@ -85,8 +95,24 @@ function runBash(
   });
 }
 
+/** The guides run `llw`, which is `dist/` (bin/llw.js): a source file newer than it means a stale build. */
+function staleBuild(): string | undefined {
+  const cli = join(ROOT, "dist", "cli.js");
+  if (!existsSync(cli)) return "dist/ is missing";
+  const built = statSync(cli).mtimeMs;
+  const newer = readdirSync(join(ROOT, "src"), { recursive: true, encoding: "utf8" }).find(
+    (f) => f.endsWith(".ts") && statSync(join(ROOT, "src", f)).mtimeMs > built,
+  );
+  return newer ? `src/${newer} is newer than dist/cli.js` : undefined;
+}
+
 async function main(): Promise<number> {
   const began = Date.now();
+  const stale = staleBuild();
+  if (stale) {
+    process.stderr.write(`journey: ${stale}: run \`npm run build\` (the guides run llw from dist/)\n`);
+    return 3;
+  }
   const kubectl = which("kubectl");
   if (!kubectl) {
     process.stderr.write(
