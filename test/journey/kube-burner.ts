@@ -16,7 +16,7 @@
  *   and jobSummary.json in metricsDirectory; a P99 above a threshold is exit 4;
  * - gc: true deletes the namespaces labelled kube-burner.io/job=<job> and waits until they are gone;
  *   a create job with cleanup: true does the same before the jobs start (job.go); an object that
- *   already exists is logged and skipped (create.go).
+ *   already exists is logged and skipped, another refusal retried (create.go, createRequest).
  * Latencies are the simulated cluster's, measured on its timestamps, so they are real time at the
  * simulator's speed; the global timeout is scaled by JOURNEY_SIM_SPEED to the same clock.
  */
@@ -106,6 +106,37 @@ async function waitNamespace(name: string, labels: Record<string, string>): Prom
   }
 }
 
+/**
+ * create.go createRequest: an object that already exists, or whose kind or namespace is not found,
+ * is logged and given up (not waited for, not measured); any other refusal (a namespace's default
+ * ServiceAccount not there yet: 403) is retried with exponential backoff (1 s, factor 3).
+ */
+async function createRequest(obj: KubeObject, namespace: string, created: KubeObject[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      created.push(await kube.create(obj));
+      return;
+    } catch (e) {
+      const message = (e as Error).message;
+      if (/already exists/.test(message)) {
+        log("error", `${obj.kind}/${obj.metadata.name} in namespace ${namespace} already exists`);
+        return;
+      }
+      if (/not found/.test(message) && !/serviceaccount/.test(message)) {
+        log("error", `Error creating object ${obj.kind}/${obj.metadata.name}: ${message}`);
+        return;
+      }
+      if (attempt >= 8) throw e;
+      log(
+        "error",
+        `Error creating object ${obj.kind}/${obj.metadata.name} in namespace ${namespace}: ${message}`,
+      );
+      log("error", "Retrying object creation");
+      await sleep((1000 * 3 ** attempt) / speed);
+    }
+  }
+}
+
 async function runJob(job: Obj): Promise<number> {
   const name = job.name as string;
   const ns = job.namespace as string;
@@ -134,14 +165,7 @@ async function runJob(job: Obj): Promise<number> {
           "kube-burner.io/job-iteration": String(i),
           "kube-burner.io/replica": String(r),
         };
-        try {
-          created.push(await kube.create(obj));
-        } catch (e) {
-          // An object that already exists is logged and skipped (create.go, createRequest:
-          // kerrors.IsAlreadyExists), not waited for and not measured.
-          if (!/already exists/.test((e as Error).message)) throw e;
-          log("error", `${obj.kind}/${obj.metadata.name} in namespace ${namespace} already exists`);
-        }
+        await createRequest(obj, namespace, created);
         await sleep(1000 / qps);
       }
     }

@@ -7,7 +7,7 @@
  *   the two differ only as two runs of one machine do). hwlatdetect needs the kernel's hwlat tracer,
  *   which this machine lacks: its output is built from the print statements of rt-tests'
  *   hwlatdetect.py (/usr/sbin/hwlatdetect) and says no gap was found;
- * - the debug pods of `llw doctor` (annotation debug.openshift.io/source-resource): /proc/cmdline
+ * - the probe pods of `llw doctor` (label app.kubernetes.io/name=llw-doctor, node-probe.ts): /proc/cmdline
  *   and the isolated CPUs of the node as it booted its current rendered MachineConfig (the
  *   PerformanceProfile's arguments once that config carries the profile's MachineConfig).
  * The pod runs for its test duration (LATENCY_TEST_RUNTIME) in simulated time.
@@ -118,7 +118,7 @@ export function podPrograms(sim: Sim, jitter: Jitter): Programs {
     },
   );
   sim.kubelet.run(
-    (p) => Boolean(p.metadata.annotations?.["debug.openshift.io/source-resource"]),
+    (p) => p.metadata.labels?.["app.kubernetes.io/name"] === "llw-doctor",
     (p) => {
       const node = api.get("v1", "Node", p.spec?.nodeName ?? "");
       // The profile whose kernel arguments the node's current rendered config carries.

@@ -7,7 +7,8 @@
  * at the end `journey: N blocks run, S skipped, F failed`; the exit code is 1 on any failure.
  *
  *   npm run journey [-- --keep] [--verbose] [--speed N] [--until TEXT] [--move TEXT@TEXT]
- *   --keep            keep the temporary directory (the attendee's clone, results, kubeconfig)
+ *   --keep            keep the temporary directory (the attendee's clone, results, kubeconfig,
+ *                     each block's output in blocks/)
  *   --verbose         print every block's output
  *   --speed N         simulated seconds per real second (default 50)
  *   --until TEXT      stop after the first block containing TEXT
@@ -215,6 +216,10 @@ async function main(): Promise<number> {
       const r = await runBash(script, env);
       const output = r.output;
       outputs.push({ command: b.text, output });
+      if (argv.includes("--keep")) {
+        mkdirSync(join(base, "blocks"), { recursive: true });
+        writeFileSync(join(base, "blocks", `${b.id.replace(":", "-")}.log`), `$ ${b.text}\n${output}`);
+      }
       ran++;
       const took = `${((Date.now() - t0) / 1000).toFixed(1)}s`;
       if (r.status === 0)
