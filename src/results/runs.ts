@@ -306,7 +306,9 @@ export function nodeCpuOf(
 ): NodeCpuAnalysis {
   const cluster = metadata.cluster as { nodes?: unknown } | undefined;
   const nodes = (Array.isArray(cluster?.nodes) ? cluster.nodes : []) as NodeInfo[];
-  return analyseNodeCpu(kb.metrics.docs, profiles ?? profilesOf(metadata), nodes);
+  const starts = new Map<string, string>();
+  for (const s of kb.jobSummaries) if (s.jobName && s.timestamp) starts.set(s.jobName, s.timestamp);
+  return analyseNodeCpu(kb.metrics.docs, profiles ?? profilesOf(metadata), nodes, starts);
 }
 
 /** A run `llw bench run` started but kube-burner never finished (no "complete" status written). */
