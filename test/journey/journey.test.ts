@@ -59,7 +59,11 @@ describe("the lab guides' execute blocks", () => {
   });
 });
 
-describe("the journey through the lab guides (simulated OpenShift, moto_server, stand-in kube-burner)", () => {
+// The two runs are independent (each its own simulated cluster, emulator and directory) and mostly
+// wait on simulated time: they run side by side.
+describe("the journey through the lab guides (simulated OpenShift, moto_server, stand-in kube-burner)", {
+  concurrency: true,
+}, () => {
   it("runs every execute block in page order on one simulated cluster: at least three quarters run, none fails, all five checkpoints ok", {
     timeout: HANG_GUARD_MS,
   }, async (t) => {

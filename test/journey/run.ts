@@ -10,7 +10,7 @@
  *   --keep            keep the temporary directory (the attendee's clone, results, kubeconfig,
  *                     each block's output in blocks/)
  *   --verbose         print every block's output
- *   --speed N         simulated seconds per real second (default 50)
+ *   --speed N         simulated seconds per real second (default 100)
  *   --until TEXT      stop after the first block containing TEXT
  *   --move A@B        move the first block containing A to just before the first containing B
  */
@@ -121,7 +121,7 @@ async function main(): Promise<number> {
     );
     return 3;
   }
-  const speed = Number(flag("--speed") ?? 50);
+  const speed = Number(flag("--speed") ?? 100);
   const base = mkdtempSync(join(tmpdir(), "llw-journey-"));
   const source = join(base, "repository");
   const cwd = join(base, "low-latency-workshop");
