@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { podDemand, podRequests, vmDemand } from "../../src/bench/fit.ts";
-import { jitterPod } from "../../src/bench/jitter-pod.ts";
 import { type FitFacts, fitProblems } from "../../src/bench/fit-check.ts";
+import { jitterPod } from "../../src/bench/jitter-pod.ts";
 import { findWorkload, renderWorkload, resolveVariables } from "../../src/bench/workloads.ts";
 import type { KubeObject } from "../../src/cluster/kube.ts";
 import { COMMANDS } from "../../src/commands/registry.ts";
@@ -203,14 +203,19 @@ describe("workloads that fit", () => {
           cpus: defaultCpus,
           seconds: 300,
           selectorKey: Object.keys(profile.spec.nodeSelector)[0]!,
-          image: "quay.io/example/rt-tests@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+          image:
+            "quay.io/example/rt-tests@sha256:0000000000000000000000000000000000000000000000000000000000000000",
           profile: String(profile.metadata.name),
           name: `${tool}-run`,
           namespace: "llw-latency",
         });
         const r = fitProblems([{ object: pod, count: 1 }], facts, { where: "--cpus" });
         assert.deepEqual(r.problems, [], `${tool} on ${t}`);
-        assert.equal(r.plans[0]!.nodes.map((n) => n.node).join(), "tuned-0", `${tool} targets the tuned node`);
+        assert.equal(
+          r.plans[0]!.nodes.map((n) => n.node).join(),
+          "tuned-0",
+          `${tool} targets the tuned node`,
+        );
       }
     });
   }
