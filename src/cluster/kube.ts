@@ -490,5 +490,25 @@ export function kubeError(e: unknown, action: Action, server: string): LlwError 
       next: "check that the cluster is reachable (`oc whoami --show-server`)",
     });
   }
+  if (e instanceof Error && /HTTP protocol is not allowed/.test(e.message)) {
+    // @kubernetes/client-node refuses plain http unless the kubeconfig skips TLS verification.
+    return new EnvironmentError({
+      what: `the kubeconfig's API server is plain http (${server}), which the Kubernetes client refuses`,
+      where: "kubeconfig cluster server",
+      next: "use the cluster's https:// API URL (`oc whoami --show-server` on a logged-in machine), or log in again with `oc login`",
+    });
+  }
+  if (
+    e instanceof SyntaxError ||
+    (e instanceof Error && /^Failed to fetch resource metadata/.test(e.message))
+  ) {
+    // A server that answers, but not as the Kubernetes API does: a web page, a proxy's login
+    // form, a discovery document without resources (client-node then fails inside itself).
+    return new EnvironmentError({
+      what: `the server at ${server} does not answer as a Kubernetes API server while trying to ${doing}`,
+      where: "kubeconfig cluster server",
+      next: "check the URL with `oc whoami --show-server` (the API is usually https://api.<cluster>:6443), or choose another --context / KUBECONFIG",
+    });
+  }
   return e instanceof Error ? e : new Error(String(e));
 }

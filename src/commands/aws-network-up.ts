@@ -86,7 +86,16 @@ async function refreshStaleAttachments(
   );
 }
 
-export async function run(opts: UpOptions & { output?: string }, ctx: Context): Promise<number> {
+/** The command line's --infra-id and --instance-ids, under the names the data-network code uses. */
+export type UpCommandOptions = Omit<UpOptions, "cluster" | "instance"> & {
+  infraId: string;
+  instanceIds?: string[];
+  output?: string;
+};
+
+export async function run(cli: UpCommandOptions, ctx: Context): Promise<number> {
+  const { infraId, instanceIds, ...rest } = cli;
+  const opts = { ...rest, cluster: infraId, ...(instanceIds ? { instance: instanceIds } : {}) };
   const io = makeIo(opts, ctx);
   const result = await networkUp(opts, ctx, io);
   await refreshStaleAttachments(opts, ctx, new Set(result.report.interfaces.map((i) => i.instanceId)));

@@ -31,7 +31,7 @@ export interface BenchRunOptions {
   repeat?: number;
   set?: string[];
   kubeBurner?: string;
-  results?: string;
+  outDir?: string;
   kubeconfig?: string;
   context?: string;
   metadata?: boolean;
@@ -106,9 +106,9 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
       where: "--label",
       next: "use letters, digits, dot, dash, underscore",
     });
-  const resultsDir = await checkOutputDir(resolve(ctx.cwd, opts.results ?? "results"), {
-    flag: "--results",
-    shown: opts.results ?? "results",
+  const resultsDir = await checkOutputDir(resolve(ctx.cwd, opts.outDir ?? "results"), {
+    flag: "--out-dir",
+    shown: opts.outDir ?? "results",
   });
   const files = await neededFiles(workload);
   if (sets.NODE_SELECTOR !== undefined) checkLabel(sets.NODE_SELECTOR, undefined, "--set NODE_SELECTOR");
@@ -144,7 +144,7 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
         next: "wait a second and run again, or use another --label",
       });
     }
-    await ensureDir(dir, { flag: "--results" });
+    await ensureDir(dir, { flag: "--out-dir" });
     const metrics = await metricsForRun(prometheus.access, bench, dir);
     const vars = {
       ...resolveVariables(workload, sets),

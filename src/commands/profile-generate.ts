@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { colorEnabled, makeColors } from "../lib/color.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, UserError } from "../lib/errors.ts";
+import type { FileAction } from "../lib/files.ts";
 import { emitPlainYaml } from "../profile/emit-yaml.ts";
 import type { PlanOptions, ProfilePlan } from "../profile/plan.ts";
 import { planProfile } from "../profile/plan.ts";
@@ -108,7 +109,9 @@ export async function run(opts: ProfileGenerateOptions, ctx: Context): Promise<n
     ctx.stdout.write(body);
     return 0;
   }
-  const { withGeneratedHeader, withGeneratedJson, writeGeneratedFiles } = await import("../lib/files.ts");
+  const { checkWord, withGeneratedHeader, withGeneratedJson, writeGeneratedFiles } = await import(
+    "../lib/files.ts"
+  );
   const path = resolve(ctx.cwd, opts.out);
   // Recorded in the file, which travels: the user's home is written as ~.
   const { withoutHome } = await import("../lib/path-error.ts");
@@ -132,9 +135,10 @@ export async function run(opts: ProfileGenerateOptions, ctx: Context): Promise<n
     flag: "--out",
   });
   const verb = opts.check
-    ? { create: "would create", update: "would update", unchanged: "up to date", conflict: "edited by hand" }
-    : { create: "created", update: "updated", unchanged: "unchanged", conflict: "conflict" };
-  ctx.stdout.write(`${verb[result!.action]}: ${opts.out}\n`);
+    ? checkWord
+    : (a: FileAction) =>
+        ({ create: "created", update: "updated", unchanged: "unchanged", conflict: "conflict" })[a];
+  ctx.stdout.write(`${verb(result!.action)}: ${opts.out}\n`);
   if (opts.check && result!.action !== "unchanged") {
     throw new ChecksFailed(
       `${opts.out} differs from the generated profile`,

@@ -197,7 +197,7 @@ async function checkFolder(dir: string, label: PathLabel, shown: string): Promis
   return missing;
 }
 
-/** Checks a folder llw will write files into (`--output-dir`): a directory or a place to make one. */
+/** Checks a folder llw will write files into (`--out-dir`): a directory or a place to make one. */
 export async function checkOutputDir(dir: string, label: PathLabel = {}): Promise<string> {
   await checkFolder(dir, label, label.shown ?? dir);
   return resolve(dir);

@@ -68,7 +68,7 @@ interface Iface {
 async function up(endpoint: string, extra: string[] = [], cwd?: string) {
   const ctx = ctxFor(endpoint, cwd);
   const code = await main(
-    ["aws", "network", "up", "--cluster", INFRA, "--attach-with", "ec2", "-o", "json", ...extra],
+    ["aws", "network", "up", "--infra-id", INFRA, "--attach-with", "ec2", "-o", "json", ...extra],
     ctx,
   );
   return { code, ctx, out: code === 0 ? JSON.parse(ctx.out()) : undefined };
@@ -133,7 +133,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
       "zone a's data subnet is gone with its only worker",
     );
     const down = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
   });
 
   it("an ENI deleted by hand: status, up and down all exit 0 with a warning naming it (the emulator cannot recreate it; up then says how to rebuild)", async (t) => {
@@ -156,7 +156,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
 
     const status = ctxFor(m.endpoint);
     assert.equal(
-      await main(["aws", "network", "status", "--cluster", INFRA, "-o", "json"], status),
+      await main(["aws", "network", "status", "--infra-id", INFRA, "-o", "json"], status),
       0,
       status.err(),
     );
@@ -209,7 +209,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: newB.networkInterfaceId }));
     const down = ctxFor(m.endpoint);
     assert.equal(
-      await main(["aws", "network", "down", "--cluster", INFRA, "-o", "json"], down),
+      await main(["aws", "network", "down", "--infra-id", INFRA, "-o", "json"], down),
       0,
       down.err(),
     );
@@ -242,7 +242,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     );
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [c.metalB.InstanceId!] }));
     const status = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA, "-o", "json"], status), 0);
+    assert.equal(await main(["aws", "network", "status", "--infra-id", INFRA, "-o", "json"], status), 0);
     assert.equal(
       JSON.parse(status.out()).interfaces.find((i: Iface) => i.networkInterfaceId === old.networkInterfaceId)
         .state,
@@ -285,7 +285,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
       { id: old.networkInterfaceId, subnet: old.subnetId, deviceIndex: 1 },
     ]);
     const down = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
   });
 
   it("a worker replaced while its generated attachment was edited by hand: up keeps the edited file and warns with the command to regenerate it", async (t) => {
@@ -321,7 +321,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     );
     assert.equal(readFileSync(join(dir, file), "utf8"), edited, "the hand edit is kept");
     const down = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
   });
 
   it("an orphaned stack (every instance of the cluster gone): status says so and names the clean-up", async (t) => {
@@ -335,13 +335,13 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
       new TerminateInstancesCommand({ InstanceIds: [c.metalA.InstanceId!, c.metalB.InstanceId!] }),
     );
     const status = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA], status), 0, status.err());
+    assert.equal(await main(["aws", "network", "status", "--infra-id", INFRA], status), 0, status.err());
     assert.match(
       status.err(),
-      /orphaned stack: no running instance is tagged kubernetes\.io\/cluster\/life-x7k2p[\s\S]*llw aws network down --cluster life-x7k2p/,
+      /orphaned stack: no running instance is tagged kubernetes\.io\/cluster\/life-x7k2p[\s\S]*llw aws network down --infra-id life-x7k2p/,
     );
     const down = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
   });
 
   it("metal workers still pending (EC2 reports pending for the first answers, through a loopback proxy: moto starts instances running): up waits for them before planning, then attaches", async (t) => {
@@ -364,7 +364,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     try {
       const ctx = bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: proxy.endpoint } });
       const code = await main(
-        ["aws", "network", "up", "--cluster", INFRA, "--attach-with", "ec2", "-o", "json"],
+        ["aws", "network", "up", "--infra-id", INFRA, "--attach-with", "ec2", "-o", "json"],
         ctx,
       );
       assert.equal(code, 0, ctx.err());
@@ -379,7 +379,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
         ["attached", "attached"],
       );
       const down = bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: proxy.endpoint } });
-      assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+      assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
     } finally {
       await proxy.close();
     }

@@ -149,7 +149,7 @@ export async function samples(ws: string): Promise<Sample[]> {
       // The template is read before AWS is asked; nothing answers at 127.0.0.1:9.
       commands: [
         (at) => [
-          ...["aws", "network", "up", "--cluster", "lab-x7k2p", "--template", at],
+          ...["aws", "network", "up", "--infra-id", "lab-x7k2p", "--template", at],
           ...["--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9"],
         ],
       ],

@@ -183,7 +183,7 @@ describe("bad input never wins: every command, every way a file goes wrong (real
     const run = dirname(dirname(all.find((s) => s.kind === "json")!.file));
     const writers: ((target: string) => string[])[] = [
       (t) => ["profile", "generate", "--instance-type", "c5.metal", "--out", t, "--force"],
-      (t) => ["aws", "machineset", "--instance-type", "c5.metal", "--from", ms, "--output-dir", t, "--force"],
+      (t) => ["aws", "machineset", "--instance-type", "c5.metal", "--from", ms, "--out-dir", t, "--force"],
       (t) => ["report", run, "-o", t, "--force"],
     ];
     const failures: string[] = [];

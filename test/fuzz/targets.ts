@@ -138,3 +138,9 @@ export async function fuzzSysfs(seed: number, runs: number): Promise<FuzzReport>
   rmSync(dir, { recursive: true, force: true });
   return report;
 }
+
+/** What a parser that blows up in memory does: fuzz.test.ts checks that the budget stops it. */
+export function exhaustMemory(): number {
+  const held: number[][] = [];
+  for (;;) held.push(new Array(1 << 20).fill(held.length));
+}

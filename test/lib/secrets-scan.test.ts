@@ -126,7 +126,7 @@ current-context: ctx
       "c5.metal",
       "--from",
       cap("machinesets.yaml"),
-      "--output-dir",
+      "--out-dir",
       join(work, "machinesets"),
     );
     await llw("generate", join(work, "gitops"), "--force");
@@ -139,7 +139,7 @@ current-context: ctx
       "--no-metadata",
       "--kubeconfig",
       join(home, ".kube", "config"),
-      "--results",
+      "--out-dir",
       join(work, "results"),
       "--set",
       "ITERATIONS=5",
@@ -151,7 +151,7 @@ current-context: ctx
       "--label",
       "baseline",
       "--no-metadata",
-      "--results",
+      "--out-dir",
       join(work, "results"),
       "--set",
       "ITERATIONS=5",

@@ -279,6 +279,6 @@ describe("report content and policy (Chromium)", () => {
     assert.match(refused.err, /the file exists and is not a report llw wrote/);
     assert.equal(readFileSync(join(results, "mine.html"), "utf8"), "<!doctype html><p>my notes</p>");
     const forced = bufferContext({ cwd: results });
-    assert.equal(await main(["report", "plain-before", "-o", "mine.html", "--force"], forced), 0);
+    assert.equal(await main(["report", "plain-before", "--out", "mine.html", "--force"], forced), 0);
   });
 });

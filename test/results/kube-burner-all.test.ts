@@ -356,7 +356,7 @@ describe("interrupted runs (metadata status)", () => {
     await main(["bench", "compare", "tuned", "tuned"], ctx);
     assert.match(ctx.err(), /run-3/);
     const rep = bufferContext({ cwd: results });
-    assert.equal(await main(["report", "tuned", "-o", "r.html"], rep), 0, rep.err());
+    assert.equal(await main(["report", "tuned", "--out", "r.html"], rep), 0, rep.err());
     assert.match(rep.err(), /left out 1 incomplete run/);
   });
 
@@ -369,7 +369,7 @@ describe("interrupted runs (metadata status)", () => {
       extra: [1, { a: null }],
     });
     const rep = bufferContext({ cwd: results });
-    assert.equal(await main(["report", "tuned", "-o", "any.html"], rep), 0, rep.err());
+    assert.equal(await main(["report", "tuned", "--out", "any.html"], rep), 0, rep.err());
     const html = readFileSync(join(results, "any.html"), "utf8");
     assert.match(html, /<th>tuned\/7<\/th>/);
     assert.match(html, /<td class="">kind<\/td><td class="">kube-burner<\/td>/);

@@ -182,7 +182,7 @@ describe("Module 5.3: bench run collects Prometheus metrics, bench show finds th
   });
 
   it("the report plots CPU use over the job (reserved vs isolated) and per CPU, and lists the findings (Chromium)", async (t) => {
-    const r = await llw(["report", "starved", "headroom", "-o", "cpu.html"]);
+    const r = await llw(["report", "starved", "headroom", "--out", "cpu.html"]);
     assert.equal(r.code, 0, r.err);
     const html = readFileSync(join(cwd, "cpu.html"), "utf8");
     assert.match(html, /<h2>Where the time went<\/h2>/);

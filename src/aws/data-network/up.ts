@@ -188,7 +188,7 @@ export async function networkUp(
     // Real CloudFormation deletes a resource whose condition turns false and creates it again when
     // it turns true; a stack (or emulator) that kept the old record leaves the ENI missing.
     warn(
-      `the stack did not recreate ${stillMissing.join(", ")}: run \`llw aws network down --cluster ${infraId}\` and \`up\` again to rebuild the data network`,
+      `the stack did not recreate ${stillMissing.join(", ")}: run \`llw aws network down --infra-id ${infraId}\` and \`up\` again to rebuild the data network`,
     );
   } else {
     for (const w of rep.warnings) warn(w);
