@@ -3,7 +3,15 @@ import { Command, CommanderError, Option } from "commander";
 import { COMMANDS, GROUPS } from "./commands/registry.ts";
 import type { CommandSpec } from "./commands/types.ts";
 import { type Context, processContext } from "./lib/context.ts";
-import { EnvironmentError, ExitCode, LlwError } from "./lib/errors.ts";
+import { EnvironmentError, ExitCode, LlwError, UserError } from "./lib/errors.ts";
+import {
+  addOldSpellings,
+  applyOldSpellings,
+  examplesHelp,
+  HELP_SETTINGS,
+  helpWidth,
+  outputOption,
+} from "./lib/grammar.ts";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -28,12 +36,6 @@ function version(): string {
   return pkg.version;
 }
 
-function examplesHelp(spec: CommandSpec): string {
-  if (spec.examples.length === 0) return "";
-  const lines = spec.examples.map((e) => `  # ${e.what}\n  $ ${e.cmd}`);
-  return `\nExamples:\n${lines.join("\n\n")}\n`;
-}
-
 function findOrCreateGroup(root: Command, words: string[]): Command {
   let cmd = root;
   for (const w of words) {
@@ -41,7 +43,7 @@ function findOrCreateGroup(root: Command, words: string[]): Command {
     if (!next) {
       const group = GROUPS.find((g) => g.name === [...words.slice(0, words.indexOf(w)), w].join(" "));
       next = cmd.command(w).description(group?.summary ?? "");
-      next.configureHelp({ sortSubcommands: true });
+      next.configureHelp(HELP_SETTINGS);
       next.configureOutput(cmd.configureOutput());
       next.exitOverride();
     }
@@ -50,7 +52,11 @@ function findOrCreateGroup(root: Command, words: string[]): Command {
   return cmd;
 }
 
-export function buildProgram(ctx: Context, onRun: (code: number) => void): Command {
+export function buildProgram(
+  ctx: Context,
+  onRun: (code: number) => void,
+  commands: readonly CommandSpec[] = COMMANDS,
+): Command {
   const program = new Command("llw")
     .description(
       "Plan, generate and validate the Low-Latency Performance Workshop on AWS: CPU isolation and " +
@@ -59,15 +65,17 @@ export function buildProgram(ctx: Context, onRun: (code: number) => void): Comma
     )
     .version(version(), "-V, --version")
     .showHelpAfterError("(run with --help for usage and examples)")
-    .configureHelp({ sortSubcommands: true })
+    .configureHelp(HELP_SETTINGS)
     .addHelpText("after", EXIT_CODES_HELP)
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.stdout.write(s),
       writeErr: (s) => ctx.stderr.write(s),
+      getOutHelpWidth: () => helpWidth(ctx),
+      getErrHelpWidth: () => helpWidth(ctx),
     });
 
-  for (const spec of COMMANDS) {
+  for (const spec of commands) {
     const parent = findOrCreateGroup(program, spec.path.slice(0, -1));
     const cmd = parent.command(spec.path.at(-1)!).description(spec.summary);
     // The summary is what command lists show; the full description is for `llw <command> --help`.
@@ -83,18 +91,18 @@ export function buildProgram(ctx: Context, onRun: (code: number) => void): Comma
       if (o.choices) opt.choices(o.choices);
       if (o.parse) opt.argParser(o.parse as (v: string, p: unknown) => unknown);
       cmd.addOption(opt);
+      addOldSpellings(cmd, o);
     }
-    if (spec.output) {
-      cmd.addOption(
-        new Option("-o, --output <format>", "output format").choices(spec.output).default(spec.output[0]),
-      );
-    }
-    cmd.addHelpText("after", examplesHelp(spec));
+    if (spec.output) cmd.addOption(outputOption(spec, ctx));
+    cmd.addHelpText("after", () => examplesHelp(spec, helpWidth(ctx)));
     cmd.exitOverride();
     cmd.configureOutput(program.configureOutput());
     cmd.action(async (...actionArgs: unknown[]) => {
       const command = actionArgs.at(-1) as Command;
+      const oldAttributes = applyOldSpellings(spec, command, ctx);
+      refuseConflicts(spec, command);
       const opts: Record<string, unknown> = { ...command.opts() };
+      for (const a of oldAttributes) delete opts[a];
       (spec.args ?? []).forEach((a, i) => {
         opts[a.name] = actionArgs[i];
       });
@@ -108,6 +116,22 @@ export function buildProgram(ctx: Context, onRun: (code: number) => void): Comma
 
 /** More problems than a reader takes in: the rest are counted, not printed (a binary file gives thousands). */
 export const MAX_PROBLEMS_SHOWN = 20;
+
+/** The attribute commander keeps a flag's value under: --mcp-name -> mcpName, --no-lint -> lint. */
+const attributeOf = (flag: string) => new Option(flag).attributeName();
+
+/** Refuses flags the command declares as contradicting each other when both were given. */
+function refuseConflicts(spec: CommandSpec, command: Command): void {
+  const given = (flag: string) => command.getOptionValueSource(attributeOf(flag)) === "cli";
+  const problems = (spec.conflicts ?? [])
+    .filter((c) => given(c.flags[0]) && given(c.flags[1]))
+    .map((c) => ({
+      what: `conflicting flags: ${c.why}`,
+      where: c.flags.join(", "),
+      next: "give one of them",
+    }));
+  if (problems.length > 0) throw new UserError(problems);
+}
 
 function reportError(ctx: Context, e: LlwError): void {
   const c = ctx.colors;
@@ -145,7 +169,10 @@ export async function main(argv: string[], ctx: Context = processContext()): Pro
     const program = buildProgram(ctx, (code) => {
       exit = code;
     });
-    await program.parseAsync(argv, { from: "user" });
+    // `llw help profile generate` is `llw profile generate --help` (commander's help command
+    // takes one word: it would show the group's help).
+    const args = argv[0] === "help" && argv.length > 1 ? [...argv.slice(1), "--help"] : argv;
+    await program.parseAsync(args, { from: "user" });
     return exit;
   } catch (e) {
     if (e instanceof CommanderError) {

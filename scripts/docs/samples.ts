@@ -82,7 +82,7 @@ export const SAMPLE_COMMANDS: Sample[] = [
       "c5.metal",
       "--role",
       "worker-rt",
-      "--output-dir",
+      "--out-dir",
       "metal-workers",
       "--from",
       join(ROOT, "test", "aws", "fixtures", "worker-machinesets.yaml"),
@@ -392,7 +392,7 @@ export async function benchSamples(): Promise<Map<string, string>> {
     out.delete("bench-run-tuned.txt"); // the same shape as the baseline's, which the guide shows
     await run("bench-show.txt", ["bench", "show", latest("startup-tuned")]);
     await run("bench-compare.txt", ["bench", "compare", "startup-baseline", "startup-tuned"], {}, [0, 1]);
-    await run("report.txt", ["report", "startup-baseline", "startup-tuned", "-o", "report.html"]);
+    await run("report.txt", ["report", "startup-baseline", "startup-tuned", "--out", "report.html"]);
     // Module 5.3's before: a profile that reserved one core only (CPUs 0 and 48), as the runs'
     // metadata records it; the kubelet and CRI-O share those two CPUs with everything else.
     sim.api.update("performance.openshift.io/v2", "PerformanceProfile", "workshop-c5-metal", undefined, {

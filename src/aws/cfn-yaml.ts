@@ -5,6 +5,7 @@
  */
 import { Document, isMap, isScalar, isSeq, type Node, parseDocument, Scalar, visit, YAMLMap } from "yaml";
 import { UserError } from "../lib/errors.ts";
+import { yamlToJs } from "../lib/yaml-input.ts";
 
 function intrinsicName(key: string): string | undefined {
   if (key === "Ref" || key === "Condition") return key;
@@ -91,7 +92,7 @@ export function parseCfnYaml(text: string, source: string): Record<string, unkno
       return map;
     },
   });
-  const data = doc.toJS() as unknown;
+  const data = yamlToJs(doc, source);
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     throw new UserError({ what: "a CloudFormation template must be a mapping", where: source });
   }

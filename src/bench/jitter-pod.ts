@@ -47,7 +47,7 @@ export function checkJitterInput(
   if (i.profile !== undefined && !isDns1123Subdomain(i.profile))
     throw new UserError({
       what: `${JSON.stringify(i.profile)} is not a PerformanceProfile name`,
-      where: "--profile",
+      where: "--performance-profile",
     });
   if (!isDns1123Label(i.namespace))
     throw new UserError({

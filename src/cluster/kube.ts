@@ -19,7 +19,9 @@ import {
   PatchStrategy,
   Watch,
 } from "@kubernetes/client-node";
-import { EnvironmentError, type LlwError, UserError } from "../lib/errors.ts";
+import { EnvironmentError, LlwError, UserError } from "../lib/errors.ts";
+import { readInputTextSync } from "../lib/input.ts";
+import { yamlValues } from "../lib/yaml-input.ts";
 
 export interface KubeOptions {
   /** Path of a kubeconfig file (`--kubeconfig`); wins over KUBECONFIG. */
@@ -38,6 +40,15 @@ export interface KubeObject extends KubernetesObject {
   metadata: { name?: string; namespace?: string; [k: string]: unknown } & KubernetesObject["metadata"];
   // biome-ignore lint/suspicious/noExplicitAny: kinds are open-ended (CRDs); callers narrow
   [field: string]: any;
+}
+
+/**
+ * A kubeconfig with YAML aliases goes through the workshop's alias limit first: the client
+ * library's parser would take whatever the file asks for.
+ */
+function checkKubeconfigText(text: string, file: string): void {
+  if (/(^|[\s[{,:])\*[\w-]/m.test(text))
+    yamlValues(text, file, "fix the kubeconfig or log in again with `oc login`");
 }
 
 /** Loads the kubeconfig the way oc/kubectl do, honouring an injected environment (for tests). */
@@ -61,6 +72,10 @@ export function loadKubeConfig(opts: KubeOptions, env: NodeJS.ProcessEnv, cwd = 
           });
         }
       }
+      // Within a kubeconfig's size limit, a regular file or pipe (never /dev/zero): checked
+      // before the client library reads it whole.
+      for (const f of files)
+        checkKubeconfigText(readInputTextSync(f, "kubeconfig", { flag: where, shown: f }), f);
       kc.loadFromFile(files[0]!);
       for (const f of files.slice(1)) {
         const more = new KubeConfig();
@@ -70,11 +85,14 @@ export function loadKubeConfig(opts: KubeOptions, env: NodeJS.ProcessEnv, cwd = 
     } else {
       const home = env.HOME ?? homedir();
       const def = resolve(home, ".kube", "config");
-      if (existsSync(def)) kc.loadFromFile(def);
-      else if (env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+      if (existsSync(def)) {
+        checkKubeconfigText(readInputTextSync(def, "kubeconfig", { shown: def }), def);
+        kc.loadFromFile(def);
+        files.push(def);
+      } else if (env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
     }
   } catch (e) {
-    if (e instanceof UserError) throw e;
+    if (e instanceof LlwError) throw e;
     throw new UserError({
       what: `cannot read the kubeconfig: ${(e as Error).message}`,
       where: files.join(delimiter) || "~/.kube/config",
@@ -83,7 +101,10 @@ export function loadKubeConfig(opts: KubeOptions, env: NodeJS.ProcessEnv, cwd = 
   }
   if (kc.getContexts().length === 0 && !kc.getCurrentCluster()) {
     throw new EnvironmentError({
-      what: "no cluster configured: no kubeconfig found",
+      what:
+        files.length > 0
+          ? `the kubeconfig has no contexts, so no cluster to talk to: ${files.join(delimiter)}`
+          : "no cluster configured: no kubeconfig found",
       where: files.length > 0 ? files.join(delimiter) : "KUBECONFIG and ~/.kube/config",
       next: "log in with `oc login <api url>`, or pass --kubeconfig <file> or set KUBECONFIG",
     });
@@ -467,6 +488,26 @@ export function kubeError(e: unknown, action: Action, server: string): LlwError 
       what: `cannot reach the Kubernetes API at ${server}: ${e.message}`,
       where: "kubeconfig cluster server",
       next: "check that the cluster is reachable (`oc whoami --show-server`)",
+    });
+  }
+  if (e instanceof Error && /HTTP protocol is not allowed/.test(e.message)) {
+    // @kubernetes/client-node refuses plain http unless the kubeconfig skips TLS verification.
+    return new EnvironmentError({
+      what: `the kubeconfig's API server is plain http (${server}), which the Kubernetes client refuses`,
+      where: "kubeconfig cluster server",
+      next: "use the cluster's https:// API URL (`oc whoami --show-server` on a logged-in machine), or log in again with `oc login`",
+    });
+  }
+  if (
+    e instanceof SyntaxError ||
+    (e instanceof Error && /^Failed to fetch resource metadata/.test(e.message))
+  ) {
+    // A server that answers, but not as the Kubernetes API does: a web page, a proxy's login
+    // form, a discovery document without resources (client-node then fails inside itself).
+    return new EnvironmentError({
+      what: `the server at ${server} does not answer as a Kubernetes API server while trying to ${doing}`,
+      where: "kubeconfig cluster server",
+      next: "check the URL with `oc whoami --show-server` (the API is usually https://api.<cluster>:6443), or choose another --context / KUBECONFIG",
     });
   }
   return e instanceof Error ? e : new Error(String(e));

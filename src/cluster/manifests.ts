@@ -4,11 +4,13 @@
  * reported with its file, all together.
  */
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { EnvironmentError, ProblemList, UserError } from "../lib/errors.ts";
+import { readInputText } from "../lib/input.ts";
+import { yamlToJs } from "../lib/yaml-input.ts";
 import type { KubeObject } from "./kube.ts";
 
 const run = promisify(execFile);
@@ -70,7 +72,14 @@ function parseObjects(text: string, source: string, problems: ProblemList): Load
       });
       continue;
     }
-    const o = doc.toJS() as KubeObject | null;
+    let o: KubeObject | null;
+    try {
+      o = yamlToJs(doc, source) as KubeObject | null;
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      for (const p of e.problems) problems.add(p);
+      continue;
+    }
     if (o === null || o === undefined) continue;
     if (o.kind === "List" && Array.isArray(o.items)) {
       for (const item of o.items) out.push({ object: item as KubeObject, source });
@@ -116,11 +125,19 @@ export async function loadManifests(
           .filter((f) => /\.ya?ml$/.test(f))
           .sort();
         if (files.length === 0) problems.add({ what: "directory holds no YAML file", where: rel });
-        for (const f of files)
-          out.push(...parseObjects(readFileSync(join(abs, f), "utf8"), join(rel, f), problems));
+        for (const f of files) {
+          // Files found in the folder: regular files only (a FIFO would never answer).
+          const text = await readInputText(
+            join(abs, f),
+            "manifest",
+            { shown: join(rel, f) },
+            { regularOnly: true },
+          );
+          out.push(...parseObjects(text, join(rel, f), problems));
+        }
       }
     } else {
-      out.push(...parseObjects(readFileSync(abs, "utf8"), rel, problems));
+      out.push(...parseObjects(await readInputText(abs, "manifest", { shown: rel }), rel, problems));
     }
   }
   problems.throwIfAny();

@@ -16,6 +16,7 @@ import { UserError } from "../lib/errors.ts";
 import { checkOutputDir, withGeneratedHeader, writeGeneratedFiles } from "../lib/files.ts";
 import { readInputText } from "../lib/input.ts";
 import { toYaml } from "../lib/output.ts";
+import { withoutHome } from "../lib/path-error.ts";
 import { findSchemaDir, noSchemas } from "../lib/schema-dir.ts";
 import { yamlValues } from "../lib/yaml-input.ts";
 import { getInstanceType } from "../topology/catalog.ts";
@@ -28,7 +29,7 @@ export interface MachineSetCommandOptions {
   replicas?: number;
   rootVolume?: number;
   role?: string;
-  outputDir?: string;
+  outDir?: string;
   imds?: "optional" | "required";
   force?: boolean;
   check?: boolean;
@@ -125,17 +126,17 @@ export async function run(opts: MachineSetCommandOptions, ctx: Context): Promise
       next: "e.g. --instance-type c5.metal",
     });
   }
-  if (!opts.outputDir && (opts.check || opts.force)) {
+  if (!opts.outDir && (opts.check || opts.force)) {
     const flag = opts.check ? "--check" : "--force";
     throw new UserError({
-      what: `${flag} applies to files written with --output-dir; without it the YAML goes to stdout`,
+      what: `${flag} applies to files written with --out-dir; without it the YAML goes to stdout`,
       where: flag,
-      next: `add --output-dir DIR, or drop ${flag}`,
+      next: `add --out-dir DIR, or drop ${flag}`,
     });
   }
   // Where the files go is checked before the cluster or any file is read.
-  if (opts.outputDir)
-    await checkOutputDir(resolve(ctx.cwd, opts.outputDir), { flag: "--output-dir", shown: opts.outputDir });
+  if (opts.outDir)
+    await checkOutputDir(resolve(ctx.cwd, opts.outDir), { flag: "--out-dir", shown: opts.outDir });
   const type = catalogType(opts.instanceType);
   crdDir(ctx.cwd, ctx.env, opts.schemas);
   const where = opts.from ? resolve(ctx.cwd, opts.from) : "the cluster (namespace openshift-machine-api)";
@@ -163,14 +164,17 @@ export async function run(opts: MachineSetCommandOptions, ctx: Context): Promise
   ctx.stderr.write(
     `from ${plan.source}: ${plan.machineSet.metadata.name} (${type.name}, ${plan.zone}, ${opts.replicas ?? 1} replica${(opts.replicas ?? 1) === 1 ? "" : "s"}) and MachineConfigPool ${plan.machineConfigPool.metadata.name}\n`,
   );
-  if (!opts.outputDir) {
+  if (!opts.outDir) {
     ctx.stdout.write(`${toYaml(plan.machineSet)}---\n${toYaml(plan.machineConfigPool)}`);
     return 0;
   }
   const how = [
-    `llw aws machineset --instance-type ${type.name} --from <worker MachineSet> --output-dir ${opts.outputDir}`,
+    withoutHome(
+      `llw aws machineset --instance-type ${type.name} --from <worker MachineSet> --out-dir ${opts.outDir}`,
+      ctx.env.HOME,
+    ),
   ];
-  const dir = resolve(ctx.cwd, opts.outputDir);
+  const dir = resolve(ctx.cwd, opts.outDir);
   const files = [
     {
       path: join(dir, `machineset-${plan.machineSet.metadata.name}.yaml`),
@@ -187,7 +191,7 @@ export async function run(opts: MachineSetCommandOptions, ctx: Context): Promise
     if (rel.startsWith("..") || isAbsolute(rel) || dirname(rel) !== ".") {
       throw new UserError({
         what: `refusing to write ${f.path}: it is not a file directly inside ${dir}`,
-        where: "--output-dir",
+        where: "--out-dir",
         next: "check the MachineSet's name, zone and infra id in the --from file",
       });
     }

@@ -2,7 +2,12 @@ import { type AwsCommandOptions, makeIo, networkDown } from "../aws/data-network
 import type { Context } from "../lib/context.ts";
 import { emit } from "../lib/output.ts";
 
-export async function run(opts: AwsCommandOptions & { output?: string }, ctx: Context): Promise<number> {
+export async function run(
+  cli: Omit<AwsCommandOptions, "cluster"> & { infraId: string; output?: string },
+  ctx: Context,
+): Promise<number> {
+  const { infraId, ...rest } = cli;
+  const opts = { ...rest, cluster: infraId };
   const io = makeIo(opts, ctx);
   const r = await networkDown(opts, ctx, io);
   if (!r) {

@@ -4,7 +4,12 @@ import type { Context } from "../lib/context.ts";
 import { emit } from "../lib/output.ts";
 import { renderReport } from "./aws-network-up.ts";
 
-export async function run(opts: AwsCommandOptions & { output?: string }, ctx: Context): Promise<number> {
+export async function run(
+  cli: Omit<AwsCommandOptions, "cluster"> & { infraId: string; output?: string },
+  ctx: Context,
+): Promise<number> {
+  const { infraId, ...rest } = cli;
+  const opts = { ...rest, cluster: infraId };
   const io = makeIo(opts, ctx);
   const r = await report(io, dataNetworkStackName(infraIdOption(opts.cluster)));
   if (!r) {
@@ -12,7 +17,7 @@ export async function run(opts: AwsCommandOptions & { output?: string }, ctx: Co
       ctx,
       opts.output ?? "table",
       { stackName: dataNetworkStackName(opts.cluster), status: "ABSENT" },
-      () => `no data network for ${opts.cluster} (run: llw aws network up --cluster ${opts.cluster})\n`,
+      () => `no data network for ${opts.cluster} (run: llw aws network up --infra-id ${opts.cluster})\n`,
     );
     return 0;
   }

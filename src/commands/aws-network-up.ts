@@ -1,11 +1,12 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { generatedBy, staleAttachments } from "../aws/data-network/attachments.ts";
+import { generatedBy, regenerateOptions, staleAttachments } from "../aws/data-network/attachments.ts";
 import { makeIo, type NetworkReport } from "../aws/data-network/shell.ts";
 import { networkUp, type UpOptions } from "../aws/data-network/up.ts";
 import type { Context } from "../lib/context.ts";
+import { LlwError } from "../lib/errors.ts";
 import { emit, renderTable } from "../lib/output.ts";
-import { DEFAULT_OUT_DIR } from "./sriov/generate.ts";
+import { DEFAULT_OUT_DIR, run as generateAttachments } from "./sriov/generate.ts";
 
 export function renderReport(ctx: Context, r: NetworkReport): string {
   const subnets = r.subnets.map((s) => `${s.subnetId} (${s.zone}, ${s.cidr})`).join(", ");
@@ -28,8 +29,16 @@ export function renderReport(ctx: Context, r: NetworkReport): string {
   );
 }
 
-/** The generated SR-IOV attachments in this checkout that name an instance the data network no longer uses. */
-async function warnStaleAttachments(ctx: Context, liveInstances: Set<string>): Promise<void> {
+/**
+ * The generated SR-IOV attachments in this checkout that name an instance the data network no
+ * longer uses: regenerated with the command they recorded when llw can (files as llw wrote them,
+ * that command re-runnable); otherwise a warning with the command to run.
+ */
+async function refreshStaleAttachments(
+  opts: UpOptions,
+  ctx: Context,
+  liveInstances: Set<string>,
+): Promise<void> {
   const dir = resolve(ctx.cwd, DEFAULT_OUT_DIR);
   let names: string[];
   try {
@@ -42,18 +51,54 @@ async function warnStaleAttachments(ctx: Context, liveInstances: Set<string>): P
   );
   const stale = staleAttachments(files, liveInstances);
   if (stale.length === 0) return;
-  const how =
-    generatedBy(files.find((f) => f.file.endsWith("kustomization.yaml"))?.text) ?? "llw sriov generate";
+  const named = stale.map((s) => `${s.file} names ${s.instanceId}`).join("; ");
+  const recorded = generatedBy(files.find((f) => f.file.endsWith("kustomization.yaml"))?.text);
+  const how = recorded ?? "llw sriov generate";
+  const warn = (why: string): void => {
+    ctx.stderr.write(
+      `${ctx.colors.yellow("warning:")} ${named}, which no longer carries the data network` +
+        `${why ? ` (${why})` : ""}: regenerate the attachments (${how}) and apply them\n`,
+    );
+  };
+  const plan = recorded ? regenerateOptions(recorded, opts.cluster) : { reason: "" };
+  if ("reason" in plan) return warn(plan.reason);
+  try {
+    // Its table goes to stderr: stdout stays this command's own report (-o json stays JSON).
+    await generateAttachments(
+      {
+        ...plan.options,
+        ...(opts.region !== undefined && { region: opts.region }),
+        ...(opts.profile !== undefined && { profile: opts.profile }),
+        ...(opts.endpointUrl !== undefined && { endpointUrl: opts.endpointUrl }),
+        ...(opts.ec2 !== undefined && { ec2: opts.ec2 }),
+        ...(opts.credentials !== undefined && { credentials: opts.credentials }),
+        cluster: false,
+      },
+      { ...ctx, stdout: ctx.stderr, interactive: false },
+    );
+  } catch (e) {
+    // A hand-edited file is kept (llw never overwrites it without --force); the network is up.
+    if (!(e instanceof LlwError)) throw e;
+    return warn(e.problems.map((p) => p.what).join("; "));
+  }
   ctx.stderr.write(
-    `${ctx.colors.yellow("warning:")} ${stale.map((s) => `${s.file} names ${s.instanceId}`).join("; ")}, ` +
-      `which no longer carries the data network: regenerate the attachments (${how}) and apply them\n`,
+    `regenerated ${DEFAULT_OUT_DIR} for the replaced workers (${how}): commit and push it so Argo CD applies it\n`,
   );
 }
 
-export async function run(opts: UpOptions & { output?: string }, ctx: Context): Promise<number> {
+/** The command line's --infra-id and --instance-ids, under the names the data-network code uses. */
+export type UpCommandOptions = Omit<UpOptions, "cluster" | "instance"> & {
+  infraId: string;
+  instanceIds?: string[];
+  output?: string;
+};
+
+export async function run(cli: UpCommandOptions, ctx: Context): Promise<number> {
+  const { infraId, instanceIds, ...rest } = cli;
+  const opts = { ...rest, cluster: infraId, ...(instanceIds ? { instance: instanceIds } : {}) };
   const io = makeIo(opts, ctx);
   const result = await networkUp(opts, ctx, io);
-  await warnStaleAttachments(ctx, new Set(result.report.interfaces.map((i) => i.instanceId)));
+  await refreshStaleAttachments(opts, ctx, new Set(result.report.interfaces.map((i) => i.instanceId)));
   if (result.recreated.length > 0)
     ctx.stderr.write(
       `recreated the data ENIs of the workers whose ENIs were missing (${result.recreated.join(", ")})\n`,

@@ -1,6 +1,6 @@
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, UserError } from "../lib/errors.ts";
-import { renderTable, toJson } from "../lib/output.ts";
+import { renderTable, toJson, toYaml } from "../lib/output.ts";
 import { type Comparison, compareGroups, METRICS, type Metric } from "../results/compare.ts";
 import {
   COMPARE_HEAD,
@@ -21,7 +21,6 @@ export interface BenchCompareOptions {
   metric?: string[];
   allowDifferent?: boolean;
   /** Deprecated spelling of --allow-different (kept for one release). */
-  force?: boolean;
   includeIncomplete?: boolean;
   mixedRuns?: boolean;
 }
@@ -44,9 +43,7 @@ export async function run(opts: BenchCompareOptions, ctx: Context): Promise<numb
       });
     }
   }
-  if (opts.force && !opts.allowDifferent)
-    ctx.stderr.write("warning: --force is deprecated for bench compare: use --allow-different\n");
-  const allowDifferent = Boolean(opts.allowDifferent || opts.force);
+  const allowDifferent = Boolean(opts.allowDifferent);
   const warn = (m: string) => ctx.stderr.write(`warning: ${m}\n`);
   const groups = [];
   for (const r of opts.runs)
@@ -90,7 +87,9 @@ export async function run(opts: BenchCompareOptions, ctx: Context): Promise<numb
     );
   }
   const format = opts.output ?? "table";
-  if (format === "json") ctx.stdout.write(toJson(comparisons.length === 1 ? comparisons[0] : comparisons));
+  const data = comparisons.length === 1 ? comparisons[0] : comparisons;
+  if (format === "json") ctx.stdout.write(toJson(data));
+  else if (format === "yaml") ctx.stdout.write(toYaml(data));
   else {
     for (const c of comparisons) {
       const rows = c.rows.map(compareRow);

@@ -23,7 +23,7 @@ import { checkOutputFile, shownPath, writeFileAtomic } from "../lib/files.ts";
 import { sanitize } from "../lib/sanitize.ts";
 
 export interface BenchInstallOptions {
-  dir?: string;
+  outDir?: string;
   release?: string;
   baseUrl?: string;
   /** The archive's digest, from a source the user trusts (for a release llw pins none for). */
@@ -187,10 +187,10 @@ export async function run(opts: BenchInstallOptions, ctx: Context): Promise<numb
     official,
     opts.pins ?? PINNED_SHA256,
   );
-  const dir = resolve(ctx.cwd, opts.dir ?? ".tools/bin");
+  const dir = resolve(ctx.cwd, opts.outDir ?? ".tools/bin");
   const target = join(dir, "kube-burner");
   const shown = shownPath(ctx.cwd, target);
-  const checked = await checkOutputFile(target, { flag: "--dir", shown });
+  const checked = await checkOutputFile(target, { flag: "--out-dir", shown });
   if (checked.existing && !opts.force) {
     throw new UserError({
       what: "kube-burner is already installed",
@@ -219,7 +219,7 @@ export async function run(opts: BenchInstallOptions, ctx: Context): Promise<numb
     });
   }
   const binary = await binaryFrom(archive, asset);
-  await writeFileAtomic(target, binary, { flag: "--dir", shown }, { mode: 0o755, checked });
+  await writeFileAtomic(target, binary, { flag: "--out-dir", shown }, { mode: 0o755, checked });
   ctx.stdout.write(
     `installed kube-burner ${asset.version} (sha256 ${got.slice(0, 16)}…, from ${from}) at ${shown}\n`,
   );

@@ -22,6 +22,7 @@ import type { Context } from "../lib/context.ts";
 import { ChecksFailed, EnvironmentError, UserError } from "../lib/errors.ts";
 import { checkOutputDir, ensureDir, writeFileAtomic } from "../lib/files.ts";
 import { checkLabel } from "../lib/k8s-names.ts";
+import { recordedPath } from "../lib/path-error.ts";
 import { onInterrupt } from "../lib/signals.ts";
 
 export interface BenchRunOptions {
@@ -30,7 +31,7 @@ export interface BenchRunOptions {
   repeat?: number;
   set?: string[];
   kubeBurner?: string;
-  results?: string;
+  outDir?: string;
   kubeconfig?: string;
   context?: string;
   metadata?: boolean;
@@ -105,9 +106,9 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
       where: "--label",
       next: "use letters, digits, dot, dash, underscore",
     });
-  const resultsDir = await checkOutputDir(resolve(ctx.cwd, opts.results ?? "results"), {
-    flag: "--results",
-    shown: opts.results ?? "results",
+  const resultsDir = await checkOutputDir(resolve(ctx.cwd, opts.outDir ?? "results"), {
+    flag: "--out-dir",
+    shown: opts.outDir ?? "results",
   });
   const files = await neededFiles(workload);
   if (sets.NODE_SELECTOR !== undefined) checkLabel(sets.NODE_SELECTOR, undefined, "--set NODE_SELECTOR");
@@ -143,7 +144,7 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
         next: "wait a second and run again, or use another --label",
       });
     }
-    await ensureDir(dir, { flag: "--results" });
+    await ensureDir(dir, { flag: "--out-dir" });
     const metrics = await metricsForRun(prometheus.access, bench, dir);
     const vars = {
       ...resolveVariables(workload, sets),
@@ -153,9 +154,17 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
     // What the run needs, as it was run: the config, its templates and profiles, the variables.
     const copy = join(dir, "workload");
     for (const f of files) await writeFileAtomic(join(copy, f.rel), await readFile(f.source));
+    // As recorded: files of the run relative to it (kube-burner gets the absolute paths), no
+    // absolute path in a file that travels.
+    const recorded = Object.fromEntries(
+      Object.entries(vars).map(([k, v]) => [
+        k,
+        typeof v === "string" && v.startsWith(`${dir}/`) ? relative(dir, v) : v,
+      ]),
+    );
     await writeFileAtomic(
       join(copy, "variables.yml"),
-      `# The variables of this run; kube-burner read them from its environment.\n${stringify(vars)}`,
+      `# The variables of this run; kube-burner read them from its environment.\n${stringify(recorded)}`,
     );
     // The Prometheus token only in kube-burner's environment: never in the run's files.
     const env: NodeJS.ProcessEnv = { ...ctx.env, ...vars, ...metrics.secretEnv };
@@ -170,8 +179,8 @@ export async function run(opts: BenchRunOptions, ctx: Context): Promise<number> 
       run: id,
       uuid,
       workload: workload.name,
-      variables: vars,
-      kubeBurner: { path: exe, version: kubeBurnerVersion },
+      variables: recorded,
+      kubeBurner: { path: recordedPath(exe, ctx.cwd, ctx.env.HOME), version: kubeBurnerVersion },
       startedAt: ctx.now().toISOString(),
       gitRevision: git,
       clusterVersion: cluster.clusterVersion,

@@ -7,8 +7,8 @@ import { join, relative, resolve } from "node:path";
 import { planGeneratedTree } from "../gitops/generate.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, UserError } from "../lib/errors.ts";
-import { writeGeneratedFiles } from "../lib/files.ts";
-import { renderTable, toJson } from "../lib/output.ts";
+import { checkWord, type FileAction, writeGeneratedFiles } from "../lib/files.ts";
+import { renderTable, toJson, toYaml } from "../lib/output.ts";
 
 export interface GenerateOptions {
   dir?: string;
@@ -35,12 +35,9 @@ export async function run(opts: GenerateOptions, ctx: Context): Promise<number> 
   });
   const rows = results.map((r) => ({ ...r, path: relative(ctx.cwd, r.path) }));
   if (opts.output === "json") ctx.stdout.write(toJson(rows));
+  else if (opts.output === "yaml") ctx.stdout.write(toYaml(rows));
   else {
-    const verb = (a: string) =>
-      opts.check
-        ? ({ create: "missing", update: "drifted", unchanged: "up to date", conflict: "edited by hand" }[a] ??
-          a)
-        : a;
+    const verb = (a: string) => (opts.check ? checkWord(a as FileAction) : a);
     ctx.stdout.write(
       renderTable(
         ctx,
@@ -52,7 +49,7 @@ export async function run(opts: GenerateOptions, ctx: Context): Promise<number> 
   const changed = rows.filter((r) => r.action !== "unchanged");
   if (opts.check && changed.length > 0) {
     const msg = `${changed.length} generated file${changed.length === 1 ? "" : "s"} out of date`;
-    if (opts.output === "json") return 1;
+    if (opts.output === "json" || opts.output === "yaml") return 1;
     throw new ChecksFailed(msg, "run `llw generate` and commit the result");
   }
   return 0;

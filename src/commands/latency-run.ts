@@ -20,7 +20,7 @@ export interface LatencyRunOptions {
   tool?: "oslat" | "cyclictest" | "hwlatdetect";
   duration?: string;
   cpus?: number;
-  profile?: string;
+  performanceProfile?: string;
   /** Before tuning: no runtime class, no CRI-O annotations, no PerformanceProfile needed. */
   baseline?: boolean;
   node?: string;
@@ -29,7 +29,7 @@ export interface LatencyRunOptions {
   image?: string;
   maxLatency?: number;
   namespace?: string;
-  results?: string;
+  outDir?: string;
   kubeconfig?: string;
   context?: string;
   keep?: boolean;
@@ -57,7 +57,7 @@ async function pickProfile(kube: Kube, name: string | undefined): Promise<KubeOb
     if (!p) {
       throw new UserError({
         what: `no PerformanceProfile "${name}" on the cluster`,
-        where: "--profile",
+        where: "--performance-profile",
         next: profiles.length
           ? `use one of: ${profiles.map((x) => x.metadata.name).join(", ")}`
           : "apply the workshop's profile first (llw tune apply)",
@@ -70,9 +70,9 @@ async function pickProfile(kube: Kube, name: string | undefined): Promise<KubeOb
     what: profiles.length
       ? "several PerformanceProfiles exist: say which one to test"
       : "the cluster has no PerformanceProfile: there are no isolated CPUs to test",
-    where: "--profile",
+    where: "--performance-profile",
     next: profiles.length
-      ? `use --profile with one of: ${profiles.map((x) => x.metadata.name).join(", ")}`
+      ? `use --performance-profile with one of: ${profiles.map((x) => x.metadata.name).join(", ")}`
       : "apply the workshop's profile first (llw tune apply)",
   });
 }
@@ -89,23 +89,23 @@ export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number
       where: "--cpus",
     });
   const namespace = opts.namespace ?? "llw-latency";
-  if (opts.baseline && opts.profile) {
+  if (opts.baseline && opts.performanceProfile) {
     throw new UserError({
-      what: "--baseline runs without a PerformanceProfile: --profile does not apply",
-      where: "--baseline --profile",
-      next: "drop --profile for the before-tuning run, or drop --baseline for the tuned one",
+      what: "--baseline runs without a PerformanceProfile: --performance-profile does not apply",
+      where: "--baseline --performance-profile",
+      next: "drop --performance-profile for the before-tuning run, or drop --baseline for the tuned one",
     });
   }
   checkJitterInput({
     selectorKey: opts.nodeSelector ?? "node-role.kubernetes.io/worker",
     ...(opts.node !== undefined ? { node: opts.node } : {}),
-    ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
+    ...(opts.performanceProfile !== undefined ? { profile: opts.performanceProfile } : {}),
     namespace,
   });
   if (opts.image !== undefined) checkImageReference(opts.image, "--image");
   const { Kube } = await import("../cluster/kube.ts");
   const kube = Kube.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, ctx.env, ctx.cwd);
-  const profile = opts.baseline ? undefined : await pickProfile(kube, opts.profile);
+  const profile = opts.baseline ? undefined : await pickProfile(kube, opts.performanceProfile);
   const profileName = profile?.metadata.name;
   const selectorKey =
     opts.nodeSelector ??
@@ -115,7 +115,7 @@ export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number
   const id = runId(ctx.now(), 1);
   const podName = `${tool}${opts.baseline ? "-baseline" : ""}-${id.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`;
   const label = opts.label ?? (opts.baseline ? "latency-baseline" : "latency");
-  const dir = join(resolve(ctx.cwd, opts.results ?? "results"), label, id);
+  const dir = join(resolve(ctx.cwd, opts.outDir ?? "results"), label, id);
   if (await stat(dir).catch(() => undefined))
     throw new UserError({ what: "the run directory already exists", where: dir });
 
@@ -178,8 +178,8 @@ export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number
         await clock.sleep(poll);
       }
       const log = await kube.podLog(namespace, podName);
-      await ensureDir(dir, { flag: "--results" });
-      await writeFileAtomic(join(dir, `${tool}.log`), log, { flag: "--results" });
+      await ensureDir(dir, { flag: "--out-dir" });
+      await writeFileAtomic(join(dir, `${tool}.log`), log, { flag: "--out-dir" });
       const metadata = {
         kind: "jitter",
         label,

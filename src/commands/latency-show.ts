@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Context } from "../lib/context.ts";
-import { UserError } from "../lib/errors.ts";
+import { readInputText } from "../lib/input.ts";
 import { emit, renderTable } from "../lib/output.ts";
 import { fmtFigure } from "../results/figures.ts";
 import { SUMMARY_HEAD, summarizeSeries, summaryRow } from "../results/format.ts";
@@ -29,13 +28,7 @@ export async function run(opts: LatencyShowOptions, ctx: Context): Promise<numbe
   }[] = [];
   for (const f of opts.files) {
     const path = resolve(ctx.cwd, f);
-    const text = await readFile(path, "utf8").catch((e: NodeJS.ErrnoException) => {
-      throw new UserError({
-        what: `cannot read the file (${e.code ?? e.message})`,
-        where: f,
-        next: "pass the output of cyclictest, oslat or hwlatdetect",
-      });
-    });
+    const text = await readInputText(path, "toolOutput", { shown: f });
     const j = parseJitterOutput(text, f);
     const series = seriesFromJitter(j).map(summarizeSeries);
     const limit = opts.maxLatency;

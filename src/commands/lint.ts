@@ -8,7 +8,7 @@ import { loadSchemas } from "../gitops/load-schemas.ts";
 import { renderLint } from "../gitops/report.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, UserError } from "../lib/errors.ts";
-import { toJson } from "../lib/output.ts";
+import { toJson, toYaml } from "../lib/output.ts";
 import { findSchemaDir } from "../lib/schema-dir.ts";
 
 export interface LintCommandOptions {
@@ -54,9 +54,10 @@ export async function run(opts: LintCommandOptions, ctx: Context): Promise<numbe
     now: opts.workshopDate ? new Date(`${opts.workshopDate}T12:00:00Z`) : ctx.now(),
   });
   if (opts.output === "json") ctx.stdout.write(toJson(result));
+  else if (opts.output === "yaml") ctx.stdout.write(toYaml(result));
   else ctx.stdout.write(renderLint(result, ctx));
   if (result.errors > 0) {
-    if (opts.output === "json") return 1;
+    if (opts.output === "json" || opts.output === "yaml") return 1;
     throw new ChecksFailed(
       `${result.errors} error${result.errors === 1 ? "" : "s"} in ${path}`,
       "fix the findings above and run llw lint again",

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { colorEnabled, makeColors } from "../lib/color.ts";
 import type { Context } from "../lib/context.ts";
 import { ChecksFailed, UserError } from "../lib/errors.ts";
+import type { FileAction } from "../lib/files.ts";
 import { emitPlainYaml } from "../profile/emit-yaml.ts";
 import type { PlanOptions, ProfilePlan } from "../profile/plan.ts";
 import { planProfile } from "../profile/plan.ts";
@@ -62,6 +63,11 @@ export async function run(opts: ProfileGenerateOptions, ctx: Context): Promise<n
       next: "add --out FILE (e.g. --out gitops/overlays/aws/performance-profiles/c5.metal.yaml), or drop the flag to print the profile on stdout",
     });
   }
+  // Where the file goes is checked before any work: a device, a FIFO or /proc is refused at once.
+  if (opts.out) {
+    const { checkOutputFile } = await import("../lib/write-file.ts");
+    await checkOutputFile(resolve(ctx.cwd, opts.out), { flag: "--out", shown: opts.out });
+  }
   const { topology, instanceType, notes } = await loadTopology(opts, ctx.cwd);
   const planOpts: PlanOptions = {};
   for (const k of [
@@ -103,15 +109,25 @@ export async function run(opts: ProfileGenerateOptions, ctx: Context): Promise<n
     ctx.stdout.write(body);
     return 0;
   }
-  const { withGeneratedHeader, writeGeneratedFiles } = await import("../lib/files.ts");
+  const { checkWord, withGeneratedHeader, withGeneratedJson, writeGeneratedFiles } = await import(
+    "../lib/files.ts"
+  );
   const path = resolve(ctx.cwd, opts.out);
+  // Recorded in the file, which travels: the user's home is written as ~.
+  const { withoutHome } = await import("../lib/path-error.ts");
+  const home = ctx.env.HOME;
+  const how = [
+    withoutHome(
+      `regenerate: ${commandLine(opts)}${opts.output === "json" ? " -o json" : ""} --out ${opts.out}`,
+      home,
+    ),
+    withoutHome(`topology: ${topology.source}`, home),
+  ];
+  // JSON has no comments: the same mark goes into an annotation, so the file can be regenerated.
   const content =
     opts.output === "json"
-      ? body
-      : withGeneratedHeader(body, [
-          `regenerate: ${commandLine(opts)} --out ${opts.out}`,
-          `topology: ${topology.source}`,
-        ]);
+      ? withGeneratedJson(plan.profile as unknown as Record<string, unknown>, how)
+      : withGeneratedHeader(body, how);
   const [result] = await writeGeneratedFiles([{ path, content }], {
     force: opts.force ?? false,
     check: opts.check ?? false,
@@ -119,9 +135,10 @@ export async function run(opts: ProfileGenerateOptions, ctx: Context): Promise<n
     flag: "--out",
   });
   const verb = opts.check
-    ? { create: "would create", update: "would update", unchanged: "up to date", conflict: "edited by hand" }
-    : { create: "created", update: "updated", unchanged: "unchanged", conflict: "conflict" };
-  ctx.stdout.write(`${verb[result!.action]}: ${opts.out}\n`);
+    ? checkWord
+    : (a: FileAction) =>
+        ({ create: "created", update: "updated", unchanged: "unchanged", conflict: "conflict" })[a];
+  ctx.stdout.write(`${verb(result!.action)}: ${opts.out}\n`);
   if (opts.check && result!.action !== "unchanged") {
     throw new ChecksFailed(
       `${opts.out} differs from the generated profile`,

@@ -233,6 +233,20 @@ export const COMMANDS: CommandSpec[] = [
       },
       { flags: "--quiet", description: "never print the CPU map and reasons" },
     ],
+    conflicts: [
+      {
+        flags: ["--quiet", "--explain"],
+        why: "--quiet never prints the CPU map and reasons, --explain always does",
+      },
+      {
+        flags: ["--single-node", "--mcp-name"],
+        why: "--single-node tunes the master pool; --mcp-name names another pool",
+      },
+      {
+        flags: ["--check", "--force"],
+        why: "--check writes nothing, so --force (overwrite) has nothing to do",
+      },
+    ],
     output: ["yaml", "json"],
     examples: [
       {
@@ -362,7 +376,8 @@ export const COMMANDS: CommandSpec[] = [
         },
       },
     ],
-    output: ["text", "json"],
+    output: ["table", "yaml", "json"],
+    outputWas: { text: "table" },
     examples: [
       { cmd: "llw lint gitops", what: "lint the whole tree against the workshop's schemas/" },
       {
@@ -405,7 +420,13 @@ export const COMMANDS: CommandSpec[] = [
       { flags: "--check", description: "write nothing; exit 1 if a generated file is missing or differs" },
       { flags: "--force", description: "overwrite generated files that were edited by hand" },
     ],
-    output: ["table", "json"],
+    conflicts: [
+      {
+        flags: ["--check", "--force"],
+        why: "--check writes nothing, so --force (overwrite) has nothing to do",
+      },
+    ],
+    output: ["table", "yaml", "json"],
     examples: [
       { cmd: "llw generate", what: "regenerate the profiles and overlays in ./gitops" },
       { cmd: "llw generate --check", what: "in CI: fail if the committed files drifted from the planner" },
@@ -483,6 +504,12 @@ export const COMMANDS: CommandSpec[] = [
       {
         flags: "--check",
         description: "write nothing; exit 1 if the files differ from what would be generated",
+      },
+    ],
+    conflicts: [
+      {
+        flags: ["--check", "--force"],
+        why: "--check writes nothing, so --force (overwrite) has nothing to do",
       },
     ],
     output: ["table", "yaml", "json"],
@@ -744,7 +771,12 @@ export const COMMANDS: CommandSpec[] = [
         parse: listOption,
       },
       { flags: "--kube-burner <path>", description: "kube-burner executable (default: kube-burner on PATH)" },
-      { flags: "--results <dir>", description: "results directory", default: "results" },
+      {
+        flags: "--out-dir <dir>",
+        description: "results directory: each run goes in <dir>/<label>/<run>",
+        default: "results",
+        was: ["--results"],
+      },
       { flags: "--kubeconfig <path>", description: "kubeconfig passed to kube-burner and used for metadata" },
       { flags: "--context <name>", description: "kubeconfig context" },
       { flags: "--no-metadata", description: "do not query the cluster for metadata" },
@@ -773,7 +805,12 @@ export const COMMANDS: CommandSpec[] = [
     path: ["bench", "install"],
     summary: "Download the pinned kube-burner release for this platform and verify its checksum",
     options: [
-      { flags: "--dir <path>", description: "where to put the kube-burner binary", default: ".tools/bin" },
+      {
+        flags: "--out-dir <dir>",
+        description: "where to put the kube-burner binary",
+        default: ".tools/bin",
+        was: ["--dir"],
+      },
       {
         flags: "--release <version>",
         description: "kube-burner release to install (default: the pinned one)",
@@ -878,11 +915,11 @@ export const COMMANDS: CommandSpec[] = [
         flags: "--allow-different",
         description:
           "compare groups that measured different things (tools, workloads): only the series they share",
+        was: ["--force"],
       },
-      { flags: "--force", description: "deprecated spelling of --allow-different" },
       ...RESULT_READ_OPTIONS,
     ],
-    output: ["table", "markdown", "json"],
+    output: ["table", "yaml", "json", "markdown"],
     examples: [
       {
         cmd: "llw bench compare baseline tuned",
@@ -920,8 +957,9 @@ export const COMMANDS: CommandSpec[] = [
         parse: intOption("--cpus", 1),
       },
       {
-        flags: "--profile <name>",
+        flags: "--performance-profile <name>",
         description: "PerformanceProfile name (runtime class performance-<name>)",
+        was: ["--profile"],
       },
       {
         flags: "--baseline",
@@ -956,7 +994,12 @@ export const COMMANDS: CommandSpec[] = [
         description: "namespace of llw's own for the test pod (created, labelled for privileged pods)",
         default: "llw-latency",
       },
-      { flags: "--results <dir>", description: "results directory", default: "results" },
+      {
+        flags: "--out-dir <dir>",
+        description: "results directory: each run goes in <dir>/<label>/<run>",
+        default: "results",
+        was: ["--results"],
+      },
       { flags: "--kubeconfig <path>", description: "kubeconfig (default: KUBECONFIG or ~/.kube/config)" },
       { flags: "--context <name>", description: "kubeconfig context" },
       {
@@ -1009,7 +1052,7 @@ export const COMMANDS: CommandSpec[] = [
       },
     ],
     options: [
-      { flags: "-o, --out <file>", description: "the HTML file to write", default: "report.html" },
+      { flags: "--out <file>", description: "the HTML file to write", default: "report.html", was: ["-o"] },
       {
         flags: "--title <text>",
         description: "report title",
@@ -1092,14 +1135,15 @@ export const COMMANDS: CommandSpec[] = [
         choices: ["optional", "required"],
       },
       {
-        flags: "--output-dir <dir>",
+        flags: "--out-dir <dir>",
         description:
           "write machineset-<name>.yaml and machineconfigpool-<role>.yaml here instead of printing",
+        was: ["--output-dir"],
       },
       { flags: "--force", description: "overwrite files edited by hand" },
       {
         flags: "--check",
-        description: "report drift of --output-dir files without writing (exit 1 on drift)",
+        description: "report drift of --out-dir files without writing (exit 1 on drift)",
       },
       {
         flags: "--schemas <dir>",
@@ -1108,6 +1152,12 @@ export const COMMANDS: CommandSpec[] = [
       },
       { flags: "--kubeconfig <file>", description: "kubeconfig (default: KUBECONFIG, ~/.kube/config)" },
       { flags: "--context <name>", description: "kubeconfig context" },
+    ],
+    conflicts: [
+      {
+        flags: ["--check", "--force"],
+        why: "--check writes nothing, so --force (overwrite) has nothing to do",
+      },
     ],
     examples: [
       {
@@ -1132,7 +1182,11 @@ export const COMMANDS: CommandSpec[] = [
       "--attach-with ec2 lets the stack create the ENIs and attaches them through EC2 AttachNetworkInterface instead " +
       "(for emulators and accounts where the stack may not attach).",
     options: [
-      { flags: "--cluster <infra-id>", description: "the cluster's infrastructure id (required)" },
+      {
+        flags: "--infra-id <id>",
+        description: "the cluster's infrastructure id (required)",
+        was: ["--cluster"],
+      },
       {
         flags: "--interfaces <n>",
         description: "extra ENIs per metal worker, device index 1 and up (1-4)",
@@ -1152,9 +1206,10 @@ export const COMMANDS: CommandSpec[] = [
         parse: listOption,
       },
       {
-        flags: "--instance <id>",
-        description: "use only these metal workers (repeatable)",
+        flags: "--instance-ids <ids>",
+        description: "use only these metal workers (comma-separated or repeated)",
         parse: listOption,
+        was: ["--instance"],
       },
       {
         flags: "--template <file>",
@@ -1179,7 +1234,11 @@ export const COMMANDS: CommandSpec[] = [
     path: ["aws", "network", "down"],
     summary: "Remove the data network: only what its stack created (ENIs llw attached are detached first)",
     options: [
-      { flags: "--cluster <infra-id>", description: "the cluster's infrastructure id (required)" },
+      {
+        flags: "--infra-id <id>",
+        description: "the cluster's infrastructure id (required)",
+        was: ["--cluster"],
+      },
       ...AWS_OPTIONS,
     ],
     output: ["table", "json", "yaml"],
@@ -1195,7 +1254,11 @@ export const COMMANDS: CommandSpec[] = [
     path: ["aws", "network", "status"],
     summary: "Show the data network stack, its subnets and where each ENI is attached",
     options: [
-      { flags: "--cluster <infra-id>", description: "the cluster's infrastructure id (required)" },
+      {
+        flags: "--infra-id <id>",
+        description: "the cluster's infrastructure id (required)",
+        was: ["--cluster"],
+      },
       ...AWS_OPTIONS,
     ],
     output: ["table", "json", "yaml"],

@@ -43,7 +43,7 @@ export async function run(opts: ReportOptions, ctx: Context): Promise<number> {
     throw new UserError({
       what: "the file exists and is not a report llw wrote",
       where: shown,
-      next: "choose another -o FILE, or add --force to replace it",
+      next: "choose another --out FILE, or add --force to replace it",
     });
   }
   // --force used to mean "compare different things" too: kept for one release, with a warning.

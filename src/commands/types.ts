@@ -8,6 +8,11 @@ export interface OptionSpec {
   choices?: readonly string[];
   /** Parses the raw string (e.g. into a number); throw UserError on bad values. */
   parse?: (value: string, previous: unknown) => unknown;
+  /**
+   * Earlier spellings of this flag (e.g. "--output-dir" for "--out-dir"): they keep working for
+   * one release, hidden from help, with a deprecation warning.
+   */
+  was?: string[];
 }
 
 export interface ArgSpec {
@@ -36,8 +41,18 @@ export interface CommandSpec {
   description?: string;
   args?: ArgSpec[];
   options?: OptionSpec[];
-  /** Output formats if the command prints data; adds -o/--output. */
+  /**
+   * Flags that contradict each other: given together (on the command line, not by default) the
+   * command is refused before it runs, saying why.
+   */
+  conflicts?: { flags: [string, string]; why: string }[];
+  /**
+   * Output formats if the command prints data; adds -o/--output (the first is the default). The
+   * names are the same in every command: table, yaml, json (markdown where a document is printed).
+   */
   output?: readonly string[];
+  /** Earlier names of output formats, accepted with a deprecation warning: { text: "table" }. */
+  outputWas?: Record<string, string>;
   examples: Example[];
   load: () => Promise<CommandModule>;
 }

@@ -6,6 +6,8 @@ import { sanitizeOutput } from "./sanitize.ts";
 export interface OutStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  /** The terminal's width, when it is one (help text is wrapped to it). */
+  columns?: number;
 }
 
 /**
@@ -35,7 +37,14 @@ export interface Context {
  * account or a file cannot retitle the terminal, move the cursor or plant a hyperlink.
  */
 export function safeStream(s: OutStream): OutStream {
-  return { write: (chunk: string) => s.write(sanitizeOutput(String(chunk))), isTTY: Boolean(s.isTTY) };
+  return {
+    write: (chunk: string) => s.write(sanitizeOutput(String(chunk))),
+    isTTY: Boolean(s.isTTY),
+    // Read when needed: a terminal's width changes when its window does.
+    get columns() {
+      return s.columns;
+    },
+  };
 }
 
 export function processContext(): Context {

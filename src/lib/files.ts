@@ -118,6 +118,16 @@ export interface PlannedFile {
 
 export type FileAction = "create" | "update" | "unchanged" | "conflict";
 
+/** What `--check` says of a file, in the same words in every command. */
+const CHECK_WORDS: Record<FileAction | "remove", string> = {
+  create: "missing",
+  update: "drifted",
+  unchanged: "up to date",
+  conflict: "edited by hand",
+  remove: "left over",
+};
+export const checkWord = (action: FileAction | "remove"): string => CHECK_WORDS[action];
+
 export interface FileResult {
   path: string;
   action: FileAction;

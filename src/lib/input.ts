@@ -31,6 +31,10 @@ export const INPUT_LIMITS = {
   manifest: { bytes: 4 * MiB, what: "YAML or JSON manifest" },
   /** Schema files (a CRD, a Kubernetes OpenAPI document): the largest upstream one is ~4 MiB. */
   schema: { bytes: 64 * MiB, what: "schema file" },
+  /** oslat, cyclictest or hwlatdetect output, or a pod log of one (a day of histograms is a few MiB). */
+  toolOutput: { bytes: 64 * MiB, what: "oslat, cyclictest or hwlatdetect output" },
+  /** A kubeconfig: a few KiB, a few hundred with many clusters and embedded certificates. */
+  kubeconfig: { bytes: 4 * MiB, what: "kubeconfig" },
   /** A file llw generated earlier and may replace. */
   generated: { bytes: 16 * MiB, what: "generated file" },
 } as const;

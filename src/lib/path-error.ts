@@ -97,3 +97,26 @@ export function shownPath(cwd: string, path: string): string {
   const rel = relative(cwd, abs);
   return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? abs : rel;
 }
+
+/**
+ * A path as files llw writes record it (generated-file headers, run metadata): relative to `cwd`
+ * inside it, `~/...` inside the user's home, else as it is. Written files travel (into git, to a
+ * colleague, into a report): they carry no absolute home path, which names the user and their
+ * machine.
+ */
+export function recordedPath(path: string, cwd: string, home: string | undefined): string {
+  const abs = resolve(cwd, path);
+  const rel = relative(cwd, abs);
+  if (rel !== "" && !rel.startsWith("..") && !isAbsolute(rel)) return rel;
+  if (home) {
+    const fromHome = relative(home, abs);
+    if (fromHome === "") return "~";
+    if (!fromHome.startsWith("..") && !isAbsolute(fromHome)) return `~/${fromHome}`;
+  }
+  return abs;
+}
+
+/** `text` with every occurrence of the user's home folder written as `~` (for command lines recorded in files). */
+export function withoutHome(text: string, home: string | undefined): string {
+  return home && home.length > 1 ? text.split(home.replace(/\/+$/, "")).join("~") : text;
+}

@@ -139,6 +139,14 @@ async function nearestExisting(dir: string, label: PathLabel, shown: string): Pr
       return [d, missing.reverse()];
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw pathError(e, "write", shown, label);
+      // Not there, or a link to nothing: a folder llw would make must not be a dangling link.
+      if (
+        await lstat(d).then(
+          () => true,
+          () => false,
+        )
+      )
+        throw danglingLink(label, shown);
       const up = dirname(d);
       if (up === d) throw pathError(e, "write", shown, label);
       missing.push(d);
@@ -189,7 +197,7 @@ async function checkFolder(dir: string, label: PathLabel, shown: string): Promis
   return missing;
 }
 
-/** Checks a folder llw will write files into (`--output-dir`): a directory or a place to make one. */
+/** Checks a folder llw will write files into (`--out-dir`): a directory or a place to make one. */
 export async function checkOutputDir(dir: string, label: PathLabel = {}): Promise<string> {
   await checkFolder(dir, label, label.shown ?? dir);
   return resolve(dir);

@@ -77,10 +77,14 @@ export function validateAgainstTopology(
         const each = p.node === undefined ? p.count / t.numaNodes.length : p.count;
         return sum + each * (SIZE_MIB[p.size] ?? 0);
       }, 0);
-    if (mib > n.memoryMiB) {
+    if (mib >= n.memoryMiB) {
+      // All of it is as wrong as more than all of it: the kernel, kubelet and every other pod on
+      // the node need memory that hugepages take away for good.
       err(
         "spec.hugepages.pages",
-        `hugepages on NUMA node ${n.id} need ${mib} MiB but the node has ${n.memoryMiB} MiB`,
+        mib > n.memoryMiB
+          ? `hugepages on NUMA node ${n.id} need ${mib} MiB but the node has ${n.memoryMiB} MiB`
+          : `hugepages take all ${n.memoryMiB} MiB of NUMA node ${n.id}'s memory; the OS and other pods need some`,
       );
     } else if (mib > n.memoryMiB * 0.75) {
       warn(

@@ -51,13 +51,14 @@ function scriptJson(data: unknown): string {
     .replace(/\u2029/g, "\\u2029");
 }
 
+/** A table in a box of the page's width that scrolls sideways when the table is wider. */
 function table(head: string[], rows: string[][], cls = ""): string {
-  return `<table class="${cls}"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>${rows
+  return `<div class="wide"><table class="${cls}"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>${rows
     .map(
       (r) =>
         `<tr>${r.map((c) => `<td class="${/^(regressed|improved|BOTTLENECK)$/.test(c) ? c : ""}">${escapeHtml(c)}</td>`).join("")}</tr>`,
     )
-    .join("")}</tbody></table>`;
+    .join("")}</tbody></table></div>`;
 }
 
 function metaValue(v: unknown): string {
@@ -155,7 +156,9 @@ h1 { font-size: 1.6rem; margin-bottom: 0.2rem; } h2 { margin-top: 2rem; border-b
 figure { margin: 0; border: 1px solid #e5e7eb; border-radius: 6px; padding: 0.6rem; }
 figcaption { font-weight: 600; margin-bottom: 0.3rem; } .plot { position: relative; height: 280px; }
 table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0 1rem; }
-th, td { border: 1px solid #e5e7eb; padding: 0.25rem 0.5rem; text-align: left; }
+th, td { border: 1px solid #e5e7eb; padding: 0.25rem 0.5rem; text-align: left; overflow-wrap: anywhere; }
+.wide { overflow-x: auto; max-width: 100%; }
+.environment td { min-width: 12rem; } .environment td:first-child { min-width: 0; font-weight: 600; white-space: nowrap; }
 th { background: #f9fafb; } td.regressed, td.BOTTLENECK { color: #b91c1c; font-weight: 600; } td.improved { color: #047857; font-weight: 600; }
 .summary { font-size: 1.05rem; } .warn { color: #92400e; } .note { color: #4b5563; font-size: 0.85rem; margin: 0.3rem 0 0; }
 .empty { color: #92400e; } .headline { color: #4b5563; font-size: 0.85rem; }
@@ -199,9 +202,15 @@ export function renderHtml(model: ReportModel, chartJs: string = chartJsBundle()
   const keys = [...new Set(model.groups.flatMap((g) => g.runs.flatMap((r) => Object.keys(r.metadata))))]
     .filter((k) => !shown.has(k))
     .sort();
-  const envRows = model.groups.flatMap((g) =>
-    g.runs.map((r) => [g.label, r.id, r.kind, r.dir, ...keys.map((k) => metaValue(r.metadata[k]))]),
-  );
+  // One column per run, one row per field: the runs' environments read side by side (a run's
+  // metadata has a dozen fields or more; as columns they would not fit a page).
+  const runs = model.groups.flatMap((g) => g.runs.map((r) => ({ label: g.label, r })));
+  const envHead = ["", ...runs.map(({ label, r }) => `${label}/${r.id}`)];
+  const envRows = [
+    ["kind", ...runs.map(({ r }) => r.kind)],
+    ["directory", ...runs.map(({ r }) => r.dir)],
+    ...keys.map((k) => [k, ...runs.map(({ r }) => metaValue(r.metadata[k]))]),
+  ];
   const warnings = model.warnings.length
     ? `<h2>Warnings</h2><ul>${model.warnings.map((w) => `<li class="warn">${escapeHtml(w)}</li>`).join("")}</ul>`
     : "";
@@ -229,7 +238,7 @@ ${verdicts || `<p class="empty">${noVerdicts}</p>`}
 <div class="charts">${charts}</div>
 ${findings(model)}
 <h2>Environment</h2>
-${table(["label", "run", "kind", "directory", ...keys], envRows, "environment")}
+${table(envHead, envRows, "environment")}
 ${warnings}
 <script>${bundle}</script>
 <script type="application/json" id="report-data">${scriptJson(model)}</script>

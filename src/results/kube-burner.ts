@@ -105,6 +105,8 @@ export interface ReadOptions {
 const V2_NAME = /^([a-z][A-Za-z]*?)(Quantiles)?Measurement-(.+)\.json$/;
 const V1_NAME = /^(.+)-([a-z][A-Za-z]*Latency)(-summary)?\.json$/;
 const JOB_SUMMARY = /^jobSummary(-.+)?\.json$/;
+/** Files `llw bench run` keeps in a run directory beside kube-burner's. */
+const LLW_RUN_FILES = ["metadata.json", "kube-burner.log", "metrics-profile.yml"];
 
 /** Throws a UserError naming the file and line:column for a byte offset. */
 function formatError(file: string, buf: Buffer, e: JsonScanError): UserError {
@@ -332,7 +334,8 @@ export async function readKubeBurnerDir(dir: string, options: ReadOptions = {}):
   )) {
     const name = entry.name;
     const file = join(metricsDir, name);
-    if (!entry.isFile()) continue;
+    // llw's own files of a run (when kube-burner wrote into the run directory itself).
+    if (!entry.isFile() || LLW_RUN_FILES.includes(name)) continue;
     let measurement: string;
     let job: string;
     let quantiles: boolean;

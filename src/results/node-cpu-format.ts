@@ -2,10 +2,20 @@
 import { formatCpuList } from "../lib/cpuset.ts";
 import type { NodeCpuAnalysis } from "./node-cpu.ts";
 
-const pct = (v: number | undefined) => (v === undefined ? "-" : `${Number.isInteger(v) ? v : v.toFixed(1)}%`);
+const pct = (v: number | undefined) => (v === undefined ? "-" : `${v.toFixed(1)}%`);
 const cpus = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(2));
 
-export const NODE_CPU_HEAD = ["job", "CPUs", "count", "mean busy", "peak busy", "kubelet peak", "CRI-O peak"];
+/** `points`: the Prometheus points inside the job that mean and peak rest on. */
+export const NODE_CPU_HEAD = [
+  "job",
+  "CPUs",
+  "count",
+  "points",
+  "mean busy",
+  "peak busy",
+  "kubelet peak",
+  "CRI-O peak",
+];
 
 /** Table rows per node and job: reserved, isolated, all. */
 export function nodeCpuRows(a: NodeCpuAnalysis): { title: string; rows: string[][] }[] {
@@ -18,6 +28,7 @@ export function nodeCpuRows(a: NodeCpuAnalysis): { title: string; rows: string[]
               j.job,
               "reserved",
               String(j.reserved.cpus),
+              String(j.points),
               pct(j.reserved.meanPct),
               pct(j.reserved.peakPct),
               cpus(j.kubelet?.peakCpus),
@@ -31,6 +42,7 @@ export function nodeCpuRows(a: NodeCpuAnalysis): { title: string; rows: string[]
               j.job,
               "isolated",
               String(j.isolated.cpus),
+              String(j.points),
               pct(j.isolated.meanPct),
               pct(j.isolated.peakPct),
               "",
@@ -38,7 +50,7 @@ export function nodeCpuRows(a: NodeCpuAnalysis): { title: string; rows: string[]
             ],
           ]
         : []),
-      [j.job, "all", String(j.all.cpus), pct(j.all.meanPct), pct(j.all.peakPct), "", ""],
+      [j.job, "all", String(j.all.cpus), String(j.points), pct(j.all.meanPct), pct(j.all.peakPct), "", ""],
     ]),
   }));
 }
@@ -50,7 +62,7 @@ export function nodeCpuLines(a: NodeCpuAnalysis): string[] {
     out.push(`API server P99 during ${x.job}: ${x.peakSeconds} s at its peak (${x.verb || "all verbs"})`);
   for (const f of a.findings)
     out.push(
-      `${f.level === "bottleneck" ? "BOTTLENECK" : f.level === "warning" ? "WARNING" : "ok"}: ${f.text}${f.node && a.nodes.length > 1 ? ` (${f.node})` : ""}`,
+      `${f.level === "bottleneck" ? "BOTTLENECK" : f.level === "warning" ? "WARNING" : f.level}: ${f.text}${f.node && a.nodes.length > 1 ? ` (${f.node})` : ""}`,
     );
   for (const n of a.notes) out.push(`note: ${n}`);
   if (a.missing.length)

@@ -12,6 +12,14 @@
  * - an isolated CPU spending `KERNEL` or more of its time in the kernel (system, irq, softirq)
  *   while the workload's pods are pinned elsewhere or asleep: something not pinned runs there, or
  *   interrupts are served there.
+ *
+ * What the figures rest on: kube-burner runs each range query from the job's start to its end
+ * (pkg/prometheus/prometheus.go: runRangeQuery(query, ..., jobStart, jobEnd), the same job.Start
+ * as the job summary's `timestamp`, pkg/burner/job.go), and the profile's rates look back from
+ * each point (irate over the last two scrapes before it). The point at the job's start therefore
+ * measures the time before the job: points at or before the start the job summary gives are left
+ * out. A finding needs `MIN_POINTS` points inside the job, so that mean and peak are not one and
+ * the same window; with fewer the job says so instead of a verdict.
  */
 import type { MetricDoc } from "./kb-metrics.ts";
 
@@ -23,6 +31,8 @@ const KERNEL = ["system", "irq", "softirq"] as const;
 export const STARVED = 80;
 export const BUSY_WARNING = 60;
 export const KERNEL_WARNING = 2;
+/** Points inside a job below which no finding is made for it. */
+export const MIN_POINTS = 2;
 /** API server P99 (seconds) at which the control plane is called slow. */
 export const API_SLOW = 1;
 
@@ -80,7 +90,7 @@ export interface NodeCpu {
 }
 
 export interface Finding {
-  level: "bottleneck" | "warning" | "ok";
+  level: "bottleneck" | "warning" | "no verdict" | "ok";
   node?: string;
   job?: string;
   text: string;
@@ -127,16 +137,20 @@ function setUse(timeline: { t: string; v: number | undefined }[], cpus: number):
   return { cpus, meanPct: round(mean(pts.map((p) => p.v))), peakPct: round(peak.v), peakAt: peak.t };
 }
 
-function cores(docs: MetricDoc[], node: string, job: string) {
-  const v = docs.filter((d) => d.labels.node === node && d.jobName === job).map((d) => d.value);
+/** Whether a point lies inside the job (after its start, when the job summary gives one). */
+type InJob = (d: MetricDoc) => boolean;
+
+function cores(docs: MetricDoc[], node: string, job: string, inJob: InJob) {
+  const v = docs.filter((d) => d.labels.node === node && d.jobName === job && inJob(d)).map((d) => d.value);
   return v.length ? { meanCpus: round(mean(v), 2), peakCpus: round(Math.max(...v), 2) } : undefined;
 }
 
-function analyseJob(node: NodeCpu, job: string, docs: Map<string, MetricDoc[]>): JobCpu {
+function analyseJob(node: NodeCpu, job: string, docs: Map<string, MetricDoc[]>, inJob: InJob): JobCpu {
   const modes = (docs.get("nodeCPUModes") ?? []).filter(
-    (d) => d.labels.instance === node.node && d.jobName === job,
+    (d) => d.labels.instance === node.node && d.jobName === job && inJob(d),
   );
-  const times = [...new Set(modes.map((d) => d.timestamp))].sort();
+  // In time order (Go writes RFC 3339 with trailing zeros of the fraction cut: not string order).
+  const times = [...new Set(modes.map((d) => d.timestamp))].sort((a, b) => Date.parse(a) - Date.parse(b));
   const reserved = new Set(node.reserved);
   const isolated = new Set(node.isolated);
   // busy[t][cpu] and per-CPU mode sums over the job.
@@ -198,8 +212,8 @@ function analyseJob(node: NodeCpu, job: string, docs: Map<string, MetricDoc[]>):
       timeline.map((x) => ({ t: x.t, v: x.allPct })),
       node.cpus,
     ) ?? { cpus: node.cpus, meanPct: 0, peakPct: 0 },
-    kubelet: cores(docs.get("kubeletCPU") ?? [], node.node, job),
-    crio: cores(docs.get("crioCPU") ?? [], node.node, job),
+    kubelet: cores(docs.get("kubeletCPU") ?? [], node.node, job, inJob),
+    crio: cores(docs.get("crioCPU") ?? [], node.node, job, inJob),
     perCpu,
     timeline,
   };
@@ -208,6 +222,14 @@ function analyseJob(node: NodeCpu, job: string, docs: Map<string, MetricDoc[]>):
 function findingsOf(n: NodeCpu, j: JobCpu): Finding[] {
   const out: Finding[] = [];
   const at = { node: n.node, job: j.job };
+  if (j.points < MIN_POINTS)
+    return [
+      {
+        level: "no verdict",
+        ...at,
+        text: `${j.points} point${j.points === 1 ? "" : "s"} of CPU use inside ${j.job}: too few for a finding (${MIN_POINTS} needed); run the job for longer than two steps of the metrics query`,
+      },
+    ];
   const r = j.reserved;
   if (r) {
     const who = [j.kubelet && `kubelet ${j.kubelet.peakCpus}`, j.crio && `CRI-O ${j.crio.peakCpus}`].filter(
@@ -266,7 +288,14 @@ export function analyseNodeCpu(
   docs: Map<string, MetricDoc[]>,
   profiles: ProfileCpus[],
   nodes: NodeInfo[],
+  /** Each job's start, from kube-burner's job summaries (RFC 3339). */
+  jobStarts: Map<string, string> = new Map(),
 ): NodeCpuAnalysis {
+  const starts = new Map([...jobStarts].map(([job, t]) => [job, Date.parse(t)]));
+  const inJob: InJob = (d) => {
+    const start = starts.get(d.jobName ?? "");
+    return start === undefined || Number.isNaN(start) || Date.parse(d.timestamp) > start;
+  };
   const missing = PROFILE_METRICS.filter((m) => !docs.get(m)?.length);
   const notes: string[] = [];
   const cpuCount = new Map<string, number>();
@@ -298,9 +327,13 @@ export function analyseNodeCpu(
         jobs: [],
       };
       for (const job of jobs) {
-        const j = analyseJob(node, job, docs);
-        if (!j.points) continue;
-        node.jobs.push(j);
+        const j = analyseJob(node, job, docs, inJob);
+        const any = (docs.get("nodeCPUModes") ?? []).some(
+          (d) => d.jobName === job && d.labels.instance === name,
+        );
+        if (!any) continue;
+        // A job with no point inside it has no figures to show, only the reason.
+        if (j.points) node.jobs.push(j);
         result.findings.push(...findingsOf(node, j));
       }
       result.nodes.push(node);
@@ -308,9 +341,9 @@ export function analyseNodeCpu(
   }
   const api = docs.get("apiserverP99") ?? [];
   for (const job of [...new Set(api.map((d) => d.jobName ?? ""))].sort()) {
-    const inJob = api.filter((d) => (d.jobName ?? "") === job && Number.isFinite(d.value));
-    if (!inJob.length) continue;
-    const top = inJob.reduce((a, b) => (b.value > a.value ? b : a));
+    const during = api.filter((d) => (d.jobName ?? "") === job && inJob(d) && Number.isFinite(d.value));
+    if (!during.length) continue;
+    const top = during.reduce((a, b) => (b.value > a.value ? b : a));
     result.api.push({ job, verb: top.labels.verb ?? "", peakSeconds: round(top.value, 3) });
     if (top.value >= API_SLOW)
       result.findings.push({
@@ -320,7 +353,7 @@ export function analyseNodeCpu(
       });
   }
   // Bottlenecks first, then warnings, then what is fine.
-  const rank = { bottleneck: 0, warning: 1, ok: 2 };
+  const rank = { bottleneck: 0, warning: 1, "no verdict": 2, ok: 3 };
   result.findings.sort((a, b) => rank[a.level] - rank[b.level]);
   return result;
 }

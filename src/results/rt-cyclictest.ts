@@ -151,6 +151,16 @@ function parseCyclictestHistogram(lines: string[], start: number, file: string):
       "the cyclictest histogram ends without its '# Max Latencies' summary (truncated output?)",
     );
   }
+  // cyclictest prints '# Histogram Overflows' right after the maxima in every version (rt-tests
+  // src/cyclictest/cyclictest.c print_hist; NuttX's port too): without it the file was cut there,
+  // and a missing overflow count would read as none.
+  if (!trailer.has("Histogram Overflows")) {
+    throw bad(
+      file,
+      maxes.line,
+      "the cyclictest histogram summary ends after '# Max Latencies' without '# Histogram Overflows' (truncated output?)",
+    );
+  }
   // With -H, Total, Max and Overflows carry an extra all-threads column; Min and Avg do not.
   const threads = trailer.get("Min Latencies")?.values.length ?? maxes.values.length;
   const width = rows[0]?.cols.length ?? threads + 1;

@@ -198,9 +198,12 @@ async function readMetadata(dir: string): Promise<RunMetadata | undefined> {
   }
   const meta = data as RunMetadata;
   for (const k of NAME_KEYS) {
-    if (meta[k] !== undefined && typeof meta[k] !== "string") {
+    const v = meta[k] as unknown;
+    // A number or boolean reads as its text (label 42 is "42"); an object is not a name.
+    if (typeof v === "number" || typeof v === "boolean") (meta as Record<string, unknown>)[k] = String(v);
+    else if (v !== undefined && typeof v !== "string") {
       throw new UserError({
-        what: `run metadata field "${k}" is ${JSON.stringify(meta[k])}, not a string`,
+        what: `run metadata field "${k}" is ${JSON.stringify(v)}, not a name`,
         where: file,
         next: "restore metadata.json from the run, or remove the field",
       });
@@ -303,7 +306,9 @@ export function nodeCpuOf(
 ): NodeCpuAnalysis {
   const cluster = metadata.cluster as { nodes?: unknown } | undefined;
   const nodes = (Array.isArray(cluster?.nodes) ? cluster.nodes : []) as NodeInfo[];
-  return analyseNodeCpu(kb.metrics.docs, profiles ?? profilesOf(metadata), nodes);
+  const starts = new Map<string, string>();
+  for (const s of kb.jobSummaries) if (s.jobName && s.timestamp) starts.set(s.jobName, s.timestamp);
+  return analyseNodeCpu(kb.metrics.docs, profiles ?? profilesOf(metadata), nodes, starts);
 }
 
 /** A run `llw bench run` started but kube-burner never finished (no "complete" status written). */

@@ -159,15 +159,19 @@ async function readTarball(file: string, label: string): Promise<Files> {
       const chunks: Buffer[] = [];
       entry.on("data", (c: Buffer) => chunks.push(c));
       entry.on("end", () => {
-        files.set(key, {
-          text: decodeText(
+        // Inside the parser's event: a bad entry is collected, never thrown past the parser.
+        try {
+          const text = decodeText(
             Buffer.concat(chunks),
             entry.path,
             { shown: `${label}:${entry.path}` },
             "a sysfs file",
-          ),
-          where: `${label}:${entry.path}`,
-        });
+          );
+          files.set(key, { text, where: `${label}:${entry.path}` });
+        } catch (e) {
+          if (!(e instanceof UserError)) throw e;
+          problems.push(...e.problems);
+        }
       });
     },
   });

@@ -5,7 +5,7 @@
  * attaches; what moto's stack update does differently from CloudFormation is said where it matters.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
@@ -20,6 +20,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
+import { INSTANCE_ANNOTATION } from "../../src/sriov/generate.ts";
 import { MOTO_CREDENTIALS, MOTO_REGION, startProxy, useMoto } from "../helpers/moto.ts";
 import { ROOT } from "../helpers/tools.ts";
 
@@ -67,10 +68,21 @@ interface Iface {
 async function up(endpoint: string, extra: string[] = [], cwd?: string) {
   const ctx = ctxFor(endpoint, cwd);
   const code = await main(
-    ["aws", "network", "up", "--cluster", INFRA, "--attach-with", "ec2", "-o", "json", ...extra],
+    ["aws", "network", "up", "--infra-id", INFRA, "--attach-with", "ec2", "-o", "json", ...extra],
     ctx,
   );
   return { code, ctx, out: code === 0 ? JSON.parse(ctx.out()) : undefined };
+}
+
+/** The instances the generated network attachments in a checkout name. */
+function attachmentInstances(repo: string): string[] {
+  const dir = join(repo, "gitops", "overlays", "aws", "sriov");
+  return readdirSync(dir)
+    .flatMap((f) => [
+      ...readFileSync(join(dir, f), "utf8").matchAll(new RegExp(`${INSTANCE_ANNOTATION}: (\\S+)`, "g")),
+    ])
+    .map((m) => m[1]!.replace(/^["']|["']$/g, ""))
+    .sort();
 }
 
 async function enisOn(ec2: EC2Client, instanceId: string) {
@@ -121,7 +133,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
       "zone a's data subnet is gone with its only worker",
     );
     const down = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
   });
 
   it("an ENI deleted by hand: status, up and down all exit 0 with a warning naming it (the emulator cannot recreate it; up then says how to rebuild)", async (t) => {
@@ -144,7 +156,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
 
     const status = ctxFor(m.endpoint);
     assert.equal(
-      await main(["aws", "network", "status", "--cluster", INFRA, "-o", "json"], status),
+      await main(["aws", "network", "status", "--infra-id", INFRA, "-o", "json"], status),
       0,
       status.err(),
     );
@@ -197,7 +209,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: newB.networkInterfaceId }));
     const down = ctxFor(m.endpoint);
     assert.equal(
-      await main(["aws", "network", "down", "--cluster", INFRA, "-o", "json"], down),
+      await main(["aws", "network", "down", "--infra-id", INFRA, "-o", "json"], down),
       0,
       down.err(),
     );
@@ -208,7 +220,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     );
   });
 
-  it("a worker replaced by the machine API (old instance terminated, a new one in the same zone): up re-attaches the same ENIs, with their MAC and address, to the new instance", async (t) => {
+  it("a worker replaced by the machine API (old instance terminated, a new one in the same zone): up re-attaches the same ENIs, with their MAC and address, to the new instance and regenerates the attachments that named the old one", async (t) => {
     const m = moto(t);
     if (!m) return;
     await m.reset();
@@ -220,6 +232,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
       (i) => i.instanceId === c.metalB.InstanceId,
     )!;
     // The 4.19-4.21 attachments generated before the replacement name the old instance.
+    mkdirSync(join(ROOT, "test-artifacts"), { recursive: true });
     const repo = mkdtempSync(join(ROOT, "test-artifacts", "lifecycle-"));
     const gen = ctxFor(m.endpoint, repo);
     assert.equal(
@@ -229,7 +242,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     );
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [c.metalB.InstanceId!] }));
     const status = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA, "-o", "json"], status), 0);
+    assert.equal(await main(["aws", "network", "status", "--infra-id", INFRA, "-o", "json"], status), 0);
     assert.equal(
       JSON.parse(status.out()).interfaces.find((i: Iface) => i.networkInterfaceId === old.networkInterfaceId)
         .state,
@@ -240,17 +253,18 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     const replacement = await c.run(c.b.SubnetId!);
     const again = await up(m.endpoint, [], repo);
     assert.equal(again.code, 0, again.ctx.err());
+    // The attachments were llw's own and generated for the infra ID: regenerated in place.
     assert.match(
       again.ctx.err(),
       new RegExp(
-        `warning: gitops/overlays/aws/sriov/network-attachment-definition-[^ ]+ names ${c.metalB.InstanceId}[^\\n]*regenerate the attachments \\(llw sriov generate --ocp-version 4\\.20 --infra-id ${INFRA}`,
+        `regenerated gitops/overlays/aws/sriov for the replaced workers \\(llw sriov generate --ocp-version 4\\.20 --infra-id ${INFRA}`,
       ),
     );
-    assert.doesNotMatch(
-      again.ctx.err(),
-      new RegExp(`names ${c.metalA.InstanceId}`),
-      "A's attachment is still right",
-    );
+    assert.doesNotMatch(again.ctx.err(), /warning: gitops\/overlays/);
+    const named = attachmentInstances(repo);
+    assert.ok(named.includes(replacement.InstanceId!), `the new instance is named: ${named.join(", ")}`);
+    assert.ok(named.includes(c.metalA.InstanceId!), "A's attachment is still there");
+    assert.ok(!named.includes(c.metalB.InstanceId!), "the gone instance is named nowhere");
     const now = (
       again.out.interfaces as (Iface & { macAddress: string; privateIpAddress: string; state: string })[]
     ).find((i) => i.instanceId === replacement.InstanceId)!;
@@ -271,7 +285,43 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
       { id: old.networkInterfaceId, subnet: old.subnetId, deviceIndex: 1 },
     ]);
     const down = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
+  });
+
+  it("a worker replaced while its generated attachment was edited by hand: up keeps the edited file and warns with the command to regenerate it", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    const ec2 = m.ec2();
+    const c = await cluster(ec2);
+    assert.equal((await up(m.endpoint)).code, 0);
+    mkdirSync(join(ROOT, "test-artifacts"), { recursive: true });
+    const repo = mkdtempSync(join(ROOT, "test-artifacts", "lifecycle-edited-"));
+    const gen = ctxFor(m.endpoint, repo);
+    assert.equal(
+      await main(["sriov", "generate", "--infra-id", INFRA, "--ocp-version", "4.20", "--no-cluster"], gen),
+      0,
+      gen.err(),
+    );
+    const dir = join(repo, "gitops", "overlays", "aws", "sriov");
+    const file = readdirSync(dir).find((f) =>
+      readFileSync(join(dir, f), "utf8").includes(c.metalB.InstanceId!),
+    )!;
+    const edited = `${readFileSync(join(dir, file), "utf8")}# tuned by hand\n`;
+    writeFileSync(join(dir, file), edited);
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [c.metalB.InstanceId!] }));
+    await c.run(c.b.SubnetId!);
+    const again = await up(m.endpoint, [], repo);
+    assert.equal(again.code, 0, again.ctx.err());
+    assert.match(
+      again.ctx.err(),
+      new RegExp(
+        `warning: gitops/overlays/aws/sriov/${file} names ${c.metalB.InstanceId}[^\\n]*edited[^\\n]*regenerate the attachments \\(llw sriov generate --ocp-version 4\\.20 --infra-id ${INFRA}`,
+      ),
+    );
+    assert.equal(readFileSync(join(dir, file), "utf8"), edited, "the hand edit is kept");
+    const down = ctxFor(m.endpoint);
+    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
   });
 
   it("an orphaned stack (every instance of the cluster gone): status says so and names the clean-up", async (t) => {
@@ -285,13 +335,13 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
       new TerminateInstancesCommand({ InstanceIds: [c.metalA.InstanceId!, c.metalB.InstanceId!] }),
     );
     const status = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA], status), 0, status.err());
+    assert.equal(await main(["aws", "network", "status", "--infra-id", INFRA], status), 0, status.err());
     assert.match(
       status.err(),
-      /orphaned stack: no running instance is tagged kubernetes\.io\/cluster\/life-x7k2p[\s\S]*llw aws network down --cluster life-x7k2p/,
+      /orphaned stack: no running instance is tagged kubernetes\.io\/cluster\/life-x7k2p[\s\S]*llw aws network down --infra-id life-x7k2p/,
     );
     const down = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
   });
 
   it("metal workers still pending (EC2 reports pending for the first answers, through a loopback proxy: moto starts instances running): up waits for them before planning, then attaches", async (t) => {
@@ -314,7 +364,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     try {
       const ctx = bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: proxy.endpoint } });
       const code = await main(
-        ["aws", "network", "up", "--cluster", INFRA, "--attach-with", "ec2", "-o", "json"],
+        ["aws", "network", "up", "--infra-id", INFRA, "--attach-with", "ec2", "-o", "json"],
         ctx,
       );
       assert.equal(code, 0, ctx.err());
@@ -329,7 +379,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
         ["attached", "attached"],
       );
       const down = bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: proxy.endpoint } });
-      assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+      assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
     } finally {
       await proxy.close();
     }

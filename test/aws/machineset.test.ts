@@ -161,7 +161,7 @@ describe("llw aws machineset (offline, from a MachineSet file)", () => {
 
   it("writes files, keeps them on re-run, refuses to overwrite a hand edit without --force, and --check reports drift", async () => {
     const dir = mkdtempSync(join(ROOT, "test-artifacts", "machineset-"));
-    const args = ["aws", "machineset", "--instance-type", "c5.metal", "--from", FIXTURE, "--output-dir", dir];
+    const args = ["aws", "machineset", "--instance-type", "c5.metal", "--from", FIXTURE, "--out-dir", dir];
     const first = bufferContext();
     assert.equal(await main(args, first), 0, first.err());
     assert.match(first.out(), /create .*machineset-lab-x7k2p-worker-rt-us-east-2a\.yaml/);
@@ -180,7 +180,7 @@ describe("llw aws machineset (offline, from a MachineSet file)", () => {
     assert.match(readFileSync(file, "utf8"), /replicas: 1/);
   });
 
-  it("a --from file whose zone or infra id would lead outside --output-dir is refused (exit 2) and nothing is written anywhere", async () => {
+  it("a --from file whose zone or infra id would lead outside --out-dir is refused (exit 2) and nothing is written anywhere", async () => {
     const base = mkdtempSync(join(ROOT, "test-artifacts", "machineset-escape-"));
     const out = join(base, "a", "b", "c", "out");
     mkdirSync(out, { recursive: true });
@@ -199,7 +199,7 @@ describe("llw aws machineset (offline, from a MachineSet file)", () => {
       const from = join(base, `evil-${what.replace(" ", "-")}.yaml`);
       writeFileSync(from, evil);
       const ctx = bufferContext();
-      const args = ["aws", "machineset", "--instance-type", "c5.metal", "--from", from, "--output-dir", out];
+      const args = ["aws", "machineset", "--instance-type", "c5.metal", "--from", from, "--out-dir", out];
       // The zone case picks its source by that zone, as a user copying it from the file would.
       if (what === "zone") args.push("--zone", "us-east-2a/../../../ESCAPED");
       const code = await main(args, ctx);

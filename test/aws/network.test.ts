@@ -112,7 +112,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
       "aws",
       "network",
       "up",
-      "--cluster",
+      "--infra-id",
       INFRA,
       "--interfaces",
       "2",
@@ -207,12 +207,12 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     );
 
     const status = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA], status), 0, status.err());
+    assert.equal(await main(["aws", "network", "status", "--infra-id", INFRA], status), 0, status.err());
     assert.match(status.out(), /attached to i-\w+ at 2/);
 
     const down = ctxFor(m.endpoint);
     assert.equal(
-      await main(["aws", "network", "down", "--cluster", INFRA, "-o", "json"], down),
+      await main(["aws", "network", "down", "--infra-id", INFRA, "-o", "json"], down),
       0,
       down.err(),
     );
@@ -244,7 +244,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     );
 
     const twice = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], twice), 0, twice.err());
+    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], twice), 0, twice.err());
     assert.match(twice.out(), /nothing to remove/);
   });
 
@@ -254,7 +254,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     await m.reset();
     await cluster(m.ec2());
     const up = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "up", "--cluster", INFRA, "-o", "json"], up), 3, up.err());
+    assert.equal(await main(["aws", "network", "up", "--infra-id", INFRA, "-o", "json"], up), 3, up.err());
     // moto 5.2 creates the ENIs but performs no attachment resource: llw does not take the stack's word.
     assert.match(up.err(), /CREATE_COMPLETE/);
     assert.equal(
@@ -263,7 +263,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     );
     assert.match(up.err(), /did not attach these ENIs[\s\S]*--attach-with ec2/);
     const status = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA, "-o", "json"], status), 0);
+    assert.equal(await main(["aws", "network", "status", "--infra-id", INFRA, "-o", "json"], status), 0);
     const r = JSON.parse(status.out());
     assert.deepEqual(
       r.interfaces.map((i: { state: string }) => i.state),
@@ -271,7 +271,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     );
     assert.match(status.err(), /ENIs not attached to their worker/);
     const down = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], down), 0, down.err());
+    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
   });
 
   it("switching from --attach-with ec2 to the stack detaches llw's attachments first, keeping the ENIs (the emulator then attaches nothing, which the check reports)", async (t) => {
@@ -281,23 +281,23 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     await cluster(m.ec2());
     const first = ctxFor(m.endpoint);
     assert.equal(
-      await main(["aws", "network", "up", "--cluster", INFRA, "--attach-with", "ec2", "-o", "json"], first),
+      await main(["aws", "network", "up", "--infra-id", INFRA, "--attach-with", "ec2", "-o", "json"], first),
       0,
       first.err(),
     );
     const before = JSON.parse(first.out());
     const second = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "up", "--cluster", INFRA, "-o", "json"], second), 3);
+    assert.equal(await main(["aws", "network", "up", "--infra-id", INFRA, "-o", "json"], second), 3);
     assert.match(second.err(), /detached 2 ENIs llw had attached/);
     const status = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA, "-o", "json"], status), 0);
+    assert.equal(await main(["aws", "network", "status", "--infra-id", INFRA, "-o", "json"], status), 0);
     const after = JSON.parse(status.out());
     assert.equal(after.attachWith, "cloudformation");
     assert.deepEqual(
       after.interfaces.map((i: { networkInterfaceId: string }) => i.networkInterfaceId),
       before.interfaces.map((i: { networkInterfaceId: string }) => i.networkInterfaceId),
     );
-    assert.equal(await main(["aws", "network", "down", "--cluster", INFRA], ctxFor(m.endpoint)), 0);
+    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], ctxFor(m.endpoint)), 0);
   });
 
   it("the IAM policies in infra/aws/iam are the ones in src/aws/iam.ts, and allow every call up, status and down make", async (t) => {
@@ -324,7 +324,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
       });
       countActions(ec2, "ec2", into);
       countActions(cfn, "cloudformation", into);
-      return { cluster: INFRA, ec2, cfn, pollMs: 10 };
+      return { infraId: INFRA, ec2, cfn, pollMs: 10 };
     };
     const { run: up } = await import("../../src/commands/aws-network-up.ts");
     const { run: status } = await import("../../src/commands/aws-network-status.ts");
@@ -343,7 +343,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
       assert.ok(read.has(a), `${a} (llw aws network status) is not in llw-read-policy.json`);
   });
 
-  it("bad input: no --cluster, a malformed infra id, a cluster with no instances, an unreachable endpoint (exit 2/3, saying what to do)", async (t) => {
+  it("bad input: no --infra-id, a malformed infra id, a cluster with no instances, an unreachable endpoint (exit 2/3, saying what to do)", async (t) => {
     const m = moto(t);
     if (!m) return;
     await m.reset();
@@ -351,20 +351,20 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     assert.equal(await main(["aws", "network", "up"], none), 2);
     assert.match(none.err(), /is not a cluster infra id[\s\S]*infrastructureName/);
     const bad = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "status", "--cluster", "Not_An_Id"], bad), 2);
+    assert.equal(await main(["aws", "network", "status", "--infra-id", "Not_An_Id"], bad), 2);
     const empty = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "up", "--cluster", "nobody-abcde"], empty), 2);
+    assert.equal(await main(["aws", "network", "up", "--infra-id", "nobody-abcde"], empty), 2);
     assert.match(
       empty.err(),
       /no running EC2 instances are tagged kubernetes\.io\/cluster\/nobody-abcde in us-east-1/,
     );
     const status = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "status", "--cluster", "nobody-abcde"], status), 0);
+    assert.equal(await main(["aws", "network", "status", "--infra-id", "nobody-abcde"], status), 0);
     assert.match(status.out(), /no data network for nobody-abcde/);
     const closed = bufferContext({
       env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: "http://127.0.0.1:9" },
     });
-    assert.equal(await main(["aws", "network", "status", "--cluster", INFRA], closed), 3, closed.err());
+    assert.equal(await main(["aws", "network", "status", "--infra-id", INFRA], closed), 3, closed.err());
     assert.match(closed.err(), /cannot reach the CloudFormation endpoint \(ECONNREFUSED\)/);
   });
 
@@ -373,7 +373,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     const closed = { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: "http://127.0.0.1:9" };
     const shapes = bufferContext({ env: closed });
     const code = await main(
-      ["aws", "network", "up", "--cluster", INFRA, "--interfaces", "9", "--cidr", "us-east-1a=10.0.0.0/33"],
+      ["aws", "network", "up", "--infra-id", INFRA, "--interfaces", "9", "--cidr", "us-east-1a=10.0.0.0/33"],
       shapes,
     );
     assert.equal(code, 2, shapes.err());
@@ -382,13 +382,13 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     assert.doesNotMatch(shapes.err(), /cannot reach/);
     const small = bufferContext({ env: closed });
     assert.equal(
-      await main(["aws", "network", "up", "--cluster", INFRA, "--cidr", "us-east-1a=10.0.0.0/29"], small),
+      await main(["aws", "network", "up", "--infra-id", INFRA, "--cidr", "us-east-1a=10.0.0.0/29"], small),
       2,
     );
     assert.match(small.err(), /a subnet must be \/16 to \/28, got \/29/);
     for (const args of [
-      ["aws", "network", "status", "--cluster", INFRA],
-      ["aws", "network", "up", "--cluster", INFRA],
+      ["aws", "network", "status", "--infra-id", INFRA],
+      ["aws", "network", "up", "--infra-id", INFRA],
     ]) {
       const flag = bufferContext({ env: { AWS_REGION: MOTO_REGION } });
       assert.equal(await main([...args, "--endpoint-url", "http://127.0.0.1:9"], flag), 3, flag.err());
@@ -409,7 +409,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     await cluster(ec2);
     const up = ctxFor(m.endpoint);
     const code = await main(
-      ["aws", "network", "up", "--cluster", INFRA, "--cidr", "us-east-1a=10.0.8.0/24"],
+      ["aws", "network", "up", "--infra-id", INFRA, "--cidr", "us-east-1a=10.0.8.0/24"],
       up,
     );
     assert.equal(code, 2);

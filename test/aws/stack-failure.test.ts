@@ -158,7 +158,7 @@ describe("llw aws network up: a resource fails to create or update (fake CloudFo
           AWS_ENDPOINT_URL_CLOUDFORMATION: cfn.endpoint,
         },
       });
-      const code = await main(["aws", "network", "up", "--cluster", INFRA], ctx);
+      const code = await main(["aws", "network", "up", "--infra-id", INFRA], ctx);
       const err = ctx.err();
       assert.equal(code, 3, err);
       assert.ok(cfn.calls.includes("CreateStack"), cfn.calls.join(" "));
@@ -202,7 +202,7 @@ describe("llw aws network up: a resource fails to create or update (fake CloudFo
           AWS_ENDPOINT_URL_CLOUDFORMATION: cfn.endpoint,
         },
       });
-      const code = await main(["aws", "network", "up", "--cluster", INFRA, "--interfaces", "2"], ctx);
+      const code = await main(["aws", "network", "up", "--infra-id", INFRA, "--interfaces", "2"], ctx);
       const err = ctx.err();
       assert.equal(code, 3, err);
       assert.ok(cfn.calls.includes("UpdateStack") && !cfn.calls.includes("CreateStack"), cfn.calls.join(" "));

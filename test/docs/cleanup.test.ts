@@ -63,7 +63,7 @@ describe("lab guides: clean-up deletes the metal MachineSet that module 4.3 wrot
       ];
       const ctx = bufferContext({ cwd, env: { NO_COLOR: "1" } });
       assert.equal(await main(args, ctx), 0, ctx.err());
-      const outDir = option(write.words, "--output-dir");
+      const outDir = option(write.words, "--out-dir");
       assert.ok(
         outDir,
         `${write.page}:${write.line}: the MachineSet must be written to a file the clean-up can name`,

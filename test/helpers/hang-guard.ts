@@ -4,10 +4,20 @@
  * runner's own timeout cannot stop synchronous code; a worker can be. Generous limits only: this
  * guards against hangs and blow-ups, it is not a speed test.
  */
-import { Worker } from "node:worker_threads";
+import { type ResourceLimits, Worker } from "node:worker_threads";
 
-/** Calls `fn` exported by `module` (an absolute path) with `args` in a worker; resolves with its result. */
-export function withHangGuard<T>(module: string, fn: string, args: unknown[], ms = 60_000): Promise<T> {
+/**
+ * Calls `fn` exported by `module` (an absolute path) with `args` in a worker; resolves with its
+ * result. `limits` caps the worker's memory: a blow-up ends it (ERR_WORKER_OUT_OF_MEMORY) and
+ * rejects, instead of taking the machine's memory.
+ */
+export function withHangGuard<T>(
+  module: string,
+  fn: string,
+  args: unknown[],
+  ms = 60_000,
+  limits?: ResourceLimits,
+): Promise<T> {
   const code = `
     const { parentPort, workerData } = require("node:worker_threads");
     import(workerData.module).then(async (m) => {
@@ -19,7 +29,11 @@ export function withHangGuard<T>(module: string, fn: string, args: unknown[], ms
     });
   `;
   return new Promise<T>((resolve, reject) => {
-    const worker = new Worker(code, { eval: true, workerData: { module, fn, args } });
+    const worker = new Worker(code, {
+      eval: true,
+      workerData: { module, fn, args },
+      ...(limits ? { resourceLimits: limits } : {}),
+    });
     const timer = setTimeout(() => {
       void worker.terminate();
       reject(new Error(`${fn}() did not finish within ${ms / 1000} s (hang guard)`));

@@ -31,8 +31,6 @@ const WRITERS = [
 /** Where a direct call is still allowed, and why. */
 const ALLOWED: Record<string, string[]> = {
   "src/lib/write-file.ts": WRITERS,
-  // Copies the workload folder into a run folder that ensureDir just made and checked.
-  "src/commands/bench-run.ts": ["cp"],
 };
 
 function sources(dir: string): string[] {

@@ -219,6 +219,53 @@ describe("report content and policy (Chromium)", () => {
     assert.match(r.html, /<td class="">true<\/td>/);
   });
 
+  it("the environment reads side by side (a column per run, a row per field, field names on one line); with 8 runs it scrolls inside its own box, never the page", async (t) => {
+    const long = Object.fromEntries(
+      Array.from({ length: 14 }, (_, i) => [`field${i}`, `${"value-without-spaces-".repeat(4)}${i}`]),
+    );
+    for (let k = 1; k <= 8; k++) {
+      const d = join(results, "wide", `run-${k}`);
+      mkdirSync(d, { recursive: true });
+      writeFileSync(
+        join(d, "oslat.log"),
+        renderOslat([2], [Array.from({ length: 32 }, (_, j) => (j === 0 ? 100 : 0))]),
+      );
+      writeFileSync(
+        join(d, "metadata.json"),
+        JSON.stringify({ kind: "jitter", tool: "oslat", label: "wide", outputFile: "oslat.log", ...long }),
+      );
+    }
+    const r = await report(["wide"], "wide.html");
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.html, /<th>wide\/run-1<\/th><th>wide\/run-2<\/th>/);
+    assert.match(r.html, /<td class="">field0<\/td><td class="">value-without-spaces-/);
+    const o = await open(t, "wide.html", "report-wide-environment.png");
+    if (!o) return;
+    const w = await o.page.evaluate(() => {
+      const table = document.querySelector("table.environment")!;
+      const names = [...table.querySelectorAll("tbody td:first-child")].map((td) => {
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        return { name: td.textContent, lines: new Set([...range.getClientRects()].map((x) => x.top)).size };
+      });
+      return {
+        page: document.documentElement.scrollWidth,
+        view: window.innerWidth,
+        table: table.scrollWidth,
+        box: table.parentElement!.clientWidth,
+        names,
+      };
+    });
+    assert.ok(w.table > w.box, `8 runs make the table wider than its box (${w.table} > ${w.box})`);
+    assert.ok(w.page <= w.view, `the page is ${w.page} px wide in a ${w.view} px window`);
+    assert.deepEqual(
+      w.names.filter((n) => n.lines !== 1),
+      [],
+      "field names wrapped",
+    );
+    assert.deepEqual(o.errors, []);
+  });
+
   it("-o replaces a report it wrote earlier without --force, but not another file", async () => {
     assert.equal((await report(["plain-before"], "again.html")).code, 0);
     assert.equal(
@@ -232,6 +279,6 @@ describe("report content and policy (Chromium)", () => {
     assert.match(refused.err, /the file exists and is not a report llw wrote/);
     assert.equal(readFileSync(join(results, "mine.html"), "utf8"), "<!doctype html><p>my notes</p>");
     const forced = bufferContext({ cwd: results });
-    assert.equal(await main(["report", "plain-before", "-o", "mine.html", "--force"], forced), 0);
+    assert.equal(await main(["report", "plain-before", "--out", "mine.html", "--force"], forced), 0);
   });
 });

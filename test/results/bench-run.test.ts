@@ -160,12 +160,12 @@ describe("llw bench run (with a FAKE kube-burner that writes real-format output)
     assert.equal(JSON.parse(readFileSync(join(dir, "metadata.json"), "utf8")).status, "complete");
   });
 
-  it("--results naming a file is refused (exit 2) before anything runs", async () => {
+  it("--out-dir naming a file is refused (exit 2) before anything runs", async () => {
     const cwd = workspace();
     writeFileSync(join(cwd, "a-file"), "x");
     const ctx = bufferContext({ cwd, env });
-    assert.equal(await main(["bench", "run", "tuned-pod", "--no-metadata", "--results", "a-file"], ctx), 2);
-    assert.match(ctx.err(), /--results a-file/);
+    assert.equal(await main(["bench", "run", "tuned-pod", "--no-metadata", "--out-dir", "a-file"], ctx), 2);
+    assert.match(ctx.err(), /--out-dir a-file/);
     assert.doesNotMatch(ctx.err(), /Starting kube-burner/);
     assert.equal(readFileSync(join(cwd, "a-file"), "utf8"), "x");
   });

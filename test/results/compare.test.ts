@@ -312,7 +312,7 @@ describe("llw bench compare / bench show (result directories on disk)", () => {
     assert.doesNotMatch(allowed.out(), /series\s+metric/, "no empty table");
     const forced = bufferContext({ cwd: results });
     assert.equal(await main(["bench", "compare", "oslat-before", "cyclic-after", "--force"], forced), 0);
-    assert.match(forced.err(), /--force is deprecated for bench compare: use --allow-different/);
+    assert.match(forced.err(), /--force is deprecated: use --allow-different/);
   });
 
   it("pod and VM start-up runs are different measurements (kube-burner job names)", () => {

@@ -6,7 +6,7 @@
  * compact, one array per file).
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -356,16 +356,33 @@ describe("interrupted runs (metadata status)", () => {
     await main(["bench", "compare", "tuned", "tuned"], ctx);
     assert.match(ctx.err(), /run-3/);
     const rep = bufferContext({ cwd: results });
-    assert.equal(await main(["report", "tuned", "-o", "r.html"], rep), 0, rep.err());
+    assert.equal(await main(["report", "tuned", "--out", "r.html"], rep), 0, rep.err());
     assert.match(rep.err(), /left out 1 incomplete run/);
   });
 
-  it("metadata that is not an object, or a name that is not a string, is an error (exit 2), never a crash", async () => {
+  it("metadata of any type is rendered (a numeric label reads as text); metadata that is not an object, or a name that is an object, is an error (exit 2), never a crash", async () => {
     const results = labelDir();
-    write(join(results, "tuned", "run-1"), "metadata.json", { kind: "kube-burner", label: 42, run: "run-1" });
+    write(join(results, "tuned", "run-1"), "metadata.json", {
+      kind: "kube-burner",
+      label: 42,
+      run: 7,
+      extra: [1, { a: null }],
+    });
+    const rep = bufferContext({ cwd: results });
+    assert.equal(await main(["report", "tuned", "--out", "any.html"], rep), 0, rep.err());
+    const html = readFileSync(join(results, "any.html"), "utf8");
+    assert.match(html, /<th>tuned\/7<\/th>/);
+    assert.match(html, /<td class="">kind<\/td><td class="">kube-burner<\/td>/);
+    assert.match(html, /<td class="">\[1,\{&quot;a&quot;:null\}\]<\/td>/);
+    assert.doesNotMatch(html, /not read \(not kube-burner output\): metadata\.json/);
+    write(join(results, "tuned", "run-1"), "metadata.json", {
+      kind: "kube-burner",
+      label: { name: "x" },
+      run: "run-1",
+    });
     const ctx = bufferContext({ cwd: results });
     assert.equal(await main(["bench", "show", "tuned"], ctx), 2);
-    assert.match(ctx.err(), /run metadata field "label" is 42, not a string/);
+    assert.match(ctx.err(), /run metadata field "label" is \{"name":"x"\}, not a name/);
     write(join(results, "tuned", "run-1"), "metadata.json", [1, 2]);
     const arr = bufferContext({ cwd: results });
     assert.equal(await main(["bench", "show", "tuned"], arr), 2);

@@ -8,15 +8,18 @@
  * bottleneck.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
+import fc from "fast-check";
 import { chromium } from "playwright-core";
+import { parse } from "yaml";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
-import { analyseNodeCpu } from "../../src/results/node-cpu.ts";
+import { readMetricFile } from "../../src/results/kb-metrics.ts";
+import { analyseNodeCpu, PROFILE_METRICS } from "../../src/results/node-cpu.ts";
 import { ROOT, requireTool } from "../helpers/tools.ts";
 import { type Sim, start } from "../sim/index.ts";
 import {
@@ -118,6 +121,7 @@ describe("Module 5.3: bench run collects Prometheus metrics, bench show finds th
     );
     assert.ok(all.some((f) => f.endsWith("nodeCPUModes.json")));
     for (const f of all) assert.ok(!readFileSync(f, "utf8").includes(TOKEN), `the token is in ${f}`);
+    assert.ok(!r.err.includes(TOKEN) && !r.out.includes(TOKEN), "the token is in llw's output");
     const meta = JSON.parse(readFileSync(join(run, "metadata.json"), "utf8"));
     assert.deepEqual(meta.prometheus, {
       url: prom.url,
@@ -137,7 +141,7 @@ describe("Module 5.3: bench run collects Prometheus metrics, bench show finds th
         `node ${nodes[0]} \\(PerformanceProfile workshop-c5-metal: reserved 0,24,48,72, isolated 1-23,25-47,49-71,73-95\\)`,
       ),
     );
-    assert.match(r.out, /latency-pod\s+reserved\s+4\s+[\d.]+%\s+93%\s+1\.90\s+1\.40/);
+    assert.match(r.out, /latency-pod\s+reserved\s+4\s+8\s+[\d.]+%\s+93\.0%\s+1\.90\s+1\.40/);
     assert.match(r.out, /latency-pod\s+isolated\s+92\s+/);
     assert.match(
       r.out,
@@ -178,7 +182,7 @@ describe("Module 5.3: bench run collects Prometheus metrics, bench show finds th
   });
 
   it("the report plots CPU use over the job (reserved vs isolated) and per CPU, and lists the findings (Chromium)", async (t) => {
-    const r = await llw(["report", "starved", "headroom", "-o", "cpu.html"]);
+    const r = await llw(["report", "starved", "headroom", "--out", "cpu.html"]);
     assert.equal(r.code, 0, r.err);
     const html = readFileSync(join(cwd, "cpu.html"), "utf8");
     assert.match(html, /<h2>Where the time went<\/h2>/);
@@ -309,10 +313,10 @@ describe("node CPU analysis (unit)", () => {
       ],
       [
         "nodeCPUModes",
-        [
-          doc("nodeCPUModes", { instance: "metal", cpu: "0", mode: "system" }, 0.9),
-          doc("nodeCPUModes", { instance: "metal", cpu: "5", mode: "irq" }, 0.05),
-        ],
+        ["2026-11-27T20:00:00Z", "2026-11-27T20:00:15Z"].flatMap((t) => [
+          doc("nodeCPUModes", { instance: "metal", cpu: "0", mode: "system" }, 0.9, t),
+          doc("nodeCPUModes", { instance: "metal", cpu: "5", mode: "irq" }, 0.05, t),
+        ]),
       ],
     ]);
     const a = analyseNodeCpu(docs, [{ name: "p", reserved: [0, 1], isolated: [2, 3, 4, 5, 6, 7] }], []);
@@ -325,5 +329,158 @@ describe("node CPU analysis (unit)", () => {
       a.findings.map((f) => f.text).join("\n"),
       /isolated CPU 5 had 5% irq time during j: interrupts are served there/,
     );
+  });
+  /** Reserved CPUs 0-1 of a 4-CPU node busy at `busy` (a share of each CPU) at each time. */
+  const reservedAt = (points: [string, number][]) =>
+    new Map([
+      ["nodeCPUCount", [doc("nodeCPUCount", { instance: "n" }, 4)]],
+      [
+        "nodeCPUModes",
+        points.flatMap(([t, busy]) =>
+          [0, 1].map((cpu) =>
+            doc("nodeCPUModes", { instance: "n", cpu: String(cpu), mode: "system" }, busy, t),
+          ),
+        ),
+      ],
+    ]);
+  const profile = [{ name: "p", reserved: [0, 1], isolated: [2, 3] }];
+
+  it("the point at a job's start (its rate looks back to before the job) is left out: a busy moment before the job is not the job's bottleneck", () => {
+    const docs = reservedAt([
+      ["2026-11-27T20:00:00Z", 0.97],
+      ["2026-11-27T20:00:15Z", 0.3],
+      ["2026-11-27T20:00:30Z", 0.35],
+    ]);
+    const a = analyseNodeCpu(docs, profile, [], new Map([["j", "2026-11-27T20:00:00Z"]]));
+    const job = a.nodes[0]!.jobs[0]!;
+    assert.equal(job.points, 2);
+    assert.equal(job.reserved!.peakPct, 35);
+    assert.equal(job.reserved!.meanPct, 32.5);
+    assert.deepEqual(
+      a.findings.map((f) => f.level),
+      ["ok", "ok"],
+    );
+    // Without the job's start (no job summary) every point counts, as before.
+    assert.equal(analyseNodeCpu(docs, profile, []).nodes[0]!.jobs[0]!.reserved!.peakPct, 97);
+  });
+
+  it("a job with fewer than two points inside it gets no verdict, and says why, however busy that point was", () => {
+    const docs = reservedAt([
+      ["2026-11-27T20:00:00Z", 0.1],
+      ["2026-11-27T20:00:15Z", 0.95],
+    ]);
+    const a = analyseNodeCpu(docs, profile, [], new Map([["j", "2026-11-27T20:00:00Z"]]));
+    assert.deepEqual(
+      a.findings.map((f) => [f.level, f.text]),
+      [
+        [
+          "no verdict",
+          "1 point of CPU use inside j: too few for a finding (2 needed); run the job for longer than two steps of the metrics query",
+        ],
+      ],
+    );
+    assert.equal(a.nodes[0]!.jobs[0]!.reserved!.peakPct, 95, "the figure is still shown");
+    const none = analyseNodeCpu(docs, profile, [], new Map([["j", "2026-11-27T20:00:30Z"]]));
+    assert.deepEqual(none.nodes[0]!.jobs, [], "no point inside the job: no figures");
+    assert.match(none.findings[0]!.text, /^0 points of CPU use inside j/);
+  });
+
+  it('points are in time order although Go cuts trailing zeros of the fraction ("20:00:15Z" sorts after "20:00:15.25Z" as text)', () => {
+    const docs = reservedAt([
+      ["2026-11-27T20:00:15.25Z", 0.6],
+      ["2026-11-27T20:00:15Z", 0.4],
+      ["2026-11-27T20:00:14.5Z", 0.2],
+    ]);
+    const job = analyseNodeCpu(docs, profile, []).nodes[0]!.jobs[0]!;
+    assert.deepEqual(
+      job.timeline.map((x) => [x.t, x.reservedPct]),
+      [
+        ["2026-11-27T20:00:14.5Z", 20],
+        ["2026-11-27T20:00:15Z", 40],
+        ["2026-11-27T20:00:15.25Z", 60],
+      ],
+    );
+    assert.equal(job.from, "2026-11-27T20:00:14.5Z");
+    assert.equal(job.to, "2026-11-27T20:00:15.25Z");
+  });
+});
+
+describe("the workshop's metrics profile (benchmarks/metrics/metrics-profile.yml)", () => {
+  it("decodes as kube-burner reads it (a list of query, metricName, instant, captureStart; query and metricName set) and holds every metric bench show reads, once", () => {
+    // kube-burner pkg/prometheus/prometheus.go ReadProfile: yaml.Decoder with KnownFields(true)
+    // into []metricDefinition{Query, MetricName, Instant, CaptureStart}; an empty query or
+    // metricName is fatal.
+    const list = parse(readFileSync(join(ROOT, "benchmarks", "metrics", "metrics-profile.yml"), "utf8"));
+    assert.ok(Array.isArray(list) && list.length > 0);
+    for (const [i, m] of (list as Record<string, unknown>[]).entries()) {
+      assert.deepEqual(
+        Object.keys(m).filter((k) => !["query", "metricName", "instant", "captureStart"].includes(k)),
+        [],
+        `entry ${i + 1}`,
+      );
+      assert.ok(typeof m.query === "string" && m.query.trim(), `entry ${i + 1}: query`);
+      assert.ok(typeof m.metricName === "string" && m.metricName, `entry ${i + 1}: metricName`);
+      for (const b of ["instant", "captureStart"]) assert.ok(m[b] === undefined || typeof m[b] === "boolean");
+    }
+    const names = (list as { metricName: string }[]).map((m) => m.metricName);
+    assert.deepEqual([...names].sort(), [...PROFILE_METRICS].sort());
+  });
+});
+
+describe("metric documents reader (property, bounded work)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "llw-metric-docs-"));
+  const docArb = fc.record({
+    timestamp: fc
+      .integer({ min: 1_700_000_000, max: 1_900_000_000 })
+      .map((t) => new Date(t * 1000).toISOString()),
+    labels: fc.dictionary(
+      fc.constantFrom("instance", "cpu", "mode", "node", "verb"),
+      fc.string({ maxLength: 12 }),
+    ),
+    value: fc.double({ noNaN: true, noDefaultInfinity: true }),
+    uuid: fc.uuid(),
+    query: fc.string({ maxLength: 40 }),
+    metricName: fc.constantFrom("nodeCPUModes", "kubeletCPU", "apiserverP99"),
+    jobName: fc.string({ minLength: 1, maxLength: 10 }),
+  });
+
+  it("any list of kube-burner metric documents reads back as written; a document with a non-numeric value is an error naming it", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(docArb, { maxLength: 30 }), fc.nat(), async (docs, pick) => {
+        const file = join(dir, "m.json");
+        writeFileSync(file, JSON.stringify(docs));
+        const read = await readMetricFile(file);
+        assert.deepEqual(
+          read,
+          docs.map((d) => ({
+            ...d,
+            labels: Object.fromEntries(Object.entries(d.labels)),
+            value: d.value === 0 ? 0 : d.value,
+          })),
+        );
+        if (docs.length) {
+          const i = pick % docs.length;
+          const broken = docs.map((d, k) => (k === i ? { ...d, value: "NaN" } : d));
+          writeFileSync(file, JSON.stringify(broken));
+          await assert.rejects(
+            readMetricFile(file),
+            new RegExp(`metric document ${i + 1}: "value" is "NaN"`),
+          );
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("a 40 MB metric file is read in one pass (the runner's timeout is the hang guard)", {
+    timeout: 120_000,
+  }, async () => {
+    const doc = (i: number) =>
+      `{"timestamp":"2026-11-27T20:00:${String(i % 60).padStart(2, "0")}Z","labels":{"instance":"n","cpu":"${i % 96}","mode":"user"},"value":0.5,"uuid":"u","query":"q","metricName":"nodeCPUModes","jobName":"j"}`;
+    const n = 250_000;
+    const file = join(dir, "big.json");
+    writeFileSync(file, `[${Array.from({ length: n }, (_, i) => doc(i)).join(",")}]`);
+    assert.ok(statSync(file).size > 40_000_000);
+    assert.equal((await readMetricFile(file))!.length, n);
   });
 });

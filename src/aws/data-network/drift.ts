@@ -77,11 +77,11 @@ export function driftWarnings(
   opts: { cluster: string; attachWith: "cloudformation" | "ec2"; clusterInstances: number },
 ): string[] {
   const out: string[] = [];
-  const up = `llw aws network up --cluster ${opts.cluster}${opts.attachWith === "ec2" ? " --attach-with ec2" : ""}`;
+  const up = `llw aws network up --infra-id ${opts.cluster}${opts.attachWith === "ec2" ? " --attach-with ec2" : ""}`;
   if (opts.clusterInstances === 0) {
     out.push(
       `orphaned stack: no running instance is tagged kubernetes.io/cluster/${opts.cluster} any more (the cluster was destroyed?): ` +
-        `remove the data network with llw aws network down --cluster ${opts.cluster}`,
+        `remove the data network with llw aws network down --infra-id ${opts.cluster}`,
     );
   }
   const ids = (s: EniState) =>

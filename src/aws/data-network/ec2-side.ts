@@ -132,7 +132,7 @@ export async function discover(
   if (instances.length === 0) {
     throw new UserError({
       what: `no running EC2 instances are tagged ${clusterTagKey(infraId)}${io.region ? ` in ${io.region}` : ""}`,
-      where: "--cluster",
+      where: "--infra-id",
       next: "pass the cluster's infra id (oc get infrastructure cluster -o jsonpath='{.status.infrastructureName}') and its --region",
     });
   }
@@ -149,7 +149,7 @@ export async function discover(
     if (unknown.length > 0) {
       throw new UserError({
         what: `not a running metal instance of cluster ${infraId}: ${unknown.join(", ")}`,
-        where: "--instance",
+        where: "--instance-ids",
         next: `metal workers found: ${metal.map((i) => i.InstanceId).join(", ") || "none"}`,
       });
     }

@@ -149,7 +149,7 @@ export function planDataNetwork(inv: Inventory, opts: PlanOptions): DataNetworkP
     problems.add({
       what: `${inv.workers.length} metal workers found; the data-network template has ${LIMITS.workers} worker slots`,
       where: inv.workers.map((w) => w.instanceId).join(", "),
-      next: "choose up to four with --instance <id> (repeatable)",
+      next: "choose up to four with --instance-ids <ids>",
     });
   }
   const zonesWanted = [...new Set(inv.workers.map((w) => w.zone))].sort();
@@ -157,7 +157,7 @@ export function planDataNetwork(inv: Inventory, opts: PlanOptions): DataNetworkP
     problems.add({
       what: `metal workers span ${zonesWanted.length} availability zones; the template has ${LIMITS.zones} zone slots`,
       where: zonesWanted.join(", "),
-      next: "choose workers in at most three zones with --instance <id>",
+      next: "choose workers in at most three zones with --instance-ids <ids>",
     });
   }
   for (const w of inv.workers) {

@@ -44,7 +44,7 @@ export function infraIdOption(value: string | undefined): string {
   if (!isInfraId(value)) {
     throw new UserError({
       what: `"${value ?? ""}" is not a cluster infra id`,
-      where: "--cluster",
+      where: "--infra-id",
       next: "use the id from `oc get infrastructure cluster -o jsonpath='{.status.infrastructureName}'` (e.g. mycluster-x7k2p)",
     });
   }

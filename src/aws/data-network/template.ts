@@ -377,7 +377,7 @@ export function dataNetworkTemplate(): Record<string, unknown> {
 
 export const TEMPLATE_HEADER = `Low-latency workshop: data network for SR-IOV on AWS (one extra ENI = one ENA "VF").
 Rendered from src/aws/data-network/template.ts; regenerate with: npm run aws:template
-Deploy with: llw aws network up --cluster <infra-id>   (or: aws cloudformation deploy --template-file ...)
+Deploy with: llw aws network up --infra-id <infra-id>   (or: aws cloudformation deploy --template-file ...)
 Slots: up to ${LIMITS.zones} zones, ${LIMITS.workers} metal workers, ${LIMITS.interfacesPerWorker} interfaces per worker; unused slots are
 switched off by Conditions (CloudFormation has no loop the EC2 emulator understands).`;
 

@@ -5,11 +5,11 @@
  * deploys, attaches (--attach-with ec2), and then checks that every ENI is attached where the stack
  * says, whichever attached it.
  */
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { DeleteStackCommand } from "@aws-sdk/client-cloudformation";
 import type { Context } from "../../lib/context.ts";
 import { EnvironmentError, UserError } from "../../lib/errors.ts";
+import { readInputText } from "../../lib/input.ts";
 import { parseCfnYaml } from "../cfn-yaml.ts";
 import { isAvailabilityZone } from "../names.ts";
 import { dataNetworkStackName, INFRA_ID_TAG, STACK_NAME_TAG } from "../tags.ts";
@@ -56,12 +56,7 @@ function parseCidrOptions(list: string[] | undefined): Record<string, string> {
 async function templateBody(file: string | undefined, cwd: string): Promise<Record<string, unknown>> {
   if (!file) return dataNetworkTemplate();
   const path = resolve(cwd, file);
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    throw new UserError({ what: `cannot read the template: ${(e as Error).message}`, where: "--template" });
-  }
+  const text = await readInputText(path, "manifest", { flag: "--template", shown: file });
   return parseCfnYaml(text, path) as Record<string, unknown>;
 }
 
@@ -193,7 +188,7 @@ export async function networkUp(
     // Real CloudFormation deletes a resource whose condition turns false and creates it again when
     // it turns true; a stack (or emulator) that kept the old record leaves the ENI missing.
     warn(
-      `the stack did not recreate ${stillMissing.join(", ")}: run \`llw aws network down --cluster ${infraId}\` and \`up\` again to rebuild the data network`,
+      `the stack did not recreate ${stillMissing.join(", ")}: run \`llw aws network down --infra-id ${infraId}\` and \`up\` again to rebuild the data network`,
     );
   } else {
     for (const w of rep.warnings) warn(w);

@@ -10,7 +10,13 @@ import { readdir, rm } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { Context } from "../../lib/context.ts";
 import { ChecksFailed, UserError } from "../../lib/errors.ts";
-import { type PlannedFile, readIfExists, withGeneratedHeader, writeGeneratedFiles } from "../../lib/files.ts";
+import {
+  checkWord,
+  type PlannedFile,
+  readIfExists,
+  withGeneratedHeader,
+  writeGeneratedFiles,
+} from "../../lib/files.ts";
 import { emit, toYaml } from "../../lib/output.ts";
 import { crossCheckCluster } from "../../sriov/crosscheck.ts";
 import {
@@ -198,7 +204,7 @@ export async function run(opts: SriovGenerateOptions, ctx: Context): Promise<num
         ),
         ...plan.explanation.map((e) => `  - ${e}`),
         "",
-        ...changes.map((ch) => `${opts.check ? "would " : ""}${ch.action.padEnd(9)} ${ch.file}`),
+        ...changes.map((ch) => `${(opts.check ? checkWord(ch.action) : ch.action).padEnd(14)} ${ch.file}`),
         ...(findings.length > 0
           ? [
               "",

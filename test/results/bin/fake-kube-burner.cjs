@@ -32,6 +32,42 @@ const text = raw
   )
   .replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, v) => process.env[v] ?? "");
 const job = /jobs:\s*\n\s*-\s*name:\s*(\S+)/.exec(text)[1];
+// The job's start and end: kube-burner's range queries run over exactly the span its job summary
+// records (pkg/burner/job.go: Timestamp job.Start, EndTimestamp job.End; pkg/prometheus/
+// prometheus.go: runRangeQuery(..., jobStart, jobEnd)).
+const jobEnd = Math.floor(Date.now() / 1000);
+const jobStart = jobEnd - Number(process.env.FAKE_JOB_SECONDS || 120);
+const rfc3339 = (s) => new Date(s * 1000).toISOString().replace(/\.000Z$/, "Z");
+// Like kube-burner (pkg/prometheus/prometheus.go ReadProfile, before any job runs): a metrics
+// profile is a list of {query, metricName, instant, captureStart}, decoded with KnownFields(true),
+// query and metricName required; anything else is fatal.
+for (const ep of (() => {
+  try {
+    return require("yaml").parse(text).metricsEndpoints || [];
+  } catch {
+    return [];
+  }
+})()) {
+  if (!ep.endpoint) continue;
+  for (const profile of ep.metrics || []) {
+    const fatal = (m) => {
+      console.error(
+        `time="2026-11-27 20:00:00" level=fatal msg="error decoding metrics profile ${profile}: ${m}"`,
+      );
+      process.exit(1);
+    };
+    const list = require("yaml").parse(fs.readFileSync(profile, "utf8"));
+    if (!Array.isArray(list)) fatal("not a list");
+    list.forEach((m, i) => {
+      const unknown = Object.keys(m || {}).filter(
+        (k) => !["query", "metricName", "instant", "captureStart"].includes(k),
+      );
+      if (unknown.length) fatal(`field ${unknown[0]} not found in type prometheus.metricDefinition`);
+      if (!m.query) fatal(`query not defined in query number ${i + 1}`);
+      if (!m.metricName) fatal(`metricName not defined in query number ${i + 1}`);
+    });
+  }
+}
 const log = (m) => console.log(`time="2026-11-27 20:00:00" level=info msg="${m}" file="job.go:100"`);
 log(`🔥 Starting kube-burner (2.7.3@0000000) with UUID ${uuid}`);
 if (process.env.FAKE_KUBE_BURNER_NO_METRICS) {
@@ -97,9 +133,9 @@ fs.writeFileSync(
   path.join(dir, "jobSummary.json"),
   JSON.stringify([
     {
-      timestamp: "2026-11-27T20:00:00Z",
-      endTimestamp: "2026-11-27T20:01:00Z",
-      elapsedTime: 60,
+      timestamp: rfc3339(jobStart),
+      endTimestamp: rfc3339(jobEnd),
+      elapsedTime: jobEnd - jobStart,
       uuid,
       metricName: "jobSummary",
       jobConfig: { name: job },
@@ -113,8 +149,8 @@ log(`${job}: Ready 50th: ${base + 500} 99th: ${base + 990}`);
 async function scrape() {
   const { parse } = require("yaml");
   const cfg = parse(text);
-  const end = Math.floor(Date.now() / 1000);
-  const start = end - Number(process.env.FAKE_JOB_SECONDS || 120);
+  const end = jobEnd;
+  const start = jobStart;
   for (const ep of cfg.metricsEndpoints || []) {
     if (!ep.endpoint || !(ep.metrics || []).length) continue;
     const step = Number.parseFloat(String(ep.step || "30s")) || 30;
@@ -145,7 +181,7 @@ async function scrape() {
           for (const [t, v] of m.instant ? [r.value] : r.values) {
             const value = Number(v);
             docs.push({
-              timestamp: new Date(t * 1000).toISOString().replace(/\.000Z$/, "Z"),
+              timestamp: rfc3339(t),
               labels,
               value: Number.isNaN(value) ? 0 : value,
               uuid,
