@@ -156,9 +156,9 @@ h1 { font-size: 1.6rem; margin-bottom: 0.2rem; } h2 { margin-top: 2rem; border-b
 figure { margin: 0; border: 1px solid #e5e7eb; border-radius: 6px; padding: 0.6rem; }
 figcaption { font-weight: 600; margin-bottom: 0.3rem; } .plot { position: relative; height: 280px; }
 table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0 1rem; }
-th, td { border: 1px solid #e5e7eb; padding: 0.25rem 0.5rem; text-align: left; overflow-wrap: anywhere; }
+th, td { border: 1px solid #e5e7eb; padding: 0.25rem 0.5rem; text-align: left; }
 .wide { overflow-x: auto; max-width: 100%; }
-.environment td { min-width: 12rem; } .environment td:first-child { min-width: 0; font-weight: 600; white-space: nowrap; }
+.environment td { min-width: 12rem; overflow-wrap: anywhere; } .environment td:first-child { min-width: 0; font-weight: 600; white-space: nowrap; }
 th { background: #f9fafb; } td.regressed, td.BOTTLENECK { color: #b91c1c; font-weight: 600; } td.improved { color: #047857; font-weight: 600; }
 .summary { font-size: 1.05rem; } .warn { color: #92400e; } .note { color: #4b5563; font-size: 0.85rem; margin: 0.3rem 0 0; }
 .empty { color: #92400e; } .headline { color: #4b5563; font-size: 0.85rem; }
@@ -170,10 +170,11 @@ function findings(model: ReportModel): string {
   const rows = model.findings.map((f) => [
     f.group,
     f.run,
+    f.node,
     f.level === "bottleneck" ? "BOTTLENECK" : f.level,
     f.text,
   ]);
-  return `<h2>Where the time went</h2><p class="note">From Prometheus during each run (the workshop's metrics profile), split by the node's PerformanceProfile.</p>${table(["label", "run", "", "finding"], rows, "findings")}`;
+  return `<h2>Where the time went</h2><p class="note">From Prometheus during each run (the workshop's metrics profile), split by the node's PerformanceProfile.</p>${table(["label", "run", "node", "", "finding"], rows, "findings")}`;
 }
 
 export function renderHtml(model: ReportModel, chartJs: string = chartJsBundle()): string {

@@ -13,7 +13,7 @@ import {
   seriesFigure,
 } from "../results/figures.ts";
 import { emptyReason, fmt } from "../results/format.ts";
-import type { CpuUse } from "../results/node-cpu.ts";
+import type { CpuUse, NodeCpu } from "../results/node-cpu.ts";
 import type { Group, Series } from "../results/runs.ts";
 import { mergeSamples, quantile, type Sample } from "../results/stats.ts";
 
@@ -75,7 +75,7 @@ export interface ReportModel {
     improvements: number;
   }[];
   /** Where the CPU time went, per group and run (the metrics profile's documents). */
-  findings: { group: string; run: string; level: string; text: string }[];
+  findings: { group: string; run: string; node: string; level: string; text: string }[];
   warnings: string[];
 }
 
@@ -178,17 +178,35 @@ const secondsSince = (from: string, t: string) => (Date.parse(t) - Date.parse(fr
 
 /**
  * CPU use of a group's tuned nodes during each job: reserved and isolated busy percent over time
- * (every run of the group, first tuned node), and per CPU for the group's first run.
+ * (every run of the group) and per CPU (the run where it peaked), on the tuned node whose reserved
+ * CPUs peaked highest: where a bottleneck shows. `bench show` and the findings cover every node.
  */
 function nodeCpuCharts(g: Group, charts: Chart[], n: number): number {
   const runs = g.runs.filter((r) => r.nodeCpu?.nodes.some((x) => x.jobs.length));
   if (!runs.length) return n;
-  const jobs = [...new Set(runs.flatMap((r) => r.nodeCpu!.nodes[0]!.jobs.map((j) => j.job)))];
+  const jobs = [...new Set(runs.flatMap((r) => r.nodeCpu!.nodes.flatMap((x) => x.jobs.map((j) => j.job))))];
   for (const job of jobs) {
+    // The node (and run) whose reserved CPUs peaked highest during the job.
+    let top: { run: (typeof runs)[number]; node: NodeCpu } | undefined;
+    let peak = Number.NEGATIVE_INFINITY;
+    const names = new Set<string>();
+    for (const run of runs)
+      for (const node of run.nodeCpu!.nodes) {
+        const j = node.jobs.find((x) => x.job === job);
+        if (!j) continue;
+        names.add(node.node);
+        const p = j.reserved?.peakPct ?? j.all.peakPct;
+        if (p > peak) {
+          peak = p;
+          top = { run, node };
+        }
+      }
+    if (!top) continue;
+    const first = top.node;
     const lines: NonNullable<Chart["timeline"]>["lines"] = [];
     for (const r of runs) {
-      const node = r.nodeCpu!.nodes[0]!;
-      const j = node.jobs.find((x) => x.job === job);
+      const node = r.nodeCpu!.nodes.find((x) => x.node === first.node);
+      const j = node?.jobs.find((x) => x.job === job);
       if (!j?.from) continue;
       const tag = runs.length > 1 ? ` ${r.id}` : "";
       for (const set of ["reserved", "isolated"] as const) {
@@ -204,14 +222,15 @@ function nodeCpuCharts(g: Group, charts: Chart[], n: number): number {
           });
       }
     }
-    const first = runs[0]!.nodeCpu!.nodes[0]!;
+    const which =
+      names.size > 1 ? `On the tuned node whose reserved CPUs peaked highest, of ${names.size}. ` : "";
     charts.push({
       id: `c${n++}`,
       title: `${g.label}: CPU busy on ${first.node} during ${job}, reserved vs isolated (%)`,
       kind: "timeline",
       unit: "%",
       timeline: { lines },
-      note: `Split by PerformanceProfile ${first.profile ?? "?"}: reserved ${first.reserved.length} CPUs, isolated ${first.isolated.length}; from Prometheus (the workshop's metrics profile).`,
+      note: `${which}Split by PerformanceProfile ${first.profile ?? "?"}: reserved ${first.reserved.length} CPUs, isolated ${first.isolated.length}; from Prometheus (the workshop's metrics profile).`,
     });
     const j = first.jobs.find((x) => x.job === job);
     if (!j) continue;
@@ -221,7 +240,7 @@ function nodeCpuCharts(g: Group, charts: Chart[], n: number): number {
       perCpu.map((c) => (c.set === set ? Math.round(f(c) * 100) / 100 : 0));
     charts.push({
       id: `c${n++}`,
-      title: `${g.label}: each CPU of ${first.node} during ${job}, mean busy (%)${runs.length > 1 ? ` (${runs[0]!.id})` : ""}`,
+      title: `${g.label}: each CPU of ${first.node} during ${job}, mean busy (%)${runs.length > 1 ? ` (${top.run.id})` : ""}`,
       kind: "cpus",
       unit: "%",
       cpus: {
@@ -345,7 +364,7 @@ export function buildReport(
   for (const g of groups) {
     for (const r of g.runs)
       for (const f of r.nodeCpu?.findings ?? [])
-        findings.push({ group: g.label, run: r.id, level: f.level, text: f.text });
+        findings.push({ group: g.label, run: r.id, node: f.node ?? "", level: f.level, text: f.text });
     n = nodeCpuCharts(g, charts, n);
   }
   return {

@@ -7,9 +7,11 @@ import { pathToFileURL } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
+import { renderHtml } from "../../src/report/html.ts";
 import { buildReport, cdfPoints } from "../../src/report/model.ts";
 import { compareGroups } from "../../src/results/compare.ts";
 import { compareRow } from "../../src/results/format.ts";
+import { analyseNodeCpu } from "../../src/results/node-cpu.ts";
 import type { Group } from "../../src/results/runs.ts";
 import { fromHistogram, fromValues } from "../../src/results/stats.ts";
 import { ROOT, requireTool } from "../helpers/tools.ts";
@@ -285,6 +287,80 @@ describe("llw report in a real headless Chromium", () => {
     assert.equal(bars.bars!.groups[0]!.values[4], c.rows.find((r) => r.metric === "max")!.baseline);
     const cdf = model.charts.find((x) => x.kind === "cdf")!;
     assert.equal(cdf.lines![0]!.label, "baseline (2 runs' samples)");
+  });
+
+  it("with two tuned nodes the CPU charts show the one whose reserved CPUs peaked highest (not the first listed), and every finding names its node", () => {
+    const t = (k: number) => `2026-11-27T20:00:${String(15 * k).padStart(2, "0")}Z`;
+    const docs = new Map([
+      [
+        "nodeCPUModes",
+        ["quiet", "starved"].flatMap((node) =>
+          [1, 2, 3].flatMap((k) =>
+            [0, 1].map((cpu) => ({
+              timestamp: t(k),
+              labels: { instance: node, cpu: String(cpu), mode: "system" },
+              value: node === "starved" ? 0.9 : 0.1,
+              metricName: "nodeCPUModes",
+              jobName: "latency-pod",
+            })),
+          ),
+        ),
+      ],
+      [
+        "nodeCPUCount",
+        ["quiet", "starved"].map((node) => ({
+          timestamp: t(3),
+          labels: { instance: node },
+          value: 4,
+          metricName: "nodeCPUCount",
+          jobName: "latency-pod",
+        })),
+      ],
+    ]);
+    const nodeCpu = analyseNodeCpu(
+      docs,
+      [{ name: "p", reserved: [0, 1], isolated: [2, 3], nodeSelector: { "node-role.kubernetes.io/rt": "" } }],
+      [
+        { name: "quiet", roles: ["rt"] },
+        { name: "starved", roles: ["rt"] },
+      ],
+    );
+    assert.deepEqual(
+      nodeCpu.nodes.map((x) => x.node),
+      ["quiet", "starved"],
+      "the quiet node is listed first",
+    );
+    const g: Group = {
+      label: "tuned",
+      runs: [
+        {
+          dir: "/r/tuned/1",
+          label: "tuned",
+          id: "1",
+          kind: "kube-burner",
+          unit: "ms",
+          metadata: {},
+          series: [],
+          warnings: [],
+          nodeCpu,
+        },
+      ],
+    };
+    const model = buildReport("t", [g], [], new Date(0), compareRow);
+    const titles = model.charts.map((c) => c.title);
+    assert.deepEqual(titles, [
+      "tuned: CPU busy on starved during latency-pod, reserved vs isolated (%)",
+      "tuned: each CPU of starved during latency-pod, mean busy (%)",
+    ]);
+    assert.match(model.charts[0]!.note!, /the tuned node whose reserved CPUs peaked highest, of 2/);
+    assert.deepEqual(
+      model.findings.filter((f) => f.level !== "ok").map((f) => [f.node, f.level]),
+      [["starved", "bottleneck"]],
+    );
+    assert.ok(model.findings.every((f) => f.node === "quiet" || f.node === "starved"));
+    const html = renderHtml(model, "");
+    assert.match(html, /<th>node<\/th>/);
+    assert.match(html, /<td class="">starved<\/td><td class="BOTTLENECK">BOTTLENECK<\/td>/);
   });
 
   it("CDF points are monotone, end at the maximum with 100%, and stay few", () => {

@@ -111,16 +111,19 @@ function appSelection(
   if (a) out.push({ type: a, what: `annotation ${INSTANCE_TYPE_ANNOTATION}`, path: "metadata.annotations" });
   sourcesOf(spec).forEach((src) => {
     if (typeof src.path !== "string" || src.path.includes("{{")) return;
+    // A path or file that does not exist names no type the cluster could get: application-path
+    // reports it, once.
+    const dir = join(ctx.repoRoot, src.path);
+    if (!existsSync(dir)) return;
     const t = typeOfPath(src.path);
     if (t) out.push({ type: t, what: `path ${src.path}`, path: "spec.source.path" });
     const include = get(src, "directory.include");
     const alts = typeof include === "string" && include !== "" ? braceAlternatives(include) : undefined;
     for (const alt of alts ?? []) {
       const ti = typeOfPath(`performance-profiles/${alt}`) ?? typeOfPath(join(src.path, alt));
-      if (ti && !alt.includes("*"))
+      if (ti && !alt.includes("*") && existsSync(join(dir, alt)))
         out.push({ type: ti, what: `include ${alt}`, path: "spec.source.directory.include" });
     }
-    const dir = join(ctx.repoRoot, src.path);
     const res = alts?.map(globToRegExp);
     for (const o of ctx.unitsByDir.get(dir) ?? []) {
       if (res && !(o.file && res.some((r) => r.test(basename(o.file!))))) continue;
