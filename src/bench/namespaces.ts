@@ -47,7 +47,11 @@ export async function prepareJobNamespaces(
   for (const { job, namespace } of await jobNamespaces(w, vars, uuid)) {
     try {
       await ensureNamespaceReady(kube, namespace, {
-        labels: { "kube-burner-job": job, "kube-burner-uuid": uuid },
+        // kube-burner 2.7.3's keys (pkg/config/types.go KubeBurnerLabelJob/UUID): its garbage
+        // collection and a job's `cleanup` delete the namespaces labelled kube-burner.io/job=<job>
+        // (pkg/burner/job.go gc); under another key the namespace and its pods outlive the run,
+        // and the next run's pods already exist.
+        labels: { "kube-burner.io/job": job, "kube-burner.io/uuid": uuid },
         clock: ctx.clock ?? realClock,
         say: (line) => ctx.stderr.write(`${line}\n`),
       });

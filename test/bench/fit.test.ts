@@ -11,8 +11,10 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { podDemand, podRequests, vmDemand } from "../../src/bench/fit.ts";
 import { type FitFacts, fitProblems } from "../../src/bench/fit-check.ts";
+import { jitterPod } from "../../src/bench/jitter-pod.ts";
 import { findWorkload, renderWorkload, resolveVariables } from "../../src/bench/workloads.ts";
 import type { KubeObject } from "../../src/cluster/kube.ts";
+import { COMMANDS } from "../../src/commands/registry.ts";
 import { workloadSizes } from "../../src/gitops/generate.ts";
 import { parseCpuList } from "../../src/lib/cpuset.ts";
 import { INSTANCE_TYPES } from "../../src/topology/catalog.ts";
@@ -180,6 +182,40 @@ describe("workloads that fit", () => {
       for (const name of UNTUNED) {
         const r = await problemsFor(name, facts, { NODE_SELECTOR: "node-role.kubernetes.io/worker" });
         assert.deepEqual(r.problems, [], `${name} on ${t}`);
+      }
+    });
+  }
+
+  // `llw latency run` with its defaults (the registry's --cpus default, the profile's node selector
+  // and runtime class), each tool, on the tuned node beside the low-latency VM.
+  const latencyRun = COMMANDS.find((c) => c.path.join(" ") === "latency run")!;
+  const defaultCpus = Number(latencyRun.options!.find((o) => o.flags.startsWith("--cpus "))!.default);
+  for (const t of INSTANCE_TYPES.map((x) => x.name)) {
+    it(`${t}: llw latency run's default jitter pod (${defaultCpus} CPUs) fits the tuned node's isolated CPUs, for each tool`, async () => {
+      const facts = cluster(t);
+      const profile = profileOf(t);
+      const isolated = parseCpuList(String(profile.spec.cpu.isolated)).length;
+      assert.ok(defaultCpus <= isolated, `${defaultCpus} CPUs of ${isolated} isolated`);
+      for (const tool of ["oslat", "cyclictest", "hwlatdetect"]) {
+        const w = await findWorkload(tool, ROOT, BENCH);
+        const pod = await jitterPod(w, {
+          tool,
+          cpus: defaultCpus,
+          seconds: 300,
+          selectorKey: Object.keys(profile.spec.nodeSelector)[0]!,
+          image:
+            "quay.io/example/rt-tests@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+          profile: String(profile.metadata.name),
+          name: `${tool}-run`,
+          namespace: "llw-latency",
+        });
+        const r = fitProblems([{ object: pod, count: 1 }], facts, { where: "--cpus" });
+        assert.deepEqual(r.problems, [], `${tool} on ${t}`);
+        assert.equal(
+          r.plans[0]!.nodes.map((n) => n.node).join(),
+          "tuned-0",
+          `${tool} targets the tuned node`,
+        );
       }
     });
   }

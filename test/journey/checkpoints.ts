@@ -1,23 +1,30 @@
 /**
- * The journey's checkpoints: the points that carry the workshop's story, checked on the
- * simulated cluster, the EC2 emulator and the results directory. Each returns what it saw.
+ * The journey's checkpoints: the points that carry the workshop's story, checked on the simulated
+ * cluster, the EC2 emulator and the attendee's results directory. Each returns what it saw.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { DescribeNetworkInterfacesCommand, DescribeSubnetsCommand } from "@aws-sdk/client-ec2";
-import { parse } from "yaml";
-import { parseCpuList } from "../../src/lib/cpuset.ts";
-import { ROOT } from "../helpers/tools.ts";
-import { INFRA_ID, type JourneyWorld, REGION } from "./world.ts";
+import { MOTO_CREDENTIALS } from "../helpers/moto.ts";
+import type { Obj } from "../sim/apiserver.ts";
+import { liveInstances } from "./aws.ts";
+import { type JourneyWorld, REGION } from "./world.ts";
 
 export interface Verdict {
   ok: boolean;
   detail: string;
 }
 
+const MC = "machineconfiguration.openshift.io/v1";
+
 const runsOf = (cwd: string, label: string): string[] => {
   const d = join(cwd, "results", label);
-  return existsSync(d) ? readdirSync(d).filter((r) => existsSync(join(d, r, "metadata.json"))) : [];
+  return existsSync(d)
+    ? readdirSync(d)
+        .filter((r) => existsSync(join(d, r, "metadata.json")))
+        .sort()
+    : [];
 };
 
 /** Before the tuning: the "before" measurements exist and no PerformanceProfile does. */
@@ -30,7 +37,7 @@ export function baselineBeforeTuning(w: JourneyWorld, cwd: string): Verdict {
     "vm-startup-baseline",
   ];
   const missing = labels.filter((l) => runsOf(cwd, l).length === 0);
-  const profiles = w.api
+  const profiles = w.sim.api
     .list("performance.openshift.io/v2", "PerformanceProfile")
     .map((p) => p.metadata.name);
   return {
@@ -39,76 +46,114 @@ export function baselineBeforeTuning(w: JourneyWorld, cwd: string): Verdict {
   };
 }
 
-/** After the tuning change set: the pool rolled out once, each of its nodes rebooted once. */
-export function oneRollout(w: JourneyWorld, before: { rollouts: number; reboots: number }): Verdict {
-  const nodes = w.api
-    .list("v1", "Node")
-    .filter((n) => "node-role.kubernetes.io/worker-rt" in (n.metadata.labels ?? {}))
-    .map((n) => n.metadata.name as string);
-  const rollouts = w.mco.rollouts - before.rollouts;
-  const reboots = nodes.map((n) => w.mco.log.filter((l) => l === `reboot ${n}`).length);
-  const pool = w.api.get("machineconfiguration.openshift.io/v1", "MachineConfigPool", "worker-rt");
-  const updated =
-    pool?.status?.conditions?.find((c: { type: string }) => c.type === "Updated")?.status === "True";
-  return {
-    ok: rollouts === 1 && reboots.every((r) => r === 1) && updated && !pool?.spec?.paused,
-    detail: `pool worker-rt: ${rollouts} rollout(s), reboots per node [${reboots.join(", ")}], Updated=${updated}, paused=${Boolean(pool?.spec?.paused)}`,
-  };
+/** Where the simulator's log stands, to count what a change set did after it. */
+export function mark(w: JourneyWorld): number {
+  return w.sim.stats.log.length;
 }
 
 /**
- * The tuned runs fit the tuned node: each ran to completion (results stored), and what each run
- * asked for at once (pods x whole CPUs, VMs x (vCPUs + the emulator thread), 1Gi hugepages) fits
- * the profile's isolated CPUs and the node's hugepages, so no pod or VM of it would stay Pending.
+ * After the tuning change set: each pool whose nodes the profile selects rolled out once and each of
+ * their nodes rebooted once; no other pool rolled; every pool is Updated and unpaused.
  */
-export function tunedFits(w: JourneyWorld, cwd: string): Verdict {
-  const profile = w.api.list("performance.openshift.io/v2", "PerformanceProfile")[0];
-  if (!profile) return { ok: false, detail: "no PerformanceProfile: nothing was tuned" };
-  const isolated = parseCpuList(profile.spec.cpu.isolated).length;
-  const node = w.api
+export function oneRollout(w: JourneyWorld, from: number): Verdict {
+  const { api } = w.sim;
+  const log = w.sim.stats.log.slice(from);
+  const profiles = api.list("performance.openshift.io/v2", "PerformanceProfile");
+  if (profiles.length === 0)
+    return { ok: false, detail: "no PerformanceProfile: the change set applied nothing" };
+  const tuned = api
     .list("v1", "Node")
-    .find((n) => "node-role.kubernetes.io/worker-rt" in (n.metadata.labels ?? {}));
-  const hugepages = Number.parseInt(node?.status?.allocatable?.["hugepages-1Gi"] ?? "0", 10);
-  const vars = parse(readFileSync(join(ROOT, "benchmarks", "variables.yml"), "utf8")) as {
-    workloads: Record<string, Record<string, { default: string }>>;
-  };
+    .filter((n) =>
+      profiles.some((p) => Object.keys(p.spec.nodeSelector ?? {}).every((k) => k in n.metadata.labels)),
+    );
   const problems: string[] = [];
   const seen: string[] = [];
-  for (const [label, workload] of [
-    ["startup-tuned", "tuned-pod"],
-    ["vm-startup-tuned", "tuned-vm"],
+  for (const pool of api.list(MC, "MachineConfigPool")) {
+    const name = pool.metadata.name;
+    const rollouts = log.filter((l) => l.startsWith(`rollout of pool ${name} `)).length;
+    const mine = tuned.filter(
+      (n) =>
+        Object.keys(pool.spec.nodeSelector?.matchLabels ?? {}).every((k) => k in n.metadata.labels) &&
+        name !== "worker",
+    );
+    const updated = pool.status?.conditions?.find((c: Obj) => c.type === "Updated")?.status === "True";
+    if (mine.length > 0) {
+      const reboots = mine.map((n) => log.filter((l) => l === `node ${n.metadata.name}: reboot`).length);
+      seen.push(`pool ${name}: ${rollouts} rollout(s), reboots per node [${reboots.join(", ")}]`);
+      if (rollouts !== 1) problems.push(`pool ${name} rolled out ${rollouts} times`);
+      if (reboots.some((r) => r !== 1))
+        problems.push(`pool ${name}: a node rebooted ${reboots.join("/")} times`);
+    } else if (rollouts > 0)
+      problems.push(`pool ${name}, which the profile does not select, rolled out ${rollouts} times`);
+    if (!updated) problems.push(`pool ${name} is not Updated`);
+    if (pool.spec?.paused) problems.push(`pool ${name} is still paused`);
+  }
+  if (tuned.length === 0) problems.push("no node is selected by the profile");
+  return { ok: problems.length === 0, detail: problems.length ? problems.join("; ") : seen.join("; ") };
+}
+
+/** Pods of the workloads that were ever unschedulable (PodScheduled=False), recorded as it happens. */
+export function watchUnschedulable(w: JourneyWorld): string[] {
+  const seen: string[] = [];
+  w.sim.api.on(["Pod"], (ev) => {
+    const p = ev.object;
+    const c = (p.status?.conditions ?? []).find((x: Obj) => x.type === "PodScheduled");
+    const key = `${p.metadata.namespace}/${p.metadata.name}: ${c?.message ?? ""}`;
+    if (
+      c?.status === "False" &&
+      !seen.some((s) => s.startsWith(`${p.metadata.namespace}/${p.metadata.name}:`))
+    )
+      seen.push(key);
+  });
+  return seen;
+}
+
+function measurements(cwd: string, label: string, run: string, file: RegExp): Obj[] {
+  const dir = join(cwd, "results", label, run);
+  const metrics = readdirSync(dir).find((d) => d.startsWith("collected-metrics"));
+  if (!metrics) return [];
+  return readdirSync(join(dir, metrics))
+    .filter((f) => file.test(f))
+    .flatMap((f) => JSON.parse(readFileSync(join(dir, metrics, f), "utf8")) as Obj[]);
+}
+
+/**
+ * The tuned runs fit: every run of the tuned pods and VMs finished (kube-burner exit 0) with every
+ * object it created started (a pod Ready, a VM Running and Ready, per kube-burner's measurements),
+ * none of their pods was ever unschedulable, and the "after" jitter runs are stored.
+ */
+export function tunedFits(w: JourneyWorld, cwd: string, unschedulable: string[]): Verdict {
+  const problems: string[] = [];
+  const seen: string[] = [];
+  for (const [label, file, ready] of [
+    ["startup-tuned", /^podLatencyMeasurement-/, "podReadyLatency"],
+    ["vm-startup-tuned", /^vmiLatencyMeasurement-/, "vmiRunningLatency"],
   ] as const) {
     const runs = runsOf(cwd, label);
     if (runs.length === 0) problems.push(`${label}: no run stored`);
     for (const run of runs) {
       const meta = JSON.parse(readFileSync(join(cwd, "results", label, run, "metadata.json"), "utf8"));
-      const v = {
-        ...Object.fromEntries(Object.entries(vars.workloads[workload]!).map(([k, x]) => [k, x.default])),
-        ...(meta.variables ?? {}),
-      };
-      const n = Number(v.ITERATIONS);
-      const cpus = workload === "tuned-pod" ? n * Number(v.CPU) : n * (Number(v.VM_CORES) + 1);
-      const gi =
-        workload === "tuned-pod" ? n * Number(v.HUGEPAGES_GI ?? 0) : n * Number.parseInt(v.VM_MEMORY, 10);
-      seen.push(`${label}/${run}: ${cpus} CPUs, ${gi}Gi hugepages`);
-      if (cpus > isolated)
-        problems.push(`${label}/${run}: ${cpus} exclusive CPUs asked, ${isolated} isolated`);
-      if (gi > hugepages)
-        problems.push(`${label}/${run}: ${gi} x 1Gi hugepages asked, ${hugepages} on the node`);
+      const want = Number(meta.variables?.ITERATIONS);
+      const docs = measurements(cwd, label, run, file);
+      const started = docs.filter((d) => Number(d[ready]) > 0).length;
+      seen.push(`${label}/${run}: ${started}/${want}`);
+      if (meta.exitCode !== 0)
+        problems.push(`${label}/${run}: kube-burner exit ${meta.exitCode} (${meta.exitMeaning})`);
+      if (started !== want) problems.push(`${label}/${run}: ${started} of ${want} started`);
     }
   }
   for (const label of ["oslat-after", "cyclictest-after", "hwlatdetect-after"])
     if (runsOf(cwd, label).length === 0) problems.push(`${label}: no run stored`);
-  const pending = w.api
+  const tunedPods = unschedulable.filter((u) => /^llw-tuned-|^llw-latency\//.test(u));
+  if (tunedPods.length) problems.push(`unschedulable: ${tunedPods.slice(0, 3).join("; ")}`);
+  const pending = w.sim.api
     .list("v1", "Pod")
     .filter((p) => p.status?.phase === "Pending")
     .map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
   if (pending.length) problems.push(`Pending pods: ${pending.join(", ")}`);
   return {
     ok: problems.length === 0,
-    detail: problems.length
-      ? problems.join("; ")
-      : `${seen.length} tuned runs fit ${isolated} isolated CPUs and ${hugepages} x 1Gi`,
+    detail: problems.length ? problems.join("; ") : `every tuned object started: ${seen.join(", ")}`,
   };
 }
 
@@ -130,27 +175,56 @@ export function compared(outputs: { command: string; output: string }[]): Verdic
   };
 }
 
-/** After the clean-up: nothing of the workshop in the cluster or in AWS. */
+/**
+ * After the clean-up: nothing the guides created is left in the cluster or in AWS. What the
+ * conclusion keeps on purpose stays out of the count: the OpenShift GitOps operator and the
+ * worker-rt MachineConfigPool.
+ */
 export async function clean(w: JourneyWorld): Promise<Verdict> {
+  const { api } = w.sim;
   const left: string[] = [];
-  const has = (apiVersion: string, kind: string, ns?: string, names?: string[]) => {
-    for (const o of w.api.list(apiVersion, kind, ns))
-      if (!names || names.includes(o.metadata.name)) left.push(`${kind} ${o.metadata.name}`);
+  const has = (apiVersion: string, kind: string, pick: (o: Obj) => boolean = () => true) => {
+    for (const o of api.list(apiVersion, kind).filter(pick))
+      left.push(`${kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`);
   };
-  has("v1", "Namespace", undefined, ["low-latency-workshop", "llw-latency"]);
+  has(
+    "v1",
+    "Namespace",
+    (n) =>
+      ["low-latency-workshop", "llw-latency", "openshift-cnv", "openshift-sriov-network-operator"].includes(
+        n.metadata.name,
+      ) || n.metadata.name.startsWith("llw-"),
+  );
   has("performance.openshift.io/v2", "PerformanceProfile");
   has("argoproj.io/v1alpha1", "Application");
   has("k8s.cni.cncf.io/v1", "NetworkAttachmentDefinition");
   has("sriovnetwork.openshift.io/v1", "SriovNetworkNodePolicy");
   has("kubevirt.io/v1", "VirtualMachine");
   has("hco.kubevirt.io/v1beta1", "HyperConverged");
-  const ec2 = w.moto.ec2(REGION);
-  const tag = [{ Name: "tag:llw:infra-id", Values: [INFRA_ID] }];
-  const enis =
-    (await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: tag }))).NetworkInterfaces ?? [];
-  const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: tag }))).Subnets ?? [];
-  for (const e of enis) left.push(`ENI ${e.NetworkInterfaceId}`);
-  for (const s of subnets) left.push(`subnet ${s.SubnetId}`);
+  has("operators.coreos.com/v1alpha1", "Subscription", (s) => s.spec?.name !== "openshift-gitops-operator");
+  has("machine.openshift.io/v1beta1", "MachineSet", (m) =>
+    /metal/.test(m.spec?.template?.spec?.providerSpec?.value?.instanceType ?? ""),
+  );
+  has("machine.openshift.io/v1beta1", "Machine", (m) =>
+    /metal/.test(m.spec?.providerSpec?.value?.instanceType ?? ""),
+  );
+  has("v1", "Node", (n) => /metal/.test(n.metadata.labels?.["node.kubernetes.io/instance-type"] ?? ""));
+  const ec2 = w.aws.ec2;
+  const tag = [{ Name: "tag:llw:infra-id", Values: [w.infra] }];
+  for (const e of (await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: tag })))
+    .NetworkInterfaces ?? [])
+    left.push(`ENI ${e.NetworkInterfaceId}`);
+  for (const s of (await ec2.send(new DescribeSubnetsCommand({ Filters: tag }))).Subnets ?? [])
+    left.push(`subnet ${s.SubnetId}`);
+  for (const i of await liveInstances(ec2, w.infra))
+    if (/metal/.test(String(i.InstanceType))) left.push(`instance ${i.InstanceId} (${i.InstanceType})`);
+  const cfn = new CloudFormationClient({
+    region: REGION,
+    endpoint: w.aws.moto.endpoint,
+    credentials: { ...MOTO_CREDENTIALS },
+  });
+  for (const s of (await cfn.send(new DescribeStacksCommand({}))).Stacks ?? [])
+    if (s.StackStatus !== "DELETE_COMPLETE") left.push(`stack ${s.StackName} (${s.StackStatus})`);
   return {
     ok: left.length === 0,
     detail: left.length

@@ -6,18 +6,41 @@
  * as skipped with its reason. At the story's points it prints `checkpoint <name>: ok|failed`, and
  * at the end `journey: N blocks run, S skipped, F failed`; the exit code is 1 on any failure.
  *
- *   npm run journey [-- --keep] [--until TEXT] [--move TEXT@TEXT]
+ *   npm run journey [-- --keep] [--verbose] [--speed N] [--until TEXT] [--move TEXT@TEXT]
+ *   --keep            keep the temporary directory (the attendee's clone, results, kubeconfig,
+ *                     each block's output in blocks/)
+ *   --verbose         print every block's output
+ *   --speed N         simulated seconds per real second (default 100)
  *   --until TEXT      stop after the first block containing TEXT
  *   --move A@B        move the first block containing A to just before the first containing B
  */
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { ROOT, which } from "../helpers/tools.ts";
 import { executeBlocks } from "./blocks.ts";
-import { baselineBeforeTuning, clean, compared, oneRollout, tunedFits, type Verdict } from "./checkpoints.ts";
+import {
+  baselineBeforeTuning,
+  clean,
+  compared,
+  mark,
+  oneRollout,
+  tunedFits,
+  type Verdict,
+  watchUnschedulable,
+} from "./checkpoints.ts";
 import { startJourneyWorld } from "./world.ts";
 
 const argv = process.argv.slice(2);
@@ -73,7 +96,24 @@ function runBash(
   });
 }
 
+/** The guides run `llw`, which is `dist/` (bin/llw.js): a source file newer than it means a stale build. */
+function staleBuild(): string | undefined {
+  const cli = join(ROOT, "dist", "cli.js");
+  if (!existsSync(cli)) return "dist/ is missing";
+  const built = statSync(cli).mtimeMs;
+  const newer = readdirSync(join(ROOT, "src"), { recursive: true, encoding: "utf8" }).find(
+    (f) => f.endsWith(".ts") && statSync(join(ROOT, "src", f)).mtimeMs > built,
+  );
+  return newer ? `src/${newer} is newer than dist/cli.js` : undefined;
+}
+
 async function main(): Promise<number> {
+  const began = Date.now();
+  const stale = staleBuild();
+  if (stale) {
+    process.stderr.write(`journey: ${stale}: run \`npm run build\` (the guides run llw from dist/)\n`);
+    return 3;
+  }
   const kubectl = which("kubectl");
   if (!kubectl) {
     process.stderr.write(
@@ -81,6 +121,7 @@ async function main(): Promise<number> {
     );
     return 3;
   }
+  const speed = Number(flag("--speed") ?? 100);
   const base = mkdtempSync(join(tmpdir(), "llw-journey-"));
   const source = join(base, "repository");
   const cwd = join(base, "low-latency-workshop");
@@ -88,7 +129,10 @@ async function main(): Promise<number> {
   mkdirSync(state);
   copyCheckout(source);
   cloneAsAttendee(source, cwd);
-  const world = await startJourneyWorld(base, kubectl);
+  const world = await startJourneyWorld(base, kubectl, { speed });
+  process.stdout.write(
+    `journey: simulated OpenShift ${world.attributes["ocp-version"]} (scenario fresh-no-metal, ${speed}x), moto_server for AWS, the stand-in kube-burner\n`,
+  );
   const attrs: Record<string, string> = {
     ...(parse(readFileSync(join(ROOT, "content", "antora.yml"), "utf8")).asciidoc.attributes as Record<
       string,
@@ -115,20 +159,12 @@ async function main(): Promise<number> {
   const until = flag("--until");
 
   const env: Record<string, string> = {
-    PATH: [
-      join(ROOT, "test", "journey", "bin"),
-      join(ROOT, "test", "results", "bin"),
-      dirname(kubectl),
-      process.env.PATH ?? "",
-    ].join(":"),
+    PATH: [join(ROOT, "test", "journey", "bin"), dirname(kubectl), process.env.PATH ?? ""].join(":"),
     HOME: base,
     KUBECONFIG: world.kubeconfig,
     JOURNEY_KUBECTL: kubectl,
     JOURNEY_ROOT: ROOT,
     NO_COLOR: "1",
-    // kubectl's watch-list streaming (client-go feature WatchListClient, used by `oc wait`) needs the
-    // API server's initial-events bookmark, which the fake API server does not send.
-    KUBE_FEATURE_WatchListClient: "false",
     LANG: "C.UTF-8",
     ...world.env,
   };
@@ -144,22 +180,24 @@ async function main(): Promise<number> {
     checkpoints.push([name, v]);
     process.stdout.write(`checkpoint ${name}: ${v.ok ? "ok" : "failed"} (${v.detail})\n`);
   };
-  let rolloutsBefore: { rollouts: number; reboots: number } | undefined;
+  const unschedulable = watchUnschedulable(world);
+  let rolloutFrom: number | undefined;
   let tuned = false;
   const isTuning = (t: string) => /llw tune apply [^\n]*performance-profiles(?![^\n]*--dry-run)/.test(t);
+  let notesShown = 0;
 
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i]!;
     if (!tuned && isTuning(b.text)) {
       checkpoint("baseline-before-tuning", baselineBeforeTuning(world, cwd));
-      rolloutsBefore = { rollouts: world.mco.rollouts, reboots: world.mco.reboots };
+      rolloutFrom = mark(world);
     }
     // After the last measurement, before the clean-up removes results/.
     if (
       (b.page.startsWith("06-") || /rm -rf results/.test(b.text)) &&
       !checkpoints.some(([n]) => n === "tuned-fits")
     ) {
-      checkpoint("tuned-fits", tunedFits(world, cwd));
+      checkpoint("tuned-fits", tunedFits(world, cwd, unschedulable));
       checkpoint("compare", compared(outputs));
     }
     if (b.skip !== undefined) {
@@ -174,34 +212,46 @@ async function main(): Promise<number> {
         b.text,
       ].join("\n");
       // Asynchronously: the simulated API server answers from this process's event loop.
+      const t0 = Date.now();
       const r = await runBash(script, env);
       const output = r.output;
       outputs.push({ command: b.text, output });
+      if (argv.includes("--keep")) {
+        mkdirSync(join(base, "blocks"), { recursive: true });
+        writeFileSync(join(base, "blocks", `${b.id.replace(":", "-")}.log`), `$ ${b.text}\n${output}`);
+      }
       ran++;
-      if (r.status === 0) process.stdout.write(`ok    ${b.id}: ${b.text.split("\n")[0]!.slice(0, 100)}\n`);
+      const took = `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+      if (r.status === 0)
+        process.stdout.write(`ok    ${b.id} (${took}): ${b.text.split("\n")[0]!.slice(0, 100)}\n`);
       else {
         failed++;
         process.stdout.write(
-          `FAIL  ${b.id}: exit ${r.status ?? r.signal}\n${b.text.replace(/^/gm, "      $ ")}\n${output.trimEnd().split("\n").slice(-15).join("\n").replace(/^/gm, "      | ")}\n`,
+          `FAIL  ${b.id} (${took}): exit ${r.status ?? r.signal}\n${b.text.replace(/^/gm, "      $ ")}\n${output.trimEnd().split("\n").slice(-20).join("\n").replace(/^/gm, "      | ")}\n`,
         );
       }
+      if (argv.includes("--verbose"))
+        process.stdout.write(`${output.trimEnd().replace(/^/gm, "      > ")}\n`);
     }
+    // What stood in for the real thing while the block ran.
+    const notes = world.notes();
+    for (const n of notes.slice(notesShown)) process.stdout.write(`      stand-in: ${n}\n`);
+    notesShown = notes.length;
     if (!tuned && isTuning(b.text) && b.skip === undefined) {
       tuned = true;
-      checkpoint("one-rollout", oneRollout(world, rolloutsBefore!));
+      checkpoint("one-rollout", oneRollout(world, rolloutFrom!));
     }
     if (until && b.text.includes(until)) break;
   }
-  if (!until) {
-    await world.settle();
-    checkpoint("clean", await clean(world));
-  }
+  if (!until) checkpoint("clean", await clean(world));
 
   const total = blocks.length;
   await world.stop();
   if (argv.includes("--keep")) process.stdout.write(`journey: kept ${base}\n`);
   else rmSync(base, { recursive: true, force: true });
-  process.stdout.write(`journey: ${total} execute blocks, ${Math.round((100 * ran) / total)}% run\n`);
+  process.stdout.write(
+    `journey: ${total} execute blocks, ${Math.round((100 * ran) / total)}% run, in ${Math.round((Date.now() - began) / 1000)}s\n`,
+  );
   process.stdout.write(`journey: ${ran} blocks run, ${skipped} skipped, ${failed} failed\n`);
   return failed > 0 || checkpoints.some(([, v]) => !v.ok) ? 1 : 0;
 }

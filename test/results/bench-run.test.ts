@@ -247,9 +247,9 @@ describe("llw bench run against the simulated cluster (FAKE kube-burner)", () =>
       assert.ok(waited >= 0 && waited < present && present < started, err);
       const ns = sim.api.get("v1", "Namespace", "llw-tuned-pod")!;
       assert.equal(
-        ns.metadata.labels["kube-burner-job"],
+        ns.metadata.labels["kube-burner.io/job"],
         "latency-pod",
-        "labelled as kube-burner labels its namespaces",
+        "labelled as kube-burner 2.7.3 labels its namespaces (its gc selects kube-burner.io/job)",
       );
       assert.ok(sim.api.get("v1", "ServiceAccount", "default", "llw-tuned-pod"));
     } finally {

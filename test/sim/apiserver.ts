@@ -5,7 +5,9 @@
  * staging/src/k8s.io/apiserver/pkg/endpoints/handlers/): discovery (/version, /api, /apis,
  * /api/v1, /apis/<group>/<version>), get/list (label and field selectors), watch (chunked JSON
  * events, resourceVersion), create (namespace must exist: plugin/pkg/admission/namespace/lifecycle),
- * replace (409 Conflict on a stale resourceVersion), delete, JSON merge patch, JSON patch,
+ * replace (409 Conflict on a stale resourceVersion), delete (finalizers keep an object, with its
+ * deletionTimestamp, until they are removed; a Namespace turns Terminating and takes no new
+ * content), JSON merge patch, JSON patch,
  * strategic merge patch (as a merge patch: lists atomic), server-side apply
  * (application/apply-patch+yaml, field managers, conflicts, force), the status subresource (a
  * write to the main resource keeps status; a status write keeps spec; a write that changes
@@ -321,6 +323,11 @@ export class ApiServer {
     for (let i = this.defs.length - 1; i >= 0; i--) if (this.defs[i]!.group === group) this.defs.splice(i, 1);
   }
 
+  /** Every resource served now. */
+  resources(): ResourceDef[] {
+    return [...this.defs];
+  }
+
   resourceFor(apiVersion: string, kind: string): ResourceDef | undefined {
     const [g, v] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
     return this.defs.find((d) => d.group === g && d.version === v && d.kind === kind);
@@ -463,6 +470,20 @@ export class ApiServer {
     return this.put(mergePatch(cur, patch) as Obj, false);
   }
 
+  /**
+   * Deletes as a client's DELETE does: an object with finalizers (a Namespace always: its
+   * "kubernetes" finalizer) only gets its deletionTimestamp and stays until they are removed
+   * (apiserver pkg/registry/generic/registry/store.go, Delete and updateForGracefulDeletionAndFinalizers).
+   */
+  delete(apiVersion: string, kind: string, name: string, namespace?: string): void {
+    const def = this.resourceFor(apiVersion, kind);
+    const o = def && this.store.get(this.key(def, namespace, name));
+    if (!def || !o) return;
+    if (this.keepsUntilFinalized(def, o)) this.markDeleting(o);
+    else this.remove(apiVersion, kind, name, namespace);
+  }
+
+  /** Immediately gone (what a controller does once it has finished with an object). */
   remove(apiVersion: string, kind: string, name: string, namespace?: string): void {
     const def = this.resourceFor(apiVersion, kind);
     const o = def && this.store.get(this.key(def, namespace, name));
@@ -526,6 +547,20 @@ export class ApiServer {
       );
   }
 
+  private keepsUntilFinalized(def: ResourceDef, o: Obj): boolean {
+    return def.kind === "Namespace" || (o.metadata.finalizers ?? []).length > 0;
+  }
+
+  /** deletionTimestamp set (once); a Namespace turns Terminating for the namespace controller. */
+  private markDeleting(o: Obj): Obj {
+    if (o.metadata.deletionTimestamp) return clone(o);
+    const next = clone(o);
+    next.metadata.deletionTimestamp = new Date().toISOString();
+    next.metadata.deletionGracePeriodSeconds = 0;
+    if (o.kind === "Namespace") next.status = { ...next.status, phase: "Terminating" };
+    return this.put(next, false);
+  }
+
   private put(obj: Obj, seeding: boolean): Obj {
     const def = this.resourceFor(obj.apiVersion, obj.kind);
     if (!def) throw new Error(`simulated API server: no resource for ${obj.apiVersion} ${obj.kind}`);
@@ -544,6 +579,10 @@ export class ApiServer {
     // A write that changes nothing is not stored: same resourceVersion, no watch event
     // (apiserver's GuaranteedUpdate skips an unchanged object).
     if (prev && !seeding && sameObject(prev, o)) return clone(prev);
+    if (prev?.metadata.deletionTimestamp && o.kind !== "Namespace" && !(o.metadata.finalizers ?? []).length) {
+      this.remove(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace);
+      return clone(o);
+    }
     o.metadata.resourceVersion = String(++this.rv);
     this.store.set(key, o);
     this.notify(prev ? "MODIFIED" : "ADDED", def, o);
@@ -887,6 +926,22 @@ export class ApiServer {
         code: 404,
         body: statusBody(404, "NotFound", `namespaces "${ns}" not found`, { name: ns, kind: "namespaces" }),
       };
+    // ... nor in one being deleted (the same admission plugin, "because it is being terminated").
+    const terminating = def.namespaced && ns ? this.store.get(`/namespaces//${ns}`) : undefined;
+    if (
+      terminating?.metadata.deletionTimestamp &&
+      (r.verb === "create" ||
+        (r.contentType === "application/apply-patch+yaml" && !this.store.has(key(r.name ?? ""))))
+    )
+      return {
+        code: 403,
+        body: statusBody(
+          403,
+          "Forbidden",
+          `${groupResource(def)} "${r.body?.metadata?.name ?? r.name ?? ""}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+          { name: r.body?.metadata?.name ?? r.name, kind: def.plural },
+        ),
+      };
     if (r.verb === "create") {
       const o = r.body ?? {};
       const name =
@@ -942,6 +997,7 @@ export class ApiServer {
         : this.notFound(def, name);
     if (r.verb === "delete") {
       if (!cur) return this.notFound(def, name);
+      if (this.keepsUntilFinalized(def, cur)) return { code: 200, body: this.markDeleting(cur) };
       this.store.delete(key(name));
       this.notify("DELETED", def, cur);
       this.dispatch({ type: "DELETED", object: cur, old: cur, def });

@@ -90,6 +90,7 @@ export const SYSTEM_NAMESPACES = [
   "kube-system",
   "openshift",
   "openshift-cluster-node-tuning-operator",
+  "openshift-machine-api",
   "openshift-machine-config-operator",
   "openshift-marketplace",
   "openshift-operator-lifecycle-manager",
@@ -139,6 +140,21 @@ export function seedCluster(ctx: Ctx, spec: ClusterSpec, nics: Map<string, Nic[]
       },
     },
     ...SYSTEM_NAMESPACES.flatMap(ns),
+    // The Node Tuning Operator is part of the platform (cluster-node-tuning-operator, manifests/50-operator.yaml).
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "cluster-node-tuning-operator", namespace: "openshift-cluster-node-tuning-operator" },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { name: "cluster-node-tuning-operator" } },
+        template: {
+          metadata: { labels: { name: "cluster-node-tuning-operator" } },
+          spec: { containers: [] },
+        },
+      },
+      status: { replicas: 1, readyReplicas: 1, availableReplicas: 1, updatedReplicas: 1 },
+    },
     ...baseMachineConfigs("master"),
     ...baseMachineConfigs("worker"),
     pool("master"),

@@ -48,6 +48,12 @@ export interface Timing {
   migration: number;
   /** Argo CD: one sync step of an Application. */
   argoSync: number;
+  /** kube-controller-manager's garbage collector and namespace controller: one pass. */
+  gc: number;
+  /** Machine API: an EC2 instance from RunInstances to its node Ready (metal: 10 to 20 minutes). */
+  machineProvision: number;
+  /** Machine API: terminating an instance once its node is drained. */
+  machineDelete: number;
 }
 
 /** Delays of a real cluster, in simulated milliseconds. */
@@ -69,6 +75,9 @@ export const REAL_TIMING: Timing = {
   vmStart: 15_000,
   migration: 20_000,
   argoSync: 5000,
+  gc: 1000,
+  machineProvision: 15 * 60_000,
+  machineDelete: 60_000,
 };
 
 export interface Stats {

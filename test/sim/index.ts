@@ -17,9 +17,11 @@ import { seedCluster, seedOperator } from "./cluster.ts";
 import { type Ctx, newStats, REAL_TIMING, type Stats, type Timing } from "./context.ts";
 import { type ArgoOptions, startArgo } from "./controllers/argo.ts";
 import { startDisruption } from "./controllers/disruption.ts";
+import { startGc } from "./controllers/gc.ts";
 import { startImages } from "./controllers/images.ts";
 import { type Kubelet, startKubelet } from "./controllers/kubelet.ts";
 import { startKubevirt } from "./controllers/kubevirt.ts";
+import { type MachineProvider, startMachineApi } from "./controllers/machine.ts";
 import { startMco } from "./controllers/mco.ts";
 import { startNto } from "./controllers/nto.ts";
 import { type Olm, startOlm } from "./controllers/olm.ts";
@@ -42,6 +44,8 @@ export interface SimOptions {
   cluster?: Partial<Scenario["cluster"]>;
   /** Scenario operators to leave out (e.g. to install them in the test). */
   without?: Scenario["operators"];
+  /** The cloud behind the Machine API (default: made-up instance IDs). */
+  machines?: MachineProvider;
 }
 
 export interface Sim {
@@ -96,6 +100,8 @@ export async function start(scenario: string | Scenario, o: SimOptions = {}): Pr
   startKubevirt(ctx);
   startImages(ctx);
   startArgo(ctx, { children: WORKSHOP_APPS, ...o.argo });
+  startGc(ctx);
+  startMachineApi(ctx, o.machines);
   for (const op of sc.operators) if (!o.without?.includes(op)) seedOperator(ctx, olm, op);
   const dir = o.kubeconfig ? undefined : mkdtempSync(join(tmpdir(), "llw-sim-"));
   const kubeconfig = o.kubeconfig ?? join(dir!, "kubeconfig");

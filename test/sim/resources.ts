@@ -185,6 +185,14 @@ export const OPENSHIFT_RESOURCES: ResourceDef[] = [
     status: true,
   },
   {
+    group: "machine.openshift.io",
+    version: "v1beta1",
+    kind: "Machine",
+    plural: "machines",
+    namespaced: ns,
+    status: true,
+  },
+  {
     group: "k8s.cni.cncf.io",
     version: "v1",
     kind: "NetworkAttachmentDefinition",

@@ -89,6 +89,111 @@ export function pinnedVm(name = "low-latency-vm", evictionStrategy?: string): Ob
   };
 }
 
+/**
+ * One worker MachineSet per worker's zone, as the installer creates them on AWS (shape of
+ * `oc get machinesets -n openshift-machine-api -o yaml`, test/aws/fixtures/worker-machinesets.yaml),
+ * each with the Machine of its running worker.
+ */
+function workerMachineSets(sim: Sim): void {
+  const { api } = sim;
+  const infra = api.get("config.openshift.io/v1", "Infrastructure", "cluster")!.status.infrastructureName;
+  const MAPI = "machine.openshift.io/v1beta1";
+  for (const n of api
+    .list("v1", "Node")
+    .filter((x) => "node-role.kubernetes.io/worker" in x.metadata.labels)) {
+    const zone = n.metadata.labels["topology.kubernetes.io/zone"];
+    const name = `${infra}-worker-${zone}`;
+    const labels = {
+      "machine.openshift.io/cluster-api-cluster": infra,
+      "machine.openshift.io/cluster-api-machine-role": "worker",
+      "machine.openshift.io/cluster-api-machine-type": "worker",
+      "machine.openshift.io/cluster-api-machineset": name,
+    };
+    const spec = {
+      lifecycleHooks: {},
+      metadata: {},
+      providerSpec: {
+        value: {
+          apiVersion: "machine.openshift.io/v1beta1",
+          kind: "AWSMachineProviderConfig",
+          ami: { id: "ami-0a1b2c3d4e5f67890" },
+          blockDevices: [
+            { ebs: { encrypted: true, iops: 0, kmsKey: { arn: "" }, volumeSize: 120, volumeType: "gp3" } },
+          ],
+          credentialsSecret: { name: "aws-cloud-credentials" },
+          deviceIndex: 0,
+          iamInstanceProfile: { id: `${infra}-worker-profile` },
+          instanceType: n.metadata.labels["node.kubernetes.io/instance-type"],
+          metadata: { creationTimestamp: null },
+          metadataServiceOptions: {},
+          placement: { availabilityZone: zone, region: zone.slice(0, -1) },
+          securityGroups: [
+            { filters: [{ name: "tag:Name", values: [`${infra}-node`] }] },
+            { filters: [{ name: "tag:Name", values: [`${infra}-lb`] }] },
+          ],
+          subnet: { filters: [{ name: "tag:Name", values: [`${infra}-subnet-private-${zone}`] }] },
+          tags: [{ name: `kubernetes.io/cluster/${infra}`, value: "owned" }],
+          userDataSecret: { name: "worker-user-data" },
+        },
+      },
+    };
+    const machine = `${name}-${n.metadata.uid.slice(0, 5)}`;
+    api.seed({
+      apiVersion: MAPI,
+      kind: "MachineSet",
+      metadata: {
+        name,
+        namespace: "openshift-machine-api",
+        labels: { "machine.openshift.io/cluster-api-cluster": infra },
+      },
+      spec: {
+        replicas: 1,
+        selector: {
+          matchLabels: {
+            "machine.openshift.io/cluster-api-cluster": infra,
+            "machine.openshift.io/cluster-api-machineset": name,
+          },
+        },
+        template: { metadata: { labels }, spec },
+      },
+    });
+    api.seed({
+      apiVersion: MAPI,
+      kind: "Machine",
+      metadata: {
+        name: machine,
+        namespace: "openshift-machine-api",
+        labels: {
+          ...labels,
+          "machine.openshift.io/instance-type": spec.providerSpec.value.instanceType,
+          "machine.openshift.io/region": zone.slice(0, -1),
+          "machine.openshift.io/zone": zone,
+        },
+        annotations: { "machine.openshift.io/instance-state": "running" },
+        finalizers: ["machine.machine.openshift.io"],
+        ownerReferences: [
+          {
+            apiVersion: MAPI,
+            kind: "MachineSet",
+            name,
+            uid: api.get(MAPI, "MachineSet", name, "openshift-machine-api")!.metadata.uid,
+            controller: true,
+          },
+        ],
+      },
+      spec: { ...spec, providerID: n.spec.providerID },
+      status: {
+        phase: "Running",
+        nodeRef: { kind: "Node", name: n.metadata.name, uid: n.metadata.uid },
+        providerStatus: { instanceId: n.spec.providerID.split("/").pop(), instanceState: "running" },
+      },
+    });
+    api.update("v1", "Node", n.metadata.name, undefined, {
+      metadata: { annotations: { "machine.openshift.io/machine": `openshift-machine-api/${machine}` } },
+    });
+  }
+}
+
 const ALL: Operator[] = ["gitops", "sriov", "cnv"];
 const VERSIONS: Record<string, string> = {
   "4.19": "4.19.10",
@@ -104,6 +209,20 @@ export const SCENARIOS: Scenario[] = [
       "OpenShift 4.19 on AWS, 3 masters and 2 c5.metal workers, nothing of the workshop installed (start of Module 1)",
     cluster: { version: VERSIONS["4.19"]!, workers: defaultWorkers() },
     operators: [],
+  },
+  {
+    name: "fresh-no-metal",
+    description:
+      "OpenShift 4.20 on AWS as the installer leaves it: 3 masters, 2 m6i.xlarge workers from one worker MachineSet per zone, no metal worker, nothing of the workshop installed (the self-paced start of the workshop)",
+    cluster: {
+      version: VERSIONS["4.20"]!,
+      workers: [
+        { name: "ip-10-0-16-20.us-east-2.compute.internal", instanceType: "m6i.xlarge", zone: "us-east-2a" },
+        { name: "ip-10-0-48-21.us-east-2.compute.internal", instanceType: "m6i.xlarge", zone: "us-east-2b" },
+      ],
+    },
+    operators: [],
+    setup: workerMachineSets,
   },
   {
     name: "untuned-c5-metal",

@@ -228,3 +228,87 @@ describe("simulated OpenShift (test/sim): the API machinery and controllers fail
     assert.equal(sim.api.get("v1", "ConfigMap", "ssa", "default")!.data.k, "second");
   });
 });
+
+describe("simulated OpenShift (test/sim): deletion and the Machine API, as the journey meets them", () => {
+  let sim: Sim;
+  let kube: Kube;
+  before(async () => {
+    sim = await start("fresh-no-metal", { speed: 200 });
+    kube = Kube.connect({ kubeconfig: sim.kubeconfig }, {});
+  });
+  after(() => sim.stop());
+
+  it("a deleted namespace is Terminating and refuses new content (403) while an object with a finalizer holds it; once the finalizer is removed, object and namespace are gone", async () => {
+    await kube.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "going" } });
+    await sim.until(() => Boolean(sim.api.get("v1", "ServiceAccount", "default", "going")), 60_000, "SA");
+    const cm = (name: string, finalizers?: string[]) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name, namespace: "going", ...(finalizers ? { finalizers } : {}) },
+      data: { k: "v" },
+    });
+    await kube.create(cm("held", ["example.com/hold"]));
+    await kube.delete("v1", "Namespace", "going");
+    assert.equal(sim.api.get("v1", "Namespace", "going")?.status?.phase, "Terminating");
+    await assert.rejects(kube.create(cm("after")), (e: EnvironmentError) => {
+      assert.match(
+        e.message,
+        /unable to create new content in namespace going because it is being terminated/,
+      );
+      return true;
+    });
+    await sim.until(
+      () => Boolean(sim.api.get("v1", "ConfigMap", "held", "going")?.metadata.deletionTimestamp),
+      60_000,
+      "the namespace controller deletes its content",
+    );
+    await new Promise((r) => setTimeout(r, (5 * sim.timing.gc) / sim.api.speed));
+    assert.ok(sim.api.get("v1", "Namespace", "going"), "held by the ConfigMap's finalizer");
+    await kube.mergePatch("v1", "ConfigMap", "held", { metadata: { finalizers: null } }, "going");
+    await sim.until(() => !sim.api.get("v1", "Namespace", "going"), 60_000, "namespace gone");
+    assert.equal(sim.api.get("v1", "ConfigMap", "held", "going"), undefined);
+  });
+
+  it("a MachineSet's Machine is provisioned, its node joins the worker pool and becomes Ready (readyReplicas 1); deleting the MachineSet removes Machine and node", async (t) => {
+    if (!requireTool(t, "kubectl", "npm run tools")) return;
+    const MAPI = "machine.openshift.io/v1beta1";
+    const [worker] = sim.api.list(MAPI, "MachineSet", "openshift-machine-api");
+    const ms = structuredClone(worker!);
+    const name = `${ms.metadata.name}-metal`;
+    ms.metadata = { name, namespace: "openshift-machine-api", labels: ms.metadata.labels };
+    ms.spec.selector.matchLabels["machine.openshift.io/cluster-api-machineset"] = name;
+    ms.spec.template.metadata.labels["machine.openshift.io/cluster-api-machineset"] = name;
+    ms.spec.template.spec.providerSpec.value.instanceType = "c5.metal";
+    delete ms.status;
+    await kube.create(ms as KubeObject);
+    const machine = () =>
+      sim.api
+        .list(MAPI, "Machine", "openshift-machine-api")
+        .find((m) => m.metadata.labels["machine.openshift.io/cluster-api-machineset"] === name);
+    await sim.until(() => machine()?.status?.phase === "Provisioned", 120_000, "provisioned");
+    assert.equal(machine()!.status.nodeRef, undefined, "no node before the instance has booted");
+    // The real kubectl waits for the MachineSet's readyReplicas, as the guide does.
+    const w = await kubectl(
+      sim,
+      "wait",
+      "-n",
+      "openshift-machine-api",
+      `machineset/${name}`,
+      "--for=jsonpath={.status.readyReplicas}=1",
+      "--timeout=60s",
+    );
+    assert.equal(w.code, 0, w.out);
+    const node = sim.api.get("v1", "Node", machine()!.status.nodeRef.name)!;
+    assert.equal(node.metadata.labels["node.kubernetes.io/instance-type"], "c5.metal");
+    assert.equal(
+      node.metadata.annotations["machine.openshift.io/machine"],
+      `openshift-machine-api/${machine()!.metadata.name}`,
+    );
+    await kube.delete(MAPI, "MachineSet", name, "openshift-machine-api");
+    await sim.until(
+      () => !machine() && !sim.api.get("v1", "Node", node.metadata.name),
+      120_000,
+      "machine and node gone",
+    );
+  });
+});

@@ -116,6 +116,31 @@ const BUILTIN: Record<string, Column[]> = {
     { name: "Status", type: "string", value: (o) => o.status?.phase ?? "Active" },
     { name: "Age", type: "string", value: (o) => age(o.metadata.creationTimestamp) },
   ],
+  // No Machine CRD in schemas/: its printer columns as openshift/api declares them
+  // (machine/v1beta1/types_machine.go, kubebuilder:printcolumn markers).
+  Machine: [
+    { name: "Phase", type: "string", value: (o) => o.status?.phase ?? "" },
+    {
+      name: "Type",
+      type: "string",
+      value: (o) => o.metadata.labels?.["machine.openshift.io/instance-type"] ?? "",
+    },
+    {
+      name: "Region",
+      type: "string",
+      value: (o) => o.metadata.labels?.["machine.openshift.io/region"] ?? "",
+    },
+    { name: "Zone", type: "string", value: (o) => o.metadata.labels?.["machine.openshift.io/zone"] ?? "" },
+    { name: "Age", type: "string", value: (o) => age(o.metadata.creationTimestamp) },
+    { name: "Node", type: "string", priority: 1, value: (o) => o.status?.nodeRef?.name ?? "" },
+    { name: "ProviderID", type: "string", priority: 1, value: (o) => o.spec?.providerID ?? "" },
+    {
+      name: "State",
+      type: "string",
+      priority: 1,
+      value: (o) => o.metadata.annotations?.["machine.openshift.io/instance-state"] ?? "",
+    },
+  ],
   Event: [
     { name: "Last Seen", type: "string", value: (o) => age(o.lastTimestamp) },
     { name: "Type", type: "string", value: (o) => o.type },

@@ -4,19 +4,28 @@
  * controller/appcontroller.go; health from gitops-engine pkg/health), one step per argoSync. The
  * simulator cannot render the Git repository, so the app of apps' children are data: the root
  * Application (any Application not itself a child) creates `children` with its source. A child
- * named in `degrade` stops at Degraded with that message, as a failing resource makes it.
+ * named in `degrade` stops at Degraded with that message, as a failing resource makes it. Given a
+ * repo server that renders Applications' sources, Applications instead sync what it renders
+ * (argo-sync.ts).
  */
 import type { Obj } from "../apiserver.ts";
 import type { Ctx } from "../context.ts";
+import { type RepoServer, startArgoSync } from "./argo-sync.ts";
 
 const APP = "argoproj.io/v1alpha1";
 
 export interface ArgoOptions {
   children: string[];
   degrade?: { app: string; message: string };
+  /** A repo server: Applications then sync what it renders (argo-sync.ts) instead of `children`. */
+  repo?: RepoServer;
 }
 
 export function startArgo(ctx: Ctx, o: ArgoOptions): void {
+  if (o.repo) {
+    startArgoSync(ctx, o.repo);
+    return;
+  }
   const { api, timing } = ctx;
   const step = (name: string, ns: string) => {
     const a = api.get(APP, "Application", name, ns);

@@ -347,6 +347,24 @@ export function startKubevirt(ctx: Ctx): void {
   });
   api.on(["VirtualMachineInstance"], (ev) => {
     const vmi = ev.object;
+    // Each phase the VMI enters is stamped once (pkg/controller/controller.go,
+    // SetVMIPhaseTransitionTimestamp), what kube-burner's vmiLatency reads.
+    const phase = vmi.status?.phase;
+    const stamps: Obj[] = vmi.status?.phaseTransitionTimestamps ?? [];
+    if (
+      ev.type !== "DELETED" &&
+      phase &&
+      phase !== ev.old?.status?.phase &&
+      !stamps.some((t) => t.phase === phase)
+    )
+      api.update(KV, "VirtualMachineInstance", vmi.metadata.name, vmi.metadata.namespace, {
+        status: {
+          phaseTransitionTimestamps: [
+            ...stamps,
+            { phase, phaseTransitionTimestamp: new Date().toISOString() },
+          ],
+        },
+      });
     if (ev.type !== "DELETED")
       api.after(timing.schedule, () => syncVmi(vmi.metadata.name, vmi.metadata.namespace));
     const vmName = vmi.metadata.ownerReferences?.find((o: Obj) => o.kind === "VirtualMachine")?.name;
@@ -362,12 +380,23 @@ export function startKubevirt(ctx: Ctx): void {
             : vmi.status?.phase === "Scheduling" && conditionOf(vmi, "PodScheduled")?.status === "False"
               ? "ErrorUnschedulable"
               : "Starting";
-    if (vm.status?.printableStatus !== printable)
+    // The VM's Ready condition follows its VMI's (pkg/virt-controller/watch/vm.go, syncConditions),
+    // observed at the VM's generation (what `kubectl wait --for=condition=Ready` checks).
+    const ready = printable === "Running";
+    if (
+      vm.status?.printableStatus !== printable ||
+      conditionOf(vm, "Ready")?.status !== (ready ? "True" : "False")
+    )
       api.update(KV, "VirtualMachine", vmName, vmi.metadata.namespace, {
         status: {
           printableStatus: printable,
-          ready: printable === "Running",
+          ready,
           created: ev.type !== "DELETED",
+          observedGeneration: vm.metadata.generation,
+          conditions: setCondition(
+            vm.status?.conditions,
+            ready ? cond("Ready", "True", "", "") : cond("Ready", "False", "VMINotRunning", printable),
+          ),
         },
       });
   });
