@@ -56,17 +56,20 @@ export async function waitDefaultArgoCd(s: StepOptions, apiVersion: string): Pro
   );
 }
 
+export const ARGOCD_API_VERSION = "argoproj.io/v1beta1";
+
 /**
- * The workshop's additions to the GitOps instance: the default ArgoCD is patched (server-side
- * apply of the workshop's fields only) once the operator has created it; anything else in the
- * instance directory (the ClusterRoleBinding) is applied as it is.
+ * The operator's instance first, always: it is the Argo CD that syncs the app of apps, and its
+ * namespace is where the Applications go (applied before the operator made it, they fail with
+ * "namespace not found"). Then the workshop's additions to it: the default ArgoCD is patched
+ * (server-side apply of the workshop's fields only); anything else in the instance directory
+ * (the ClusterRoleBinding) is applied as it is.
  */
 export async function applyGitopsInstance(
   objs: KubeObject[],
   s: StepOptions,
   r: InstallReport,
 ): Promise<void> {
-  const argocd = objs.find(isDefaultArgoCd);
-  if (argocd) await waitDefaultArgoCd(s, argocd.apiVersion);
+  await waitDefaultArgoCd(s, objs.find(isDefaultArgoCd)?.apiVersion ?? ARGOCD_API_VERSION);
   await applyObjects(objs, s, r);
 }

@@ -256,10 +256,9 @@ export async function run(opts: InstallOptions, ctx: Context): Promise<number> {
     );
     ctx.stdout.write(`1. apply ${names(operatorObjs)}\n`);
     ctx.stdout.write("2. wait for operator openshift-gitops-operator (CSV Succeeded) and the Argo CD CRDs\n");
-    if (instanceObjs.length > 0)
-      ctx.stdout.write(
-        `3. wait for the operator's Argo CD instance openshift-gitops, then apply ${names(instanceObjs)}\n`,
-      );
+    ctx.stdout.write(
+      `3. wait for the operator's Argo CD instance openshift-gitops${instanceObjs.length > 0 ? `, then apply ${names(instanceObjs)}` : ""}\n`,
+    );
     if (project)
       ctx.stdout.write(
         `4. apply AppProject ${project.metadata.name}: repository ${repo} only, the workshop's namespaces and kinds\n`,
@@ -295,14 +294,12 @@ export async function run(opts: InstallOptions, ctx: Context): Promise<number> {
     [
       argo("v1alpha1", "Application"),
       ...(project ? [argo("v1alpha1", "AppProject")] : []),
-      ...(instanceObjs.some((o) => o.kind === "ArgoCD") ? [argo("v1beta1", "ArgoCD")] : []),
+      argo("v1beta1", "ArgoCD"),
     ],
     s,
   );
-  if (instanceObjs.length > 0) {
-    progress.phase("Argo CD instance");
-    await applyGitopsInstance(instanceObjs, s, report);
-  }
+  progress.phase("Argo CD instance");
+  await applyGitopsInstance(instanceObjs, s, report);
   progress.phase(`app of apps: ${repo} @ ${pinned.note} (${appsDir})`);
   await applyObjects(project ? [project, app] : [app], s, report);
   progress.phase("Argo CD syncing the workshop");

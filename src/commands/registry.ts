@@ -410,7 +410,8 @@ export const COMMANDS: CommandSpec[] = [
     description:
       "Writes gitops/overlays/aws/performance-profiles/<type>.yaml (one PerformanceProfile per supported EC2 metal " +
       "type, planned as `llw profile generate --instance-type <type>` does, named workshop-<type with dots as dashes>) " +
-      "gitops/overlays/aws/<type>/kustomization.yaml (the base pods and VMs patched to that profile) and " +
+      "gitops/overlays/aws/<type>/kustomization.yaml (the base VMs sized for that profile), " +
+      "gitops/overlays/aws/<type>/test-pods/ (the test pods on that profile's runtime class) and " +
       "gitops/overlays/aws/<type>/hyperconverged/ (HyperConverged with that profile's runtime class as every VM's default). " +
       "It refuses a directory without base/kustomization.yaml (not the GitOps tree). Files a user " +
       "edited are kept unless --force; --check writes nothing and exits 1 if any file is missing or out of date.",

@@ -2,7 +2,8 @@
  * The generated part of the GitOps tree, planned from the instance type catalog: one
  * PerformanceProfile per supported EC2 metal type (overlays/aws/performance-profiles/<type>.yaml,
  * from the same planner as `llw profile generate`) and one workload overlay per type
- * (overlays/aws/<type>/kustomization.yaml) that patches the base pods and VMs to that profile:
+ * (overlays/aws/<type>/kustomization.yaml) that sizes the base VMs for that profile, one test-pod
+ * overlay per type (overlays/aws/<type>/test-pods/) that patches the tuned test pod to it:
  * its runtime class, CPU counts that fit one NUMA node's isolated CPUs, and hugepages it has;
  * and one HyperConverged overlay per type (overlays/aws/<type>/hyperconverged/) that gives every
  * virt-launcher pod that profile's runtime class: KubeVirt has no per-VM runtime class, so
@@ -88,14 +89,37 @@ export function workloadSizes(t: InstanceType): WorkloadSizes & { profile: Recor
 function overlay(t: InstanceType, s: WorkloadSizes): string {
   const op = (path: string, value: string | number) =>
     `      - op: replace\n        path: ${path}\n        value: ${typeof value === "string" ? JSON.stringify(value) : value}`;
+  return [
+    "apiVersion: kustomize.config.k8s.io/v1beta1",
+    "kind: Kustomization",
+    `# The workshop's VMs on ${t.name} (${t.vcpus} vCPUs, ${t.numaNodes} NUMA node${t.numaNodes === 1 ? "" : "s"}), tuned by PerformanceProfile ${s.profileName}.`,
+    `# The low-latency VM: ${s.vmCores} vCPUs + its isolated emulator thread = ${s.vmCores + 1} dedicated CPUs${t.threadsPerCore > 1 ? `, ${(s.vmCores + 1) / 2} whole cores` : ""}.`,
+    "resources:",
+    "  - ../../../base",
+    "patches:",
+    "  - target:",
+    "      group: kubevirt.io",
+    "      kind: VirtualMachine",
+    "      name: low-latency-vm",
+    "    patch: |-",
+    op("/spec/template/spec/domain/cpu/cores", s.vmCores),
+    op("/spec/template/spec/domain/memory/guest", `${s.vmMemoryGiB}Gi`),
+    "",
+  ].join("\n");
+}
+
+/** The test pods on this type: the tuned pod on the profile's runtime class, with CPUs and hugepages that fit. */
+function testPodsOverlay(t: InstanceType, s: WorkloadSizes): string {
+  const op = (path: string, value: string) =>
+    `      - op: replace\n        path: ${path}\n        value: ${JSON.stringify(value)}`;
   const pod = "/spec/containers/0/resources";
   return [
     "apiVersion: kustomize.config.k8s.io/v1beta1",
     "kind: Kustomization",
-    `# The workshop's pods and VMs on ${t.name} (${t.vcpus} vCPUs, ${t.numaNodes} NUMA node${t.numaNodes === 1 ? "" : "s"}), tuned by PerformanceProfile ${s.profileName}.`,
-    `# The low-latency VM: ${s.vmCores} vCPUs + its isolated emulator thread = ${s.vmCores + 1} dedicated CPUs${t.threadsPerCore > 1 ? `, ${(s.vmCores + 1) / 2} whole cores` : ""}.`,
+    `# The workshop's test pods on ${t.name}, tuned by PerformanceProfile ${s.profileName}: applied by hand for`,
+    "# one check (oc apply -k), never synced by Argo CD; each prints its CPUs and exits.",
     "resources:",
-    "  - ../../../base",
+    "  - ../../../../base/test-pods",
     "patches:",
     "  - target:",
     "      kind: Pod",
@@ -106,13 +130,6 @@ function overlay(t: InstanceType, s: WorkloadSizes): string {
     op(`${pod}/limits/cpu`, String(s.podCpus)),
     op(`${pod}/requests/hugepages-1Gi`, `${s.podHugepagesGiB}Gi`),
     op(`${pod}/limits/hugepages-1Gi`, `${s.podHugepagesGiB}Gi`),
-    "  - target:",
-    "      group: kubevirt.io",
-    "      kind: VirtualMachine",
-    "      name: low-latency-vm",
-    "    patch: |-",
-    op("/spec/template/spec/domain/cpu/cores", s.vmCores),
-    op("/spec/template/spec/domain/memory/guest", `${s.vmMemoryGiB}Gi`),
     "",
   ].join("\n");
 }
@@ -166,6 +183,10 @@ export function planGeneratedTree(types: readonly InstanceType[] = INSTANCE_TYPE
     files.push({
       path: join("overlays", "aws", t.name, "kustomization.yaml"),
       content: withGeneratedHeader(overlay(t, s), HOW(`Workload overlay for ${t.name}`)),
+    });
+    files.push({
+      path: join("overlays", "aws", t.name, "test-pods", "kustomization.yaml"),
+      content: withGeneratedHeader(testPodsOverlay(t, s), HOW(`Test pod overlay for ${t.name}`)),
     });
     const hco = hyperconvergedOverlay(t, s);
     files.push({

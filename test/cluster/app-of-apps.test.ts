@@ -203,6 +203,20 @@ describe("the fleet ApplicationSet", () => {
     ".values.tuning": tuning,
   });
 
+  it("its README tells the hub to apply the workshop's health checks, from the instance file that has them for every kind the sync waves wait on", () => {
+    const readme = readFileSync(join(ROOT, "gitops/fleet/README.md"), "utf8");
+    assert.match(readme, /hub's Argo CD needs the workshop's health checks/);
+    const command = /oc apply --server-side --field-manager=llw -f (\S+)/.exec(readme);
+    assert.ok(command, "the README gives the command that adds them");
+    const instance = parse(readFileSync(join(ROOT, command[1]!), "utf8"));
+    assert.equal(instance.kind, "ArgoCD");
+    assert.deepEqual(instance.spec.resourceHealthChecks.map((c: { kind: string }) => c.kind).sort(), [
+      "Application",
+      "MachineConfigPool",
+      "PerformanceProfile",
+    ]);
+  });
+
   it("names a placeholder repository and uses the workshop's AppProject", () => {
     assert.equal(set.spec.generators[0].clusters.values.repoURL, PLACEHOLDER);
     assert.equal(tmpl.source.repoURL, "{{ .values.repoURL }}");

@@ -46,11 +46,16 @@ function build(kubectl: string, dir: string, patches: unknown[] = []): Obj[] {
   }
 }
 
-function deployedBy(kubectl: string): {
-  kinds: Set<string>;
-  namespaces: Set<string>;
-  clusterKinds: Set<string>;
-} {
+type Deployed = { kinds: Set<string>; namespaces: Set<string>; clusterKinds: Set<string> };
+let deployed: Deployed | undefined;
+
+/** What the app of apps deploys (built once per file: every instance type takes a while). */
+function deployedBy(kubectl: string): Deployed {
+  deployed ??= buildDeployed(kubectl);
+  return deployed;
+}
+
+function buildDeployed(kubectl: string): Deployed {
   const kinds = new Set<string>();
   const clusterKinds = new Set<string>();
   const namespaces = new Set<string>(["openshift-gitops"]); // the root's own destination
@@ -135,6 +140,16 @@ describe("the workshop's AppProject", () => {
       single.destinations.every((x: { server: string }) => x.server === "https://kubernetes.default.svc"),
       "the single-cluster project deploys to this cluster only",
     );
+  });
+
+  it("real kustomize, every instance type: Argo CD keeps no Pod running (the app of apps deploys none, nor the ServiceAccount or RoleBinding of one) and the AppProjects refuse Pods", (t) => {
+    const kubectl = requireTool(t, "kubectl", "npm run tools");
+    if (!kubectl) return;
+    const d = deployedBy(kubectl);
+    for (const kind of ["/Pod", "/ServiceAccount", "rbac.authorization.k8s.io/RoleBinding"])
+      assert.ok(!d.kinds.has(kind), `the app of apps deploys a ${kind}`);
+    for (const file of ["gitops/bootstrap/root/app-project.yaml", "gitops/fleet/app-project.yaml"])
+      assert.ok(!gk(project(file).spec.namespaceResourceWhitelist).has("/Pod"), `${file} allows Pods`);
   });
 
   it("every Application of the app of apps and the fleet uses it, none uses default", () => {

@@ -32,12 +32,14 @@ describe("simulated cluster: llw doctor's debug pods", () => {
   });
   afterEach(() => w.stop());
 
-  it("run unprivileged, without host access, in the namespace llw-debug, from UBI minimal by digest, and are deleted", async () => {
+  it("run unprivileged (restricted-v2 SCC required, non-root), without host access, in the namespace llw-debug, from UBI minimal by digest, and are deleted", async () => {
     const r = await w.llw("doctor");
     assert.equal(r.code, 0, r.out + r.err);
     assert.equal(created.length, 2);
     for (const pod of created) {
       assert.equal(pod.metadata.namespace, "llw-debug");
+      assert.equal(pod.metadata.annotations?.["openshift.io/required-scc"], "restricted-v2");
+      assert.equal(pod.spec.securityContext.runAsNonRoot, true);
       const c = pod.spec.containers[0];
       assert.equal(c.image, DEBUG_IMAGE);
       assert.match(c.image, /@sha256:[0-9a-f]{64}$/);

@@ -57,7 +57,7 @@ describe("npm run docs:serve", () => {
       // A manifest the guides include from the GitOps tree (through content/'s links) counts too.
       out = "";
       const later = new Date(Date.now() + 1000);
-      utimesSync(join(ROOT, "gitops", "base", "tuned-pod.yaml"), later, later);
+      utimesSync(join(ROOT, "gitops", "base", "test-pods", "tuned-pod.yaml"), later, later);
       await waitFor(/change detected, rebuilding/);
       await waitFor(/rebuilt; reload the page/);
     } finally {

@@ -45,17 +45,17 @@ describe("llw lint (CLI, real kubectl kustomize)", () => {
   it("prints findings per kustomization with file, object and JSON path; -o json; exit 1 on errors", async (t) => {
     if (!kustomizeTool(t)) return;
     const repo = copyTree();
-    edit(join(repo, "gitops/base/tuned-pod.yaml"), (s) =>
+    edit(join(repo, "gitops/base/test-pods/tuned-pod.yaml"), (s) =>
       s.replace(/requests:\n {10}cpu: "4"/, 'requests:\n          cpu: "2"'),
     );
     const env = { PATH: toolPath() };
     const ctx = bufferContext({ cwd: repo, env });
     assert.equal(await main(["lint", "gitops", "--schemas", SCHEMAS, "--repo-root", repo], ctx), 1);
     const out = ctx.out();
-    assert.match(out, /^FAIL base \(kustomization, \d+ objects\)$/m);
+    assert.match(out, /^FAIL base\/test-pods \(kustomization, \d+ objects\)$/m);
     assert.match(
       out,
-      /error base\/tuned-pod\.yaml: Pod low-latency-workshop\/tuned-pod: spec\.containers\[0\]\.resources\.requests\.cpu: not Guaranteed QoS/,
+      /error base\/test-pods\/tuned-pod\.yaml: Pod low-latency-workshop\/tuned-pod: spec\.containers\[0\]\.resources\.requests\.cpu: not Guaranteed QoS/,
     );
     assert.match(out, /^ok {3}fleet /m);
     assert.match(out, /^skip components\/skip-dry-run \(component\)/m);
@@ -69,7 +69,7 @@ describe("llw lint (CLI, real kubectl kustomize)", () => {
     const r = JSON.parse(json.out());
     assert.equal(r.errors, 1);
     assert.equal(r.findings[0].rule, "pod");
-    assert.equal(r.findings[0].file, "base/tuned-pod.yaml");
+    assert.equal(r.findings[0].file, "base/test-pods/tuned-pod.yaml");
     assert.ok(r.units.length > 20);
   });
 
@@ -106,7 +106,7 @@ describe("bad paths are usage errors (exit 2, what / where / next), nothing writ
     const repo = copyTree();
     const env = { PATH: toolPath() };
     const file = bufferContext({ cwd: repo, env });
-    assert.equal(await main(["lint", "gitops/base/tuned-pod.yaml", "--schemas", SCHEMAS], file), 2);
+    assert.equal(await main(["lint", "gitops/base/test-pods/tuned-pod.yaml", "--schemas", SCHEMAS], file), 2);
     assert.match(file.err(), /the path to lint is a file/);
     assert.match(file.err(), /tuned-pod\.yaml/);
     assert.match(file.err(), /llw lint .*gitops\/base/);

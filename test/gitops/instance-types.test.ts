@@ -87,7 +87,7 @@ describe("llw lint: the type-dependent parts of a tree agree (real kubectl kusto
     const { workloadsFile } = tunedAppOfApps(repo);
     edit(workloadsFile, (s) => s.replace("gitops/overlays/aws/c5.metal", "gitops/overlays/aws/m5zn.metal"));
     // An overlay and a HyperConverged overlay that name another type's profile.
-    edit(join(repo, "gitops/overlays/aws/m5zn.metal/kustomization.yaml"), (s) =>
+    edit(join(repo, "gitops/overlays/aws/m5zn.metal/test-pods/kustomization.yaml"), (s) =>
       s.replace('value: "performance-workshop-m5zn-metal"', 'value: "performance-workshop-c5-metal"'),
     );
     edit(join(repo, "gitops/overlays/aws/c6i.metal/hyperconverged/default-runtime-class.yaml"), (s) =>
@@ -108,7 +108,7 @@ describe("llw lint: the type-dependent parts of a tree agree (real kubectl kusto
     assert.equal(app[0]!.severity, "error");
     assert.match(app[0]!.message, /selects path gitops\/overlays\/aws\/m5zn\.metal \(m5zn\.metal\)/);
     assert.match(app[0]!.message, /but Application tuning selects c5\.metal/);
-    const overlay = f.find((x) => units(x).includes("overlays/aws/m5zn.metal"));
+    const overlay = f.find((x) => units(x).includes("overlays/aws/m5zn.metal/test-pods"));
     assert.match(
       overlay?.message ?? show(f),
       /runtime class performance-workshop-c5-metal is c5\.metal's, in the m5zn\.metal part of the tree/,

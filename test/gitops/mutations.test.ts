@@ -51,7 +51,9 @@ const MUTATIONS: Mutation[] = [
   {
     name: "a kustomization lists a file that does not exist",
     apply: (g) =>
-      edit(join(g, "base/kustomization.yaml"), (s) => s.replace("  - tuned-pod.yaml", "  - tuned-pod.yml")),
+      edit(join(g, "base/test-pods/kustomization.yaml"), (s) =>
+        s.replace("  - tuned-pod.yaml", "  - tuned-pod.yml"),
+      ),
     expect: { rule: "build", message: /cannot build it: .*tuned-pod\.yml/ },
   },
   {
@@ -70,13 +72,13 @@ const MUTATIONS: Mutation[] = [
   {
     name: "a wrong type in a built-in kind (Kubernetes OpenAPI v3)",
     apply: (g) =>
-      edit(join(g, "base/baseline-pod.yaml"), (s) =>
-        s.replace("restartPolicy: Always", "restartPolicy: [Always]"),
+      edit(join(g, "base/test-pods/baseline-pod.yaml"), (s) =>
+        s.replace("restartPolicy: Never", "restartPolicy: [Never]"),
       ),
     expect: {
       rule: "schema",
       message: /must be string/,
-      file: "base/baseline-pod.yaml",
+      file: "base/test-pods/baseline-pod.yaml",
       path: "spec.restartPolicy",
     },
   },
@@ -128,7 +130,7 @@ const MUTATIONS: Mutation[] = [
   {
     name: "a tuned pod's runtime class has no PerformanceProfile",
     apply: (g) =>
-      edit(join(g, "base/tuned-pod.yaml"), (s) =>
+      edit(join(g, "base/test-pods/tuned-pod.yaml"), (s) =>
         s.replace(
           "runtimeClassName: performance-workshop-c5-metal",
           "runtimeClassName: performance-workshop",
@@ -137,7 +139,7 @@ const MUTATIONS: Mutation[] = [
     expect: {
       rule: "runtime-class",
       message: /"workshop", which is not in the tree/,
-      file: "base/tuned-pod.yaml",
+      file: "base/test-pods/tuned-pod.yaml",
       path: "spec.runtimeClassName",
     },
   },
@@ -176,7 +178,7 @@ const MUTATIONS: Mutation[] = [
   {
     name: "a tuned pod that is Burstable (cpu request below its limit)",
     apply: (g) =>
-      edit(join(g, "base/tuned-pod.yaml"), (s) =>
+      edit(join(g, "base/test-pods/tuned-pod.yaml"), (s) =>
         s.replace(/requests:\n {10}cpu: "4"/, 'requests:\n          cpu: "2"'),
       ),
     expect: {
@@ -187,13 +189,16 @@ const MUTATIONS: Mutation[] = [
   },
   {
     name: "a tuned pod with a fractional CPU count",
-    apply: (g) => edit(join(g, "base/tuned-pod.yaml"), (s) => s.replaceAll('cpu: "4"', "cpu: 3500m")),
+    apply: (g) =>
+      edit(join(g, "base/test-pods/tuned-pod.yaml"), (s) => s.replaceAll('cpu: "4"', "cpu: 3500m")),
     expect: { rule: "pod", message: /not a whole number/ },
   },
   {
     name: "a tuned pod asking for a hugepage size its profile does not allocate",
     apply: (g) =>
-      edit(join(g, "base/tuned-pod.yaml"), (s) => s.replaceAll("hugepages-1Gi: 2Gi", "hugepages-2Mi: 2Gi")),
+      edit(join(g, "base/test-pods/tuned-pod.yaml"), (s) =>
+        s.replaceAll("hugepages-1Gi: 2Gi", "hugepages-2Mi: 2Gi"),
+      ),
     expect: {
       rule: "pod",
       message: /requests 2Mi hugepages but PerformanceProfile "workshop-c5-metal" allocates 1G/,

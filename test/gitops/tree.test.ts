@@ -54,9 +54,13 @@ describe("the GitOps tree as committed (real kubectl kustomize, real upstream sc
       base.findings.map((f) => `${f.severity} ${f.rule} ${f.file ?? f.unit}: ${f.message}`),
       [],
     );
-    assert.equal(base.units.length, 1, "only base/ itself was linted");
+    assert.deepEqual(
+      base.units.map((u) => u.path).sort(),
+      [".", "test-pods"],
+      "only base/ and its test pods were linted",
+    );
     // The lookup does not hide a real defect: a runtime class no profile in the repository has.
-    edit(join(repo, "gitops/base/tuned-pod.yaml"), (s) =>
+    edit(join(repo, "gitops/base/test-pods/tuned-pod.yaml"), (s) =>
       s.replace("performance-workshop-c5-metal", "performance-workshop-c9-metal"),
     );
     const bad = await lintRepo(repo, tool, "gitops/base");

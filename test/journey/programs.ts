@@ -15,6 +15,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { PRESENT_MARK, PROBE_MARK } from "../../src/cluster/doctor/node-probe.ts";
+import { formatCpuList, parseCpuList } from "../../src/lib/cpuset.ts";
 import type { Obj } from "../sim/apiserver.ts";
 import { tunedCmdline } from "../sim/fixtures.ts";
 import type { Sim } from "../sim/index.ts";
@@ -137,6 +138,43 @@ export function podPrograms(sim: Sim, jitter: Jitter): Programs {
         phase: "Succeeded",
         log: `${cmdline}\n${PROBE_MARK}\n${isolated}\n${PRESENT_MARK}\n0-${cpus - 1}\n`,
         runMs: 2000,
+      };
+    },
+  );
+  // The workshop's test pods (gitops/base/test-pods): they print the CPUs the kubelet's static CPU
+  // manager gave them and exit. A Guaranteed pod with integer CPUs on a tuned node gets whole cores
+  // from the profile's isolated CPUs (a sibling is CPU + half the CPU count on the catalog's
+  // metal types); any other pod runs on the shared pool (every CPU minus those held exclusively).
+  sim.kubelet.run(
+    (p) =>
+      p.metadata.namespace === "low-latency-workshop" &&
+      p.metadata.labels?.["app.kubernetes.io/part-of"] === "low-latency-workshop" &&
+      p.spec?.restartPolicy === "Never" &&
+      !p.metadata.labels?.["kubevirt.io"],
+    (p) => {
+      const node = api.get("v1", "Node", p.spec?.nodeName ?? "");
+      const total = Number(node?.status?.capacity?.cpu ?? 96);
+      const all = Array.from({ length: total }, (_, i) => i);
+      const profile = api
+        .list("performance.openshift.io/v2", "PerformanceProfile")
+        .find((x) =>
+          Object.entries(x.spec?.nodeSelector ?? {}).every(([k, v]) => node?.metadata.labels?.[k] === v),
+        );
+      const res = p.spec?.containers?.[0]?.resources ?? {};
+      const cpus = Number(res.limits?.cpu);
+      const guaranteed =
+        Number.isInteger(cpus) && res.requests?.cpu === res.limits?.cpu && Boolean(p.spec?.runtimeClassName);
+      let list = all;
+      if (profile && guaranteed) {
+        const isolated = new Set(parseCpuList(String(profile.spec.cpu.isolated)));
+        const cores = [...isolated].filter((c) => c < total / 2 && isolated.has(c + total / 2));
+        list = cores.slice(0, cpus / 2).flatMap((c) => [c, c + total / 2]);
+      }
+      const shown = formatCpuList(list);
+      return {
+        phase: "Succeeded",
+        log: `Cpus_allowed_list: ${shown}\ncpuset.cpus.effective: ${shown}\n`,
+        runMs: 1000,
       };
     },
   );

@@ -34,6 +34,12 @@ export interface Timing {
   olmResolve: number;
   /** OLM olm-operator taking a CSV from Installing to Succeeded. */
   olmInstall: number;
+  /**
+   * An operator's first reconcile after its CSV Succeeded (its operands appear only then). Nothing
+   * orders it before a client's next requests; the simulation takes the order a client must
+   * survive: later than a client that acts right after Succeeded (and waits for its CRDs).
+   */
+  operatorStart: number;
   /** SR-IOV operator: policy to node state, config daemon sync. */
   sriovSync: number;
   /** KubeVirt: VMI to Running once its virt-launcher pod runs. */
@@ -64,6 +70,7 @@ export const REAL_TIMING: Timing = {
   reboot: 90_000,
   olmResolve: 3000,
   olmInstall: 20_000,
+  operatorStart: 30_000,
   sriovSync: 5000,
   vmStart: 15_000,
   migration: 20_000,

@@ -34,6 +34,11 @@ export function debugPod(node: string, namespace: string, image: string, suffix:
         .replace(/[^a-z0-9-]/g, "-"),
       namespace,
       labels: { "app.kubernetes.io/name": "llw-doctor", "app.kubernetes.io/managed-by": "llw" },
+      // The restricted-v2 SCC, never the one admission picks first for a cluster-admin (anyuid,
+      // priority 10: the image's root user, which runAsNonRoot then refuses to start). OpenShift
+      // 4.14+ honours the annotation (openshift/apiserver-library-go master,
+      // pkg/securitycontextconstraints/sccadmission/admission.go, RequiredSCCAnnotation).
+      annotations: { "openshift.io/required-scc": "restricted-v2" },
     },
     spec: {
       nodeName: node,

@@ -341,8 +341,16 @@ export function startOlm(ctx: Ctx): Olm {
       const sub = api.list(OLM, "Subscription", ns).find((s) => s.status?.currentCSV === name);
       if (sub) api.update(OLM, "Subscription", sub.metadata.name, ns, { status: { installedCSV: name } });
       if (pkg) serve(pkg.provides);
-      for (const o of pkg?.operands ?? [])
-        if (!api.get(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace)) api.seed(o);
+      // The operator's own objects come from its first reconcile, after its deployment is ready
+      // (the CSV's Succeeded): the GitOps operator makes the openshift-gitops namespace and the
+      // default ArgoCD in its GitopsService reconcile, once its manager runs, and only if no
+      // ArgoCD of that name exists (redhat-developer/gitops-operator master,
+      // controllers/gitopsservice_controller.go, reconcileDefaultArgoCDInstance).
+      // A client that acts at Succeeded races it.
+      api.after(timing.operatorStart, () => {
+        for (const o of pkg?.operands ?? [])
+          if (!api.get(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace)) api.seed(o);
+      });
     });
   }
 
