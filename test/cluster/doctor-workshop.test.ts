@@ -72,7 +72,12 @@ async function drainBlockedByVm(): Promise<Sim> {
   if (!sim.api.get("v1", "Namespace", NS))
     sim.api.seed({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
   sim.api.seed(pinnedVm());
-  await running(sim, "low-latency-vm");
+  try {
+    await running(sim, "low-latency-vm");
+  } catch (e) {
+    await sim.stop();
+    throw e;
+  }
   return sim;
 }
 

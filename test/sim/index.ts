@@ -133,14 +133,21 @@ export async function start(scenario: string | Scenario, o: SimOptions = {}): Pr
     },
     stop: () => api.stop(),
   };
-  sc.setup?.(sim);
-  // Converge at high speed: the starting state is what the controllers make of the scenario.
-  await quiesce(api);
-  if (sc.workloads) {
-    sc.workloads(sim);
+  try {
+    sc.setup?.(sim);
+    // Converge at high speed: the starting state is what the controllers make of the scenario.
     await quiesce(api);
+    if (sc.workloads) {
+      sc.workloads(sim);
+      await quiesce(api);
+    }
+    if (api.errors.length > 0) throw api.errors[0];
+  } catch (e) {
+    // A scenario that fails to start must not leave its server listening (the test file would
+    // never exit).
+    await api.stop();
+    throw e;
   }
-  if (api.errors.length > 0) throw api.errors[0];
   api.speed = speed;
   Object.assign(ctx.stats, newStats());
   api.requests.length = 0;
