@@ -206,3 +206,27 @@ describe("lab guides: every measurement is compared like with like, before again
     );
   });
 });
+
+describe("lab guides: oc and kubectl file arguments", () => {
+  const all = commandsInOrder(pages(), componentAttributes());
+  const files = all.filter((c) => ["oc", "kubectl"].includes(c.words[0]!));
+
+  it("no -f takes a shell glob (a glob that matches two files gives -f one file and the next as a resource type)", () => {
+    assert.ok(
+      files.some((c) => c.words.includes("-f")),
+      "the guides' oc -f commands were found",
+    );
+    const globbed = files.flatMap((c) =>
+      c.words.flatMap((w, i) =>
+        (w === "-f" || w === "--filename") && /[*?[]/.test(c.words[i + 1] ?? "")
+          ? [`${c.page}:${c.line}: ${c.words.join(" ")}`]
+          : [],
+      ),
+    );
+    assert.deepEqual(
+      globbed,
+      [],
+      'loop over the files instead: for f in dir/x-*.yaml; do oc ... -f "$f"; done',
+    );
+  });
+});
