@@ -45,6 +45,22 @@ function selects(selector: string, labels: Record<string, string>): boolean {
   });
 }
 
+/**
+ * The file patterns of a command's -f: its value, or for `-f "$f"` inside `for f in <globs>; do
+ * ... done`, the globs the loop walks (an attendee's shell expands them the same way).
+ */
+function filePatterns(c: ShellCommand): string[] {
+  const value = option(c.words, "-f", "--filename");
+  const v = /^\$\{?(\w+)\}?$/.exec(value ?? "");
+  if (!v) return value ? [value] : [];
+  for (let j = commands.indexOf(c) - 1; j >= 0; j--) {
+    const w = commands[j]!;
+    if (w.page !== c.page || w.words[0] === "done") break;
+    if (w.words[0] === "for" && w.words[1] === v[1] && w.words[2] === "in") return w.words.slice(3);
+  }
+  return [];
+}
+
 const isDelete = (c: ShellCommand) => ["oc", "kubectl"].includes(c.words[0]!) && c.words[1] === "delete";
 
 describe("lab guides: clean-up deletes the metal MachineSet that module 4.3 wrote", () => {
@@ -78,16 +94,16 @@ describe("lab guides: clean-up deletes the metal MachineSet that module 4.3 wrot
         (c) =>
           isDelete(c) &&
           (/^machinesets?(\.machine\.openshift\.io)?$/.test(c.words[2] ?? "") ||
-            /machineset/.test(option(c.words, "-f", "--filename") ?? "")),
+            filePatterns(c).some((f) => /machineset/.test(f))),
       );
       assert.ok(deletes.length >= 1, "no clean-up command deletes the metal MachineSet");
       for (const d of deletes) {
         const where = `${d.page}:${d.line}: ${d.words.join(" ")}`;
-        const file = option(d.words, "-f", "--filename");
+        const files = filePatterns(d);
         const selector = option(d.words, "-l", "--selector");
         let deleted: K8sObject[];
-        if (file) {
-          const matches = globSync(file, { cwd });
+        if (files.length > 0) {
+          const matches = files.flatMap((f) => globSync(f, { cwd }));
           assert.ok(matches.length > 0, `${where}: matches no file the earlier step wrote`);
           deleted = matches.flatMap((f) => docs(readFileSync(join(cwd, f), "utf8")));
         } else if (selector) {
