@@ -21,37 +21,26 @@ export const NODE_CPU_HEAD = [
 export function nodeCpuRows(a: NodeCpuAnalysis): { title: string; rows: string[][] }[] {
   return a.nodes.map((n) => ({
     title: `node ${n.node}${n.profile ? ` (PerformanceProfile ${n.profile}: reserved ${formatCpuList(n.reserved)}, isolated ${formatCpuList(n.isolated)})` : ""}`,
-    rows: n.jobs.flatMap((j) => [
-      ...(j.reserved
-        ? [
-            [
-              j.job,
-              "reserved",
-              String(j.reserved.cpus),
-              String(j.points),
-              pct(j.reserved.meanPct),
-              pct(j.reserved.peakPct),
-              cpus(j.kubelet?.peakCpus),
-              cpus(j.crio?.peakCpus),
-            ],
-          ]
-        : []),
-      ...(j.isolated
-        ? [
-            [
-              j.job,
-              "isolated",
-              String(j.isolated.cpus),
-              String(j.points),
-              pct(j.isolated.meanPct),
-              pct(j.isolated.peakPct),
-              "",
-              "",
-            ],
-          ]
-        : []),
-      [j.job, "all", String(j.all.cpus), String(j.points), pct(j.all.meanPct), pct(j.all.peakPct), "", ""],
-    ]),
+    rows: n.jobs.flatMap((j) => {
+      type Set = { cpus: number; meanPct: number; peakPct: number };
+      const row = (name: string, set: Set, kubelet = "", crio = "") => [
+        j.job,
+        name,
+        String(set.cpus),
+        String(j.points),
+        pct(set.meanPct),
+        pct(set.peakPct),
+        kubelet,
+        crio,
+      ];
+      return [
+        ...(j.reserved
+          ? [row("reserved", j.reserved, cpus(j.kubelet?.peakCpus), cpus(j.crio?.peakCpus))]
+          : []),
+        ...(j.isolated ? [row("isolated", j.isolated)] : []),
+        row("all", j.all),
+      ];
+    }),
   }));
 }
 
