@@ -1010,7 +1010,7 @@ export const COMMANDS: CommandSpec[] = [
     ],
     examples: [
       {
-        cmd: "llw latency run --tool oslat --duration 5m --cpus 4 --profile workshop-c5-metal",
+        cmd: "llw latency run --tool oslat --duration 5m --cpus 4 --performance-profile workshop-c5-metal",
         what: "five minutes of oslat on 4 isolated CPUs",
       },
       {
@@ -1082,9 +1082,9 @@ export const COMMANDS: CommandSpec[] = [
       ...RESULT_READ_OPTIONS,
     ],
     examples: [
-      { cmd: "llw report baseline tuned -o report.html", what: "baseline vs tuned report" },
+      { cmd: "llw report baseline tuned --out report.html", what: "baseline vs tuned report" },
       {
-        cmd: "llw report baseline tuned latency-baseline latency -o report.html",
+        cmd: "llw report baseline tuned latency-baseline latency --out report.html",
         what: "start-up latency and jitter, each before vs after tuning",
       },
     ],
@@ -1099,7 +1099,7 @@ export const COMMANDS: CommandSpec[] = [
       "Copies AMI, subnet, security groups, IAM instance profile, tags and user data from a worker MachineSet (from --from " +
       "or from the cluster), sets the metal instance type, the root volume, and the worker-rt role that the " +
       "PerformanceProfile selects (node-role.kubernetes.io/worker-rt), and emits the matching MachineConfigPool. " +
-      "Both are checked against the upstream CRD schemas. Prints YAML (pipe to `oc apply -f -`) or writes --output-dir.",
+      "Both are checked against the upstream CRD schemas. Prints YAML (pipe to `oc apply -f -`) or writes --out-dir.",
     options: [
       {
         flags: "--instance-type <type>",
@@ -1165,7 +1165,7 @@ export const COMMANDS: CommandSpec[] = [
         what: "one c5.metal worker in us-east-2a, from the cluster's own worker MachineSet",
       },
       {
-        cmd: "llw aws machineset --instance-type m5zn.metal --from machinesets.yaml --output-dir gitops/overlays/aws/machinesets",
+        cmd: "llw aws machineset --instance-type m5zn.metal --from machinesets.yaml --out-dir gitops/overlays/aws/machinesets",
         what: "offline, from an exported MachineSet, into files",
       },
     ],
@@ -1220,11 +1220,11 @@ export const COMMANDS: CommandSpec[] = [
     output: ["table", "json", "yaml"],
     examples: [
       {
-        cmd: "llw aws network up --cluster mycluster-x7k2p --interfaces 2",
+        cmd: "llw aws network up --infra-id mycluster-x7k2p --interfaces 2",
         what: "two data interfaces on every metal worker",
       },
       {
-        cmd: "llw aws network up --cluster mycluster-x7k2p --cidr us-east-2a=10.0.200.0/24 -o json",
+        cmd: "llw aws network up --infra-id mycluster-x7k2p --cidr us-east-2a=10.0.200.0/24 -o json",
         what: "choose the CIDR for one zone",
       },
     ],
@@ -1244,7 +1244,7 @@ export const COMMANDS: CommandSpec[] = [
     output: ["table", "json", "yaml"],
     examples: [
       {
-        cmd: "llw aws network down --cluster mycluster-x7k2p",
+        cmd: "llw aws network down --infra-id mycluster-x7k2p",
         what: "delete the stack and its subnets, security group and ENIs",
       },
     ],
@@ -1264,7 +1264,7 @@ export const COMMANDS: CommandSpec[] = [
     output: ["table", "json", "yaml"],
     examples: [
       {
-        cmd: "llw aws network status --cluster mycluster-x7k2p",
+        cmd: "llw aws network status --infra-id mycluster-x7k2p",
         what: "stack status and the ENIs per worker",
       },
     ],
