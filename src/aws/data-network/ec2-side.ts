@@ -43,7 +43,10 @@ export function isMetalType(t: string | undefined): boolean {
   return /\.metal(-\d+xl)?$/.test(t ?? "");
 }
 
-async function describeInstances(io: Ec2Io, infraId: string): Promise<Instance[]> {
+const LIVE = ["pending", "running"];
+
+/** The cluster's tagged instances: pending and running ones, or (`anyState`) all EC2 still lists. */
+async function describeInstances(io: Ec2Io, infraId: string, anyState = false): Promise<Instance[]> {
   const out: Instance[] = [];
   let token: string | undefined;
   do {
@@ -53,7 +56,7 @@ async function describeInstances(io: Ec2Io, infraId: string): Promise<Instance[]
           new DescribeInstancesCommand({
             Filters: [
               { Name: "tag-key", Values: [clusterTagKey(infraId)] },
-              { Name: "instance-state-name", Values: ["pending", "running"] },
+              ...(anyState ? [] : [{ Name: "instance-state-name", Values: LIVE }]),
             ],
             NextToken: token,
           }),
@@ -93,9 +96,26 @@ async function runningInstances(io: Ec2Io, infraId: string, progress?: (line: st
   }
 }
 
-/** How many pending or running instances carry the cluster tag (0: the cluster is gone). */
-export async function clusterInstanceCount(io: Ec2Io, infraId: string): Promise<number> {
-  return (await describeInstances(io, infraId)).length;
+/**
+ * What `status` needs to know of instances, in one DescribeInstances where it can: the state of
+ * each of `ids` (absent: EC2 no longer lists it) and how many pending or running instances carry
+ * the cluster tag (0: the cluster is gone). The workers carry the tag, so the tagged instances in
+ * any state answer both; only an id outside them is looked up on its own.
+ */
+export async function clusterInstances(
+  io: Ec2Io,
+  infraId: string,
+  ids: string[],
+): Promise<{ states: Map<string, Instance>; live: number }> {
+  const tagged = await describeInstances(io, infraId, true);
+  const states = new Map(tagged.map((i) => [i.InstanceId!, i]));
+  const live = tagged.filter((i) => LIVE.includes(i.State?.Name ?? "")).length;
+  const rest = await instanceStates(
+    io,
+    ids.filter((id) => !states.has(id)),
+  );
+  for (const [id, i] of rest) states.set(id, i);
+  return { states, live };
 }
 
 /** The state of each instance that still exists (terminated ones are listed for about an hour). */
