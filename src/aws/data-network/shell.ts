@@ -51,6 +51,16 @@ export function infraIdOption(value: string | undefined): string {
   return value;
 }
 
+/** What `aws network down` and `status` take on the command line. */
+export type NetworkCommandOptions = Omit<AwsCommandOptions, "cluster"> & { infraId: string; output?: string };
+
+/** A command line's options as this shell takes them (--infra-id is `cluster`), and the AWS clients. */
+export function networkCommand(cli: NetworkCommandOptions, ctx: Context) {
+  const { infraId, ...rest } = cli;
+  const opts = { ...rest, cluster: infraId };
+  return { opts, io: makeIo(opts, ctx) };
+}
+
 export function makeIo(opts: AwsCommandOptions, ctx: Context): Io {
   const ec2Opts: Ec2Options = {
     ...(opts.region !== undefined && { region: opts.region }),
