@@ -1,9 +1,11 @@
 /**
  * `llw aws network status` (what every `up` re-run also reads) over the largest data network the
- * template holds (4 metal workers x 4 ENIs) in the EC2 emulator, against the same three API calls
+ * template holds (4 metal workers x 4 ENIs) in the EC2 emulator, against the same four API calls
  * made bare with the SDK in the same run: DescribeStacks, ListStackResources, one batched
- * DescribeNetworkInterfaces. Goal: the same number of calls (no per-ENI call), within 1.2x of the
- * bare time. A per-ENI DescribeNetworkInterfaces loop is shown too, as what batching avoids.
+ * DescribeNetworkInterfaces and one DescribeInstances of the cluster's tagged instances (status
+ * reports a worker whose instance is gone, and a stack whose cluster is gone). Goal: the same
+ * number of calls (no per-ENI or per-instance call), within 1.2x of the bare time. A per-ENI
+ * DescribeNetworkInterfaces loop is shown too, as what batching avoids.
  */
 import {
   CloudFormationClient,
@@ -13,6 +15,7 @@ import {
 import {
   CreateSubnetCommand,
   CreateVpcCommand,
+  DescribeInstancesCommand,
   DescribeNetworkInterfacesCommand,
   RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
@@ -83,6 +86,11 @@ export default async function main(): Promise<void> {
         .filter((x) => x.ResourceType === "AWS::EC2::NetworkInterface")
         .map((x) => x.PhysicalResourceId!);
       await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ids }));
+      await ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [{ Name: "tag-key", Values: [`kubernetes.io/cluster/${INFRA}`] }],
+        }),
+      );
     };
     const perEni = async () => {
       const s = (await cfn.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks![0]!;

@@ -1,14 +1,9 @@
-import { type AwsCommandOptions, makeIo, networkDown } from "../aws/data-network/shell.ts";
+import { type NetworkCommandOptions, networkCommand, networkDown } from "../aws/data-network/shell.ts";
 import type { Context } from "../lib/context.ts";
 import { emit } from "../lib/output.ts";
 
-export async function run(
-  cli: Omit<AwsCommandOptions, "cluster"> & { infraId: string; output?: string },
-  ctx: Context,
-): Promise<number> {
-  const { infraId, ...rest } = cli;
-  const opts = { ...rest, cluster: infraId };
-  const io = makeIo(opts, ctx);
+export async function run(cli: NetworkCommandOptions, ctx: Context): Promise<number> {
+  const { opts, io } = networkCommand(cli, ctx);
   const r = await networkDown(opts, ctx, io);
   if (!r) {
     emit(

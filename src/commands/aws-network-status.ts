@@ -1,16 +1,16 @@
-import { type AwsCommandOptions, infraIdOption, makeIo, report } from "../aws/data-network/shell.ts";
+import {
+  infraIdOption,
+  type NetworkCommandOptions,
+  networkCommand,
+  report,
+} from "../aws/data-network/shell.ts";
 import { dataNetworkStackName } from "../aws/tags.ts";
 import type { Context } from "../lib/context.ts";
 import { emit } from "../lib/output.ts";
 import { renderReport } from "./aws-network-up.ts";
 
-export async function run(
-  cli: Omit<AwsCommandOptions, "cluster"> & { infraId: string; output?: string },
-  ctx: Context,
-): Promise<number> {
-  const { infraId, ...rest } = cli;
-  const opts = { ...rest, cluster: infraId };
-  const io = makeIo(opts, ctx);
+export async function run(cli: NetworkCommandOptions, ctx: Context): Promise<number> {
+  const { opts, io } = networkCommand(cli, ctx);
   const r = await report(io, dataNetworkStackName(infraIdOption(opts.cluster)));
   if (!r) {
     emit(

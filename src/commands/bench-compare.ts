@@ -9,7 +9,7 @@ import {
   emptyReason,
   markdownTable,
 } from "../results/format.ts";
-import { distinctLabels, incomparable, loadGroup } from "../results/runs.ts";
+import { incomparable, loadGroups } from "../results/runs.ts";
 
 export interface BenchCompareOptions {
   runs: string[];
@@ -45,18 +45,12 @@ export async function run(opts: BenchCompareOptions, ctx: Context): Promise<numb
   }
   const allowDifferent = Boolean(opts.allowDifferent);
   const warn = (m: string) => ctx.stderr.write(`warning: ${m}\n`);
-  const groups = [];
-  for (const r of opts.runs)
-    groups.push(
-      await loadGroup(
-        r,
-        ctx.cwd,
-        "results",
-        { includeIncomplete: opts.includeIncomplete, mixedRuns: opts.mixedRuns },
-        warn,
-      ),
-    );
-  distinctLabels(groups, opts.runs);
+  const groups = await loadGroups(
+    opts.runs,
+    ctx.cwd,
+    { includeIncomplete: opts.includeIncomplete, mixedRuns: opts.mixedRuns },
+    warn,
+  );
   const [base, ...cands] = groups;
   const comparisons: Comparison[] = [];
   for (const c of cands) {

@@ -22,3 +22,18 @@ export function listOption(value: string, previous: unknown): string[] {
       .filter(Boolean),
   ];
 }
+
+/** A number from min to max; a trailing % is allowed (`--threshold 5%`). */
+export function numberOption(
+  flag: string,
+  min: number,
+  max = Number.POSITIVE_INFINITY,
+): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v.replace(/%$/, ""));
+    if (!Number.isFinite(n) || n < min || n > max) {
+      throw new UserError({ what: `"${v}" is not a number between ${min} and ${max}`, where: flag });
+    }
+    return n;
+  };
+}

@@ -1,113 +1,24 @@
 /**
  * Every llw command, its options and examples, in one place. Command code is imported lazily
- * when the command runs, so `llw --help` and simple commands start fast.
+ * when the command runs, so `llw --help` and simple commands start fast. Options that several
+ * commands share are in ./options.ts.
  */
 import { UserError } from "../lib/errors.ts";
-import { intOption, listOption } from "./parse.ts";
-import type { CommandSpec, GroupSpec, OptionSpec } from "./types.ts";
-
-// --- topology and profile: shared option specs ---
-/** PPC-style booleans: `--rt-kernel`, `--rt-kernel=true` and `--rt-kernel=false` all work. */
-function boolOption(flags: string, description: string): OptionSpec {
-  return {
-    flags: `${flags} [bool]`,
-    description,
-    parse: (v: string) => {
-      if (/^(true|1|yes)$/i.test(v)) return true;
-      if (/^(false|0|no)$/i.test(v)) return false;
-      throw new UserError({ what: `expected true or false, got "${v}"`, where: flags });
-    },
-  };
-}
-const TOPOLOGY_SOURCE_OPTIONS: OptionSpec[] = [
-  {
-    flags: "--instance-type <type>",
-    description: "EC2 metal instance type from the built-in catalog, e.g. c5.metal",
-  },
-  {
-    flags: "--lscpu <file>",
-    description:
-      "lscpu -p (or -e, -J -e) output of the node: oc debug node/<node> -- chroot /host lscpu -p > FILE",
-  },
-  {
-    flags: "--sysfs <path>",
-    description:
-      "sysfs snapshot: a directory or .tar.gz with sys/devices/system (must-gather's nodes/<node>/sysinfo.tgz)",
-  },
-];
-
-// --- cluster: shared option specs ---
-/** Cluster access as with oc/kubectl: KUBECONFIG and the current context unless overridden. */
-const KUBE_OPTIONS: OptionSpec[] = [
-  { flags: "--kubeconfig <file>", description: "kubeconfig file (default: KUBECONFIG, then ~/.kube/config)" },
-  { flags: "--context <name>", description: "kubeconfig context to use (default: the current context)" },
-];
-
-// --- bench, latency, report: shared option parsers ---
-function numberOption(flag: string, min: number, max = Number.POSITIVE_INFINITY): (v: string) => number {
-  return (v: string) => {
-    const n = Number(v.replace(/%$/, ""));
-    if (!Number.isFinite(n) || n < min || n > max) {
-      throw new UserError({ what: `"${v}" is not a number between ${min} and ${max}`, where: flag });
-    }
-    return n;
-  };
-}
-
-// --- bench show/compare, report: how result directories are read ---
-const RESULT_READ_OPTIONS: OptionSpec[] = [
-  {
-    flags: "--include-incomplete",
-    description: "keep runs whose metadata says they were interrupted before kube-burner finished",
-  },
-  {
-    flags: "--mixed-runs",
-    description: "read files of several kube-burner runs (UUIDs) found in one directory together",
-  },
-];
-
-// --- aws: shared options ---
-const AWS_OPTIONS: OptionSpec[] = [
-  { flags: "--region <code>", description: "AWS region (default: AWS_REGION or the profile's region)" },
-  { flags: "--profile <name>", description: "AWS profile (default: AWS_PROFILE)" },
-  {
-    flags: "--endpoint-url <url>",
-    description: "AWS endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL)",
-  },
-];
-
-// --- sriov: shared option specs ---
-const SRIOV_AWS_OPTIONS: OptionSpec[] = [
-  {
-    flags: "--region <region>",
-    description: "AWS region (default: AWS_REGION, the profile's, or the cluster's)",
-  },
-  { flags: "--profile <name>", description: "AWS profile from ~/.aws/config (default: AWS_PROFILE)" },
-  {
-    flags: "--endpoint-url <url>",
-    description: "EC2 endpoint (default: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL, else AWS)",
-  },
-  {
-    flags: "--max-attempts <n>",
-    description: "attempts per AWS call, retries included (standard retry mode; default 5)",
-    parse: intOption("--max-attempts", 1),
-  },
-  {
-    flags: "--infra-id <id>",
-    description: "find workers by the cluster tag kubernetes.io/cluster/<infra-id>",
-  },
-  {
-    flags: "--instance-ids <ids>",
-    description: "find workers by instance id (comma-separated or repeated)",
-    parse: listOption,
-  },
-  {
-    flags: "--kubeconfig <file>",
-    description: "kubeconfig of the cluster (default: KUBECONFIG, ~/.kube/config)",
-  },
-  { flags: "--context <name>", description: "kubeconfig context" },
-  { flags: "--no-cluster", description: "do not ask the cluster; use AWS only" },
-];
+import {
+  AWS_OPTIONS,
+  awsOptions,
+  boolOption,
+  CHECK_FORCE_CONFLICT,
+  INFRA_ID_OPTION,
+  KUBE_OPTIONS,
+  RESULT_READ_OPTIONS,
+  RESULTS_OUT_DIR_OPTION,
+  SRIOV_AWS_OPTIONS,
+  schemasOption,
+  TOPOLOGY_SOURCE_OPTIONS,
+} from "./options.ts";
+import { intOption, listOption, numberOption } from "./parse.ts";
+import type { CommandSpec, GroupSpec } from "./types.ts";
 
 export const GROUPS: GroupSpec[] = [
   // --- groups: add yours in your area's block below ---
@@ -242,10 +153,7 @@ export const COMMANDS: CommandSpec[] = [
         flags: ["--single-node", "--mcp-name"],
         why: "--single-node tunes the master pool; --mcp-name names another pool",
       },
-      {
-        flags: ["--check", "--force"],
-        why: "--check writes nothing, so --force (overwrite) has nothing to do",
-      },
+      CHECK_FORCE_CONFLICT,
     ],
     output: ["yaml", "json"],
     examples: [
@@ -293,11 +201,7 @@ export const COMMANDS: CommandSpec[] = [
     options: [
       ...TOPOLOGY_SOURCE_OPTIONS,
       { flags: "--crd <file>", description: "the PerformanceProfile CRD to check the schema against" },
-      {
-        flags: "--schemas <dir>",
-        description:
-          "folder with the PerformanceProfile CRD (default: $LLW_CRDS_DIR, else the workshop's schemas/)",
-      },
+      schemasOption("folder with the PerformanceProfile CRD"),
       {
         flags: "--allow-split-cores",
         description: "accept cores whose siblings are split between reserved and isolated",
@@ -342,11 +246,7 @@ export const COMMANDS: CommandSpec[] = [
       "(LLW_CACHE_DIR to move it, LLW_NO_CACHE=1 to use neither).",
     args: [{ name: "path", description: "directory to lint (default: gitops)" }],
     options: [
-      {
-        flags: "--schemas <dir>",
-        description:
-          "directory of CRD YAML and Kubernetes OpenAPI v3 / Swagger JSON files (default: $LLW_CRDS_DIR, else the workshop's schemas/)",
-      },
+      schemasOption("directory of CRD YAML and Kubernetes OpenAPI v3 / Swagger JSON files"),
       {
         flags: "--schemas-from-cluster",
         description:
@@ -420,12 +320,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: "--check", description: "write nothing; exit 1 if a generated file is missing or differs" },
       { flags: "--force", description: "overwrite generated files that were edited by hand" },
     ],
-    conflicts: [
-      {
-        flags: ["--check", "--force"],
-        why: "--check writes nothing, so --force (overwrite) has nothing to do",
-      },
-    ],
+    conflicts: [CHECK_FORCE_CONFLICT],
     output: ["table", "yaml", "json"],
     examples: [
       { cmd: "llw generate", what: "regenerate the profiles and overlays in ./gitops" },
@@ -506,12 +401,7 @@ export const COMMANDS: CommandSpec[] = [
         description: "write nothing; exit 1 if the files differ from what would be generated",
       },
     ],
-    conflicts: [
-      {
-        flags: ["--check", "--force"],
-        why: "--check writes nothing, so --force (overwrite) has nothing to do",
-      },
-    ],
+    conflicts: [CHECK_FORCE_CONFLICT],
     output: ["table", "yaml", "json"],
     examples: [
       {
@@ -665,11 +555,7 @@ export const COMMANDS: CommandSpec[] = [
         description: "how long the rendered config must stay unchanged before unpausing",
         default: "30s",
       },
-      {
-        flags: "--schemas <dir>",
-        description:
-          "schemas to lint the change set against, as llw lint (default: $LLW_CRDS_DIR, else the workshop's schemas/)",
-      },
+      schemasOption("schemas to lint the change set against, as llw lint"),
       {
         flags: "--schemas-from-cluster",
         description:
@@ -709,12 +595,7 @@ export const COMMANDS: CommandSpec[] = [
       ...KUBE_OPTIONS,
       { flags: "--no-node-access", description: "skip the checks that start a debug pod on the nodes" },
       { flags: "--no-aws", description: "do not read AWS (the data network check is skipped)" },
-      { flags: "--region <code>", description: "AWS region (default: the cluster's)" },
-      { flags: "--profile <name>", description: "AWS profile (default: AWS_PROFILE)" },
-      {
-        flags: "--endpoint-url <url>",
-        description: "AWS endpoint, e.g. an emulator (default: AWS_ENDPOINT_URL)",
-      },
+      ...awsOptions("the cluster's"),
       { flags: "--list-checks", description: "list the checks, one per line, with what each proves" },
       { flags: "--timeout <duration>", description: "timeout of each debug pod", default: "3m" },
       { flags: "--interval <duration>", description: "poll interval while a debug pod runs", default: "2s" },
@@ -771,12 +652,7 @@ export const COMMANDS: CommandSpec[] = [
         parse: listOption,
       },
       { flags: "--kube-burner <path>", description: "kube-burner executable (default: kube-burner on PATH)" },
-      {
-        flags: "--out-dir <dir>",
-        description: "results directory: each run goes in <dir>/<label>/<run>",
-        default: "results",
-        was: ["--results"],
-      },
+      RESULTS_OUT_DIR_OPTION,
       { flags: "--kubeconfig <path>", description: "kubeconfig passed to kube-burner and used for metadata" },
       { flags: "--context <name>", description: "kubeconfig context" },
       { flags: "--no-metadata", description: "do not query the cluster for metadata" },
@@ -994,12 +870,7 @@ export const COMMANDS: CommandSpec[] = [
         description: "namespace of llw's own for the test pod (created, labelled for privileged pods)",
         default: "llw-latency",
       },
-      {
-        flags: "--out-dir <dir>",
-        description: "results directory: each run goes in <dir>/<label>/<run>",
-        default: "results",
-        was: ["--results"],
-      },
+      RESULTS_OUT_DIR_OPTION,
       { flags: "--kubeconfig <path>", description: "kubeconfig (default: KUBECONFIG or ~/.kube/config)" },
       { flags: "--context <name>", description: "kubeconfig context" },
       {
@@ -1010,7 +881,7 @@ export const COMMANDS: CommandSpec[] = [
     ],
     examples: [
       {
-        cmd: "llw latency run --tool oslat --duration 5m --cpus 4 --profile workshop-c5-metal",
+        cmd: "llw latency run --tool oslat --duration 5m --cpus 4 --performance-profile workshop-c5-metal",
         what: "five minutes of oslat on 4 isolated CPUs",
       },
       {
@@ -1082,9 +953,9 @@ export const COMMANDS: CommandSpec[] = [
       ...RESULT_READ_OPTIONS,
     ],
     examples: [
-      { cmd: "llw report baseline tuned -o report.html", what: "baseline vs tuned report" },
+      { cmd: "llw report baseline tuned --out report.html", what: "baseline vs tuned report" },
       {
-        cmd: "llw report baseline tuned latency-baseline latency -o report.html",
+        cmd: "llw report baseline tuned latency-baseline latency --out report.html",
         what: "start-up latency and jitter, each before vs after tuning",
       },
     ],
@@ -1099,7 +970,7 @@ export const COMMANDS: CommandSpec[] = [
       "Copies AMI, subnet, security groups, IAM instance profile, tags and user data from a worker MachineSet (from --from " +
       "or from the cluster), sets the metal instance type, the root volume, and the worker-rt role that the " +
       "PerformanceProfile selects (node-role.kubernetes.io/worker-rt), and emits the matching MachineConfigPool. " +
-      "Both are checked against the upstream CRD schemas. Prints YAML (pipe to `oc apply -f -`) or writes --output-dir.",
+      "Both are checked against the upstream CRD schemas. Prints YAML (pipe to `oc apply -f -`) or writes --out-dir.",
     options: [
       {
         flags: "--instance-type <type>",
@@ -1145,27 +1016,18 @@ export const COMMANDS: CommandSpec[] = [
         flags: "--check",
         description: "report drift of --out-dir files without writing (exit 1 on drift)",
       },
-      {
-        flags: "--schemas <dir>",
-        description:
-          "folder with the MachineSet and MachineConfigPool CRDs (default: $LLW_CRDS_DIR, else the workshop's schemas/)",
-      },
+      schemasOption("folder with the MachineSet and MachineConfigPool CRDs"),
       { flags: "--kubeconfig <file>", description: "kubeconfig (default: KUBECONFIG, ~/.kube/config)" },
       { flags: "--context <name>", description: "kubeconfig context" },
     ],
-    conflicts: [
-      {
-        flags: ["--check", "--force"],
-        why: "--check writes nothing, so --force (overwrite) has nothing to do",
-      },
-    ],
+    conflicts: [CHECK_FORCE_CONFLICT],
     examples: [
       {
         cmd: "llw aws machineset --instance-type c5.metal --zone us-east-2a | oc apply -f -",
         what: "one c5.metal worker in us-east-2a, from the cluster's own worker MachineSet",
       },
       {
-        cmd: "llw aws machineset --instance-type m5zn.metal --from machinesets.yaml --output-dir gitops/overlays/aws/machinesets",
+        cmd: "llw aws machineset --instance-type m5zn.metal --from machinesets.yaml --out-dir gitops/overlays/aws/machinesets",
         what: "offline, from an exported MachineSet, into files",
       },
     ],
@@ -1182,11 +1044,7 @@ export const COMMANDS: CommandSpec[] = [
       "--attach-with ec2 lets the stack create the ENIs and attaches them through EC2 AttachNetworkInterface instead " +
       "(for emulators and accounts where the stack may not attach).",
     options: [
-      {
-        flags: "--infra-id <id>",
-        description: "the cluster's infrastructure id (required)",
-        was: ["--cluster"],
-      },
+      INFRA_ID_OPTION,
       {
         flags: "--interfaces <n>",
         description: "extra ENIs per metal worker, device index 1 and up (1-4)",
@@ -1220,11 +1078,11 @@ export const COMMANDS: CommandSpec[] = [
     output: ["table", "json", "yaml"],
     examples: [
       {
-        cmd: "llw aws network up --cluster mycluster-x7k2p --interfaces 2",
+        cmd: "llw aws network up --infra-id mycluster-x7k2p --interfaces 2",
         what: "two data interfaces on every metal worker",
       },
       {
-        cmd: "llw aws network up --cluster mycluster-x7k2p --cidr us-east-2a=10.0.200.0/24 -o json",
+        cmd: "llw aws network up --infra-id mycluster-x7k2p --cidr us-east-2a=10.0.200.0/24 -o json",
         what: "choose the CIDR for one zone",
       },
     ],
@@ -1233,18 +1091,11 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ["aws", "network", "down"],
     summary: "Remove the data network: only what its stack created (ENIs llw attached are detached first)",
-    options: [
-      {
-        flags: "--infra-id <id>",
-        description: "the cluster's infrastructure id (required)",
-        was: ["--cluster"],
-      },
-      ...AWS_OPTIONS,
-    ],
+    options: [INFRA_ID_OPTION, ...AWS_OPTIONS],
     output: ["table", "json", "yaml"],
     examples: [
       {
-        cmd: "llw aws network down --cluster mycluster-x7k2p",
+        cmd: "llw aws network down --infra-id mycluster-x7k2p",
         what: "delete the stack and its subnets, security group and ENIs",
       },
     ],
@@ -1253,18 +1104,11 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ["aws", "network", "status"],
     summary: "Show the data network stack, its subnets and where each ENI is attached",
-    options: [
-      {
-        flags: "--infra-id <id>",
-        description: "the cluster's infrastructure id (required)",
-        was: ["--cluster"],
-      },
-      ...AWS_OPTIONS,
-    ],
+    options: [INFRA_ID_OPTION, ...AWS_OPTIONS],
     output: ["table", "json", "yaml"],
     examples: [
       {
-        cmd: "llw aws network status --cluster mycluster-x7k2p",
+        cmd: "llw aws network status --infra-id mycluster-x7k2p",
         what: "stack status and the ENIs per worker",
       },
     ],

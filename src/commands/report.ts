@@ -8,7 +8,7 @@ import { isOwnReport, renderHtml } from "../report/html.ts";
 import { buildReport } from "../report/model.ts";
 import { type Comparison, compareGroups } from "../results/compare.ts";
 import { compareRow, comparisonHeadline } from "../results/format.ts";
-import { distinctLabels, type Group, incomparable, loadGroup } from "../results/runs.ts";
+import { type Group, incomparable, loadGroups } from "../results/runs.ts";
 
 export interface ReportOptions {
   runs: string[];
@@ -49,18 +49,12 @@ export async function run(opts: ReportOptions, ctx: Context): Promise<number> {
   // --force used to mean "compare different things" too: kept for one release, with a warning.
   const allowDifferent = Boolean(opts.allowDifferent || opts.force);
   const warn = (m: string) => ctx.stderr.write(`warning: ${m}\n`);
-  const groups: Group[] = [];
-  for (const r of opts.runs)
-    groups.push(
-      await loadGroup(
-        r,
-        ctx.cwd,
-        "results",
-        { includeIncomplete: opts.includeIncomplete, mixedRuns: opts.mixedRuns },
-        warn,
-      ),
-    );
-  distinctLabels(groups, opts.runs);
+  const groups = await loadGroups(
+    opts.runs,
+    ctx.cwd,
+    { includeIncomplete: opts.includeIncomplete, mixedRuns: opts.mixedRuns },
+    warn,
+  );
   const comparisons: Comparison[] = [];
   const notCompared: string[] = [];
   let deprecatedForce = false;

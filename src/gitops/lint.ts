@@ -264,25 +264,16 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
   );
   for (const u of units) {
     const unit = rel(u.dir);
+    const skip = (reason: string) =>
+      unitResults.push({ path: unit, type: u.type, status: "skipped", objects: 0, reason });
     if (schemaDirs.some((d) => u.dir === d || u.dir.startsWith(d + sep))) {
-      unitResults.push({
-        path: unit,
-        type: u.type,
-        status: "skipped",
-        objects: 0,
-        reason: "the schemas lint validates against: upstream reference documents, not manifests to deploy",
-      });
+      skip("the schemas lint validates against: upstream reference documents, not manifests to deploy");
       continue;
     }
     if (u.type === "templates") {
-      unitResults.push({
-        path: unit,
-        type: u.type,
-        status: "skipped",
-        objects: 0,
-        reason:
-          "Go templates (kube-burner object templates) are checked once rendered, with the workload that uses them: lint the folder that holds its config",
-      });
+      skip(
+        "Go templates (kube-burner object templates) are checked once rendered, with the workload that uses them: lint the folder that holds its config",
+      );
       continue;
     }
     if (u.type === "kube-burner") {
@@ -302,14 +293,7 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
       continue;
     }
     if (u.type === "component") {
-      unitResults.push({
-        path: unit,
-        type: u.type,
-        status: "skipped",
-        objects: 0,
-        reason:
-          "a Kustomize Component cannot build alone; it is checked inside the kustomizations that use it",
-      });
+      skip("a Kustomize Component cannot build alone; it is checked inside the kustomizations that use it");
       continue;
     }
     const objs: LintObject[] = [];

@@ -119,15 +119,35 @@ export const PROFILE_METRICS = [
 const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
 const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0);
 
-/** The nodes a profile tunes: by role label (metadata), else those that have every CPU it names. */
-function nodesOf(p: ProfileCpus, nodes: NodeInfo[], cpuCount: Map<string, number>): string[] {
+/**
+ * The nodes a profile tunes, by the role labels the run's metadata records for each node. Only a
+ * run with no node roles at all (results from elsewhere, analysed with --profile FILE) falls back
+ * to a guess: the nodes with exactly as many CPUs as the profile names, which a same-sized node
+ * outside the profile's pool also matches, so the guess is said in a note. A run whose nodes carry
+ * roles but none of the profile's has no node of that profile: a guess there would call an
+ * untuned node's CPUs reserved and isolated.
+ */
+function nodesOf(
+  p: ProfileCpus,
+  nodes: NodeInfo[],
+  cpuCount: Map<string, number>,
+  notes: string[],
+): string[] {
   const roles = Object.keys(p.nodeSelector ?? {})
     .filter((k) => k.startsWith("node-role.kubernetes.io/"))
     .map((k) => k.slice("node-role.kubernetes.io/".length));
-  const byRole = nodes.filter((n) => n.roles?.some((r) => roles.includes(r))).map((n) => n.name);
-  if (byRole.length) return byRole.filter((n) => cpuCount.has(n));
+  if (nodes.some((n) => n.roles?.length))
+    return nodes
+      .filter((n) => n.roles?.some((r) => roles.includes(r)) && cpuCount.has(n.name))
+      .map((n) => n.name);
   const need = Math.max(...p.reserved, ...p.isolated) + 1;
-  return [...cpuCount].filter(([, c]) => c === need).map(([n]) => n);
+  const guess = [...cpuCount].filter(([, c]) => c === need).map(([n]) => n);
+  if (guess.length)
+    notes.push(
+      `the run records no node roles: PerformanceProfile ${p.name} is taken to tune the nodes with ${need} CPUs (${guess.join(", ")}); ` +
+        "an untuned node of the same size would be counted too (llw bench run records the roles)",
+    );
+  return guess;
 }
 
 function setUse(timeline: { t: string; v: number | undefined }[], cpus: number): SetUse | undefined {
@@ -315,7 +335,7 @@ export function analyseNodeCpu(
     );
   }
   for (const p of profiles) {
-    const names = nodesOf(p, nodes, cpuCount);
+    const names = nodesOf(p, nodes, cpuCount, notes);
     if (!names.length) notes.push(`no metrics for the nodes of PerformanceProfile ${p.name}`);
     for (const name of names) {
       const node: NodeCpu = {

@@ -382,6 +382,22 @@ export async function loadGroup(
 }
 
 /**
+ * The groups of several arguments, loaded in order (the first is the baseline), with labels made
+ * distinct: what `bench compare` and `report` read.
+ */
+export async function loadGroups(
+  args: string[],
+  cwd: string,
+  options: LoadOptions,
+  warn: (message: string) => void,
+): Promise<Group[]> {
+  const groups: Group[] = [];
+  for (const arg of args) groups.push(await loadGroup(arg, cwd, "results", options, warn));
+  distinctLabels(groups, args);
+  return groups;
+}
+
+/**
  * What a run measured: the jitter tool, or kube-burner's job names (the baseline and tuned
  * workloads of one kind share their job names, e.g. latency-pod, so that their series match).
  */

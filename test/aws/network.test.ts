@@ -343,6 +343,47 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
       assert.ok(read.has(a), `${a} (llw aws network status) is not in llw-read-policy.json`);
   });
 
+  it("status of two workers x 2 ENIs makes four API calls, one each: DescribeStacks, ListStackResources, DescribeNetworkInterfaces, DescribeInstances (no per-ENI or per-instance call)", async (t) => {
+    const m = moto(t);
+    if (!m) return;
+    await m.reset();
+    await cluster(m.ec2());
+    const ec2 = m.ec2();
+    const cfn = new CloudFormationClient({
+      region: MOTO_REGION,
+      endpoint: m.endpoint,
+      credentials: { ...MOTO_CREDENTIALS },
+    });
+    const { run: up } = await import("../../src/commands/aws-network-up.ts");
+    const { run: status } = await import("../../src/commands/aws-network-status.ts");
+    assert.equal(
+      await up(
+        { infraId: INFRA, ec2, cfn, pollMs: 10, interfaces: 2, attachWith: "ec2" },
+        ctxFor(m.endpoint),
+      ),
+      0,
+    );
+    const sent: string[] = [];
+    for (const c of [ec2, cfn]) {
+      (c.middlewareStack as unknown as EC2Client["middlewareStack"]).add(
+        (next, context) => (a) => {
+          sent.push(String(context.commandName).replace(/Command$/, ""));
+          return next(a);
+        },
+        { step: "initialize", name: "listCalls" },
+      );
+    }
+    const ctx = ctxFor(m.endpoint);
+    assert.equal(await status({ infraId: INFRA, ec2, cfn, pollMs: 10, output: "json" }, ctx), 0);
+    assert.equal(JSON.parse(ctx.out()).interfaces.length, 4);
+    assert.deepEqual(sent.sort(), [
+      "DescribeInstances",
+      "DescribeNetworkInterfaces",
+      "DescribeStacks",
+      "ListStackResources",
+    ]);
+  });
+
   it("bad input: no --infra-id, a malformed infra id, a cluster with no instances, an unreachable endpoint (exit 2/3, saying what to do)", async (t) => {
     const m = moto(t);
     if (!m) return;

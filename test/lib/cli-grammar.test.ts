@@ -159,6 +159,29 @@ describe("one grammar for every command (checked against the registry)", () => {
     assert.ok(checked >= 9, `only ${checked} earlier spellings`);
   });
 
+  it("no help example uses an earlier spelling of its own command (a flag in an option's was list, an earlier -o format name)", () => {
+    const deprecated: string[] = [];
+    let seen = 0;
+    for (const spec of COMMANDS) {
+      const oldFlags = (spec.options ?? []).flatMap((o) => o.was ?? []);
+      const oldFormats = Object.keys(spec.outputWas ?? {});
+      for (const e of spec.examples) {
+        // Only llw's own words: a pipe or && hands the line to another program (oc apply -f -).
+        const words = e.cmd.split(/\s+(?:\||&&|;|>)\s+/)[0]!.split(/\s+/);
+        words.forEach((w, i) => {
+          const [flag, inline] = w.split("=", 2) as [string, string | undefined];
+          if (oldFlags.includes(flag)) deprecated.push(`${where(spec)}: ${flag} in "${e.cmd}"`);
+          const format = inline ?? words[i + 1] ?? "";
+          if ((flag === "-o" || flag === "--output") && oldFormats.includes(format))
+            deprecated.push(`${where(spec)}: -o ${format} in "${e.cmd}"`);
+        });
+        seen++;
+      }
+    }
+    assert.ok(seen >= 40, `only ${seen} examples read`);
+    assert.deepEqual(deprecated, []);
+  });
+
   it("an earlier format name (lint -o text) still works as its new name with a warning; an unknown one is exit 2", async () => {
     const r = await parsed(["lint", "-o", "text"]);
     assert.equal(r.code, 0);

@@ -329,6 +329,32 @@ describe("node CPU analysis (unit)", () => {
       a.findings.map((f) => f.text).join("\n"),
       /isolated CPU 5 had 5% irq time during j: interrupts are served there/,
     );
+    assert.match(
+      a.notes.join("\n"),
+      /no node roles: PerformanceProfile p is taken to tune the nodes with 8 CPUs \(metal\); an untuned node of the same size would be counted too/,
+    );
+  });
+
+  it("a run whose nodes carry roles, none of them the profile's: no node is split, even one with the profile's CPU count", () => {
+    const docs = new Map([
+      ["nodeCPUCount", [doc("nodeCPUCount", { instance: "untuned" }, 8)]],
+      ["nodeCPUModes", [doc("nodeCPUModes", { instance: "untuned", cpu: "5", mode: "irq" }, 0.5)]],
+    ]);
+    const a = analyseNodeCpu(
+      docs,
+      [
+        {
+          name: "p",
+          reserved: [0, 1],
+          isolated: [2, 3, 4, 5, 6, 7],
+          nodeSelector: { "node-role.kubernetes.io/worker-rt": "" },
+        },
+      ],
+      [{ name: "untuned", roles: ["worker"] }],
+    );
+    assert.deepEqual(a.nodes, []);
+    assert.deepEqual(a.findings, []);
+    assert.match(a.notes.join("\n"), /no metrics for the nodes of PerformanceProfile p/);
   });
   /** Reserved CPUs 0-1 of a 4-CPU node busy at `busy` (a share of each CPU) at each time. */
   const reservedAt = (points: [string, number][]) =>

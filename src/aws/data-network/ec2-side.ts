@@ -4,14 +4,15 @@
  */
 import {
   AttachNetworkInterfaceCommand,
-  DescribeInstancesCommand,
-  DescribeNetworkInterfacesCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
   DetachNetworkInterfaceCommand,
   type EC2Client,
+  type Filter,
   type Instance,
   type NetworkInterface,
+  paginateDescribeInstances,
+  paginateDescribeNetworkInterfaces,
 } from "@aws-sdk/client-ec2";
 import { EnvironmentError, UserError } from "../../lib/errors.ts";
 import { INSTANCE_TYPES } from "../../topology/catalog.ts";
@@ -43,27 +44,27 @@ export function isMetalType(t: string | undefined): boolean {
   return /\.metal(-\d+xl)?$/.test(t ?? "");
 }
 
-async function describeInstances(io: Ec2Io, infraId: string): Promise<Instance[]> {
-  const out: Instance[] = [];
-  let token: string | undefined;
-  do {
-    const r = await ec2Call(
-      () =>
-        io.ec2.send(
-          new DescribeInstancesCommand({
-            Filters: [
-              { Name: "tag-key", Values: [clusterTagKey(infraId)] },
-              { Name: "instance-state-name", Values: ["pending", "running"] },
-            ],
-            NextToken: token,
-          }),
-        ),
-      call(io, "DescribeInstances"),
-    );
-    for (const res of r.Reservations ?? []) out.push(...(res.Instances ?? []));
-    token = r.NextToken;
-  } while (token);
-  return out;
+const LIVE = ["pending", "running"];
+
+/** Every instance EC2 lists for these filters (all pages). */
+function instancesWhere(io: Ec2Io, Filters: Filter[]): Promise<Instance[]> {
+  return ec2Call(
+    async () => {
+      const out: Instance[] = [];
+      for await (const page of paginateDescribeInstances({ client: io.ec2 }, { Filters }))
+        for (const res of page.Reservations ?? []) out.push(...(res.Instances ?? []));
+      return out;
+    },
+    call(io, "DescribeInstances"),
+  );
+}
+
+/** The cluster's tagged instances: pending and running ones, or (`anyState`) all EC2 still lists. */
+function describeInstances(io: Ec2Io, infraId: string, anyState = false): Promise<Instance[]> {
+  return instancesWhere(io, [
+    { Name: "tag-key", Values: [clusterTagKey(infraId)] },
+    ...(anyState ? [] : [{ Name: "instance-state-name", Values: LIVE }]),
+  ]);
 }
 
 /** How many polls `up` waits for a pending metal worker to run before giving up. */
@@ -93,33 +94,35 @@ async function runningInstances(io: Ec2Io, infraId: string, progress?: (line: st
   }
 }
 
-/** How many pending or running instances carry the cluster tag (0: the cluster is gone). */
-export async function clusterInstanceCount(io: Ec2Io, infraId: string): Promise<number> {
-  return (await describeInstances(io, infraId)).length;
+/**
+ * What `status` needs to know of instances, in one DescribeInstances where it can: the state of
+ * each of `ids` (absent: EC2 no longer lists it) and how many pending or running instances carry
+ * the cluster tag (0: the cluster is gone). The workers carry the tag, so the tagged instances in
+ * any state answer both; only an id outside them is looked up on its own.
+ */
+export async function clusterInstances(
+  io: Ec2Io,
+  infraId: string,
+  ids: string[],
+): Promise<{ states: Map<string, Instance>; live: number }> {
+  const tagged = await describeInstances(io, infraId, true);
+  const states = new Map(tagged.map((i) => [i.InstanceId!, i]));
+  const live = tagged.filter((i) => LIVE.includes(i.State?.Name ?? "")).length;
+  const rest = await instanceStates(
+    io,
+    ids.filter((id) => !states.has(id)),
+  );
+  for (const [id, i] of rest) states.set(id, i);
+  return { states, live };
 }
 
 /** The state of each instance that still exists (terminated ones are listed for about an hour). */
 export async function instanceStates(io: Ec2Io, ids: string[]): Promise<Map<string, Instance>> {
-  const out = new Map<string, Instance>();
   const wanted = [...new Set(ids)].filter(Boolean);
-  if (wanted.length === 0) return out;
-  let token: string | undefined;
-  do {
-    // A filter, not InstanceIds: an id EC2 no longer knows is simply absent instead of an error.
-    const r = await ec2Call(
-      () =>
-        io.ec2.send(
-          new DescribeInstancesCommand({
-            Filters: [{ Name: "instance-id", Values: wanted }],
-            NextToken: token,
-          }),
-        ),
-      call(io, "DescribeInstances"),
-    );
-    for (const res of r.Reservations ?? []) for (const i of res.Instances ?? []) out.set(i.InstanceId!, i);
-    token = r.NextToken;
-  } while (token);
-  return out;
+  if (wanted.length === 0) return new Map();
+  // A filter, not InstanceIds: an id EC2 no longer knows is simply absent instead of an error.
+  const instances = await instancesWhere(io, [{ Name: "instance-id", Values: wanted }]);
+  return new Map(instances.map((i) => [i.InstanceId!, i]));
 }
 
 /** Discovers the VPC, its subnets and the metal workers of a cluster from their tags. */
@@ -205,21 +208,14 @@ export async function describeEnis(io: Ec2Io, ids: string[]): Promise<NetworkInt
   const out: NetworkInterface[] = [];
   // EC2 takes up to 200 values per filter.
   for (let i = 0; i < wanted.length; i += 200) {
-    let token: string | undefined;
-    do {
-      const r = await ec2Call(
-        () =>
-          io.ec2.send(
-            new DescribeNetworkInterfacesCommand({
-              Filters: [{ Name: "network-interface-id", Values: wanted.slice(i, i + 200) }],
-              NextToken: token,
-            }),
-          ),
-        call(io, "DescribeNetworkInterfaces"),
-      );
-      out.push(...(r.NetworkInterfaces ?? []));
-      token = r.NextToken;
-    } while (token);
+    const Filters = [{ Name: "network-interface-id", Values: wanted.slice(i, i + 200) }];
+    await ec2Call(
+      async () => {
+        for await (const page of paginateDescribeNetworkInterfaces({ client: io.ec2 }, { Filters }))
+          out.push(...(page.NetworkInterfaces ?? []));
+      },
+      call(io, "DescribeNetworkInterfaces"),
+    );
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { isInfraId } from "../names.ts";
 import { dataNetworkStackName } from "../tags.ts";
 import { driftWarnings, type EniState, type EniStatus, eniStatuses } from "./drift.ts";
 import {
-  clusterInstanceCount,
+  clusterInstances,
   describeEnis,
   detachEnis,
   type Ec2Io,
@@ -49,6 +49,16 @@ export function infraIdOption(value: string | undefined): string {
     });
   }
   return value;
+}
+
+/** What `aws network down` and `status` take on the command line. */
+export type NetworkCommandOptions = Omit<AwsCommandOptions, "cluster"> & { infraId: string; output?: string };
+
+/** A command line's options as this shell takes them (--infra-id is `cluster`), and the AWS clients. */
+export function networkCommand(cli: NetworkCommandOptions, ctx: Context) {
+  const { infraId, ...rest } = cli;
+  const opts = { ...rest, cluster: infraId };
+  return { opts, io: makeIo(opts, ctx) };
 }
 
 export function makeIo(opts: AwsCommandOptions, ctx: Context): Io {
@@ -117,13 +127,12 @@ export async function report(io: Io, stackName: string): Promise<NetworkReport |
     io,
     targets.map((t) => t.eniId),
   );
-  const instances = await instanceStates(io, [
-    ...targets.map((t) => t.instanceId),
-    ...enis.map((n) => n.Attachment?.InstanceId ?? ""),
-  ]);
-  const statuses = eniStatuses(targets, enis, instances);
+  const ids = [...targets.map((t) => t.instanceId), ...enis.map((n) => n.Attachment?.InstanceId ?? "")];
   const infraId = params[param.infraId] ?? "";
-  const clusterInstances = infraId ? await clusterInstanceCount(io, infraId) : 1;
+  const { states: instances, live } = infraId
+    ? await clusterInstances(io, infraId, ids)
+    : { states: await instanceStates(io, ids), live: 1 };
+  const statuses = eniStatuses(targets, enis, instances);
   const attachWith = params[param.attach] === "false" ? "ec2" : "cloudformation";
   const subnets = resources
     .filter((r) => r.type === "AWS::EC2::Subnet")
@@ -157,7 +166,7 @@ export async function report(io: Io, stackName: string): Promise<NetworkReport |
         attachment: attachmentText(st),
       };
     }),
-    warnings: driftWarnings(statuses, { cluster: infraId, attachWith, clusterInstances }),
+    warnings: driftWarnings(statuses, { cluster: infraId, attachWith, clusterInstances: live }),
   };
 }
 

@@ -64,74 +64,68 @@ export interface ClusterFacts {
   dataNetwork?: DataNetworkFacts;
 }
 
+type ListField = {
+  [K in keyof ClusterFacts]-?: ClusterFacts[K] extends KubeObject[] ? K : never;
+}[keyof ClusterFacts];
+
+interface ListSource {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  /** Read by the newer checks only: a user who may not list them still gets every other check. */
+  tolerant?: true;
+}
+
+/** Where each list of the facts is read from, in the order they are asked for. */
+const LISTS: Record<ListField, ListSource> = {
+  nodes: { apiVersion: "v1", kind: "Node" },
+  subscriptions: { apiVersion: "operators.coreos.com/v1alpha1", kind: "Subscription" },
+  csvs: { apiVersion: "operators.coreos.com/v1alpha1", kind: "ClusterServiceVersion" },
+  applications: { apiVersion: "argoproj.io/v1alpha1", kind: "Application" },
+  performanceProfiles: { apiVersion: "performance.openshift.io/v2", kind: "PerformanceProfile" },
+  runtimeClasses: { apiVersion: "node.k8s.io/v1", kind: "RuntimeClass" },
+  pools: { apiVersion: "machineconfiguration.openshift.io/v1", kind: "MachineConfigPool" },
+  hyperConverged: { apiVersion: "hco.kubevirt.io/v1beta1", kind: "HyperConverged" },
+  sriovNodeStates: { apiVersion: "sriovnetwork.openshift.io/v1", kind: "SriovNetworkNodeState" },
+  sriovPolicies: { apiVersion: "sriovnetwork.openshift.io/v1", kind: "SriovNetworkNodePolicy" },
+  networkAttachments: { apiVersion: "k8s.cni.cncf.io/v1", kind: "NetworkAttachmentDefinition" },
+  virtualMachines: { apiVersion: "kubevirt.io/v1", kind: "VirtualMachine", tolerant: true },
+  virtualMachineInstances: { apiVersion: "kubevirt.io/v1", kind: "VirtualMachineInstance", tolerant: true },
+  argoCds: { apiVersion: "argoproj.io/v1beta1", kind: "ArgoCD", tolerant: true },
+  routes: {
+    apiVersion: "route.openshift.io/v1",
+    kind: "Route",
+    namespace: "openshift-gitops",
+    tolerant: true,
+  },
+  clusterRoleBindings: {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    tolerant: true,
+  },
+};
+
 /** Reads every fact the checks need; API groups not served read as empty. */
 export async function gatherFacts(kube: Kube, now: Date = new Date()): Promise<ClusterFacts> {
-  const list = (apiVersion: string, kind: string) => kube.list(apiVersion, kind);
   const unreadable: string[] = [];
-  // Read by the newer checks only: a user who may not list them still gets every other check.
-  const tolerant = (apiVersion: string, kind: string, namespace?: string) =>
-    kube.list(apiVersion, kind, namespace ? { namespace } : {}).catch((e: unknown) => {
+  const read = ({ apiVersion, kind, namespace, tolerant }: ListSource): Promise<KubeObject[]> => {
+    const items = kube.list(apiVersion, kind, namespace ? { namespace } : {});
+    if (!tolerant) return items;
+    return items.catch((e: unknown) => {
       unreadable.push(`${kind} (${(e as Error).message.split("\n")[0]})`);
       return [];
     });
-  const [
-    clusterVersion,
-    infrastructure,
-    nodes,
-    subscriptions,
-    csvs,
-    applications,
-    performanceProfiles,
-    runtimeClasses,
-    pools,
-    hyperConverged,
-    sriovNodeStates,
-    sriovPolicies,
-    networkAttachments,
-    virtualMachines,
-    virtualMachineInstances,
-    argoCds,
-    routes,
-    clusterRoleBindings,
-  ] = await Promise.all([
+  };
+  const fields = Object.keys(LISTS) as ListField[];
+  const [clusterVersion, infrastructure, ...lists] = await Promise.all([
     kube.get("config.openshift.io/v1", "ClusterVersion", "version"),
     kube.get("config.openshift.io/v1", "Infrastructure", "cluster"),
-    list("v1", "Node"),
-    list("operators.coreos.com/v1alpha1", "Subscription"),
-    list("operators.coreos.com/v1alpha1", "ClusterServiceVersion"),
-    list("argoproj.io/v1alpha1", "Application"),
-    list("performance.openshift.io/v2", "PerformanceProfile"),
-    list("node.k8s.io/v1", "RuntimeClass"),
-    list("machineconfiguration.openshift.io/v1", "MachineConfigPool"),
-    list("hco.kubevirt.io/v1beta1", "HyperConverged"),
-    list("sriovnetwork.openshift.io/v1", "SriovNetworkNodeState"),
-    list("sriovnetwork.openshift.io/v1", "SriovNetworkNodePolicy"),
-    list("k8s.cni.cncf.io/v1", "NetworkAttachmentDefinition"),
-    tolerant("kubevirt.io/v1", "VirtualMachine"),
-    tolerant("kubevirt.io/v1", "VirtualMachineInstance"),
-    tolerant("argoproj.io/v1beta1", "ArgoCD"),
-    tolerant("route.openshift.io/v1", "Route", "openshift-gitops"),
-    tolerant("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+    ...fields.map((f) => read(LISTS[f])),
   ]);
   return {
     ...(clusterVersion ? { clusterVersion } : {}),
     ...(infrastructure ? { infrastructure } : {}),
-    nodes,
-    subscriptions,
-    csvs,
-    applications,
-    performanceProfiles,
-    runtimeClasses,
-    pools,
-    hyperConverged,
-    sriovNodeStates,
-    sriovPolicies,
-    networkAttachments,
-    virtualMachines,
-    virtualMachineInstances,
-    argoCds,
-    routes,
-    clusterRoleBindings,
+    ...(Object.fromEntries(fields.map((f, i) => [f, lists[i]])) as Record<ListField, KubeObject[]>),
     unreadable,
     now,
   };

@@ -5,7 +5,7 @@
 import type { Context } from "../../lib/context.ts";
 import { ChecksFailed } from "../../lib/errors.ts";
 import { emit, renderTable } from "../../lib/output.ts";
-import type { Detection, NodeReport } from "../../sriov/classify.ts";
+import type { Detection, EniClassification, NodeReport } from "../../sriov/classify.ts";
 import { detect, type SriovAwsOptions } from "../../sriov/shell.ts";
 
 export interface SriovDetectOptions extends SriovAwsOptions {
@@ -41,7 +41,25 @@ export function renderDetection(ctx: Context, det: Detection): string {
   const c = ctx.colors;
   const roleColor = (r: string) =>
     r === "usable" ? c.green(r) : r === "primary" ? c.dim(r) : r === "detached" ? c.yellow(r) : c.red(r);
-  const head = ["ENI", "dev", "card", "MAC", "subnet", "type", "role", "reason"];
+  // One table layout for a worker's interfaces and the detached ones (which have no slot).
+  const head = (slots: boolean) => [
+    "ENI",
+    ...(slots ? ["dev", "card"] : []),
+    "MAC",
+    "subnet",
+    "type",
+    "role",
+    "reason",
+  ];
+  const row = (i: EniClassification, slots: boolean) => [
+    i.networkInterfaceId,
+    ...(slots ? [i.deviceIndex ?? "-", i.networkCardIndex ?? "-"] : []),
+    i.macAddress,
+    i.subnetId,
+    i.interfaceType,
+    roleColor(i.role),
+    i.reason,
+  ];
   const parts: string[] = [];
   for (const n of det.nodes) {
     parts.push(`${c.bold(nodeTitle(n))}\n`);
@@ -51,17 +69,8 @@ export function renderDetection(ctx: Context, det: Detection): string {
       parts.push(
         renderTable(
           ctx,
-          head,
-          n.interfaces.map((i) => [
-            i.networkInterfaceId,
-            i.deviceIndex ?? "-",
-            i.networkCardIndex ?? "-",
-            i.macAddress,
-            i.subnetId,
-            i.interfaceType,
-            roleColor(i.role),
-            i.reason,
-          ]),
+          head(true),
+          n.interfaces.map((i) => row(i, true)),
         ),
       );
     }
@@ -74,15 +83,8 @@ export function renderDetection(ctx: Context, det: Detection): string {
     parts.push(
       renderTable(
         ctx,
-        ["ENI", "MAC", "subnet", "type", "role", "reason"],
-        det.detached.map((i) => [
-          i.networkInterfaceId,
-          i.macAddress,
-          i.subnetId,
-          i.interfaceType,
-          roleColor(i.role),
-          i.reason,
-        ]),
+        head(false),
+        det.detached.map((i) => row(i, false)),
       ),
     );
     parts.push("\n");
