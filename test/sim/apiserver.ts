@@ -27,6 +27,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
+import { reviewAccess } from "./access-review.ts";
 import { applyJsonPatch, fieldLeaves, type Leaf, mergePatch, pruneOwned } from "./merge.ts";
 import { decodeProtobuf } from "./protobuf.ts";
 import { RESOURCES } from "./resources.ts";
@@ -256,6 +257,8 @@ export class ApiServer {
   private readonly logs = new Map<string, string>();
   private readonly watchers = new Set<Watcher>();
   private readonly reactors: { m: Matcher; fn: Reactor }[] = [];
+  /** What forbid() refused, for SelfSubjectAccessReview to answer in the same terms. */
+  private readonly forbidden: Matcher[] = [];
   private readonly controllers: { kinds?: Set<string>; fn: Controller }[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private evictionHandler: EvictionHandler | undefined;
@@ -345,6 +348,7 @@ export class ApiServer {
 
   /** Every matching request gets 403 Forbidden with the real apiserver's wording. */
   forbid(m: Matcher): void {
+    this.forbidden.push(m);
     this.react(m, (req) => {
       const def = this.defs.find((d) => d.group === req.group && d.plural === req.resource);
       const gr = def ? groupResource(def) : req.resource;
@@ -763,6 +767,10 @@ export class ApiServer {
       if (!matches(r.m, fr)) continue;
       const out = r.fn(fr, this);
       if (out) return this.send(res, out.code, out.body);
+    }
+    if (def.kind === "SelfSubjectAccessReview" && verb === "create") {
+      const review = reviewAccess(body, user, this.forbidden);
+      return this.send(res, review.code, review.body);
     }
     const out = this.serve(def, fr, res);
     if (out) this.send(res, out.code, out.body);

@@ -1,6 +1,6 @@
 /**
  * kubectl 1.35 sends some typed requests (`kubectl create namespace`, `create configmap`,
- * `create secret`) as Kubernetes protobuf: the "k8s\0" magic and a runtime.Unknown envelope
+ * `create secret`, `auth can-i`) as Kubernetes protobuf: the "k8s\0" magic and a runtime.Unknown envelope
  * (apiVersion, kind, raw) around the object (k8s.io/apimachinery/pkg/runtime/serializer/protobuf,
  * runtime/generated.proto). This decodes the few kinds kubectl creates that way, from the field
  * numbers of k8s.io/api/core/v1/generated.proto and apimachinery meta/v1 ObjectMeta; anything else
@@ -75,6 +75,24 @@ function objectMeta(b: Buffer | undefined): Record<string, unknown> {
   return m;
 }
 
+/**
+ * SelfSubjectAccessReviewSpec (`oc auth can-i`): resourceAttributes 1 (namespace 1, verb 2, group
+ * 3, version 4, resource 5, subresource 6, name 7), nonResourceAttributes 2 (path 1, verb 2), from
+ * the protobuf tags of k8s.io/api/authorization/v1/types.go.
+ */
+function reviewSpec(b: Buffer | undefined): Record<string, unknown> {
+  const spec = fields(b ?? Buffer.alloc(0));
+  const attrs = (n: number, names: string[]) => {
+    const a = spec.get(n)?.[0] as Buffer | undefined;
+    if (!a) return undefined;
+    const f = fields(a);
+    return Object.fromEntries(names.map((k, i) => [k, str(f, i + 1)]).filter(([, v]) => v !== undefined));
+  };
+  const res = attrs(1, ["namespace", "verb", "group", "version", "resource", "subresource", "name"]);
+  const non = attrs(2, ["path", "verb"]);
+  return { ...(res && { resourceAttributes: res }), ...(non && { nonResourceAttributes: non }) };
+}
+
 /** The JSON form of a protobuf-encoded request body, or undefined for a kind not handled here. */
 export function decodeProtobuf(body: Buffer): Record<string, unknown> | undefined {
   if (body.subarray(0, 4).toString("latin1") !== "k8s\0") return undefined;
@@ -84,6 +102,8 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> | undefine
   const kind = str(tm, 2);
   const raw = fields((env.get(2)?.[0] as Buffer) ?? Buffer.alloc(0));
   const metadata = objectMeta(raw.get(1)?.[0] as Buffer | undefined);
+  if (apiVersion === "authorization.k8s.io/v1" && kind === "SelfSubjectAccessReview")
+    return { apiVersion, kind, metadata, spec: reviewSpec(raw.get(2)?.[0] as Buffer | undefined) };
   if (apiVersion !== "v1") return undefined;
   if (kind === "Namespace" || kind === "ServiceAccount") return { apiVersion, kind, metadata };
   if (kind === "ConfigMap")

@@ -371,6 +371,14 @@ export const CORE_RESOURCES: ResourceDef[] = [
     shortNames: ["rs"],
   },
   { group: "batch", version: "v1", kind: "Job", plural: "jobs", namespaced: true, status: true },
+  // Create-only: answered, never stored (access-review.ts).
+  {
+    group: "authorization.k8s.io",
+    version: "v1",
+    kind: "SelfSubjectAccessReview",
+    plural: "selfsubjectaccessreviews",
+    namespaced: false,
+  },
 ];
 
 export const KUBEVIRT_MIGRATION: ResourceDef = {

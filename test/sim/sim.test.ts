@@ -312,3 +312,37 @@ describe("simulated OpenShift (test/sim): deletion and the Machine API, as the j
     );
   });
 });
+
+describe("simulated OpenShift (test/sim): SelfSubjectAccessReview answers in the terms of what the cluster forbids", () => {
+  it("the real kubectl: auth can-i '*' '*' --all-namespaces is yes for kube:admin; after forbidding list nodes, that and the wildcard are no (exit 1), get pods is still yes", async (t) => {
+    if (!requireTool(t, "kubectl", "npm run tools")) return;
+    const sim = await start("untuned-c5-metal", { speed: 200 });
+    try {
+      const all = await kubectl(sim, "auth", "can-i", "*", "*", "--all-namespaces");
+      assert.deepEqual(all, { code: 0, out: "yes\n" });
+      sim.api.forbid({ verb: "list", resource: "nodes" });
+      // kubectl also warns that nodes are not namespaced: the kubeconfig's context names one.
+      const nodes = await kubectl(sim, "auth", "can-i", "list", "nodes");
+      assert.equal(nodes.code, 1);
+      assert.match(nodes.out, /^no\n/);
+      assert.deepEqual(await kubectl(sim, "auth", "can-i", "*", "*", "--all-namespaces"), {
+        code: 1,
+        out: "no\n",
+      });
+      assert.deepEqual(await kubectl(sim, "auth", "can-i", "get", "pods", "-n", "default"), {
+        code: 0,
+        out: "yes\n",
+      });
+      // Nothing is stored: a review is an answer, not an object.
+      const list = await kubectl(
+        sim,
+        "get",
+        "--raw",
+        "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+      );
+      assert.doesNotMatch(list.out, /SelfSubjectAccessReview"/);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
