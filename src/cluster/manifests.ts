@@ -8,6 +8,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
+import { kustomizationInputProblems } from "../gitops/kustomize-inputs.ts";
 import { EnvironmentError, ProblemList, UserError } from "../lib/errors.ts";
 import { readInputText } from "../lib/input.ts";
 import { shownPath } from "../lib/path-error.ts";
@@ -120,7 +121,15 @@ export async function loadManifests(
     }
     if (statSync(abs).isDirectory()) {
       if (isKustomization(abs)) {
-        out.push(...parseObjects(await kustomizeBuild(abs, env), rel, problems));
+        // What kustomize would read is read by llw first: an alias bomb or a FIFO never reaches it.
+        const inputs = await kustomizationInputProblems(abs, cwd);
+        for (const i of inputs)
+          problems.add({
+            what: `${i.what} (so kustomize was not run on ${rel})`,
+            where: shownPath(cwd, i.file),
+            next: "fix the file; `llw lint` on the tree shows every problem",
+          });
+        if (inputs.length === 0) out.push(...parseObjects(await kustomizeBuild(abs, env), rel, problems));
       } else {
         const files = readdirSync(abs)
           .filter((f) => /\.ya?ml$/.test(f))

@@ -22,6 +22,7 @@ import { checkWorkloads } from "./checks/workloads.ts";
 import { discover, indexSources, type Unit } from "./discover.ts";
 import { renderKubeBurnerWorkload } from "./kube-burner.ts";
 import { type BuildResult, buildAll, findKustomize, type KustomizeTool } from "./kustomize.ts";
+import { type InputProblem, kustomizationInputProblems } from "./kustomize-inputs.ts";
 import {
   type Check,
   type CheckContext,
@@ -217,7 +218,15 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
       next: "pass the GitOps tree (e.g. llw lint gitops) or a folder of it",
     });
   }
-  const kdirs = units.filter((u) => u.type === "kustomization").map((u) => u.dir);
+  // What kustomize would read is read by llw first: an alias bomb or a FIFO never reaches it.
+  const checkedInputs = new Map<string, InputProblem[]>();
+  const refused = new Map<string, InputProblem[]>();
+  for (const u of units)
+    if (u.type === "kustomization") {
+      const problems = await kustomizationInputProblems(u.dir, root, checkedInputs);
+      if (problems.length > 0) refused.set(u.dir, problems);
+    }
+  const kdirs = units.filter((u) => u.type === "kustomization" && !refused.has(u.dir)).map((u) => u.dir);
 
   // Builds are separate processes that spend much of their time starting up. Meanwhile this
   // process loads the schemas, indexes the sources, and parses each build as it finishes and
@@ -289,6 +298,20 @@ export async function lintTree(path: string, options: LintOptions = {}): Promise
     }
     const objs: LintObject[] = [];
     if (u.type === "kustomization") {
+      const inputs = refused.get(u.dir);
+      if (inputs) {
+        const reason = `${tool.name} not run: ${inputs.map((p) => p.what).join("; ")}`;
+        unitResults.push({ path: unit, type: u.type, status: "failed", objects: 0, reason });
+        for (const p of inputs)
+          findings.push({
+            severity: "error",
+            rule: "build",
+            unit,
+            file: rel(p.file),
+            message: `${p.what} (so ${tool.name} was not run on this kustomization)`,
+          });
+        continue;
+      }
       const b = buildByDir.get(u.dir)!;
       if (!b.ok) {
         unitResults.push({ path: unit, type: u.type, status: "failed", objects: 0, reason: b.error });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -66,6 +66,79 @@ describe("YAML inputs: aliases limited everywhere, size and binary content refus
     );
     assert.equal(r.code, 1, r.err);
     assert.match(r.out, /expands its aliases too far/);
+  });
+
+  it("lint and loadManifests: an alias bomb or a FIFO that a kustomization names (directly, through another kustomization, as a patch) is a finding on that file, and kustomize is never run on it", {
+    timeout: 120_000,
+  }, async (t) => {
+    const real = kustomizeTool(t);
+    if (!real) return;
+    const dir = tmp();
+    const tree = join(dir, "tree");
+    const unit = (name: string, kustomization: string, files: Record<string, string> = {}) => {
+      mkdirSync(join(tree, name), { recursive: true });
+      writeFileSync(join(tree, name, "kustomization.yaml"), kustomization);
+      for (const [f, text] of Object.entries(files)) writeFileSync(join(tree, name, f), text);
+    };
+    const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok, namespace: n}\ndata: {a: b}\n";
+    unit("bomb", "resources: [bomb.yaml]\n", { "bomb.yaml": ALIAS_BOMB });
+    unit("through", "resources: [../bomb]\n");
+    unit("pipe", "resources: [cm.yaml]\npatches:\n  - path: patch.yaml\n", { "cm.yaml": cm });
+    execFileSync("mkfifo", [join(tree, "pipe", "patch.yaml")]);
+    unit("ok", "resources: [cm.yaml]\n", { "cm.yaml": cm });
+    // The real kubectl behind a wrapper that logs each build and caps its memory: were a bomb to
+    // reach it, it would fail in seconds instead of taking the machine's memory.
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    const log = join(dir, "builds.log");
+    writeFileSync(
+      join(bin, "kubectl"),
+      `#!/bin/sh\nulimit -v 3000000\necho "$2" >> ${JSON.stringify(log)}\nexec ${JSON.stringify(real.path)} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const r = await llw(
+      dir,
+      { PATH: `${bin}:${toolPath()}`, LLW_NO_CACHE: "1" },
+      "lint",
+      "tree",
+      "--schemas",
+      SCHEMAS,
+      "-o",
+      "json",
+    );
+    assert.equal(r.code, 1, r.err);
+    const out = JSON.parse(r.out) as {
+      units: { path: string; status: string }[];
+      findings: { unit: string; file?: string; message: string; alsoIn?: string[] }[];
+    };
+    const status = Object.fromEntries(out.units.map((u) => [u.path, u.status]));
+    assert.deepEqual(status, { bomb: "failed", ok: "built", pipe: "failed", through: "failed" });
+    const found = (unitName: string) => out.findings.filter((f) => f.unit === unitName);
+    // One finding on the file, for both kustomizations that read it (lint reports a file once).
+    assert.equal(found("bomb")[0]?.file, "bomb/bomb.yaml");
+    assert.deepEqual(found("bomb")[0]?.alsoIn, ["through"]);
+    assert.match(found("bomb")[0]!.message, /expands its aliases too far.*kubectl was not run/);
+    assert.equal(found("pipe")[0]?.file, "pipe/patch.yaml");
+    assert.match(found("pipe")[0]!.message, /FIFO/);
+    assert.deepEqual(
+      readFileSync(log, "utf8").trim().split("\n"),
+      [join(tree, "ok")],
+      "kustomize built only ok",
+    );
+
+    // tune apply and install --direct read kustomizations through loadManifests: refused there too.
+    const { loadManifests } = await import("../../src/cluster/manifests.ts");
+    await assert.rejects(
+      loadManifests(["tree/through"], dir, { PATH: `${bin}:${toolPath()}` }),
+      (e: unknown) => {
+        assert.match(
+          String((e as Error).message),
+          /expands its aliases too far .*\(so kustomize was not run on tree\/through\)/,
+        );
+        return true;
+      },
+    );
+    assert.equal(readFileSync(log, "utf8").trim().split("\n").length, 1, "kustomize was not run again");
   });
 
   it("profile validate: a binary file is refused in one message, not thousands of YAML errors", async () => {
