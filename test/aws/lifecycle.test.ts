@@ -9,52 +9,37 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
-  CreateSubnetCommand,
-  CreateVpcCommand,
   DeleteNetworkInterfaceCommand,
   DescribeNetworkInterfacesCommand,
   DetachNetworkInterfaceCommand,
   type EC2Client,
-  RunInstancesCommand,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { main } from "../../src/cli.ts";
-import { bufferContext } from "../../src/lib/context.ts";
 import { INSTANCE_ANNOTATION } from "../../src/sriov/generate.ts";
-import { MOTO_CREDENTIALS, MOTO_REGION, startProxy, useMoto } from "../helpers/moto.ts";
+import { type Moto, startProxy, useMoto } from "../helpers/moto.ts";
 import { ROOT } from "../helpers/tools.ts";
+import { awsContext, createSubnet, createVpc, runWorker, useMotoCredentials } from "./emulated-cluster.ts";
 
-process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
-process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
+useMotoCredentials();
 
 const INFRA = "life-x7k2p";
-const CLUSTER_TAG = `kubernetes.io/cluster/${INFRA}`;
 
+/** Two c5.metal workers of the cluster, in zones a and b; `run` starts another in a subnet. */
 async function cluster(ec2: EC2Client) {
-  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.0.0.0/16" }))).Vpc!;
-  const subnet = async (cidr: string, zone: string) =>
-    (await ec2.send(new CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: cidr, AvailabilityZone: zone })))
-      .Subnet!;
-  const a = await subnet("10.0.0.0/19", "us-east-1a");
-  const b = await subnet("10.0.32.0/19", "us-east-1b");
-  const run = async (subnetId: string) =>
-    (
-      await ec2.send(
-        new RunInstancesCommand({
-          ImageId: "ami-12c6146b",
-          MinCount: 1,
-          MaxCount: 1,
-          InstanceType: "c5.metal",
-          SubnetId: subnetId,
-          TagSpecifications: [{ ResourceType: "instance", Tags: [{ Key: CLUSTER_TAG, Value: "owned" }] }],
-        }),
-      )
-    ).Instances![0]!;
+  const vpc = await createVpc(ec2);
+  const a = await createSubnet(ec2, vpc, "10.0.0.0/19", "us-east-1a");
+  const b = await createSubnet(ec2, vpc, "10.0.32.0/19", "us-east-1b");
+  const run = (subnetId: string) => runWorker(ec2, { infra: INFRA, subnetId });
   return { vpc, a, b, metalA: await run(a.SubnetId!), metalB: await run(b.SubnetId!), run };
 }
 
-const ctxFor = (endpoint: string, cwd?: string) =>
-  bufferContext({ ...(cwd && { cwd }), env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: endpoint } });
+/** The emptied emulator with the cluster of `cluster()` in it. */
+async function freshCluster(m: Moto) {
+  await m.reset();
+  const ec2 = m.ec2();
+  return { ec2, c: await cluster(ec2) };
+}
 
 interface Iface {
   networkInterfaceId: string;
@@ -66,12 +51,34 @@ interface Iface {
 }
 
 async function up(endpoint: string, extra: string[] = [], cwd?: string) {
-  const ctx = ctxFor(endpoint, cwd);
+  const ctx = awsContext(endpoint, cwd);
   const code = await main(
     ["aws", "network", "up", "--infra-id", INFRA, "--attach-with", "ec2", "-o", "json", ...extra],
     ctx,
   );
   return { code, ctx, out: code === 0 ? JSON.parse(ctx.out()) : undefined };
+}
+
+/** `llw aws network down`, which must succeed: each test leaves no stack behind. */
+async function down(endpoint: string): Promise<void> {
+  const ctx = awsContext(endpoint);
+  assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], ctx), 0, ctx.err());
+}
+
+/**
+ * A checkout (under test-artifacts/) with the 4.19-4.21 attachments generated for the cluster's
+ * workers as they are now, as a user would have them before a worker is replaced.
+ */
+async function checkoutWithAttachments(endpoint: string, prefix: string): Promise<string> {
+  mkdirSync(join(ROOT, "test-artifacts"), { recursive: true });
+  const repo = mkdtempSync(join(ROOT, "test-artifacts", prefix));
+  const gen = awsContext(endpoint, repo);
+  assert.equal(
+    await main(["sriov", "generate", "--infra-id", INFRA, "--ocp-version", "4.20", "--no-cluster"], gen),
+    0,
+    gen.err(),
+  );
+  return repo;
 }
 
 /** The instances the generated network attachments in a checkout name. */
@@ -102,9 +109,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
   it("removing the first of two metal workers and running up again: the other worker keeps its subnet, ENIs and device indexes, and the update succeeds", async (t) => {
     const m = moto(t);
     if (!m) return;
-    await m.reset();
-    const ec2 = m.ec2();
-    const c = await cluster(ec2);
+    const { ec2, c } = await freshCluster(m);
     const first = await up(m.endpoint, ["--interfaces", "2"]);
     assert.equal(first.code, 0, first.ctx.err());
     const bBefore = await enisOn(ec2, c.metalB.InstanceId!);
@@ -132,16 +137,13 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
       ["us-east-1b"],
       "zone a's data subnet is gone with its only worker",
     );
-    const down = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
+    await down(m.endpoint);
   });
 
   it("an ENI deleted by hand: status, up and down all exit 0 with a warning naming it (the emulator cannot recreate it; up then says how to rebuild)", async (t) => {
     const m = moto(t);
     if (!m) return;
-    await m.reset();
-    const ec2 = m.ec2();
-    const c = await cluster(ec2);
+    const { ec2, c } = await freshCluster(m);
     const first = await up(m.endpoint);
     assert.equal(first.code, 0, first.ctx.err());
     const victim = (first.out.interfaces as Iface[]).find((i) => i.instanceId === c.metalB.InstanceId)!;
@@ -154,7 +156,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
     await ec2.send(new DetachNetworkInterfaceCommand({ AttachmentId: attachment }));
     await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: victim.networkInterfaceId }));
 
-    const status = ctxFor(m.endpoint);
+    const status = awsContext(m.endpoint);
     assert.equal(
       await main(["aws", "network", "status", "--infra-id", INFRA, "-o", "json"], status),
       0,
@@ -207,7 +209,7 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
       }),
     );
     await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: newB.networkInterfaceId }));
-    const down = ctxFor(m.endpoint);
+    const down = awsContext(m.endpoint);
     assert.equal(
       await main(["aws", "network", "down", "--infra-id", INFRA, "-o", "json"], down),
       0,
@@ -223,25 +225,16 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
   it("a worker replaced by the machine API (old instance terminated, a new one in the same zone): up re-attaches the same ENIs, with their MAC and address, to the new instance and regenerates the attachments that named the old one", async (t) => {
     const m = moto(t);
     if (!m) return;
-    await m.reset();
-    const ec2 = m.ec2();
-    const c = await cluster(ec2);
+    const { ec2, c } = await freshCluster(m);
     const first = await up(m.endpoint);
     assert.equal(first.code, 0, first.ctx.err());
     const old = (first.out.interfaces as (Iface & { macAddress: string; privateIpAddress: string })[]).find(
       (i) => i.instanceId === c.metalB.InstanceId,
     )!;
     // The 4.19-4.21 attachments generated before the replacement name the old instance.
-    mkdirSync(join(ROOT, "test-artifacts"), { recursive: true });
-    const repo = mkdtempSync(join(ROOT, "test-artifacts", "lifecycle-"));
-    const gen = ctxFor(m.endpoint, repo);
-    assert.equal(
-      await main(["sriov", "generate", "--infra-id", INFRA, "--ocp-version", "4.20", "--no-cluster"], gen),
-      0,
-      gen.err(),
-    );
+    const repo = await checkoutWithAttachments(m.endpoint, "lifecycle-");
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [c.metalB.InstanceId!] }));
-    const status = ctxFor(m.endpoint);
+    const status = awsContext(m.endpoint);
     assert.equal(await main(["aws", "network", "status", "--infra-id", INFRA, "-o", "json"], status), 0);
     assert.equal(
       JSON.parse(status.out()).interfaces.find((i: Iface) => i.networkInterfaceId === old.networkInterfaceId)
@@ -284,25 +277,15 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
       { id: (await enisOn(ec2, replacement.InstanceId!))[0]!.id, subnet: c.b.SubnetId, deviceIndex: 0 },
       { id: old.networkInterfaceId, subnet: old.subnetId, deviceIndex: 1 },
     ]);
-    const down = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
+    await down(m.endpoint);
   });
 
   it("a worker replaced while its generated attachment was edited by hand: up keeps the edited file and warns with the command to regenerate it", async (t) => {
     const m = moto(t);
     if (!m) return;
-    await m.reset();
-    const ec2 = m.ec2();
-    const c = await cluster(ec2);
+    const { ec2, c } = await freshCluster(m);
     assert.equal((await up(m.endpoint)).code, 0);
-    mkdirSync(join(ROOT, "test-artifacts"), { recursive: true });
-    const repo = mkdtempSync(join(ROOT, "test-artifacts", "lifecycle-edited-"));
-    const gen = ctxFor(m.endpoint, repo);
-    assert.equal(
-      await main(["sriov", "generate", "--infra-id", INFRA, "--ocp-version", "4.20", "--no-cluster"], gen),
-      0,
-      gen.err(),
-    );
+    const repo = await checkoutWithAttachments(m.endpoint, "lifecycle-edited-");
     const dir = join(repo, "gitops", "overlays", "aws", "sriov");
     const file = readdirSync(dir).find((f) =>
       readFileSync(join(dir, f), "utf8").includes(c.metalB.InstanceId!),
@@ -320,35 +303,30 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
       ),
     );
     assert.equal(readFileSync(join(dir, file), "utf8"), edited, "the hand edit is kept");
-    const down = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
+    await down(m.endpoint);
   });
 
   it("an orphaned stack (every instance of the cluster gone): status says so and names the clean-up", async (t) => {
     const m = moto(t);
     if (!m) return;
-    await m.reset();
-    const ec2 = m.ec2();
-    const c = await cluster(ec2);
+    const { ec2, c } = await freshCluster(m);
     assert.equal((await up(m.endpoint)).code, 0);
     await ec2.send(
       new TerminateInstancesCommand({ InstanceIds: [c.metalA.InstanceId!, c.metalB.InstanceId!] }),
     );
-    const status = ctxFor(m.endpoint);
+    const status = awsContext(m.endpoint);
     assert.equal(await main(["aws", "network", "status", "--infra-id", INFRA], status), 0, status.err());
     assert.match(
       status.err(),
       /orphaned stack: no running instance is tagged kubernetes\.io\/cluster\/life-x7k2p[\s\S]*llw aws network down --infra-id life-x7k2p/,
     );
-    const down = ctxFor(m.endpoint);
-    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
+    await down(m.endpoint);
   });
 
   it("metal workers still pending (EC2 reports pending for the first answers, through a loopback proxy: moto starts instances running): up waits for them before planning, then attaches", async (t) => {
     const m = moto(t);
     if (!m) return;
-    await m.reset();
-    await cluster(m.ec2());
+    await freshCluster(m);
     let pendingAnswers = 2;
     const proxy = await startProxy(m.endpoint, {
       rewrite: (body, req) => {
@@ -362,24 +340,18 @@ describe("llw aws network over a cluster's life (EC2 emulator: moto_server)", ()
       },
     });
     try {
-      const ctx = bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: proxy.endpoint } });
-      const code = await main(
-        ["aws", "network", "up", "--infra-id", INFRA, "--attach-with", "ec2", "-o", "json"],
-        ctx,
-      );
+      const { code, ctx, out } = await up(proxy.endpoint);
       assert.equal(code, 0, ctx.err());
       assert.match(
         ctx.err(),
         /waiting for i-\w+(, i-\w+)* to leave pending \(ENIs attach only to running instances\)/,
       );
       assert.equal(pendingAnswers, 0, "llw asked again until the workers ran");
-      const out = JSON.parse(ctx.out());
       assert.deepEqual(
         out.interfaces.map((i: { state: string }) => i.state),
         ["attached", "attached"],
       );
-      const down = bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: proxy.endpoint } });
-      assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
+      await down(proxy.endpoint);
     } finally {
       await proxy.close();
     }

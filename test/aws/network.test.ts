@@ -9,14 +9,12 @@ import { describe, it } from "node:test";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import {
   CreateSubnetCommand,
-  CreateVpcCommand,
   DescribeInstancesCommand,
   DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   type EC2Client,
-  RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { makeIo } from "../../src/aws/data-network/shell.ts";
 import { networkUp } from "../../src/aws/data-network/up.ts";
@@ -24,12 +22,11 @@ import { allowedActions, DATA_NETWORK_POLICY, LLW_READ_POLICY } from "../../src/
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { EnvironmentError } from "../../src/lib/errors.ts";
-import { MOTO_CREDENTIALS, MOTO_REGION, useMoto } from "../helpers/moto.ts";
+import { MOTO_CREDENTIALS, MOTO_REGION, type Moto, useMoto } from "../helpers/moto.ts";
 import { ROOT } from "../helpers/tools.ts";
+import { awsContext, createSubnet, createVpc, runWorker, useMotoCredentials } from "./emulated-cluster.ts";
 
-// The SDK's default credential chain reads the process environment: point it at moto's test keys.
-process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
-process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
+useMotoCredentials();
 
 const INFRA = "lab-x7k2p";
 const CLUSTER_TAG = `kubernetes.io/cluster/${INFRA}`;
@@ -37,51 +34,38 @@ const STACK = `${INFRA}-llw-data-network`;
 
 /** A small OpenShift-like cluster: VPC, a private subnet per zone, two metal workers and a normal one. */
 async function cluster(ec2: EC2Client) {
-  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.0.0.0/16" }))).Vpc!;
-  const subnet = async (cidr: string, zone: string) =>
-    (await ec2.send(new CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: cidr, AvailabilityZone: zone })))
-      .Subnet!;
-  const a = await subnet("10.0.0.0/19", "us-east-1a");
-  const b = await subnet("10.0.32.0/19", "us-east-1b");
-  const run = async (type: "c5.metal" | "m5.xlarge", subnetId: string, name: string) =>
-    (
-      await ec2.send(
-        new RunInstancesCommand({
-          ImageId: "ami-12c6146b",
-          MinCount: 1,
-          MaxCount: 1,
-          InstanceType: type,
-          SubnetId: subnetId,
-          TagSpecifications: [
-            {
-              ResourceType: "instance",
-              Tags: [
-                { Key: CLUSTER_TAG, Value: "owned" },
-                { Key: "Name", Value: name },
-              ],
-            },
-          ],
-        }),
-      )
-    ).Instances![0]!;
+  const vpc = await createVpc(ec2);
+  const a = await createSubnet(ec2, vpc, "10.0.0.0/19", "us-east-1a");
+  const b = await createSubnet(ec2, vpc, "10.0.32.0/19", "us-east-1b");
+  const run = (type: string, subnetId: string, name: string) =>
+    runWorker(ec2, { infra: INFRA, subnetId, type, name });
   const metalA = await run("c5.metal", a.SubnetId!, `${INFRA}-worker-rt-us-east-1a-abcde`);
   const metalB = await run("c5.metal", b.SubnetId!, `${INFRA}-worker-rt-us-east-1b-fghij`);
   const normal = await run("m5.xlarge", a.SubnetId!, `${INFRA}-worker-us-east-1a-klmno`);
   return { vpc, a, b, metalA, metalB, normal };
 }
 
-function ctxFor(endpoint: string) {
-  return bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: endpoint } });
-}
+/** A CloudFormation client of the emulator, for tests that watch or steer its calls. */
+const cloudFormation = (m: Moto) =>
+  new CloudFormationClient({
+    region: MOTO_REGION,
+    endpoint: m.endpoint,
+    credentials: { ...MOTO_CREDENTIALS },
+  });
 
-async function byTag(ec2: EC2Client, key: string, value: string) {
-  const f = [{ Name: `tag:${key}`, Values: [value] }];
-  return {
+/** No ENI, subnet, route table or security group carries the stack's name tag any more. */
+async function assertNothingOfTheStack(ec2: EC2Client): Promise<void> {
+  const f = [{ Name: "tag:aws:cloudformation:stack-name", Values: [STACK] }];
+  const left = {
     enis: (await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: f }))).NetworkInterfaces ?? [],
     subnets: (await ec2.send(new DescribeSubnetsCommand({ Filters: f }))).Subnets ?? [],
     routeTables: (await ec2.send(new DescribeRouteTablesCommand({ Filters: f }))).RouteTables ?? [],
     groups: (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: f }))).SecurityGroups ?? [],
   };
+  assert.deepEqual(
+    [left.enis.length, left.subnets.length, left.routeTables.length, left.groups.length],
+    [0, 0, 0, 0],
+  );
 }
 
 /** Counts the API actions a client sends, as IAM names them (e.g. "ec2:DescribeInstances"). */
@@ -107,7 +91,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     const ec2 = m.ec2();
     const c = await cluster(ec2);
 
-    const up = ctxFor(m.endpoint);
+    const up = awsContext(m.endpoint);
     const args = [
       "aws",
       "network",
@@ -178,7 +162,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     );
 
     // Re-running keeps every subnet and ENI (same ids) and attaches nothing new.
-    const again = ctxFor(m.endpoint);
+    const again = awsContext(m.endpoint);
     assert.equal(await main(args, again), 0, again.err());
     const second = JSON.parse(again.out());
     assert.deepEqual(second.attached, []);
@@ -189,7 +173,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     assert.deepEqual(second.subnets, first.subnets);
 
     // The SR-IOV side sees what was made: every data ENI on each metal worker is usable.
-    const det = ctxFor(m.endpoint);
+    const det = awsContext(m.endpoint);
     assert.equal(
       await main(["sriov", "detect", "--infra-id", INFRA, "--no-cluster", "-o", "json"], det),
       0,
@@ -206,11 +190,11 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
       first.interfaces.map((i: { networkInterfaceId: string }) => i.networkInterfaceId).sort(),
     );
 
-    const status = ctxFor(m.endpoint);
+    const status = awsContext(m.endpoint);
     assert.equal(await main(["aws", "network", "status", "--infra-id", INFRA], status), 0, status.err());
     assert.match(status.out(), /attached to i-\w+ at 2/);
 
-    const down = ctxFor(m.endpoint);
+    const down = awsContext(m.endpoint);
     assert.equal(
       await main(["aws", "network", "down", "--infra-id", INFRA, "-o", "json"], down),
       0,
@@ -220,11 +204,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     assert.equal(removed.detached.length, 4, "llw detaches the ENIs it attached before deleting the stack");
     // moto 5.2 deletes the stack's subnets and security group but leaves its ENIs and route table;
     // llw removes what still carries the stack's id tag and says so (real CloudFormation leaves nothing).
-    const left = await byTag(ec2, "aws:cloudformation:stack-name", STACK);
-    assert.deepEqual(
-      [left.enis.length, left.subnets.length, left.routeTables.length, left.groups.length],
-      [0, 0, 0, 0],
-    );
+    await assertNothingOfTheStack(ec2);
     for (const w of [c.metalA, c.metalB]) {
       const enis = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [w.InstanceId!] })))
         .Reservations![0]!.Instances![0]!.NetworkInterfaces!;
@@ -243,7 +223,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
       "the cluster's own subnets stay",
     );
 
-    const twice = ctxFor(m.endpoint);
+    const twice = awsContext(m.endpoint);
     assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], twice), 0, twice.err());
     assert.match(twice.out(), /nothing to remove/);
   });
@@ -253,7 +233,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     if (!m) return;
     await m.reset();
     await cluster(m.ec2());
-    const up = ctxFor(m.endpoint);
+    const up = awsContext(m.endpoint);
     assert.equal(await main(["aws", "network", "up", "--infra-id", INFRA, "-o", "json"], up), 3, up.err());
     // moto 5.2 creates the ENIs but performs no attachment resource: llw does not take the stack's word.
     assert.match(up.err(), /CREATE_COMPLETE/);
@@ -262,7 +242,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
       2,
     );
     assert.match(up.err(), /did not attach these ENIs[\s\S]*--attach-with ec2/);
-    const status = ctxFor(m.endpoint);
+    const status = awsContext(m.endpoint);
     assert.equal(await main(["aws", "network", "status", "--infra-id", INFRA, "-o", "json"], status), 0);
     const r = JSON.parse(status.out());
     assert.deepEqual(
@@ -270,7 +250,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
       ["detached", "detached"],
     );
     assert.match(status.err(), /ENIs not attached to their worker/);
-    const down = ctxFor(m.endpoint);
+    const down = awsContext(m.endpoint);
     assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], down), 0, down.err());
   });
 
@@ -279,17 +259,17 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     if (!m) return;
     await m.reset();
     await cluster(m.ec2());
-    const first = ctxFor(m.endpoint);
+    const first = awsContext(m.endpoint);
     assert.equal(
       await main(["aws", "network", "up", "--infra-id", INFRA, "--attach-with", "ec2", "-o", "json"], first),
       0,
       first.err(),
     );
     const before = JSON.parse(first.out());
-    const second = ctxFor(m.endpoint);
+    const second = awsContext(m.endpoint);
     assert.equal(await main(["aws", "network", "up", "--infra-id", INFRA, "-o", "json"], second), 3);
     assert.match(second.err(), /detached 2 ENIs llw had attached/);
-    const status = ctxFor(m.endpoint);
+    const status = awsContext(m.endpoint);
     assert.equal(await main(["aws", "network", "status", "--infra-id", INFRA, "-o", "json"], status), 0);
     const after = JSON.parse(status.out());
     assert.equal(after.attachWith, "cloudformation");
@@ -297,7 +277,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
       after.interfaces.map((i: { networkInterfaceId: string }) => i.networkInterfaceId),
       before.interfaces.map((i: { networkInterfaceId: string }) => i.networkInterfaceId),
     );
-    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], ctxFor(m.endpoint)), 0);
+    assert.equal(await main(["aws", "network", "down", "--infra-id", INFRA], awsContext(m.endpoint)), 0);
   });
 
   it("the IAM policies in infra/aws/iam are the ones in src/aws/iam.ts, and allow every call up, status and down make", async (t) => {
@@ -317,11 +297,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     const statusCalls = new Set<string>();
     const clients = (into: Set<string>) => {
       const ec2 = m.ec2();
-      const cfn = new CloudFormationClient({
-        region: MOTO_REGION,
-        endpoint: m.endpoint,
-        credentials: { ...MOTO_CREDENTIALS },
-      });
+      const cfn = cloudFormation(m);
       countActions(ec2, "ec2", into);
       countActions(cfn, "cloudformation", into);
       return { infraId: INFRA, ec2, cfn, pollMs: 10 };
@@ -329,9 +305,12 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     const { run: up } = await import("../../src/commands/aws-network-up.ts");
     const { run: status } = await import("../../src/commands/aws-network-status.ts");
     const { run: down } = await import("../../src/commands/aws-network-down.ts");
-    assert.equal(await up({ ...clients(calls), interfaces: 1, attachWith: "ec2" }, ctxFor(m.endpoint)), 0);
-    assert.equal(await status(clients(statusCalls), ctxFor(m.endpoint)), 0);
-    assert.equal(await down(clients(calls), ctxFor(m.endpoint)), 0);
+    assert.equal(
+      await up({ ...clients(calls), interfaces: 1, attachWith: "ec2" }, awsContext(m.endpoint)),
+      0,
+    );
+    assert.equal(await status(clients(statusCalls), awsContext(m.endpoint)), 0);
+    assert.equal(await down(clients(calls), awsContext(m.endpoint)), 0);
     assert.ok(
       calls.has("cloudformation:CreateStack") && calls.has("ec2:AttachNetworkInterface"),
       [...calls].join(" "),
@@ -349,17 +328,13 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     await m.reset();
     await cluster(m.ec2());
     const ec2 = m.ec2();
-    const cfn = new CloudFormationClient({
-      region: MOTO_REGION,
-      endpoint: m.endpoint,
-      credentials: { ...MOTO_CREDENTIALS },
-    });
+    const cfn = cloudFormation(m);
     const { run: up } = await import("../../src/commands/aws-network-up.ts");
     const { run: status } = await import("../../src/commands/aws-network-status.ts");
     assert.equal(
       await up(
         { infraId: INFRA, ec2, cfn, pollMs: 10, interfaces: 2, attachWith: "ec2" },
-        ctxFor(m.endpoint),
+        awsContext(m.endpoint),
       ),
       0,
     );
@@ -373,7 +348,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
         { step: "initialize", name: "listCalls" },
       );
     }
-    const ctx = ctxFor(m.endpoint);
+    const ctx = awsContext(m.endpoint);
     assert.equal(await status({ infraId: INFRA, ec2, cfn, pollMs: 10, output: "json" }, ctx), 0);
     assert.equal(JSON.parse(ctx.out()).interfaces.length, 4);
     assert.deepEqual(sent.sort(), [
@@ -388,23 +363,21 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     const m = moto(t);
     if (!m) return;
     await m.reset();
-    const none = ctxFor(m.endpoint);
+    const none = awsContext(m.endpoint);
     assert.equal(await main(["aws", "network", "up"], none), 2);
     assert.match(none.err(), /is not a cluster infra id[\s\S]*infrastructureName/);
-    const bad = ctxFor(m.endpoint);
+    const bad = awsContext(m.endpoint);
     assert.equal(await main(["aws", "network", "status", "--infra-id", "Not_An_Id"], bad), 2);
-    const empty = ctxFor(m.endpoint);
+    const empty = awsContext(m.endpoint);
     assert.equal(await main(["aws", "network", "up", "--infra-id", "nobody-abcde"], empty), 2);
     assert.match(
       empty.err(),
       /no running EC2 instances are tagged kubernetes\.io\/cluster\/nobody-abcde in us-east-1/,
     );
-    const status = ctxFor(m.endpoint);
+    const status = awsContext(m.endpoint);
     assert.equal(await main(["aws", "network", "status", "--infra-id", "nobody-abcde"], status), 0);
     assert.match(status.out(), /no data network for nobody-abcde/);
-    const closed = bufferContext({
-      env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: "http://127.0.0.1:9" },
-    });
+    const closed = awsContext("http://127.0.0.1:9");
     assert.equal(await main(["aws", "network", "status", "--infra-id", INFRA], closed), 3, closed.err());
     assert.match(closed.err(), /cannot reach the CloudFormation endpoint \(ECONNREFUSED\)/);
   });
@@ -448,18 +421,14 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     await m.reset();
     const ec2 = m.ec2();
     await cluster(ec2);
-    const up = ctxFor(m.endpoint);
+    const up = awsContext(m.endpoint);
     const code = await main(
       ["aws", "network", "up", "--infra-id", INFRA, "--cidr", "us-east-1a=10.0.8.0/24"],
       up,
     );
     assert.equal(code, 2);
     assert.match(up.err(), /10\.0\.8\.0\/24 overlaps subnet subnet-\w+ \(10\.0\.0\.0\/19, us-east-1a\)/);
-    const left = await byTag(ec2, "aws:cloudformation:stack-name", STACK);
-    assert.deepEqual(
-      [left.enis.length, left.subnets.length, left.routeTables.length, left.groups.length],
-      [0, 0, 0, 0],
-    );
+    await assertNothingOfTheStack(ec2);
   });
 
   it("a CIDR clash that appears after llw looked (another subnet created meanwhile) fails the stack: the reason is reported and nothing half-created stays (moto fails inside CreateStack and gives no resource events)", async (t) => {
@@ -468,12 +437,8 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
     await m.reset();
     const ec2 = m.ec2();
     const c = await cluster(ec2);
-    const ctx = ctxFor(m.endpoint);
-    const cfn = new CloudFormationClient({
-      region: MOTO_REGION,
-      endpoint: m.endpoint,
-      credentials: { ...MOTO_CREDENTIALS },
-    });
+    const ctx = awsContext(m.endpoint);
+    const cfn = cloudFormation(m);
     // Someone else takes the data subnet's range just before the stack is created.
     cfn.middlewareStack.add(
       (next, context) => async (a) => {
@@ -505,11 +470,7 @@ describe("llw aws network (EC2 emulator: moto_server emulating CloudFormation an
       },
     );
     // The security group and route table moto made before the subnet failed are gone, and so is the stack.
-    const left = await byTag(ec2, "aws:cloudformation:stack-name", STACK);
-    assert.deepEqual(
-      [left.enis.length, left.subnets.length, left.routeTables.length, left.groups.length],
-      [0, 0, 0, 0],
-    );
+    await assertNothingOfTheStack(ec2);
     await assert.rejects(cfn.send(new DescribeStacksCommand({ StackName: STACK })), /does not exist/);
   });
 });

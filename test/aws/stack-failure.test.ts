@@ -7,42 +7,36 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  type EC2Client,
-  RunInstancesCommand,
-} from "@aws-sdk/client-ec2";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
-import { MOTO_CREDENTIALS, MOTO_REGION, useMoto } from "../helpers/moto.ts";
+import { MOTO_REGION, type Moto, useMoto } from "../helpers/moto.ts";
+import { createSubnet, createVpc, runWorker, useMotoCredentials } from "./emulated-cluster.ts";
 import { fakeCloudFormation, type ScriptStep } from "./fake-cloudformation.ts";
 
-process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
-process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
+useMotoCredentials();
 
 const INFRA = "lab-f4il5";
 const STACK = `${INFRA}-llw-data-network`;
 
-async function oneMetalWorker(ec2: EC2Client) {
-  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.0.0.0/16" }))).Vpc!;
-  const subnet = (
-    await ec2.send(
-      new CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: "10.0.0.0/19", AvailabilityZone: "us-east-1a" }),
-    )
-  ).Subnet!;
-  await ec2.send(
-    new RunInstancesCommand({
-      ImageId: "ami-12c6146b",
-      MinCount: 1,
-      MaxCount: 1,
-      InstanceType: "c5.metal",
-      SubnetId: subnet.SubnetId,
-      TagSpecifications: [
-        { ResourceType: "instance", Tags: [{ Key: `kubernetes.io/cluster/${INFRA}`, Value: "owned" }] },
-      ],
-    }),
-  );
+/** The emptied emulator with one c5.metal worker of the cluster. */
+async function oneMetalWorker(m: Moto): Promise<void> {
+  await m.reset();
+  const ec2 = m.ec2();
+  const subnet = await createSubnet(ec2, await createVpc(ec2), "10.0.0.0/19", "us-east-1a");
+  await runWorker(ec2, { infra: INFRA, subnetId: subnet.SubnetId! });
+}
+
+/** `llw aws network up` with CloudFormation's calls going to `cfnEndpoint` and EC2's to the emulator. */
+async function upAgainst(m: Moto, cfnEndpoint: string, ...flags: string[]) {
+  const ctx = bufferContext({
+    env: {
+      AWS_REGION: MOTO_REGION,
+      AWS_ENDPOINT_URL: m.endpoint,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: cfnEndpoint,
+    },
+  });
+  const code = await main(["aws", "network", "up", "--infra-id", INFRA, ...flags], ctx);
+  return { code, err: ctx.err() };
 }
 
 const CLASH =
@@ -147,19 +141,10 @@ describe("llw aws network up: a resource fails to create or update (fake CloudFo
   it("names the failing resource and CloudFormation's reason from the stack events, says the stack was rolled back and deleted, exits 3", async (t) => {
     const m = moto(t);
     if (!m) return;
-    await m.reset();
-    await oneMetalWorker(m.ec2());
+    await oneMetalWorker(m);
     const cfn = await fakeCloudFormation(STACK, SCRIPT);
     try {
-      const ctx = bufferContext({
-        env: {
-          AWS_REGION: MOTO_REGION,
-          AWS_ENDPOINT_URL: m.endpoint,
-          AWS_ENDPOINT_URL_CLOUDFORMATION: cfn.endpoint,
-        },
-      });
-      const code = await main(["aws", "network", "up", "--infra-id", INFRA], ctx);
-      const err = ctx.err();
+      const { code, err } = await upAgainst(m, cfn.endpoint);
       assert.equal(code, 3, err);
       assert.ok(cfn.calls.includes("CreateStack"), cfn.calls.join(" "));
       // Progress: every event is shown once, as it arrives.
@@ -188,22 +173,13 @@ describe("llw aws network up: a resource fails to create or update (fake CloudFo
   it("an update that fails is rolled back: the failing resource and reason are named, and the stack is said to be as before (not deleted), exits 3", async (t) => {
     const m = moto(t);
     if (!m) return;
-    await m.reset();
-    await oneMetalWorker(m.ec2());
+    await oneMetalWorker(m);
     const cfn = await fakeCloudFormation(STACK, UPDATE_SCRIPT, {
       InterfacesPerWorker: "1",
       AttachInterfaces: "true",
     });
     try {
-      const ctx = bufferContext({
-        env: {
-          AWS_REGION: MOTO_REGION,
-          AWS_ENDPOINT_URL: m.endpoint,
-          AWS_ENDPOINT_URL_CLOUDFORMATION: cfn.endpoint,
-        },
-      });
-      const code = await main(["aws", "network", "up", "--infra-id", INFRA, "--interfaces", "2"], ctx);
-      const err = ctx.err();
+      const { code, err } = await upAgainst(m, cfn.endpoint, "--interfaces", "2");
       assert.equal(code, 3, err);
       assert.ok(cfn.calls.includes("UpdateStack") && !cfn.calls.includes("CreateStack"), cfn.calls.join(" "));
       assert.match(err, /updating stack lab-f4il5-llw-data-network failed \(UPDATE_ROLLBACK_COMPLETE\)/);

@@ -9,17 +9,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
-  CreateSubnetCommand,
-  CreateVpcCommand,
   DescribeNetworkInterfacesCommand,
   DetachNetworkInterfaceCommand,
   type EC2Client,
-  RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { main } from "../../src/cli.ts";
 import { CHECKS } from "../../src/cluster/doctor/checks.ts";
 import { bufferContext } from "../../src/lib/context.ts";
-import { MOTO_CREDENTIALS, MOTO_REGION, useMoto } from "../helpers/moto.ts";
+import {
+  awsContext,
+  createSubnet,
+  createVpc,
+  runWorker,
+  useMotoCredentials,
+} from "../aws/emulated-cluster.ts";
+import { MOTO_REGION, useMoto } from "../helpers/moto.ts";
 import { toolPath } from "../helpers/tools.ts";
 import type { Obj } from "../sim/apiserver.ts";
 import { defaultWorkers } from "../sim/cluster.ts";
@@ -270,46 +274,26 @@ describe("simulated cluster (test/sim): llw doctor on the Argo CD instance", () 
 
 describe("simulated cluster (test/sim) and the EC2 emulator (moto_server): llw doctor on the data network", () => {
   const moto = useMoto();
-  process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
+  useMotoCredentials();
+  /** `llw aws network up` of one data ENI per metal worker, attached by llw (moto performs no attachment resource). */
+  const networkUp = (infra: string, ctx: ReturnType<typeof awsContext>) => {
+    const args = ["--infra-id", infra, "--interfaces", "1", "--attach-with", "ec2", "-o", "json"];
+    return main(["aws", "network", "up", ...args], ctx);
+  };
 
   /** Two c5.metal workers in EC2 tagged for the simulated cluster, and the sim's nodes pointing at them. */
   async function cluster(sim: Sim, ec2: EC2Client, infra: string): Promise<string[]> {
-    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.0.0.0/16" }))).Vpc!;
-    const subnet = (
-      await ec2.send(
-        new CreateSubnetCommand({
-          VpcId: vpc.VpcId,
-          CidrBlock: "10.0.0.0/19",
-          AvailabilityZone: `${MOTO_REGION}a`,
-        }),
-      )
-    ).Subnet!;
+    const subnet = await createSubnet(ec2, await createVpc(ec2), "10.0.0.0/19", `${MOTO_REGION}a`);
     const workers = sim.api
       .list("v1", "Node")
       .filter((n) => "node-role.kubernetes.io/worker" in (n.metadata.labels ?? {}));
     const ids: string[] = [];
     for (const n of workers) {
-      const i = (
-        await ec2.send(
-          new RunInstancesCommand({
-            ImageId: "ami-12c6146b",
-            MinCount: 1,
-            MaxCount: 1,
-            InstanceType: "c5.metal",
-            SubnetId: subnet.SubnetId,
-            TagSpecifications: [
-              {
-                ResourceType: "instance",
-                Tags: [
-                  { Key: `kubernetes.io/cluster/${infra}`, Value: "owned" },
-                  { Key: "Name", Value: `${infra}-worker-rt-${n.metadata.name}` },
-                ],
-              },
-            ],
-          }),
-        )
-      ).Instances![0]!;
+      const i = await runWorker(ec2, {
+        infra,
+        subnetId: subnet.SubnetId!,
+        name: `${infra}-worker-rt-${n.metadata.name}`,
+      });
       sim.api.update("v1", "Node", n.metadata.name, undefined, {
         spec: { providerID: `aws:///${MOTO_REGION}a/${i.InstanceId}` },
       });
@@ -335,27 +319,8 @@ describe("simulated cluster (test/sim) and the EC2 emulator (moto_server): llw d
       assert.equal(none.status, "SKIP", none.evidence);
       assert.match(none.evidence, new RegExp(`no data network stack ${infra}-llw-data-network`));
 
-      const up = bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: m.endpoint } });
-      assert.equal(
-        await main(
-          [
-            "aws",
-            "network",
-            "up",
-            "--infra-id",
-            infra,
-            "--interfaces",
-            "1",
-            "--attach-with",
-            "ec2",
-            "-o",
-            "json",
-          ],
-          up,
-        ),
-        0,
-        up.err(),
-      );
+      const up = awsContext(m.endpoint);
+      assert.equal(await networkUp(infra, up), 0, up.err());
       const ok = check(await doctor(sim, ...aws), "data-network");
       assert.equal(ok.status, "PASS", ok.evidence);
       for (const id of ids) assert.match(ok.evidence, new RegExp(`-> [^ ]+ \\(${id}\\) device 1`));
@@ -376,25 +341,7 @@ describe("simulated cluster (test/sim) and the EC2 emulator (moto_server): llw d
       assert.equal(detached.code, 1);
 
       // Re-attached by llw, but the second worker's node is replaced by one on another instance.
-      assert.equal(
-        await main(
-          [
-            "aws",
-            "network",
-            "up",
-            "--infra-id",
-            infra,
-            "--interfaces",
-            "1",
-            "--attach-with",
-            "ec2",
-            "-o",
-            "json",
-          ],
-          bufferContext({ env: { AWS_REGION: MOTO_REGION, AWS_ENDPOINT_URL: m.endpoint } }),
-        ),
-        0,
-      );
+      assert.equal(await networkUp(infra, awsContext(m.endpoint)), 0);
       const other = sim.api.list("v1", "Node").find((n) => n.spec.providerID?.endsWith(ids[1]!))!;
       sim.api.update("v1", "Node", other.metadata.name, undefined, {
         spec: { providerID: `aws:///${MOTO_REGION}a/i-0123456789abcdef0` },

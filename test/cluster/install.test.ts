@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, it } from "node:test";
+import { afterEach, beforeEach, describe, it, type TestContext } from "node:test";
 import { stringify } from "yaml";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
@@ -14,7 +14,17 @@ const OLM = "operators.coreos.com/v1alpha1";
 const FAST: string[] = [];
 const CHILDREN = ["operator-sriov-network-operator", "instance-sriov-network-operator", "tuning"];
 const SHA = "0123456789abcdef0123456789abcdef01234567";
+/** A fork of the workshop a user installs from. */
+const FORK = "https://github.com/me/low-latency-workshop.git";
 const TOKEN = "ghp_abcDEF1234567890abcdef1234567890ABCD";
+
+/** `llw install` in GitOps mode of a fixed repository and commit, with `flags`. */
+const installPinned = (w: World, ...flags: string[]) =>
+  w.llw("install", "--repo", "https://x/y.git", "--revision", SHA, ...flags, ...FAST);
+
+/** The app of apps llw applies. */
+const rootApp = (w: World) =>
+  w.api.get("argoproj.io/v1alpha1", "Application", "low-latency-workshop", "openshift-gitops")!;
 
 describe("simulated cluster: llw install (GitOps mode) on a cluster with nothing of the workshop", () => {
   let w: World;
@@ -24,14 +34,7 @@ describe("simulated cluster: llw install (GitOps mode) on a cluster with nothing
   afterEach(() => w.stop());
 
   it("a clean install: operator, CSV Succeeded over several polls, app of apps, Applications followed until Synced and Healthy", async () => {
-    const r = await w.llw(
-      "install",
-      "--repo",
-      "https://github.com/me/low-latency-workshop.git",
-      "--revision",
-      SHA,
-      ...FAST,
-    );
+    const r = await w.llw("install", "--repo", FORK, "--revision", SHA, ...FAST);
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, /==> OpenShift GitOps operator/);
     assert.match(
@@ -40,14 +43,9 @@ describe("simulated cluster: llw install (GitOps mode) on a cluster with nothing
     );
     assert.match(r.err, /4 Applications Synced and Healthy/);
     assert.match(r.out, /Installed \(gitops\) in (\d+m)?\d+s: 4 created/);
-    const root = w.api.get(
-      "argoproj.io/v1alpha1",
-      "Application",
-      "low-latency-workshop",
-      "openshift-gitops",
-    )!;
+    const root = rootApp(w);
     assert.deepEqual(root.spec.source, {
-      repoURL: "https://github.com/me/low-latency-workshop.git",
+      repoURL: FORK,
       targetRevision: SHA,
       path: "gitops/bootstrap",
       kustomize: {
@@ -61,7 +59,7 @@ describe("simulated cluster: llw install (GitOps mode) on a cluster with nothing
     });
     // The children follow the root: the patch sets their repository and revision to the fork's.
     assert.deepEqual(JSON.parse(root.spec.source.kustomize.patches[0].patch), [
-      { op: "add", path: "/spec/source/repoURL", value: "https://github.com/me/low-latency-workshop.git" },
+      { op: "add", path: "/spec/source/repoURL", value: FORK },
       { op: "add", path: "/spec/source/targetRevision", value: SHA },
     ]);
     const sub = w.api.get(OLM, "Subscription", "openshift-gitops-operator", "openshift-gitops-operator")!;
@@ -92,12 +90,7 @@ describe("simulated cluster: llw install (GitOps mode) on a cluster with nothing
     const head = gitCheckout(w.dir, "git@github.com:someone/low-latency-workshop.git");
     const r = await w.llw("install", ...FAST);
     assert.equal(r.code, 0, r.err);
-    const root = w.api.get(
-      "argoproj.io/v1alpha1",
-      "Application",
-      "low-latency-workshop",
-      "openshift-gitops",
-    )!;
+    const root = rootApp(w);
     assert.equal(root.spec.source.repoURL, "https://github.com/someone/low-latency-workshop.git");
     assert.equal(root.spec.source.targetRevision, head, "a commit, not the branch workshop-42");
     assert.deepEqual(
@@ -175,7 +168,7 @@ describe("simulated cluster: llw install (GitOps mode) on a cluster with nothing
   it("a CSV that fails: exit 3 with the CSV's phase, reason and message", async () => {
     w.sim.olm.catalogs["redhat-operators"]!["openshift-gitops-operator"]!.installFails =
       'install strategy failed: Deployment.apps "gitops-operator-controller-manager" is invalid';
-    const r = await w.llw("install", "--repo", "https://x/y.git", "--revision", SHA, ...FAST);
+    const r = await installPinned(w);
     assert.equal(r.code, 3);
     assert.match(
       r.err,
@@ -208,31 +201,14 @@ describe("simulated cluster: llw install (GitOps mode) on a cluster with nothing
       120_000,
       "InstallPlan",
     );
-    const r = await w.llw(
-      "install",
-      "--repo",
-      "https://x/y.git",
-      "--revision",
-      SHA,
-      "--timeout",
-      "5m",
-      ...FAST,
-    );
+    const r = await installPinned(w, "--timeout", "5m");
     assert.equal(r.code, 3);
     assert.match(r.err, /InstallPlan install-\w{5} for openshift-gitops-operator is waiting for approval/);
     assert.match(
       r.err,
       /oc patch installplan install-\w{5} -n openshift-gitops-operator --type merge -p '\{"spec":\{"approved":true\}\}'/,
     );
-    const again = await w.llw(
-      "install",
-      "--repo",
-      "https://x/y.git",
-      "--revision",
-      SHA,
-      "--approve",
-      ...FAST,
-    );
+    const again = await installPinned(w, "--approve");
     assert.equal(again.code, 0, again.err);
     assert.match(again.err, /approved InstallPlan install-\w{5} \(--approve\)/);
     assert.match(again.out, /3 unchanged/, "the objects of the first run were kept");
@@ -242,16 +218,7 @@ describe("simulated cluster: llw install (GitOps mode) on a cluster with nothing
     w.api.update(OLM, "CatalogSource", "redhat-operators", "openshift-marketplace", {
       status: { connectionState: { lastObservedState: "TRANSIENT_FAILURE" } },
     });
-    const r = await w.llw(
-      "install",
-      "--repo",
-      "https://x/y.git",
-      "--revision",
-      SHA,
-      "--timeout",
-      "2m",
-      ...FAST,
-    );
+    const r = await installPinned(w, "--timeout", "2m");
     assert.equal(r.code, 3);
     assert.match(
       r.err,
@@ -270,16 +237,7 @@ describe("simulated cluster: llw install (GitOps mode) on a cluster with nothing
         },
       },
     });
-    const r = await w.llw(
-      "install",
-      "--repo",
-      "https://x/y.git",
-      "--revision",
-      SHA,
-      "--timeout",
-      "5m",
-      ...FAST,
-    );
+    const r = await installPinned(w, "--timeout", "5m");
     assert.equal(r.code, 3);
     assert.match(
       r.err,
@@ -289,7 +247,7 @@ describe("simulated cluster: llw install (GitOps mode) on a cluster with nothing
 
   it("a forbidden user: exit 3 with the server's reason, nothing half-done reported as done", async () => {
     w.api.forbid({ verb: "patch", resource: "subscriptions" });
-    const r = await w.llw("install", "--repo", "https://x/y.git", "--revision", SHA, ...FAST);
+    const r = await installPinned(w);
     assert.equal(r.code, 3);
     assert.match(
       r.err,
@@ -299,16 +257,7 @@ describe("simulated cluster: llw install (GitOps mode) on a cluster with nothing
   });
 
   it("an unreachable API: exit 3", async () => {
-    const r = await w.llw(
-      "install",
-      "--repo",
-      "https://x/y.git",
-      "--revision",
-      SHA,
-      "--context",
-      "unreachable",
-      ...FAST,
-    );
+    const r = await installPinned(w, "--context", "unreachable");
     assert.equal(r.code, 3);
     assert.match(r.err, /cannot reach the Kubernetes API/);
   });
@@ -448,8 +397,15 @@ describe("simulated cluster: llw install --direct (real kustomize)", () => {
   });
 });
 
-/** The simulated cluster for the workshop's own tree: nothing installed, 2 metal workers of `instanceType`. */
-async function treeWorld(instanceType: string): Promise<World & { mco: World["sim"]["stats"] }> {
+/**
+ * The simulated cluster for the workshop's own tree: nothing installed, 2 metal workers of
+ * `instanceType`, stopped after the test. Undefined (the test skipped) without kubectl.
+ */
+async function treeWorld(
+  t: TestContext,
+  instanceType: string,
+): Promise<(World & { mco: World["sim"]["stats"] }) | undefined> {
+  if (!requireTool(t, "kubectl", "npm run tools")) return undefined;
   const w = await startWorld({
     scenario: "fresh-c5-metal",
     workers: [
@@ -463,8 +419,13 @@ async function treeWorld(instanceType: string): Promise<World & { mco: World["si
       w.api.update("v1", "Node", n.metadata.name, undefined, {
         metadata: { labels: { "node-role.kubernetes.io/worker-rt": "" } },
       });
+  t.after(() => w.stop());
   return { ...w, mco: w.sim.stats };
 }
+
+/** `llw install --direct` of the workshop's own tree, with `flags`. */
+const installDirect = (w: World, ...flags: string[]) =>
+  llwInRepo(w, "install", "--direct", ...flags, ...FAST);
 
 async function llwInRepo(w: World, ...args: string[]) {
   const ctx = bufferContext({
@@ -485,10 +446,9 @@ const HCO = [
 
 describe("simulated cluster: llw install --direct of the workshop's own GitOps tree", () => {
   it("without --with-tuning: operators, their instances and the SR-IOV networks; no profile, no rollout, no runtime class anywhere; the next step named", async (t) => {
-    if (!requireTool(t, "kubectl", "npm run tools")) return;
-    const w = await treeWorld("c5.metal");
-    t.after(() => w.stop());
-    const r = await llwInRepo(w, "install", "--direct", ...FAST);
+    const w = await treeWorld(t, "c5.metal");
+    if (!w) return;
+    const r = await installDirect(w);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /Installed \(direct\).*0 rollouts, 0 reboots/);
     assert.ok(w.api.get(...HCO), "the HyperConverged exists");
@@ -511,18 +471,9 @@ describe("simulated cluster: llw install --direct of the workshop's own GitOps t
   });
 
   it("--with-tuning --instance-type m5zn.metal on 2 workers labelled worker-rt: the m5zn.metal profile, its runtime class and the HyperConverged default, the tuning rolled out once (1 rollout, 2 reboots)", async (t) => {
-    if (!requireTool(t, "kubectl", "npm run tools")) return;
-    const w = await treeWorld("m5zn.metal");
-    t.after(() => w.stop());
-    const r = await llwInRepo(
-      w,
-      "install",
-      "--direct",
-      "--with-tuning",
-      "--instance-type",
-      "m5zn.metal",
-      ...FAST,
-    );
+    const w = await treeWorld(t, "m5zn.metal");
+    if (!w) return;
+    const r = await installDirect(w, "--with-tuning", "--instance-type", "m5zn.metal");
     assert.equal(r.code, 0, r.err);
     assert.match(r.err, /==> wave 2: sriov-networks, tuning/);
     const profiles = w.api
@@ -544,18 +495,9 @@ describe("simulated cluster: llw install --direct of the workshop's own GitOps t
   });
 
   it("--with-tuning reads the instance type from the metal workers, and refuses a type they do not have before touching the cluster", async (t) => {
-    if (!requireTool(t, "kubectl", "npm run tools")) return;
-    const w = await treeWorld("c7i.metal-24xl");
-    t.after(() => w.stop());
-    const wrong = await llwInRepo(
-      w,
-      "install",
-      "--direct",
-      "--with-tuning",
-      "--instance-type",
-      "m5zn.metal",
-      ...FAST,
-    );
+    const w = await treeWorld(t, "c7i.metal-24xl");
+    if (!w) return;
+    const wrong = await installDirect(w, "--with-tuning", "--instance-type", "m5zn.metal");
     assert.equal(wrong.code, 2);
     assert.match(
       wrong.err,
@@ -577,28 +519,21 @@ describe("simulated cluster: llw install (GitOps mode) of the workshop's own tre
     "instance-kubevirt-hyperconverged",
     "sriov-networks",
   ];
-  async function gitopsWorld(o: { namespaceFirst?: boolean } = {}) {
+  /** Stopped after the test; undefined (the test skipped) without kubectl. */
+  async function gitopsWorld(t: TestContext, o: { namespaceFirst?: boolean } = {}) {
+    if (!requireTool(t, "kubectl", "npm run tools")) return undefined;
     const w = await startWorld({ scenario: "fresh-c5-metal", sim: { argo: { children: TREE_CHILDREN } } });
+    t.after(() => w.stop());
     if (o.namespaceFirst)
       w.api.seed({ apiVersion: "v1", kind: "Namespace", metadata: { name: "openshift-gitops" } });
     return w;
   }
-  const install = (w: World) =>
-    llwInRepo(
-      w,
-      "install",
-      "--repo",
-      "https://github.com/me/low-latency-workshop.git",
-      "--revision",
-      SHA,
-      ...FAST,
-    );
+  const install = (w: World) => llwInRepo(w, "install", "--repo", FORK, "--revision", SHA, ...FAST);
 
   for (const namespaceFirst of [false, true]) {
     it(`waits for the operator's own Argo CD instance, then adds the health checks to it (namespace openshift-gitops ${namespaceFirst ? "already there" : "created late by the operator"})`, async (t) => {
-      if (!requireTool(t, "kubectl", "npm run tools")) return;
-      const w = await gitopsWorld({ namespaceFirst });
-      t.after(() => w.stop());
+      const w = await gitopsWorld(t, { namespaceFirst });
+      if (!w) return;
       const r = await install(w);
       assert.equal(r.code, 0, r.err);
       const argocd = w.api.get("argoproj.io/v1beta1", "ArgoCD", "openshift-gitops", "openshift-gitops")!;
@@ -614,9 +549,8 @@ describe("simulated cluster: llw install (GitOps mode) of the workshop's own tre
   }
 
   it("applies the AppProject with only this repository, and every Application uses it", async (t) => {
-    if (!requireTool(t, "kubectl", "npm run tools")) return;
-    const w = await gitopsWorld();
-    t.after(() => w.stop());
+    const w = await gitopsWorld(t);
+    if (!w) return;
     const r = await install(w);
     assert.equal(r.code, 0, r.err);
     const project = w.api.get(
@@ -625,13 +559,8 @@ describe("simulated cluster: llw install (GitOps mode) of the workshop's own tre
       "low-latency-workshop",
       "openshift-gitops",
     )!;
-    assert.deepEqual(project.spec.sourceRepos, ["https://github.com/me/low-latency-workshop.git"]);
-    const root = w.api.get(
-      "argoproj.io/v1alpha1",
-      "Application",
-      "low-latency-workshop",
-      "openshift-gitops",
-    )!;
+    assert.deepEqual(project.spec.sourceRepos, [FORK]);
+    const root = rootApp(w);
     assert.equal(root.spec.project, "low-latency-workshop");
     assert.equal(root.spec.source.targetRevision, SHA);
     assert.equal(root.spec.source.kustomize.components, undefined, "no tuning unless asked");

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it, type TestContext } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { type StaticServer, serveStatic } from "../../scripts/docs/static-server.ts";
-import { ROOT, requireTool } from "../helpers/tools.ts";
+import { launchChromium } from "../helpers/browser.ts";
+import { ROOT } from "../helpers/tools.ts";
 import { buildSite, htmlFiles, isRedirect } from "./site.ts";
 
 const ARTIFACTS = join(ROOT, "test-artifacts", "docs");
@@ -32,15 +33,10 @@ describe("lab guides in a real headless Chromium", () => {
     rmSync(site.dir, { recursive: true, force: true });
   });
 
-  async function launch(t: { skip: (m: string) => void }): Promise<boolean> {
+  async function launch(t: TestContext): Promise<boolean> {
     if (browser) return true;
-    const chromium = requireTool(t as never, "chromium", "apt-get install -y chromium");
-    if (!chromium) return false;
-    const { chromium: pw } = await import("playwright-core");
-    browser = await pw.launch({
-      executablePath: chromium,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    browser = await launchChromium(t);
+    if (!browser) return false;
     context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
     await context.route("**/*", (route) => {

@@ -6,10 +6,11 @@
 import assert from "node:assert/strict";
 import { mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it, type TestContext } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { type StaticServer, serveStatic } from "../../scripts/docs/static-server.ts";
-import { ROOT, requireTool } from "../helpers/tools.ts";
+import { launchChromium } from "../helpers/browser.ts";
+import { ROOT } from "../helpers/tools.ts";
 import { buildSite, htmlFiles, isRedirect } from "./site.ts";
 
 const ARTIFACTS = join(ROOT, "test-artifacts", "docs");
@@ -68,16 +69,9 @@ describe("lab guides' layout in a real headless Chromium at 1366 px and 400 px",
     rmSync(site.dir, { recursive: true, force: true });
   });
 
-  async function launch(t: { skip: (m: string) => void }): Promise<boolean> {
-    if (browser) return true;
-    const chromium = requireTool(t as never, "chromium", "apt-get install -y chromium");
-    if (!chromium) return false;
-    const { chromium: pw } = await import("playwright-core");
-    browser = await pw.launch({
-      executablePath: chromium,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
-    return true;
+  async function launch(t: TestContext): Promise<boolean> {
+    browser ??= await launchChromium(t);
+    return browser !== undefined;
   }
 
   const contexts = new Map<number, BrowserContext>();

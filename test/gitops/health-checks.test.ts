@@ -6,16 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
+import { runHealthLua } from "../helpers/argo-lua.ts";
 import { TREE } from "./helpers.ts";
-
-// fengari ships no type declarations.
-// biome-ignore lint/suspicious/noExplicitAny: untyped module
-const fengari = createRequire(import.meta.url)("fengari") as any;
-const { lua, lauxlib, lualib, to_luastring } = fengari;
 
 const argocd = parse(
   readFileSync(join(TREE, "operators/openshift-gitops-operator/instance/argocd.yaml"), "utf8"),
@@ -27,28 +22,13 @@ function script(kind: string): string {
   return c.check;
 }
 
-/** A JSON value as a Lua table constructor (JSON null is Lua nil). */
-function toLua(v: unknown): string {
-  if (v === null || v === undefined) return "nil";
-  if (typeof v === "string") return JSON.stringify(v);
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  if (Array.isArray(v)) return `{${v.map(toLua).join(", ")}}`;
-  return `{${Object.entries(v as Record<string, unknown>)
-    .map(([k, x]) => `[${JSON.stringify(k)}] = ${toLua(x)}`)
-    .join(", ")}}`;
-}
-
 /** Runs a health check as Argo CD does: `obj` is the live object, the script returns hs. */
 function health(kind: string, obj: unknown): { status: string; message: string } {
-  const L = lauxlib.luaL_newstate();
-  lualib.luaL_openlibs(L);
-  const src = `local obj = ${toLua(obj)}\nlocal hs = (function()\n${script(kind)}\nend)()\nreturn hs.status, hs.message`;
-  if (
-    lauxlib.luaL_loadstring(L, to_luastring(src)) !== lua.LUA_OK ||
-    lua.lua_pcall(L, 0, 2, 0) !== lua.LUA_OK
-  )
-    throw new Error(`Lua error in the ${kind} check: ${lua.lua_tojsstring(L, -1)}`);
-  return { status: lua.lua_tojsstring(L, -2), message: lua.lua_tojsstring(L, -1) };
+  try {
+    return runHealthLua(script(kind), obj);
+  } catch (e) {
+    throw new Error(`Lua error in the ${kind} check: ${(e as Error).message}`);
+  }
 }
 
 const cond = (type: string, status: string, message?: string) => ({

@@ -8,12 +8,13 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { after, describe, it, type TestContext } from "node:test";
 import { pathToFileURL } from "node:url";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
-import { ROOT, requireTool } from "../helpers/tools.ts";
+import { launchChromium } from "../helpers/browser.ts";
+import { ROOT } from "../helpers/tools.ts";
 import { podDocV2, writeV2Run } from "../results/fixtures.ts";
 import { renderCyclictestPlain, renderOslat } from "../results/rt-fixtures.ts";
 
@@ -58,12 +59,9 @@ describe("report content and policy (Chromium)", () => {
     await browser?.close();
   });
 
-  async function open(t: Parameters<typeof requireTool>[0], file: string, shot: string) {
-    if (!requireTool(t, "chromium", "apt-get install -y chromium")) return undefined;
-    browser ??= await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+  async function open(t: TestContext, file: string, shot: string) {
+    browser ??= await launchChromium(t);
+    if (!browser) return undefined;
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(String(e)));

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it, type TestContext } from "node:test";
 import { pathToFileURL } from "node:url";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { renderHtml } from "../../src/report/html.ts";
@@ -14,7 +14,8 @@ import { compareRow } from "../../src/results/format.ts";
 import { analyseNodeCpu } from "../../src/results/node-cpu.ts";
 import type { Group } from "../../src/results/runs.ts";
 import { fromHistogram, fromValues } from "../../src/results/stats.ts";
-import { ROOT, requireTool } from "../helpers/tools.ts";
+import { launchChromium } from "../helpers/browser.ts";
+import { ROOT } from "../helpers/tools.ts";
 import { rng, writeLabeledRun } from "../results/fixtures.ts";
 import { renderOslat } from "../results/rt-fixtures.ts";
 
@@ -66,17 +67,9 @@ describe("llw report in a real headless Chromium", () => {
     writeFileSync(join(d, "metadata.json"), JSON.stringify({ kind: "jitter", tool: "cyclictest", label }));
   }
 
-  async function open(
-    t: { skip: (m: string) => void } & Parameters<typeof requireTool>[0],
-    file: string,
-    shot: string,
-  ) {
-    const exe = requireTool(t, "chromium", "apt-get install -y chromium");
-    if (!exe) return undefined;
-    browser ??= await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+  async function open(t: TestContext, file: string, shot: string) {
+    browser ??= await launchChromium(t);
+    if (!browser) return undefined;
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const requests: string[] = [];
     const errors: string[] = [];

@@ -14,8 +14,8 @@ import { bufferContext } from "../../src/lib/context.ts";
 import { compareGroups } from "../../src/results/compare.ts";
 import { parseJitterOutput } from "../../src/results/rt-tests.ts";
 import { type Group, seriesFromJitter } from "../../src/results/runs.ts";
-import { fromValues } from "../../src/results/stats.ts";
 import { podDocV2, writeV2Run } from "./fixtures.ts";
+import { groupOf, kubeBurnerGroup } from "./groups.ts";
 import { mulberry32, normal } from "./prng.ts";
 import { renderCyclictest, renderCyclictestPlain, renderOslat } from "./rt-fixtures.ts";
 
@@ -203,40 +203,18 @@ describe("ties, buckets and bounds in bench compare", () => {
 });
 
 /** A group of jitter runs parsed from rendered oslat text. */
-function oslatGroup(label: string, runs: number[][]): Group {
-  return {
+const oslatGroup = (label: string, runs: number[][]): Group =>
+  groupOf(
     label,
-    runs: runs.map((b, i) => {
-      const j = parseJitterOutput(renderOslat([3], [b]), "gen");
-      return {
-        dir: `/r/${label}/${i}`,
-        label,
-        id: String(i),
-        kind: "jitter",
-        unit: "us",
-        metadata: {},
-        series: seriesFromJitter(j),
-        warnings: [],
-      };
-    }),
-  };
-}
+    "jitter",
+    runs.map((b) => seriesFromJitter(parseJitterOutput(renderOslat([3], [b]), "gen"))),
+  );
 
-function kbGroup(label: string, runs: number[][]): Group {
-  return {
+const kbGroup = (label: string, runs: number[][]): Group =>
+  kubeBurnerGroup(
     label,
-    runs: runs.map((v, i) => ({
-      dir: `/r/${label}/${i}`,
-      label,
-      id: String(i),
-      kind: "kube-burner",
-      unit: "ms",
-      metadata: {},
-      series: [{ name: "latency-pod Ready", sample: fromValues(v), notes: [] }],
-      warnings: [],
-    })),
-  };
-}
+    runs.map((v) => ({ "latency-pod Ready": v })),
+  );
 
 describe("false verdicts on identical runs (seeded simulations with tied and bucketed data)", () => {
   it("kube-burner latencies rounded to whole seconds: same-distribution comparisons exit 1 in at most 5%", () => {

@@ -7,33 +7,16 @@ import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { compareGroups } from "../../src/results/compare.ts";
 import { type Group, incomparable, loadGroup } from "../../src/results/runs.ts";
-import { fromValues } from "../../src/results/stats.ts";
 import { writeLabeledRun } from "./fixtures.ts";
+import { kubeBurnerGroup } from "./groups.ts";
 import { mulberry32, normal } from "./prng.ts";
 import { renderOslat } from "./rt-fixtures.ts";
 
 function group(label: string, runs: number[][]): Group {
-  return multiGroup(
+  return kubeBurnerGroup(
     label,
     runs.map((v) => ({ "job Ready": v })),
   );
-}
-
-/** Runs with several series each (kube-burner: one per condition). */
-function multiGroup(label: string, runs: Record<string, number[]>[]): Group {
-  return {
-    label,
-    runs: runs.map((series, i) => ({
-      dir: `/r/${label}/${i}`,
-      label,
-      id: String(i),
-      kind: "kube-burner",
-      unit: "ms",
-      metadata: {},
-      series: Object.entries(series).map(([name, v]) => ({ name, sample: fromValues(v), notes: [] })),
-      warnings: [],
-    })),
-  };
 }
 
 const CONDITIONS = ["PodScheduled", "Initialized", "ContainersReady", "Ready", "ReadyToStartContainers"];
@@ -169,7 +152,7 @@ describe("compare planner", () => {
       let exit1 = 0;
       for (let i = 0; i < sims; i++) {
         const mk = (label: string, k: number) =>
-          multiGroup(
+          kubeBurnerGroup(
             label,
             Array.from({ length: k }, () => simulatedRun(z, sc.pods, 2000, runSd)),
           );
@@ -193,13 +176,13 @@ describe("compare planner", () => {
       const runs = (k: number, median: number, pods: number, runSd: number) =>
         Array.from({ length: k }, () => simulatedRun(z, pods, median, runSd));
       const c3 = compareGroups(
-        multiGroup("base", runs(3, 2000, 50, 0.05)),
-        multiGroup("cand", runs(3, 3000, 50, 0.05)),
+        kubeBurnerGroup("base", runs(3, 2000, 50, 0.05)),
+        kubeBurnerGroup("cand", runs(3, 3000, 50, 0.05)),
       );
       if (c3.regressions > 0) detected3++;
       const c1 = compareGroups(
-        multiGroup("base", runs(1, 2000, 400, 0)),
-        multiGroup("cand", runs(1, 3000, 400, 0)),
+        kubeBurnerGroup("base", runs(1, 2000, 400, 0)),
+        kubeBurnerGroup("cand", runs(1, 3000, 400, 0)),
       );
       if (c1.rows.some((r) => r.metric === "P99" && r.verdict === "regressed")) detected1++;
     }

@@ -14,13 +14,13 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
 import fc from "fast-check";
-import { chromium } from "playwright-core";
 import { parse } from "yaml";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { readMetricFile } from "../../src/results/kb-metrics.ts";
 import { analyseNodeCpu, PROFILE_METRICS } from "../../src/results/node-cpu.ts";
-import { ROOT, requireTool } from "../helpers/tools.ts";
+import { launchChromium } from "../helpers/browser.ts";
+import { ROOT } from "../helpers/tools.ts";
 import { type Sim, start } from "../sim/index.ts";
 import {
   type FakePrometheus,
@@ -190,11 +190,8 @@ describe("Module 5.3: bench run collects Prometheus metrics, bench show finds th
       html,
       /<td class="BOTTLENECK">BOTTLENECK<\/td><td class="">reserved CPUs 93% busy during latency-pod/,
     );
-    if (!requireTool(t, "chromium", "apt-get install -y chromium")) return;
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    const browser = await launchChromium(t);
+    if (!browser) return;
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       const errors: string[] = [];

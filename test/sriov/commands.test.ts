@@ -60,6 +60,17 @@ async function llw(m: Moto, args: string[], cwd = tmp(), env: Record<string, str
   return { code, out: ctx.out(), err: ctx.err(), cwd };
 }
 
+/** `llw sriov <command> --infra-id <the emulated cluster> ...args`, run as llw() runs it. */
+function sriov(
+  m: Moto,
+  command: "detect" | "generate",
+  args: string[],
+  cwd?: string,
+  env?: Record<string, string>,
+) {
+  return llw(m, ["sriov", command, "--infra-id", INFRA_ID, ...args], cwd, env);
+}
+
 /** Set while the main world is in use: moto behind a proxy that reports the EFA interface as EFA. */
 let efaProxy: LoopbackProxy | undefined;
 
@@ -108,7 +119,7 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
 
   it("detect classifies every interface of the cluster's workers, with reasons", async (t) => {
     if (!moto(t)) return;
-    const r = await llw(m, ["sriov", "detect", "--infra-id", INFRA_ID, "-o", "json"]);
+    const r = await sriov(m, "detect", ["-o", "json"]);
     assert.equal(r.code, 0, r.err);
     const det = JSON.parse(r.out);
     assert.equal(det.source, "cluster-tag");
@@ -156,7 +167,7 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
 
   it("detect prints a table per node with the reason for each interface", async (t) => {
     if (!moto(t)) return;
-    const r = await llw(m, ["sriov", "detect", "--infra-id", INFRA_ID]);
+    const r = await sriov(m, "detect", []);
     assert.equal(r.code, 0, r.err);
     assert.match(
       r.out,
@@ -181,7 +192,7 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
       rewrite: markEnaUnsupported(new Set(["c5.metal"])),
     });
     t.after(() => proxy.close());
-    const r = await llw(m, ["sriov", "detect", "--infra-id", INFRA_ID, "-o", "json"], tmp(), {
+    const r = await sriov(m, "detect", ["-o", "json"], tmp(), {
       AWS_ENDPOINT_URL: proxy.endpoint,
     });
     assert.equal(r.code, 0, r.err);
@@ -198,7 +209,7 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
 
   it("generate for OpenShift 4.22 writes one policy per data subnet and one NAD per subnet and node, with that node's ENI address, all passing the real CRDs", async (t) => {
     if (!moto(t)) return;
-    const r = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.22"]);
+    const r = await sriov(m, "generate", ["--ocp-version", "4.22"]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /SR-IOV Network Operator \(platform aws\)/);
     assert.match(r.out, /once, when its config daemon first starts[\s\S]*reboot each metal worker once/);
@@ -215,7 +226,7 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
     assert.equal(policy.metadata.namespace, "openshift-sriov-network-operator");
     const nads = [...tree.values()].filter((o) => o.kind === "NetworkAttachmentDefinition");
     assert.ok(nads.length >= 2, "one per subnet and node");
-    const detect = await llw(m, ["sriov", "detect", "--infra-id", INFRA_ID, "--no-cluster", "-o", "json"]);
+    const detect = await sriov(m, "detect", ["--no-cluster", "-o", "json"]);
     const usable: Obj[] = (JSON.parse(detect.out).nodes as Obj[]).flatMap((n) =>
       (n.interfaces as Obj[])
         .filter((i) => i.role === "usable")
@@ -247,11 +258,7 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
 
   it("generate for 4.22 with vfio-pci writes policies only; --network-kind sriovnetwork is refused on AWS (exit 2) before any AWS call, saying why", async (t) => {
     if (!moto(t)) return;
-    const r = await llw(m, [
-      "sriov",
-      "generate",
-      "--infra-id",
-      INFRA_ID,
+    const r = await sriov(m, "generate", [
       "--ocp-version",
       "4.23.1",
       "--device-type",
@@ -284,7 +291,7 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
 
   it("generate for OpenShift 4.19 writes one host-device NAD per dedicated ENI, by MAC, with its node and IP", async (t) => {
     if (!moto(t)) return;
-    const r = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.19"]);
+    const r = await sriov(m, "generate", ["--ocp-version", "4.19"]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /no AWS platform support before 4\.22/);
     assert.match(r.out, /Trade-offs: a pod using one must be pinned to its node/);
@@ -332,7 +339,7 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
         (f) => f.endsWith(".yaml") && f !== "kustomization.yaml",
       );
       assert.ok(placeholders.length > 0, "the tree ships placeholders");
-      const r = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, ...variant], repo);
+      const r = await sriov(m, "generate", variant, repo);
       assert.equal(r.code, 0, r.err);
       for (const p of placeholders) assert.equal(existsSync(join(repo, OUT, p)), false, `${p} removed`);
       if (existsSync(join(ROOT, OUT, "README.md")))
@@ -374,26 +381,15 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
   it("generate --check reports drift with exit 1 and writes nothing; switching versions removes the other path's files", async (t) => {
     if (!moto(t)) return;
     const cwd = tmp();
-    assert.equal(
-      (await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.19"], cwd)).code,
-      0,
-    );
+    assert.equal((await sriov(m, "generate", ["--ocp-version", "4.19"], cwd)).code, 0);
     const before419 = readdirSync(join(cwd, OUT)).sort();
-    const same = await llw(
-      m,
-      ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.19", "--check"],
-      cwd,
-    );
+    const same = await sriov(m, "generate", ["--ocp-version", "4.19", "--check"], cwd);
     assert.equal(same.code, 0, same.err);
-    const drift = await llw(
-      m,
-      ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.22", "--check"],
-      cwd,
-    );
+    const drift = await sriov(m, "generate", ["--ocp-version", "4.22", "--check"], cwd);
     assert.equal(drift.code, 1);
     assert.match(drift.out, /left over +gitops\/overlays\/aws\/sriov\/network-attachment-definition-aws-ip-/);
     assert.deepEqual(readdirSync(join(cwd, OUT)).sort(), before419, "--check wrote nothing");
-    const up = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.22"], cwd);
+    const up = await sriov(m, "generate", ["--ocp-version", "4.22"], cwd);
     assert.equal(up.code, 0, up.err);
     assert.ok(
       readdirSync(join(cwd, OUT)).every((f) => !f.startsWith("network-attachment-definition-aws-ip-")),
@@ -404,21 +400,14 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
   it("generate never overwrites a hand edit without --force", async (t) => {
     if (!moto(t)) return;
     const cwd = tmp();
-    assert.equal(
-      (await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.22"], cwd)).code,
-      0,
-    );
+    assert.equal((await sriov(m, "generate", ["--ocp-version", "4.22"], cwd)).code, 0);
     const file = join(cwd, OUT, "kustomization.yaml");
     writeFileSync(file, `${readFileSync(file, "utf8")}namePrefix: mine-\n`);
-    const r = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.22"], cwd);
+    const r = await sriov(m, "generate", ["--ocp-version", "4.22"], cwd);
     assert.equal(r.code, 2);
     assert.match(r.err, /refusing to overwrite a file edited by hand/);
     assert.match(readFileSync(file, "utf8"), /namePrefix: mine-/);
-    assert.equal(
-      (await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.22", "--force"], cwd))
-        .code,
-      0,
-    );
+    assert.equal((await sriov(m, "generate", ["--ocp-version", "4.22", "--force"], cwd)).code, 0);
     assert.doesNotMatch(readFileSync(file, "utf8"), /namePrefix/);
   });
 
@@ -487,21 +476,12 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
 
   it("fault: the wrong region finds no workers and says to check --region; nothing written", async (t) => {
     if (!moto(t)) return;
-    const r = await llw(m, [
-      "sriov",
-      "generate",
-      "--infra-id",
-      INFRA_ID,
-      "--region",
-      "eu-west-1",
-      "--ocp-version",
-      "4.22",
-    ]);
+    const r = await sriov(m, "generate", ["--region", "eu-west-1", "--ocp-version", "4.22"]);
     assert.equal(r.code, 2);
     assert.match(r.err, new RegExp(`no instances tagged ${CLUSTER_TAG} in eu-west-1`));
     assert.match(r.err, /check that --region is the cluster's region/);
     assert.equal(existsSync(join(r.cwd, OUT)), false);
-    const bad = await llw(m, ["sriov", "detect", "--infra-id", INFRA_ID, "--region", "moon-1"]);
+    const bad = await sriov(m, "detect", ["--region", "moon-1"]);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /"moon-1" is not an AWS region name/);
   });
@@ -510,26 +490,13 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
     if (!moto(t)) return;
     const proxy = await startThrottlingProxy(efaProxy!.endpoint, 3);
     t.after(() => proxy.close());
-    const ok = await llw(m, [
-      "sriov",
-      "generate",
-      "--infra-id",
-      INFRA_ID,
-      "--ocp-version",
-      "4.22",
-      "--endpoint-url",
-      proxy.endpoint,
-    ]);
+    const ok = await sriov(m, "generate", ["--ocp-version", "4.22", "--endpoint-url", proxy.endpoint]);
     assert.equal(ok.code, 0, ok.err);
     assert.equal(proxy.throttled(), 3);
     assert.ok(existsSync(join(ok.cwd, OUT, "kustomization.yaml")));
     const always = await startThrottlingProxy(efaProxy!.endpoint, 1000);
     t.after(() => always.close());
-    const r = await llw(m, [
-      "sriov",
-      "generate",
-      "--infra-id",
-      INFRA_ID,
+    const r = await sriov(m, "generate", [
       "--ocp-version",
       "4.22",
       "--endpoint-url",
@@ -660,19 +627,23 @@ describe("llw sriov against the EC2 emulator (moto_server; EFA type added by a l
 
 describe("llw sriov faults with nothing to dedicate (EC2 emulator)", () => {
   const moto = useMoto();
+  /** An emptied emulator with one VPC and one worker of `type` on the cluster's subnet. */
+  async function oneWorker(m: Moto, type: string, name: string): Promise<void> {
+    await m.reset();
+    const ec2 = m.ec2();
+    const net = await createVpc(ec2);
+    await runInstance(ec2, net.clusterSubnet, type, name);
+  }
 
   it("fault: no metal workers: detect exits 1 with what to do, generate exits 2 and writes nothing", async (t) => {
     const m = moto(t);
     if (!m) return;
-    await m.reset();
-    const ec2 = m.ec2();
-    const net = await createVpc(ec2);
-    await runInstance(ec2, net.clusterSubnet, "m5.xlarge", `${INFRA_ID}-worker-a-1`);
-    const d = await llw(m, ["sriov", "detect", "--infra-id", INFRA_ID]);
+    await oneWorker(m, "m5.xlarge", `${INFRA_ID}-worker-a-1`);
+    const d = await sriov(m, "detect", []);
     assert.equal(d.code, 1);
     assert.match(d.err, /no metal workers among the 1 instance\(s\) found in us-east-1/);
     assert.match(d.err, /llw aws machineset/);
-    const g = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.19"]);
+    const g = await sriov(m, "generate", ["--ocp-version", "4.19"]);
     assert.equal(g.code, 2);
     assert.match(g.err, /no metal workers/);
     assert.equal(existsSync(join(g.cwd, OUT)), false);
@@ -681,16 +652,13 @@ describe("llw sriov faults with nothing to dedicate (EC2 emulator)", () => {
   it("fault: metal workers without a usable ENI: clear advice, non-zero exit, nothing written", async (t) => {
     const m = moto(t);
     if (!m) return;
-    await m.reset();
-    const ec2 = m.ec2();
-    const net = await createVpc(ec2);
-    await runInstance(ec2, net.clusterSubnet, "c5.metal", `${INFRA_ID}-worker-metal-1`);
-    const d = await llw(m, ["sriov", "detect", "--infra-id", INFRA_ID]);
+    await oneWorker(m, "c5.metal", `${INFRA_ID}-worker-metal-1`);
+    const d = await sriov(m, "detect", []);
     assert.equal(d.code, 1);
     assert.match(d.out, /note: no dedicated interface: attach an ENI from a separate data subnet/);
     assert.match(d.err, /no usable dedicated interface on the 1 metal worker/);
     assert.match(d.err, /llw aws network up/);
-    const g = await llw(m, ["sriov", "generate", "--infra-id", INFRA_ID, "--ocp-version", "4.22"]);
+    const g = await sriov(m, "generate", ["--ocp-version", "4.22"]);
     assert.equal(g.code, 2);
     assert.match(g.err, /no usable dedicated interface/);
     assert.equal(existsSync(join(g.cwd, OUT)), false);

@@ -9,14 +9,9 @@
  * gopher-lua, Lua 5.1: the scripts use only what both share).
  */
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
+import { runHealthLua } from "../../helpers/argo-lua.ts";
 import type { ApiServer, Obj } from "../apiserver.ts";
-
-// fengari ships no type declarations.
-// biome-ignore lint/suspicious/noExplicitAny: untyped module
-const fengari = createRequire(import.meta.url)("fengari") as any;
-const { lua, lauxlib, lualib, to_luastring } = fengari;
 
 export interface Health {
   status: string;
@@ -33,27 +28,14 @@ const BUILTIN_LUA: Record<string, string> = {};
 for (const k of ["operators.coreos.com_Subscription", "kubevirt.io_VirtualMachine"])
   BUILTIN_LUA[k] = readFileSync(join(import.meta.dirname, "argo-health", `${k}.lua`), "utf8");
 
-/** A JSON value as a Lua table constructor (JSON null is Lua nil). */
-function toLua(v: unknown): string {
-  if (v === null || v === undefined) return "nil";
-  if (typeof v === "string") return JSON.stringify(v);
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  if (Array.isArray(v)) return `{${v.map(toLua).join(", ")}}`;
-  return `{${Object.entries(v as Record<string, unknown>)
-    .map(([k, x]) => `[${JSON.stringify(k)}] = ${toLua(x)}`)
-    .join(", ")}}`;
-}
-
+/** A Lua check's verdict; an error in the script reads as Unknown, with the Lua error. */
 function runLua(script: string, obj: Obj): Health {
-  const L = lauxlib.luaL_newstate();
-  lualib.luaL_openlibs(L);
-  const src = `local obj = ${toLua(obj)}\nlocal hs = (function()\n${script}\nend)()\nreturn hs.status, hs.message`;
-  if (
-    lauxlib.luaL_loadstring(L, to_luastring(src)) !== lua.LUA_OK ||
-    lua.lua_pcall(L, 0, 2, 0) !== lua.LUA_OK
-  )
-    return { status: "Unknown", message: `health check error: ${lua.lua_tojsstring(L, -1)}` };
-  return { status: lua.lua_tojsstring(L, -2), message: lua.lua_tojsstring(L, -1) ?? "" };
+  try {
+    const hs = runHealthLua(script, obj);
+    return { status: hs.status, message: hs.message ?? "" };
+  } catch (e) {
+    return { status: "Unknown", message: `health check error: ${(e as Error).message}` };
+  }
 }
 
 function podHealth(p: Obj): Health {
