@@ -104,6 +104,8 @@ export async function kustomizationInputProblems(
     if (known) return known;
     checked.set(file, []); // a cycle ends here; kustomize reports it
     const found: InputProblem[] = [];
+    // A file that does not exist is kustomize's to report, in its own words.
+    if (!(await stat(file).catch(() => undefined))) return found;
     try {
       if (kind === "data") {
         const st = await stat(file);
@@ -131,7 +133,6 @@ export async function kustomizationInputProblems(
       }
     } catch (e) {
       const err = e as { problems?: Problem[]; code?: string };
-      // A file that does not exist is kustomize's to report, with its own words.
       if (err.problems) found.push(...err.problems.map((p) => ({ file, what: p.what })));
       else if (err.code !== "ENOENT" && err.code !== "ENOTDIR") throw e;
     }
