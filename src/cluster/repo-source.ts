@@ -8,36 +8,74 @@
  */
 import { UserError } from "../lib/errors.ts";
 
-/** `git@github.com:o/r.git` -> `https://github.com/o/r.git`: Argo CD reads public repos over HTTPS without credentials. */
+/**
+ * git's scp-like form, `[user@]host:path` (no `://`, no `/` before the colon): git reads the user
+ * part up to the last `@` before the host (git-clone(1), GIT URLS), so `user:token@host:path`
+ * carries a token in that part.
+ */
+const SCP = /^([^/]*)@([^@:/]+):(?!\/\/)(.+)$/;
+/**
+ * An ssh user name that is a token, not a name: GitHub's (ghp_, gho_, ghu_, ghs_, ghr_,
+ * github_pat_), GitLab's (glpat-), the `x-access-token` and `oauth2` users of token URLs, or a
+ * long random-looking string. ssh never authenticates with these; they are secrets all the same.
+ */
+export function tokenLikeUser(user: string): boolean {
+  return (
+    /^(gh[pousr]_|github_pat_|glpat-|x-access-token$|oauth2$)/i.test(user) ||
+    /^[A-Za-z0-9_-]{32,}$/.test(user)
+  );
+}
+
+/** ssh URLs in every spelling git accepts (connect.c: ssh://, git+ssh://, ssh+git://). */
+const SSH = /^(?:ssh|git\+ssh|ssh\+git):\/\/(?:([^@/]*)@)?([^/:]+)(?::\d+)?\/(.+)$/i;
+
+/**
+ * `git@github.com:o/r.git` -> `https://github.com/o/r.git`: Argo CD reads public repos over HTTPS
+ * without credentials. A password or token in the ssh user part is kept in the https URL, so that
+ * stripCredentials removes it and says so (a plain ssh user name such as `git` is not one).
+ */
 export function httpsRepoUrl(remote: string): string {
-  const scp = remote.match(/^[\w.-]+@([^:/]+):(?!\/\/)(.+)$/);
-  if (scp) return `https://${scp[1]}/${scp[2]}`;
-  const ssh = remote.match(/^ssh:\/\/[^@/]+@([^/:]+)(?::\d+)?\/(.+)$/);
-  if (ssh) return `https://${ssh[1]}/${ssh[2]}`;
-  return remote;
+  const m = (remote.includes("://") ? undefined : remote.match(SCP)) ?? remote.match(SSH);
+  if (!m || (remote.includes("://") && !SSH.test(remote))) return remote;
+  const [, user, host, path] = m;
+  const secret = user && (user.includes(":") || tokenLikeUser(user)) ? `${user}@` : "";
+  return `https://${secret}${host}/${path}`;
 }
 
 /**
  * A repository URL with its credentials removed: the user name and password (`x-access-token:
  * <token>@`), and the query and fragment (where some hosts accept `?private_token=`). Argo CD
  * gets its own credentials from a repository Secret, never from the URL, which is stored in
- * plain text in every Application and shown in its UI.
+ * plain text in every Application and shown in its UI. An ssh URL (any spelling) or git's
+ * scp-like form keeps its user name, which ssh needs and which is no secret, and loses a password.
  */
 export function stripCredentials(url: string): { url: string; removed: string[] } {
+  const scp = url.includes("://") ? undefined : url.match(SCP);
+  if (scp) {
+    const [, user = "", host, path] = scp;
+    const name = user.includes(":") ? user.slice(0, user.indexOf(":")) : user;
+    const removed = [
+      ...(tokenLikeUser(name) ? ["user name"] : []),
+      ...(name !== user ? ["password or token"] : []),
+    ];
+    if (removed.length === 0) return { url, removed };
+    return { url: `${tokenLikeUser(name) ? "" : `${name}@`}${host}:${path}`, removed };
+  }
   let u: URL;
   try {
     u = new URL(url);
   } catch {
     return { url, removed: [] };
   }
-  if (!/^(https?|ssh|git):$/.test(u.protocol)) return { url, removed: [] };
+  const ssh = /^(ssh|git\+ssh|ssh\+git):$/i.test(u.protocol);
   const removed: string[] = [];
-  if (u.username) removed.push("user name");
+  const dropUser = Boolean(u.username) && (!ssh || tokenLikeUser(decodeURIComponent(u.username)));
+  if (dropUser) removed.push("user name");
   if (u.password) removed.push("password or token");
   if (u.search) removed.push("query");
   if (u.hash) removed.push("fragment");
   if (removed.length === 0) return { url, removed };
-  u.username = "";
+  if (dropUser) u.username = "";
   u.password = "";
   u.search = "";
   u.hash = "";

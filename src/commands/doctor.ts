@@ -85,6 +85,7 @@ export async function run(opts: DoctorOptions, ctx: Context): Promise<number> {
             timeoutMs,
             intervalMs: durationOption("--interval", opts.interval, "2s"),
             clock,
+            say: (line) => ctx.stderr.write(`${line}\n`),
           }),
         );
       } catch (e) {

@@ -8,11 +8,11 @@ import { realClock } from "../cluster/clock.ts";
 import { checkImageReference, pinImage } from "../cluster/image-digest.ts";
 import type { Kube, KubeObject } from "../cluster/kube.ts";
 import { ensureNamespaceReady, LLW_POD_NAMESPACE_LABELS } from "../cluster/namespace.ts";
+import { withOwnPod } from "../cluster/own-pod.ts";
 import type { Context } from "../lib/context.ts";
 import { EnvironmentError, UserError } from "../lib/errors.ts";
 import { ensureDir, writeFileAtomic } from "../lib/files.ts";
 import { shownPath } from "../lib/path-error.ts";
-import { withCleanup } from "../lib/signals.ts";
 import { parseJitterOutput } from "../results/rt-tests.ts";
 import { benchmarksDir } from "./bench-run.ts";
 import { run as show } from "./latency-show.ts";
@@ -144,84 +144,81 @@ export async function run(opts: LatencyRunOptions, ctx: Context): Promise<number
   await checkJitterFit(kube, pod, opts.node);
   const vars = { LATENCY_IMAGE: pinned.image };
   // From here on the pod exists: it is deleted on every way out (errors, Ctrl-C, SIGTERM) unless --keep.
-  return withCleanup(
-    () => (opts.keep ? Promise.resolve() : kube.delete("v1", "Pod", podName, namespace)),
-    async () => {
-      await kube.create(pod);
-      ctx.stderr.write(
-        `created pod ${namespace}/${podName} (${tool}, ${cpus} CPUs, ${seconds}s, ${
-          profileName
-            ? `runtime class performance-${profileName}`
-            : "baseline: no runtime class, no CRI-O annotations"
-        })\n`,
-      );
-      const poll = opts.pollMs ?? 5000;
-      const clock = ctx.clock ?? realClock;
-      // Image pull and scheduling get ten minutes on top of the test itself.
-      const deadline = clock.now() + (seconds + 600) * 1000;
-      let current: KubeObject | undefined;
-      let lastPhase = "";
-      for (;;) {
-        current = await kube.get("v1", "Pod", podName, namespace);
-        const phase: string = current?.status?.phase ?? "Pending";
-        if (phase !== lastPhase) {
-          ctx.stderr.write(`  ${phase}${current?.spec?.nodeName ? ` on ${current.spec.nodeName}` : ""}\n`);
-          lastPhase = phase;
-        }
-        if (phase === "Succeeded" || phase === "Failed") break;
-        if (clock.now() > deadline) {
-          throw new EnvironmentError({
-            what: `the ${tool} pod did not finish within ${seconds + 600}s (phase ${phase})`,
-            where: `pod ${namespace}/${podName}`,
-            next: `oc describe pod -n ${namespace} ${podName} (image pull? no node with the runtime class?)`,
-          });
-        }
-        await clock.sleep(poll);
+  const clock = ctx.clock ?? realClock;
+  const say = (line: string) => ctx.stderr.write(`${line}\n`);
+  return withOwnPod(kube, pod, { clock, say, ...(opts.keep ? { keep: true } : {}) }, async () => {
+    ctx.stderr.write(
+      `created pod ${namespace}/${podName} (${tool}, ${cpus} CPUs, ${seconds}s, ${
+        profileName
+          ? `runtime class performance-${profileName}`
+          : "baseline: no runtime class, no CRI-O annotations"
+      })\n`,
+    );
+    const poll = opts.pollMs ?? 5000;
+    // Image pull and scheduling get ten minutes on top of the test itself.
+    const deadline = clock.now() + (seconds + 600) * 1000;
+    let current: KubeObject | undefined;
+    let lastPhase = "";
+    for (;;) {
+      current = await kube.get("v1", "Pod", podName, namespace);
+      const phase: string = current?.status?.phase ?? "Pending";
+      if (phase !== lastPhase) {
+        ctx.stderr.write(`  ${phase}${current?.spec?.nodeName ? ` on ${current.spec.nodeName}` : ""}\n`);
+        lastPhase = phase;
       }
-      const log = await kube.podLog(namespace, podName);
-      await ensureDir(dir, { flag: "--out-dir" });
-      await writeFileAtomic(join(dir, `${tool}.log`), log, { flag: "--out-dir" });
-      const metadata = {
-        kind: "jitter",
-        label,
-        run: id,
-        tool,
-        outputFile: `${tool}.log`,
-        pod: `${namespace}/${podName}`,
-        node: current?.spec?.nodeName,
-        mode: opts.baseline ? "baseline" : "tuned",
-        profile: profileName,
-        runtimeClassName: pod.spec.runtimeClassName,
-        cpus,
-        durationSec: seconds,
-        image: vars.LATENCY_IMAGE,
-        podPhase: current?.status?.phase,
-        startedAt: current?.status?.startTime,
-        finishedAt: ctx.now().toISOString(),
-        gitRevision: gitRevision(ctx.cwd),
-        cluster: await collectClusterMetadata(kube),
-      };
-      await writeFileAtomic(join(dir, "metadata.json"), `${JSON.stringify(metadata, null, 2)}\n`);
-      if (current?.status?.phase === "Failed") {
+      if (phase === "Succeeded" || phase === "Failed") break;
+      if (clock.now() > deadline) {
         throw new EnvironmentError({
-          what: `the ${tool} pod failed`,
-          where: `pod ${namespace}/${podName}; log kept in ${shownPath(ctx.cwd, dir)}`,
-          next: `last log lines: ${log.trim().split("\n").slice(-3).join(" | ")}`,
+          what: `the ${tool} pod did not finish within ${seconds + 600}s (phase ${phase})`,
+          where: `pod ${namespace}/${podName}`,
+          next: `oc describe pod -n ${namespace} ${podName} (image pull? no node with the runtime class?)`,
         });
       }
-      // Fail now, not at compare time, if the log holds no results.
-      const parsed = parseJitterOutput(log, join(dir, `${tool}.log`));
-      if (parsed.tool !== tool) {
-        throw new UserError({
-          what: `the pod log holds ${parsed.tool} output, not ${tool}`,
-          where: join(dir, `${tool}.log`),
-          next: "check the image: its runner for this tool may run something else",
-        });
-      }
-      ctx.stderr.write(`stored ${shownPath(ctx.cwd, dir)}\n`);
-      return show({ files: [join(dir, `${tool}.log`)], maxLatency: opts.maxLatency }, ctx);
-    },
-  );
+      await clock.sleep(poll);
+    }
+    const log = await kube.podLog(namespace, podName);
+    await ensureDir(dir, { flag: "--out-dir" });
+    await writeFileAtomic(join(dir, `${tool}.log`), log, { flag: "--out-dir" });
+    const metadata = {
+      kind: "jitter",
+      label,
+      run: id,
+      tool,
+      outputFile: `${tool}.log`,
+      pod: `${namespace}/${podName}`,
+      node: current?.spec?.nodeName,
+      mode: opts.baseline ? "baseline" : "tuned",
+      profile: profileName,
+      runtimeClassName: pod.spec.runtimeClassName,
+      cpus,
+      durationSec: seconds,
+      image: vars.LATENCY_IMAGE,
+      podPhase: current?.status?.phase,
+      startedAt: current?.status?.startTime,
+      finishedAt: ctx.now().toISOString(),
+      gitRevision: gitRevision(ctx.cwd),
+      cluster: await collectClusterMetadata(kube),
+    };
+    await writeFileAtomic(join(dir, "metadata.json"), `${JSON.stringify(metadata, null, 2)}\n`);
+    if (current?.status?.phase === "Failed") {
+      throw new EnvironmentError({
+        what: `the ${tool} pod failed`,
+        where: `pod ${namespace}/${podName}; log kept in ${shownPath(ctx.cwd, dir)}`,
+        next: `last log lines: ${log.trim().split("\n").slice(-3).join(" | ")}`,
+      });
+    }
+    // Fail now, not at compare time, if the log holds no results.
+    const parsed = parseJitterOutput(log, join(dir, `${tool}.log`));
+    if (parsed.tool !== tool) {
+      throw new UserError({
+        what: `the pod log holds ${parsed.tool} output, not ${tool}`,
+        where: join(dir, `${tool}.log`),
+        next: "check the image: its runner for this tool may run something else",
+      });
+    }
+    ctx.stderr.write(`stored ${shownPath(ctx.cwd, dir)}\n`);
+    return show({ files: [join(dir, `${tool}.log`)], maxLatency: opts.maxLatency }, ctx);
+  });
 }
 
 /** Refuses (exit 2) a jitter pod no target node can hold, with the CPU count that would fit. */

@@ -11,11 +11,14 @@
  * never reach here raw in JSON or YAML output (their serialisers escape them already).
  */
 
-// SGR colours, the progress redraw, or one unsafe character: C0 but tab and newline, DEL, C1,
-// and the Unicode bidirectional embeddings, overrides and isolates.
+// llw's own colours, the progress redraw, or one unsafe character: C0 but tab and newline, DEL,
+// C1, and the Unicode bidirectional embeddings, overrides and isolates. Only the SGR codes of
+// llw's palette (picocolors' bold, dim, red, green, yellow, cyan and their resets: 1, 2, 22,
+// 31-36, 39) count as its colours: any other (conceal 8, black 30, a background) could only come
+// from outside, and could hide text, so its ESC is shown escaped like every other.
 const PATTERN =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-  /\r\x1b\[2K|\x1b\[[0-9;]{0,32}m|[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+  /\r\x1b\[2K|\x1b\[(?:1|2|22|3[1-6]|39)m|[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 const escapeOne = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
 /** The control characters of a sequence escaped, its printable characters kept: "\u001b[2K". */

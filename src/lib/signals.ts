@@ -62,30 +62,54 @@ export function pendingCleanups(): number {
 }
 
 /**
+ * A second signal this soon after the first is the same stop delivered twice, not a request to
+ * stop at once: coreutils `timeout` (without --foreground) signals the process and then its whole
+ * process group (src/timeout.c, cleanup()), and so do shells and supervisors that stop a group.
+ */
+const REPEAT_MS = 1000;
+
+/**
  * Runs `cleanup` (async, e.g. deleting a pod on the cluster) when llw is stopped by SIGINT,
  * SIGTERM or SIGHUP while `work` runs, then ends llw by that signal; on every other way out of
- * `work` (success or error) `cleanup` runs once before returning. A second signal during the
- * clean-up ends llw at once.
+ * `work` (success or error) `cleanup` runs once before returning. `stopping` is told when a
+ * signal starts the clean-up (to say what llw is doing). Another signal more than a second later
+ * ends llw at once, leaving the clean-up undone; one sooner is the same stop delivered twice
+ * (REPEAT_MS) and is ignored.
  */
-export async function withCleanup<T>(cleanup: () => Promise<unknown>, work: () => Promise<T>): Promise<T> {
-  let done = false;
-  const once = async () => {
-    if (done) return;
-    done = true;
-    await cleanup().catch(() => undefined);
+export async function withCleanup<T>(
+  cleanup: () => Promise<unknown>,
+  work: () => Promise<T>,
+  stopping?: (signal: NodeJS.Signals) => void,
+): Promise<T> {
+  let cleaning: Promise<void> | undefined;
+  const once = () => {
+    cleaning ??= Promise.resolve()
+      .then(cleanup)
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+    return cleaning;
   };
+  let first: { signal: NodeJS.Signals; at: number } | undefined;
   const handlers = new Map<NodeJS.Signals, () => void>();
   const remove = () => {
     for (const [s, h] of handlers) process.off(s, h);
   };
+  const end = (s: NodeJS.Signals) => {
+    remove();
+    process.removeAllListeners(s);
+    process.kill(process.pid, s);
+  };
   for (const s of SIGNALS) {
     const h = () => {
-      remove();
-      process.once(s, () => process.kill(process.pid, s));
-      void once().finally(() => {
-        process.removeAllListeners(s);
-        process.kill(process.pid, s);
-      });
+      if (first) {
+        if (Date.now() - first.at >= REPEAT_MS) end(s);
+        return;
+      }
+      first = { signal: s, at: Date.now() };
+      stopping?.(s);
+      void once().finally(() => end(s));
     };
     handlers.set(s, h);
     process.on(s, h);
@@ -93,7 +117,8 @@ export async function withCleanup<T>(cleanup: () => Promise<unknown>, work: () =
   try {
     return await work();
   } finally {
-    remove();
+    // After a signal, the clean-up it started ends llw (by that signal): wait for it here.
+    if (!first) remove();
     await once();
   }
 }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { DEBUG_IMAGE, PROBE_MARK } from "../../src/cluster/doctor/node-probe.ts";
 import { ROOT } from "../helpers/tools.ts";
-import type { Obj } from "../sim/apiserver.ts";
+import { type Obj, statusBody } from "../sim/apiserver.ts";
 import { simulatedDigest } from "../sim/controllers/images.ts";
 import { debugPods, installWorkshop, TUNED_CMDLINE } from "../sim/fixtures.ts";
 import { startWorld, type World } from "./world.ts";
@@ -62,6 +62,80 @@ describe("simulated cluster: llw doctor's debug pods", () => {
       created[0]!.spec.containers[0].image,
       `registry.redhat.io/rhel9/support-tools@${simulatedDigest(tag)}`,
     );
+  });
+
+  /** The API server refuses the first `n` deletes of a debug pod (500, as a busy control plane may). */
+  const failDeletes = (n: number) => {
+    let left = n;
+    w.api.react({ verb: "delete", resource: "pods", namespace: "llw-debug" }, () =>
+      left-- > 0
+        ? { code: 500, body: statusBody(500, "InternalError", "etcdserver: request timed out") }
+        : undefined,
+    );
+  };
+  const left = () =>
+    w.api
+      .list("v1", "Pod", "llw-debug")
+      .filter((p) => !p.metadata.deletionTimestamp)
+      .map((p) => p.metadata.name);
+
+  it("a delete the API server refuses for a moment (HTTP 500) is tried again: no debug pod is left", async () => {
+    failDeletes(1);
+    const r = await w.llw("doctor");
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.equal(created.length, 2);
+    assert.deepEqual(left(), []);
+    assert.doesNotMatch(r.err, /could not delete/);
+  });
+
+  it("a delete that keeps failing: doctor names each pod it leaves and the command that deletes it", async () => {
+    failDeletes(1000);
+    const r = await w.llw("doctor");
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.equal(left().length, 2);
+    for (const name of left())
+      assert.match(
+        r.err,
+        new RegExp(
+          `warning: could not delete pod llw-debug/${name} \\(.*request timed out\\); delete it with: oc delete pod -n llw-debug ${name}`,
+        ),
+      );
+  });
+
+  it("SIGTERM to doctor, then again to its process group 0.2 s later (coreutils timeout signals both), while the first delete fails: the debug pod is still deleted, then doctor ends by SIGTERM", async () => {
+    w.sim.kubelet.run(
+      (p) => p.metadata.namespace === "llw-debug",
+      () => ({ phase: "Succeeded", log: "", runMs: 3600_000 }),
+    );
+    failDeletes(1);
+    const script = `
+      import { main } from ${JSON.stringify(join(ROOT, "src/cli.ts"))};
+      process.exitCode = await main(["doctor", "--kubeconfig", ${JSON.stringify(w.kubeconfig)}]);
+    `;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      stdio: ["ignore", "ignore", "pipe"],
+      detached: true,
+    });
+    let err = "";
+    child.stderr!.on("data", (d: Buffer) => {
+      err += d.toString();
+    });
+    const exited = new Promise<NodeJS.Signals | null>((r) => child.on("exit", (_c, s) => r(s)));
+    await w.sim.until(() => created.length > 0, 6_000_000, "a debug pod");
+    const name = created[0]!.metadata.name;
+    await w.sim.until(
+      () => w.api.get("v1", "Pod", name, "llw-debug")?.status?.phase === "Running",
+      600_000,
+      "Running",
+    );
+    // Two signals the kernel has not yet delivered merge into one: the second comes a little later,
+    // while the clean-up's first delete has failed and its retry waits.
+    process.kill(child.pid!, "SIGTERM");
+    await new Promise((r) => setTimeout(r, 200));
+    process.kill(-child.pid!, "SIGTERM");
+    assert.equal(await exited, "SIGTERM");
+    assert.deepEqual(left(), [], err);
+    assert.match(err, new RegExp(`SIGTERM: deleting pod llw-debug/${name} before stopping`));
   });
 
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

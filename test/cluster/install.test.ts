@@ -141,6 +141,30 @@ describe("simulated cluster: llw install (GitOps mode) on a cluster with nothing
     assert.doesNotMatch(stored, new RegExp(TOKEN), "no credential in any Application");
   });
 
+  it("no credential from any spelling of the origin git accepts reaches the terminal (user:password, git+ssh, ssh with a token for a user, scp-like with user:token); each is warned about", async () => {
+    mkdirSync(join(w.dir, "gitops"));
+    gitCheckout(w.dir, "https://github.com/someone/low-latency-workshop.git");
+    for (const origin of [
+      `https://user:${TOKEN}@github.com/someone/low-latency-workshop.git`,
+      `git+ssh://${TOKEN}@github.com/someone/low-latency-workshop.git`,
+      `ssh://${TOKEN}@github.com/someone/low-latency-workshop.git`,
+      `ssh://git:${TOKEN}@github.com:22/someone/low-latency-workshop.git`,
+      `x-access-token:${TOKEN}@github.com:someone/low-latency-workshop.git`,
+    ]) {
+      execFileSync("git", ["remote", "set-url", "origin", origin], { cwd: w.dir });
+      const dry = await w.llw("install", "--dry-run");
+      assert.equal(dry.code, 0, dry.err);
+      assert.doesNotMatch(dry.out + dry.err, new RegExp(TOKEN), origin);
+      assert.match(dry.out, /source: https:\/\/github\.com\/someone\/low-latency-workshop\.git @/, origin);
+      assert.match(dry.err, /the origin remote carries credentials \(.+\); llw removed them/, origin);
+    }
+    execFileSync("git", ["remote", "set-url", "origin", "git@github.com:someone/low-latency-workshop.git"], {
+      cwd: w.dir,
+    });
+    const plain = await w.llw("install", "--dry-run");
+    assert.doesNotMatch(plain.err, /carries credentials/, "an ssh user name such as git is no credential");
+  });
+
   it("a CSV that fails: exit 3 with the CSV's phase, reason and message", async () => {
     w.sim.olm.catalogs["redhat-operators"]!["openshift-gitops-operator"]!.installFails =
       'install strategy failed: Deployment.apps "gitops-operator-controller-manager" is invalid';

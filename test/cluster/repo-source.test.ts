@@ -51,6 +51,31 @@ describe("repository URLs", () => {
     );
   });
 
+  it("every spelling git accepts loses its password or token, and says so: git+ssh and ssh+git, ssh with a token for a user, scp-like user:token@; an ssh user name such as git stays", () => {
+    const cases: [string, string, string[]][] = [
+      [`git+ssh://${TOKEN}@github.com/o/r.git`, "git+ssh://github.com/o/r.git", ["user name"]],
+      [
+        `ssh+git://git:${TOKEN}@github.com/o/r.git`,
+        "ssh+git://git@github.com/o/r.git",
+        ["password or token"],
+      ],
+      [`ssh://x-access-token@github.com/o/r.git`, "ssh://github.com/o/r.git", ["user name"]],
+      [`me:${TOKEN}@github.com:o/r.git`, "me@github.com:o/r.git", ["password or token"]],
+      [`${TOKEN}@github.com:o/r.git`, "github.com:o/r.git", ["user name"]],
+      ["git@github.com:o/r.git", "git@github.com:o/r.git", []],
+      ["ssh://git@github.com/o/r.git", "ssh://git@github.com/o/r.git", []],
+    ];
+    for (const [given, url, removed] of cases)
+      assert.deepEqual(stripCredentials(given), { url, removed }, given);
+    // As an origin remote, each becomes the https URL Argo CD reads, the credential removed and named.
+    for (const [given, , removed] of cases) {
+      const r = stripCredentials(httpsRepoUrl(given));
+      assert.equal(r.url, "https://github.com/o/r.git", given);
+      assert.ok(!r.url.includes(TOKEN));
+      if (removed.length > 0) assert.ok(r.removed.length > 0, `${given}: the warning names what was removed`);
+    }
+  });
+
   it("a clean URL is left exactly as it is", () => {
     for (const u of ["https://github.com/o/r.git", "https://git.example.com:8443/a/b", "/srv/git/r.git"])
       assert.deepEqual(stripCredentials(u), { url: u, removed: [] });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { main } from "../../src/cli.ts";
+import { makeColors } from "../../src/lib/color.ts";
 import { bufferContext, safeStream } from "../../src/lib/context.ts";
 import { UserError } from "../../src/lib/errors.ts";
 import { sanitize, sanitizeOutput } from "../../src/lib/sanitize.ts";
@@ -17,9 +18,9 @@ const HOSTILE = {
   c1: "\u009b31m",
   bell: "\x07",
 };
-/** llw's own sequences, which pass: the progress redraw at the start, colours. */
+/** llw's own sequences, which pass: the progress redraw at the start, its palette's colours. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const OWN = /^\r\x1b\[2K|\x1b\[[0-9;]{0,32}m/g;
+const OWN = /^\r\x1b\[2K|\x1b\[(?:1|2|22|3[1-6]|39)m/g;
 /** Any character a terminal or a reader could be fooled by. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
@@ -43,6 +44,21 @@ describe("terminal output is sanitised: control characters from outside are show
     assert.equal(sanitizeOutput(`ok\r${ESC}[2Kfake`), "ok\\u000d\\u001b[2Kfake");
     // sanitize() without options (for text from outside) drops colour sequences too.
     assert.equal(sanitize(`${ESC}[31mred${ESC}[0m`), "\\u001b[31mred\\u001b[0m");
+  });
+
+  it("colour sequences llw's palette never writes (conceal, black on black, any from a file) are escaped even with colours on; every colour llw uses passes", () => {
+    for (const seq of [
+      `${ESC}[8m`,
+      `${ESC}[30;40m`,
+      `${ESC}[0m`,
+      `${ESC}[97m`,
+      `${ESC}[38;5;16m`,
+      `${ESC}[31;8m`,
+    ])
+      assert.equal(sanitizeOutput(`a${seq}hidden`), `a\\u001b${seq.slice(1)}hidden`, JSON.stringify(seq));
+    const c = makeColors(true);
+    const own = [c.bold, c.dim, c.red, c.green, c.yellow, c.cyan].map((f) => f("x")).join(c.bold(c.red("y")));
+    assert.equal(sanitizeOutput(own), own);
   });
 
   it("escaping keeps JSON valid with the same meaning (C1 and bidi characters that JSON.stringify leaves raw)", () => {

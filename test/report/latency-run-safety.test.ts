@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { ROOT } from "../helpers/tools.ts";
-import type { Obj } from "../sim/apiserver.ts";
+import { type Obj, statusBody } from "../sim/apiserver.ts";
 import { simulatedDigest } from "../sim/controllers/images.ts";
 import { type Sim, start } from "../sim/index.ts";
 
@@ -121,4 +121,42 @@ describe("simulated cluster: llw latency run keeps the cluster's trust boundary 
       );
     });
   }
+
+  it("Ctrl-C pressed twice within a second while the API server refuses the first delete (HTTP 500): the jitter pod is still deleted, then llw ends by SIGINT", async () => {
+    const n = created.length;
+    let refuse = 1;
+    sim.api.react({ verb: "delete", resource: "pods", namespace: "llw-latency" }, () =>
+      refuse-- > 0
+        ? { code: 500, body: statusBody(500, "InternalError", "etcdserver: request timed out") }
+        : undefined,
+    );
+    const script = `
+      import { main } from ${JSON.stringify(join(ROOT, "src/cli.ts"))};
+      process.exitCode = await main(["latency", "run", "--kubeconfig", ${JSON.stringify(sim.kubeconfig)}, "--duration", "1h"]);
+    `;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: mkdtempSync(join(tmpdir(), "llw-lat-sig-")),
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let err = "";
+    child.stderr!.on("data", (d: Buffer) => {
+      err += d.toString();
+    });
+    const exited = new Promise<NodeJS.Signals | null>((r) => child.on("exit", (_c, s) => r(s)));
+    await sim.until(() => created.length > n, 6_000_000, "the jitter pod");
+    const name = created.at(-1)!.metadata.name;
+    await sim.until(
+      () => sim.api.get("v1", "Pod", name, "llw-latency")?.status?.phase === "Running",
+      600_000,
+      "Running",
+    );
+    child.kill("SIGINT");
+    await new Promise((r) => setTimeout(r, 200));
+    child.kill("SIGINT");
+    assert.equal(await exited, "SIGINT");
+    assert.equal(refuse, -1, "the first delete was refused, the second went through");
+    const pod = sim.api.get("v1", "Pod", name, "llw-latency");
+    assert.ok(!pod || pod.metadata.deletionTimestamp, `pod ${name} deleted; llw said: ${err}`);
+    assert.match(err, new RegExp(`SIGINT: deleting pod llw-latency/${name} before stopping`));
+  });
 });

@@ -8,9 +8,9 @@
  * digest, and it is deleted on every way out (errors, Ctrl-C, SIGTERM).
  */
 
-import { withCleanup } from "../../lib/signals.ts";
 import type { Clock } from "../clock.ts";
 import type { Kube, KubeObject } from "../kube.ts";
+import { withOwnPod } from "../own-pod.ts";
 import type { NodeProbe } from "./facts.ts";
 
 export const PROBE_MARK = "---llw-isolated---";
@@ -83,33 +83,31 @@ export interface ProbeOptions {
   timeoutMs: number;
   intervalMs: number;
   clock: Clock;
+  /** A line for the user (stderr): what a signal or a failed delete leaves to do. */
+  say: (line: string) => void;
 }
 
 export async function probeNode(kube: Kube, node: string, o: ProbeOptions): Promise<NodeProbe> {
   const pod = debugPod(node, o.namespace, o.image, o.clock.now().toString(36).slice(-5));
   const name = pod.metadata.name!;
-  return withCleanup(
-    () => kube.delete("v1", "Pod", name, o.namespace),
-    async () => {
-      await kube.create(pod);
-      const start = o.clock.now();
-      for (;;) {
-        const p = await kube.get("v1", "Pod", name, o.namespace);
-        const phase: string | undefined = p?.status?.phase;
-        if (phase === "Succeeded") return parseProbeOutput(node, await kube.podLog(o.namespace, name));
-        if (phase === "Failed") {
-          const log = await kube.podLog(o.namespace, name).catch(() => "");
-          return { node, error: `debug pod failed${log ? `: ${log.trim().slice(0, 200)}` : ""}` };
-        }
-        if (o.clock.now() - start >= o.timeoutMs) {
-          const waiting = p?.status?.containerStatuses?.[0]?.state?.waiting;
-          return {
-            node,
-            error: `debug pod still ${phase ?? "unscheduled"}${waiting ? ` (${waiting.reason}: ${waiting.message ?? ""})` : ""} after ${Math.round(o.timeoutMs / 1000)}s`,
-          };
-        }
-        await o.clock.sleep(o.intervalMs);
+  return withOwnPod(kube, pod, { clock: o.clock, say: o.say }, async () => {
+    const start = o.clock.now();
+    for (;;) {
+      const p = await kube.get("v1", "Pod", name, o.namespace);
+      const phase: string | undefined = p?.status?.phase;
+      if (phase === "Succeeded") return parseProbeOutput(node, await kube.podLog(o.namespace, name));
+      if (phase === "Failed") {
+        const log = await kube.podLog(o.namespace, name).catch(() => "");
+        return { node, error: `debug pod failed${log ? `: ${log.trim().slice(0, 200)}` : ""}` };
       }
-    },
-  );
+      if (o.clock.now() - start >= o.timeoutMs) {
+        const waiting = p?.status?.containerStatuses?.[0]?.state?.waiting;
+        return {
+          node,
+          error: `debug pod still ${phase ?? "unscheduled"}${waiting ? ` (${waiting.reason}: ${waiting.message ?? ""})` : ""} after ${Math.round(o.timeoutMs / 1000)}s`,
+        };
+      }
+      await o.clock.sleep(o.intervalMs);
+    }
+  });
 }
