@@ -5,26 +5,69 @@
  * archive in kube-burner-checksums.txt beside them, e.g.
  * https://github.com/kube-burner/kube-burner/releases/download/v2.7.3/kube-burner-V2.7.3-linux-x86_64.tar.gz
  *
- * Trust: a digest pinned here (PINNED_SHA256) is authoritative, whatever the download URL. For a
- * release without one, the digest comes from `--sha256`, or else from the checksums file of the
- * official release on GitHub over https, never from the mirror that serves the archive (a mirror
- * that serves both could serve anything).
+ * Trust: a digest pinned in llw (PINNED_SHA256, from kube-burner-digests.json, which
+ * `npm run pin:kube-burner` fills from a release's kube-burner-checksums.txt) is authoritative,
+ * whatever the download URL. For a release without one, the digest comes from `--sha256`, or else
+ * from the checksums file of the official release on GitHub over https, never from the mirror
+ * that serves the archive (a mirror that serves both could serve anything).
  */
 import { UserError } from "../lib/errors.ts";
+import table from "./kube-burner-digests.json" with { type: "json" };
 
 export const KUBE_BURNER_VERSION = "2.7.3";
 export const KUBE_BURNER_RELEASES = "https://github.com/kube-burner/kube-burner/releases/download";
 export const CHECKSUMS_FILE = "kube-burner-checksums.txt";
 
-/**
- * SHA-256 of each release archive, by version and file name, copied from the release's own
- * kube-burner-checksums.txt. Only digests read from that published file belong here; a release
- * or platform missing from this table is verified against the official checksums file at install
- * time (see above).
- */
-export const PINNED_SHA256: Record<string, Record<string, string>> = {};
+/** One pinned release: the digests of its supported archives and where they were read. */
+export interface PinnedRelease {
+  /** The checksums file the digests were read from (the release's own, on its official site). */
+  source: string;
+  /** The day they were read (YYYY-MM-DD). */
+  retrieved: string;
+  /** How: downloaded over https, or a copy checked by hand. */
+  how: string;
+  /** Archive file name -> SHA-256. */
+  sha256: Record<string, string>;
+}
 
-const ARCH: Record<string, string> = { x64: "x86_64", arm64: "arm64", ppc64: "ppc64le", s390x: "s390x" };
+export interface DigestTable {
+  $comment?: string;
+  releases: Record<string, PinnedRelease>;
+}
+
+/**
+ * SHA-256 of each release archive, by version and file name, from src/bench/kube-burner-digests.json,
+ * which `npm run pin:kube-burner` (scripts/pin-kube-burner.ts) fills from the release's own
+ * kube-burner-checksums.txt, with where and when it read them. Only digests read from that
+ * published file belong there; a release or platform missing from it is verified against the
+ * official checksums file at install time (see above).
+ */
+export const PINNED_SHA256: Record<string, Record<string, string>> = Object.fromEntries(
+  Object.entries((table as DigestTable).releases).map(([v, r]) => [v, r.sha256]),
+);
+
+/**
+ * The builds kube-burner publishes as tar.gz and llw installs, by Node's platform and arch: its
+ * .goreleaser.yml (kube-burner/kube-burner, main) builds linux, darwin and windows (zip) for amd64,
+ * arm64, ppc64le and s390x, and Go has no darwin port but amd64 and arm64 (`go tool dist list`),
+ * so macOS gets two. Node names ppc64le "ppc64".
+ */
+export const SUPPORTED_BUILDS: Record<string, Record<string, string>> = {
+  linux: { x64: "x86_64", arm64: "arm64", ppc64: "ppc64le", s390x: "s390x" },
+  darwin: { x64: "x86_64", arm64: "arm64" },
+};
+
+/** The archive of `version` for one build (os and kube-burner's arch name). */
+export function archiveName(version: string, os: string, arch: string): string {
+  return `kube-burner-V${version}-${os}-${arch}.tar.gz`;
+}
+
+/** Every archive of `version` that llw can install (for pinning them all). */
+export function supportedArchives(version: string): string[] {
+  return Object.entries(SUPPORTED_BUILDS).flatMap(([os, arches]) =>
+    Object.values(arches).map((a) => archiveName(version, os, a)),
+  );
+}
 
 export interface ReleaseAsset {
   version: string;
@@ -82,16 +125,21 @@ export function releaseAsset(
       where: "--release",
     });
   }
-  if (platform !== "linux" && platform !== "darwin") {
+  const builds = SUPPORTED_BUILDS[platform];
+  if (!builds) {
     throw new UserError({
       what: `kube-burner publishes no tar.gz for ${platform}`,
       where: "this machine",
       next: "run the workshop tools from Linux or macOS (e.g. the bastion host)",
     });
   }
-  const a = ARCH[arch];
-  if (!a) throw new UserError({ what: `kube-burner publishes no build for ${arch}`, where: "this machine" });
-  const archive = `kube-burner-V${v}-${platform}-${a}.tar.gz`;
+  const a = builds[arch];
+  if (!a)
+    throw new UserError({
+      what: `kube-burner publishes no build for ${platform} on ${arch}`,
+      where: "this machine",
+    });
+  const archive = archiveName(v, platform, a);
   const base = baseUrl.replace(/\/+$/, "");
   const pinned = pins[v]?.[archive];
   return {

@@ -42,12 +42,19 @@ export interface BenchInstallOptions {
 const MAX_ARCHIVE = 256 * 1024 * 1024;
 const MAX_BINARY = 512 * 1024 * 1024;
 
-/** GETs an https URL into memory, following redirects to https URLs only, within `max` bytes. */
-async function download(
+const NETWORK_NEXT =
+  "check the network or proxy (HTTPS_PROXY with NODE_USE_ENV_PROXY=1), or pass --base-url for a mirror";
+
+/**
+ * GETs an https URL into memory, following redirects to https URLs only, within `max` bytes.
+ * `offline` is what to do when the host cannot be reached at all.
+ */
+export async function download(
   url: string,
   what: string,
   agent: Agent | undefined,
   max = MAX_ARCHIVE,
+  offline = NETWORK_NEXT,
 ): Promise<Buffer> {
   const { get } = await import("node:https");
   let current = url;
@@ -58,7 +65,7 @@ async function download(
       throw new EnvironmentError({
         what: `cannot download ${what}: ${e.code ?? e.message}`,
         where: current,
-        next: "check the network or proxy (HTTPS_PROXY with NODE_USE_ENV_PROXY=1), or pass --base-url for a mirror",
+        next: offline,
       });
     });
     const status = res.statusCode ?? 0;
@@ -162,7 +169,14 @@ async function trustedDigest(
     return { digest: asset.pinned, from: "the digest pinned in llw" };
   }
   if (opts.sha256) return { digest: checkDigest(opts.sha256), from: "--sha256" };
-  const sums = await download(asset.officialChecksumsUrl, "the release checksums", agent, 1 << 20);
+  // A mirror does not help here: the checksums come from the official release, or from --sha256.
+  const sums = await download(
+    asset.officialChecksumsUrl,
+    "the release checksums",
+    agent,
+    1 << 20,
+    `check the network or proxy (HTTPS_PROXY with NODE_USE_ENV_PROXY=1); without access to ${new URL(asset.officialChecksumsUrl).host}, pass --sha256 with the archive's digest from the release's kube-burner-checksums.txt, checked by hand`,
+  );
   const want = expectedChecksum(sums.toString("utf8"), asset.archive);
   if (!want) {
     throw new EnvironmentError({

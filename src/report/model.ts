@@ -16,6 +16,7 @@ import { emptyReason, fmt } from "../results/format.ts";
 import type { CpuUse, NodeCpu } from "../results/node-cpu.ts";
 import type { Group, Series } from "../results/runs.ts";
 import { mergeSamples, quantile, type Sample } from "../results/stats.ts";
+import { type PathContext, redactPaths } from "./redact.ts";
 
 export interface CdfLine {
   label: string;
@@ -255,30 +256,6 @@ function nodeCpuCharts(g: Group, charts: Chart[], n: number): number {
     });
   }
   return n;
-}
-
-/** Where a report may say where things are without naming the machine's folders. */
-export interface PathContext {
-  cwd: string;
-  home?: string;
-}
-
-/** Strings with the working directory or the home folder in them, made relative (deeply). */
-export function redactPaths(value: unknown, paths: PathContext): unknown {
-  if (typeof value === "string") {
-    let v = value;
-    for (const [from, to] of [
-      [paths.cwd, "."],
-      [paths.home, "~"],
-    ] as const) {
-      if (from && from !== "/") v = v.split(`${from}/`).join(`${to}/`).split(from).join(to);
-    }
-    return v;
-  }
-  if (Array.isArray(value)) return value.map((v) => redactPaths(v, paths));
-  if (typeof value === "object" && value !== null)
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactPaths(v, paths)]));
-  return value;
 }
 
 export function buildReport(

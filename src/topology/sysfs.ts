@@ -11,10 +11,13 @@ import { formatCpuList, parseCpuList } from "../lib/cpuset.ts";
 import { type Problem, UserError } from "../lib/errors.ts";
 import { pathError } from "../lib/files.ts";
 import { decodeText, formatBytes, INPUT_LIMITS, readInputBytes, readInputText } from "../lib/input.ts";
-import { buildTopology, type CpuRecord, type Topology } from "./model.ts";
+import { buildTopology, type CpuRecord, MAX_CPUS, type Topology } from "./model.ts";
 
 /** Files of interest keyed by their path from "devices/system/" on. */
 type Files = Map<string, { text: string; where: string }>;
+
+/** Problems kept from one archive (the rest are counted): an archive can hold a million entries. */
+const MAX_PROBLEMS = 20;
 
 const INTERESTING =
   /devices\/system\/(cpu\/(online|offline|present|cpu\d+\/(online|topology\/(core_id|physical_package_id)))|node\/node\d+\/(cpulist|meminfo))$/;
@@ -134,12 +137,22 @@ async function readTarball(file: string, label: string): Promise<Files> {
   const { createGunzip } = await import("node:zlib");
   const files: Files = new Map();
   const problems: Problem[] = [];
+  // What is kept stays small however many entries the archive holds (up to a million headers fit
+  // in the unpacked limit): at most MAX_CPUS CPUs' files, and the first problems only.
+  let overflow: string | undefined;
+  let dropped = 0;
+  const problem = (p: Problem) => {
+    if (problems.length < MAX_PROBLEMS) problems.push(p);
+    else dropped++;
+  };
   const parser = new Parser({
     onReadEntry: (entry) => {
       const key = entry.type === "File" ? keyOf(entry.path) : undefined;
-      if (!key || files.has(key)) {
+      const cpu = /^devices\/system\/cpu\/cpu(\d+)\//.exec(keyOf(entry.path) ?? "");
+      if (cpu && Number(cpu[1]) >= MAX_CPUS) overflow ??= entry.path;
+      if (!key || files.has(key) || overflow) {
         if (key === undefined && entry.type === "SymbolicLink" && keyOf(entry.path))
-          problems.push({
+          problem({
             what: `${entry.path} is a symbolic link, where a sysfs snapshot has a file`,
             where: `--sysfs ${label}`,
             next: "snapshot /sys by copying its files, not links to them",
@@ -148,7 +161,7 @@ async function readTarball(file: string, label: string): Promise<Files> {
         return;
       }
       if (entry.size > INPUT_LIMITS.sysfsEntry.bytes) {
-        problems.push({
+        problem({
           what: `${entry.path} is ${formatBytes(entry.size)}, more than the ${formatBytes(INPUT_LIMITS.sysfsEntry.bytes)} limit for a sysfs file`,
           where: `--sysfs ${label}`,
           next: "check the archive: it should hold a snapshot of sys/devices/system",
@@ -212,6 +225,14 @@ async function readTarball(file: string, label: string): Promise<Files> {
       next: "pass a .tar.gz of sys/devices/system (e.g. must-gather's nodes/<node>/sysinfo.tgz) or an unpacked directory",
     });
   });
+  if (overflow)
+    problems.unshift({
+      what: `${overflow} names a CPU beyond ${MAX_CPUS - 1}: more CPUs than Linux supports on x86, so not one host's snapshot`,
+      where: `--sysfs ${label}`,
+      next: "pass the snapshot of one node's sys/devices/system (must-gather's nodes/<node>/sysinfo.tgz)",
+    });
+  if (dropped > 0)
+    problems.push({ what: `... and ${dropped} more such problems`, where: `--sysfs ${label}` });
   if (problems.length > 0) throw new UserError(problems);
   return files;
 }

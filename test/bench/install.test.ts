@@ -101,6 +101,9 @@ describe("llw bench install: https only, a digest it trusts, a mirror said loudl
     );
     assert.equal(releaseAsset("darwin", "arm64").archive, "kube-burner-V2.7.3-darwin-arm64.tar.gz");
     assert.throws(() => releaseAsset("win32", "x64"), /no tar.gz for win32/);
+    // Go has no darwin/ppc64le or darwin/s390x port: kube-burner's release has no such archive.
+    assert.throws(() => releaseAsset("darwin", "ppc64"), /no build for darwin on ppc64/);
+    assert.equal(releaseAsset("linux", "ppc64").archive, "kube-burner-V2.7.3-linux-ppc64le.tar.gz");
     assert.equal(expectedChecksum(`${"a".repeat(64)} *x.tar.gz\n`, "x.tar.gz"), "a".repeat(64));
     for (const [v, byArchive] of Object.entries(PINNED_SHA256))
       for (const [a, d] of Object.entries(byArchive))

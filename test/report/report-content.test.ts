@@ -217,6 +217,42 @@ describe("report content and policy (Chromium)", () => {
     assert.match(r.html, /<td class="">true<\/td>/);
   });
 
+  it("a run recorded on another machine (a bastion's /home/ec2-user, a Mac's /Users, root's /root) shows none of its home folders, and metadata carrying a credential shows none", async () => {
+    const token = `ghp_${"a1B2".repeat(9)}`;
+    jitter(
+      "elsewhere",
+      "oslat.log",
+      renderOslat([2], [Array.from({ length: 32 }, (_, j) => (j === 0 ? 100 : 0))]),
+      "oslat",
+      {
+        outputDir: "/home/ec2-user/llw/results/elsewhere/run-1",
+        kubeconfig: "/Users/alice/.kube/config",
+        workload: "/root/low-latency-workshop/benchmarks/oslat/oslat.yml",
+        kept: "/srv/root/data",
+        repo: `https://x-access-token:${token}@github.com/someone/fork.git`,
+        note: `token ${token}`,
+      },
+    );
+    const r = await report(["elsewhere"], "elsewhere.html");
+    assert.equal(r.code, 0, r.err);
+    for (const leaked of [
+      "/home/ec2-user",
+      "/Users/alice",
+      "/root/low-latency-workshop",
+      token,
+      "x-access-token",
+    ])
+      assert.ok(!r.html.includes(leaked), `${leaked} is in the report`);
+    assert.match(r.html, /~\/llw\/results\/elsewhere\/run-1/);
+    assert.match(r.html, /~\/\.kube\/config/);
+    assert.match(r.html, /\/srv\/root\/data/, "a folder that is not a home folder is kept");
+    assert.match(
+      r.html,
+      /https:\/\/&lt;credentials removed&gt;@github\.com\/someone\/fork\.git|https:\/\/<credentials removed>@github\.com/,
+    );
+    assert.match(r.html, /token &lt;a GitHub token, removed&gt;|token <a GitHub token, removed>/);
+  });
+
   it("the environment reads side by side (a column per run, a row per field, field names on one line); with 8 runs it scrolls inside its own box, never the page", async (t) => {
     const long = Object.fromEntries(
       Array.from({ length: 14 }, (_, i) => [`field${i}`, `${"value-without-spaces-".repeat(4)}${i}`]),

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { createGzip } from "node:zlib";
+import { createGzip, gzipSync } from "node:zlib";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
 import { getInstanceType, topologyOf } from "../../src/topology/catalog.ts";
@@ -161,6 +161,26 @@ describe("topology inputs are bounded and checked (lscpu, sysfs)", () => {
   });
 });
 
+/** A ustar header: a file of `size` bytes (type "0") or a symbolic link (type "2"). */
+function tarHeader(name: string, size: number, type = "0", linkname = ""): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(name, 0);
+  h.write("0000644\0", 100);
+  h.write("0000000\0", 108);
+  h.write("0000000\0", 116);
+  h.write(`${size.toString(8).padStart(11, "0")}\0`, 124);
+  h.write("00000000000\0", 136);
+  h.write("        ", 148);
+  h.write(type, 156);
+  h.write(linkname, 157);
+  h.write("ustar\0", 257);
+  h.write("00", 263);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148);
+  return h;
+}
+
 describe("sysfs snapshots: links, pipes, sizes and cut-off copies", () => {
   it("a symbolic link where a file belongs is refused; the linked file's content is never shown", async () => {
     const root = await writeSysfsDir({ cpus: c5Records() });
@@ -207,30 +227,13 @@ describe("sysfs snapshots: links, pipes, sizes and cut-off copies", () => {
     timeout: 120_000,
   }, async () => {
     const dir = tmp();
-    const header = (name: string, size: number) => {
-      const h = Buffer.alloc(512);
-      h.write(name, 0);
-      h.write("0000644\0", 100);
-      h.write("0000000\0", 108);
-      h.write("0000000\0", 116);
-      h.write(`${size.toString(8).padStart(11, "0")}\0`, 124);
-      h.write("00000000000\0", 136);
-      h.write("        ", 148);
-      h.write("0", 156);
-      h.write("ustar\0", 257);
-      h.write("00", 263);
-      let sum = 0;
-      for (const b of h) sum += b;
-      h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148);
-      return h;
-    };
     /** A .tar.gz with one entry of `size` zero bytes, compressed as it streams (never held whole). */
     const bomb = async (name: string, size: number) => {
       const gz = createGzip({ level: 1 });
       const out: Buffer[] = [];
       gz.on("data", (c: Buffer) => out.push(c));
       const done = new Promise((r) => gz.on("end", r));
-      gz.write(header(name, size));
+      gz.write(tarHeader(name, size));
       const zeros = Buffer.alloc(1 << 20);
       for (let left = size; left > 0; left -= zeros.length) {
         if (!gz.write(left >= zeros.length ? zeros : zeros.subarray(0, left)))
@@ -254,6 +257,48 @@ describe("sysfs snapshots: links, pipes, sizes and cut-off copies", () => {
     assert.equal(r.code, 2, r.err);
     assert.match(r.err, /bomb\.tgz unpacks to more than 512 MiB/);
     assert.ok(readFileSync(join(dir, "bomb.tgz")).length === archive.length);
+  });
+
+  it("an archive of 100,000 symbolic links, or of CPU folders past 8191, is refused with its first problems, within a 96 MiB heap (every entry's problem used to be kept: 900,000 links in a 4 MB archive took 0.5 GB)", {
+    timeout: 240_000,
+  }, async () => {
+    const dir = tmp();
+    const archive = (entries: (i: number) => Buffer, n: number) => {
+      const parts: Buffer[] = [];
+      for (let i = 0; i < n; i++) parts.push(entries(i));
+      parts.push(Buffer.alloc(1024));
+      return gzipSync(Buffer.concat(parts), { level: 1 });
+    };
+    writeFileSync(
+      join(dir, "links.tgz"),
+      archive(
+        (i) => tarHeader(`sys/devices/system/cpu/cpu${i % 8000}/topology/core_id`, 0, "2", "/etc/passwd"),
+        100_000,
+      ),
+    );
+    const one = (data: string) => (i: number) =>
+      Buffer.concat([
+        tarHeader(`sys/devices/system/cpu/cpu${i}/topology/core_id`, data.length),
+        Buffer.from(data.padEnd(512, "\0")),
+      ]);
+    writeFileSync(join(dir, "cpus.tgz"), archive(one("0\n"), 100_000));
+    const sysfs = join(import.meta.dirname, "../../src/topology/sysfs.ts");
+    const links = withHangGuard(sysfs, "readSysfs", [join(dir, "links.tgz")], 120_000, {
+      maxOldGenerationSizeMb: 96,
+    });
+    await assert.rejects(links, (e: Error) => {
+      assert.match(e.message, /cpu0\/topology\/core_id is a symbolic link/);
+      assert.match(e.message, /\.\.\. and 99980 more such problems/);
+      assert.equal(e.message.split("; ").length, 21, "20 problems kept and one line counting the rest");
+      return true;
+    });
+    const cpus = withHangGuard(sysfs, "readSysfs", [join(dir, "cpus.tgz")], 120_000, {
+      maxOldGenerationSizeMb: 96,
+    });
+    await assert.rejects(
+      cpus,
+      /cpu8192\/topology\/core_id names a CPU beyond 8191: more CPUs than Linux supports/,
+    );
   });
 
   it("a snapshot folder that is missing parts of a CPU is named, not guessed", async () => {
