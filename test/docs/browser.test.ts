@@ -1,19 +1,17 @@
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it, type TestContext } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { type StaticServer, serveStatic } from "../../scripts/docs/static-server.ts";
 import { launchChromium } from "../helpers/browser.ts";
 import { ROOT } from "../helpers/tools.ts";
-import { buildSite, htmlFiles, isRedirect } from "./site.ts";
+import { htmlFiles, isRedirect, modulePages, servedSite } from "./site.ts";
 
 const ARTIFACTS = join(ROOT, "test-artifacts", "docs");
 
 describe("lab guides in a real headless Chromium", () => {
-  let site: ReturnType<typeof buildSite>;
-  let server: StaticServer;
   let browser: Browser | undefined;
+  const site = servedSite(() => browser?.close());
   let context: BrowserContext;
   /** Requests that left the local server: the site must work offline. */
   const external: string[] = [];
@@ -21,27 +19,15 @@ describe("lab guides in a real headless Chromium", () => {
   const failures: string[] = [];
   const pageErrors: string[] = [];
 
-  before(async () => {
-    site = buildSite();
-    assert.equal(site.status, 0, site.output);
-    server = await serveStatic(site.dir);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    rmSync(site.dir, { recursive: true, force: true });
-  });
-
   async function launch(t: TestContext): Promise<boolean> {
     if (browser) return true;
     browser = await launchChromium(t);
     if (!browser) return false;
     context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: site.url });
     await context.route("**/*", (route) => {
       const url = route.request().url();
-      if (url.startsWith(server.url)) return route.continue();
+      if (url.startsWith(site.url)) return route.continue();
       external.push(url);
       return route.abort();
     });
@@ -52,12 +38,12 @@ describe("lab guides in a real headless Chromium", () => {
     const page = await context.newPage();
     page.on("pageerror", (e) => pageErrors.push(`${path}: ${e.message}`));
     page.on("requestfailed", (r) => {
-      if (r.url().startsWith(server.url)) failures.push(`${path}: ${r.url()} (${r.failure()?.errorText})`);
+      if (r.url().startsWith(site.url)) failures.push(`${path}: ${r.url()} (${r.failure()?.errorText})`);
     });
     page.on("response", (r) => {
       if (r.status() >= 400) failures.push(`${path}: ${r.url()} -> HTTP ${r.status()}`);
     });
-    const response = await page.goto(`${server.url}/${path}`, { waitUntil: "load" });
+    const response = await page.goto(`${site.url}/${path}`, { waitUntil: "load" });
     assert.equal(response?.status(), 200, `${path} did not load`);
     return page;
   }
@@ -118,7 +104,7 @@ describe("lab guides in a real headless Chromium", () => {
       await page.close();
       for (const href of hrefs) {
         const url = new URL(href);
-        if (!href.startsWith(server.url)) {
+        if (!href.startsWith(site.url)) {
           if (!/^(https?|mailto):$/.test(url.protocol)) problems.push(`${path}: odd link ${href}`);
           continue;
         }
@@ -149,9 +135,7 @@ describe("lab guides in a real headless Chromium", () => {
     if (!(await launch(t))) return;
     let commands = 0;
     const problems: string[] = [];
-    for (const path of htmlFiles(site.dir).filter(
-      (f) => f.startsWith("modules/") && !isRedirect(site.dir, f),
-    )) {
+    for (const path of modulePages(site.dir)) {
       const page = await open(path);
       const blocks = await page.locator(".doc .listingblock").count();
       const buttons = await page.locator(".doc .listingblock .copy-button").count();

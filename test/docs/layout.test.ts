@@ -4,14 +4,13 @@
  * page at each width kept in test-artifacts/docs/ for a human to look at.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it, type TestContext } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { type StaticServer, serveStatic } from "../../scripts/docs/static-server.ts";
 import { launchChromium } from "../helpers/browser.ts";
 import { ROOT } from "../helpers/tools.ts";
-import { buildSite, htmlFiles, isRedirect } from "./site.ts";
+import { modulePages, servedSite } from "./site.ts";
 
 const ARTIFACTS = join(ROOT, "test-artifacts", "docs");
 const WIDTHS = [1366, 400] as const;
@@ -52,22 +51,9 @@ const MEASURE = `(() => {
 })()`;
 
 describe("lab guides' layout in a real headless Chromium at 1366 px and 400 px", () => {
-  let site: ReturnType<typeof buildSite>;
-  let server: StaticServer;
   let browser: Browser | undefined;
+  const site = servedSite(() => browser?.close());
   const measured = new Map<string, Measured>();
-
-  before(async () => {
-    site = buildSite();
-    assert.equal(site.status, 0, site.output);
-    server = await serveStatic(site.dir);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    rmSync(site.dir, { recursive: true, force: true });
-  });
 
   async function launch(t: TestContext): Promise<boolean> {
     browser ??= await launchChromium(t);
@@ -82,20 +68,17 @@ describe("lab guides' layout in a real headless Chromium at 1366 px and 400 px",
       contexts.set(width, context);
     }
     const page = await context.newPage();
-    const response = await page.goto(`${server.url}/${path}`, { waitUntil: "load" });
+    const response = await page.goto(`${site.url}/${path}`, { waitUntil: "load" });
     assert.equal(response?.status(), 200, `${path} did not load`);
     return page;
   }
-
-  const modulePages = () =>
-    htmlFiles(site.dir).filter((f) => f.startsWith("modules/") && !isRedirect(site.dir, f));
 
   /** Measures every module page at both widths once, keeping a screenshot of its first screen. */
   async function measureAll(): Promise<Map<string, Measured>> {
     if (measured.size) return measured;
     mkdirSync(ARTIFACTS, { recursive: true });
     for (const width of WIDTHS) {
-      for (const path of modulePages()) {
+      for (const path of modulePages(site.dir)) {
         const page = await open(path, width);
         measured.set(`${path}@${width}`, (await page.evaluate(MEASURE)) as Measured);
         const shot = join(ARTIFACTS, `${path.replace(/^modules\/|\.html$/g, "")}-${width}.png`);

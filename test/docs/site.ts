@@ -1,8 +1,11 @@
 /** Builds the lab guides with the real Antora and the real playbook, into a directory of the test's own. */
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { after, before } from "node:test";
+import { type StaticServer, serveStatic } from "../../scripts/docs/static-server.ts";
 import { ROOT } from "../helpers/tools.ts";
 
 export interface Build {
@@ -43,3 +46,33 @@ export function htmlFiles(dir: string): string[] {
   walk(dir);
   return out.sort();
 }
+
+/**
+ * The site, built and served on a local port, for the tests of the describe block this is called
+ * in (`dir` and `url` are set once its tests start). After them `closeFirst` runs (the browser that
+ * reads the site), then the server stops and the build is removed.
+ */
+export function servedSite(closeFirst: () => Promise<unknown> | undefined = () => undefined): {
+  dir: string;
+  url: string;
+} {
+  const site = { dir: "", url: "" };
+  let server: StaticServer | undefined;
+  before(async () => {
+    const build = buildSite();
+    site.dir = build.dir;
+    assert.equal(build.status, 0, build.output);
+    server = await serveStatic(build.dir);
+    site.url = server.url;
+  });
+  after(async () => {
+    await closeFirst();
+    await server?.close();
+    rmSync(site.dir, { recursive: true, force: true });
+  });
+  return site;
+}
+
+/** The module pages of a built site (not Antora's redirects). */
+export const modulePages = (dir: string): string[] =>
+  htmlFiles(dir).filter((f) => f.startsWith("modules/") && !isRedirect(dir, f));
