@@ -4,11 +4,9 @@
  * digest, and deleted however doctor ends, Ctrl-C and SIGTERM included.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { DEBUG_IMAGE, PROBE_MARK } from "../../src/cluster/doctor/node-probe.ts";
-import { ROOT } from "../helpers/tools.ts";
+import { nextRunningPod, spawnLlw } from "../helpers/llw-child.ts";
 import { type Obj, statusBody } from "../sim/apiserver.ts";
 import { simulatedDigest } from "../sim/controllers/images.ts";
 import { debugPods, installWorkshop, TUNED_CMDLINE } from "../sim/fixtures.ts";
@@ -108,34 +106,16 @@ describe("simulated cluster: llw doctor's debug pods", () => {
       () => ({ phase: "Succeeded", log: "", runMs: 3600_000 }),
     );
     failDeletes(1);
-    const script = `
-      import { main } from ${JSON.stringify(join(ROOT, "src/cli.ts"))};
-      process.exitCode = await main(["doctor", "--kubeconfig", ${JSON.stringify(w.kubeconfig)}]);
-    `;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-      stdio: ["ignore", "ignore", "pipe"],
-      detached: true,
-    });
-    let err = "";
-    child.stderr!.on("data", (d: Buffer) => {
-      err += d.toString();
-    });
-    const exited = new Promise<NodeJS.Signals | null>((r) => child.on("exit", (_c, s) => r(s)));
-    await w.sim.until(() => created.length > 0, 6_000_000, "a debug pod");
-    const name = created[0]!.metadata.name;
-    await w.sim.until(
-      () => w.api.get("v1", "Pod", name, "llw-debug")?.status?.phase === "Running",
-      600_000,
-      "Running",
-    );
+    const { child, exited, err } = spawnLlw(["doctor", "--kubeconfig", w.kubeconfig], { detached: true });
+    const name = await nextRunningPod(w.sim, created, 0, "llw-debug");
     // Two signals the kernel has not yet delivered merge into one: the second comes a little later,
     // while the clean-up's first delete has failed and its retry waits.
     process.kill(child.pid!, "SIGTERM");
     await new Promise((r) => setTimeout(r, 200));
     process.kill(-child.pid!, "SIGTERM");
     assert.equal(await exited, "SIGTERM");
-    assert.deepEqual(left(), [], err);
-    assert.match(err, new RegExp(`SIGTERM: deleting pod llw-debug/${name} before stopping`));
+    assert.deepEqual(left(), [], err());
+    assert.match(err(), new RegExp(`SIGTERM: deleting pod llw-debug/${name} before stopping`));
   });
 
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -145,19 +125,8 @@ describe("simulated cluster: llw doctor's debug pods", () => {
         (p) => p.metadata.namespace === "llw-debug",
         () => ({ phase: "Succeeded", log: "", runMs: 3600_000 }),
       );
-      const script = `
-        import { main } from ${JSON.stringify(join(ROOT, "src/cli.ts"))};
-        process.exitCode = await main(["doctor", "--kubeconfig", ${JSON.stringify(w.kubeconfig)}]);
-      `;
-      const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "ignore" });
-      const exited = new Promise<NodeJS.Signals | null>((r) => child.on("exit", (_c, s) => r(s)));
-      await w.sim.until(() => created.length > 0, 6_000_000, "a debug pod");
-      const name = created[0]!.metadata.name;
-      await w.sim.until(
-        () => w.api.get("v1", "Pod", name, "llw-debug")?.status?.phase === "Running",
-        600_000,
-        "Running",
-      );
+      const { child, exited } = spawnLlw(["doctor", "--kubeconfig", w.kubeconfig]);
+      const name = await nextRunningPod(w.sim, created, 0, "llw-debug");
       child.kill(signal);
       assert.equal(await exited, signal);
       const pod = w.api.get("v1", "Pod", name, "llw-debug");

@@ -3,20 +3,21 @@
  * pinned by digest, fits its node, and is removed however llw ends (simulated cluster).
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { main } from "../../src/cli.ts";
 import { bufferContext } from "../../src/lib/context.ts";
-import { ROOT } from "../helpers/tools.ts";
+import { nextRunningPod, spawnLlw } from "../helpers/llw-child.ts";
 import { type Obj, statusBody } from "../sim/apiserver.ts";
 import { simulatedDigest } from "../sim/controllers/images.ts";
 import { type Sim, start } from "../sim/index.ts";
 
 describe("simulated cluster: llw latency run keeps the cluster's trust boundary (tuned-c5-metal)", () => {
   let sim: Sim;
+  /** An hour of jitter measurement: long enough to be signalled while it runs. */
+  const latencyRun = () => ["latency", "run", "--kubeconfig", sim.kubeconfig, "--duration", "1h"];
   const created: Obj[] = [];
   before(async () => {
     sim = await start("tuned-c5-metal", { speed: 20, timing: { serviceAccount: 1000 } });
@@ -96,22 +97,8 @@ describe("simulated cluster: llw latency run keeps the cluster's trust boundary 
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     it(`${signal} while the jitter pod runs: llw deletes the pod, then ends by ${signal}`, async () => {
       const n = created.length;
-      const script = `
-        import { main } from ${JSON.stringify(join(ROOT, "src/cli.ts"))};
-        process.exitCode = await main(["latency", "run", "--kubeconfig", ${JSON.stringify(sim.kubeconfig)}, "--duration", "1h"]);
-      `;
-      const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-        cwd: mkdtempSync(join(tmpdir(), "llw-lat-sig-")),
-        stdio: "ignore",
-      });
-      const exited = new Promise<NodeJS.Signals | null>((r) => child.on("exit", (_c, s) => r(s)));
-      await sim.until(() => created.length > n, 6_000_000, "the jitter pod");
-      const name = created.at(-1)!.metadata.name;
-      await sim.until(
-        () => sim.api.get("v1", "Pod", name, "llw-latency")?.status?.phase === "Running",
-        600_000,
-        "Running",
-      );
+      const { child, exited } = spawnLlw(latencyRun(), { cwd: mkdtempSync(join(tmpdir(), "llw-lat-sig-")) });
+      const name = await nextRunningPod(sim, created, n, "llw-latency");
       child.kill(signal);
       assert.equal(await exited, signal);
       const pod = sim.api.get("v1", "Pod", name, "llw-latency");
@@ -130,33 +117,17 @@ describe("simulated cluster: llw latency run keeps the cluster's trust boundary 
         ? { code: 500, body: statusBody(500, "InternalError", "etcdserver: request timed out") }
         : undefined,
     );
-    const script = `
-      import { main } from ${JSON.stringify(join(ROOT, "src/cli.ts"))};
-      process.exitCode = await main(["latency", "run", "--kubeconfig", ${JSON.stringify(sim.kubeconfig)}, "--duration", "1h"]);
-    `;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    const { child, exited, err } = spawnLlw(latencyRun(), {
       cwd: mkdtempSync(join(tmpdir(), "llw-lat-sig-")),
-      stdio: ["ignore", "ignore", "pipe"],
     });
-    let err = "";
-    child.stderr!.on("data", (d: Buffer) => {
-      err += d.toString();
-    });
-    const exited = new Promise<NodeJS.Signals | null>((r) => child.on("exit", (_c, s) => r(s)));
-    await sim.until(() => created.length > n, 6_000_000, "the jitter pod");
-    const name = created.at(-1)!.metadata.name;
-    await sim.until(
-      () => sim.api.get("v1", "Pod", name, "llw-latency")?.status?.phase === "Running",
-      600_000,
-      "Running",
-    );
+    const name = await nextRunningPod(sim, created, n, "llw-latency");
     child.kill("SIGINT");
     await new Promise((r) => setTimeout(r, 200));
     child.kill("SIGINT");
     assert.equal(await exited, "SIGINT");
     assert.equal(refuse, -1, "the first delete was refused, the second went through");
     const pod = sim.api.get("v1", "Pod", name, "llw-latency");
-    assert.ok(!pod || pod.metadata.deletionTimestamp, `pod ${name} deleted; llw said: ${err}`);
-    assert.match(err, new RegExp(`SIGINT: deleting pod llw-latency/${name} before stopping`));
+    assert.ok(!pod || pod.metadata.deletionTimestamp, `pod ${name} deleted; llw said: ${err()}`);
+    assert.match(err(), new RegExp(`SIGINT: deleting pod llw-latency/${name} before stopping`));
   });
 });
