@@ -121,7 +121,7 @@ const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.lengt
 
 /**
  * The nodes a profile tunes, by the role labels the run's metadata records for each node. Only a
- * run with no node roles at all (results from elsewhere, analysed with --profile FILE) falls back
+ * run with no node roles at all (results from elsewhere, analysed with bench show --profile-file FILE) falls back
  * to a guess: the nodes with exactly as many CPUs as the profile names, which a same-sized node
  * outside the profile's pool also matches, so the guess is said in a note. A run whose nodes carry
  * roles but none of the profile's has no node of that profile: a guess there would call an
@@ -331,7 +331,7 @@ export function analyseNodeCpu(
   const result: NodeCpuAnalysis = { nodes: [], api: [], findings: [], missing, notes };
   if (!profiles.length) {
     notes.push(
-      "no PerformanceProfile in the run's metadata (llw bench run records them from the cluster): the reserved/isolated split needs one; pass --profile FILE",
+      "no PerformanceProfile in the run's metadata (llw bench run records them from the cluster): the reserved/isolated split needs one; pass bench show --profile-file FILE",
     );
   }
   for (const p of profiles) {

@@ -299,7 +299,7 @@ describe("node CPU analysis (unit)", () => {
       [],
     );
     assert.equal(a.nodes.length, 0);
-    assert.match(a.notes.join(), /--profile FILE/);
+    assert.match(a.notes.join(), /pass bench show --profile-file FILE/);
   });
 
   it("finds the tuned node by its CPU count when the metadata has no node roles, and reads irq time as interrupts", () => {
